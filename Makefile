@@ -1,0 +1,35 @@
+# Storehouse: `make demo` (virtualenv, install, demo data, whole graph, per-day table), `make test`,
+# `make ui` (Dagster UI on the same instance). DAGSTER_HOME is this folder (dagster.yaml keeps the
+# instance's storage under data/dagster).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)
+
+.PHONY: install demo test ui sandbox lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: install
+	$(BIN)/storehouse demo
+
+test: install
+	$(BIN)/pytest
+
+ui: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+sandbox: install
+	$(BIN)/python -m sandbox.shopify.server --port 8765
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,49 @@
+"""The one entry point: every Storehouse asset, job, sensor and resource in a single Definitions."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from platform_assets.core.assets import CORE_ASSETS
+from platform_assets.marts.assets import MART_ASSETS
+from platform_assets.partitions import date_tenant_partitions
+from platform_assets.settings import (
+    RAW_STORE_URL_ENV,
+    WAREHOUSE_URL_ENV,
+    configured,
+    default_raw_store_url,
+    default_warehouse_url,
+)
+from platform_assets.shopify.raw_assets import RAW_ASSETS
+from platform_assets.shopify.staging_assets import STAGING_ASSETS
+from resources.raw_store import RawStoreResource
+from resources.shopify_client import ShopifyClientResource
+from resources.warehouse import WarehouseResource
+from sensors.tenant_partitions import tenant_partitions_sensor
+
+ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
+
+storehouse_job = dg.define_asset_job(
+    "storehouse_job",
+    selection=dg.AssetSelection.all(),
+    partitions_def=date_tenant_partitions,
+    executor_def=dg.in_process_executor,
+    description="The whole graph, raw to aggregates, for the selected tenant and days.",
+)
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "shopify": ShopifyClientResource(),
+        "raw_store": RawStoreResource(base_url=configured(RAW_STORE_URL_ENV, default_raw_store_url())),
+        "warehouse": WarehouseResource(url=configured(WAREHOUSE_URL_ENV, default_warehouse_url())),
+    }
+
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    jobs=[storehouse_job],
+    sensors=[tenant_partitions_sensor],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,123 @@
+"""Aggregates: agg_daily_sales holds the one definition of every sales metric (docs/metrics.md);
+agg_weekly_trends compares trailing 7-day windows.
+
+A partition's run restates every business day its changes touch: the days of the orders that changed
+(however old), the days of their refunds, and the order days of the customers involved. So a refund
+arriving weeks later corrects the original day without a manual backfill."""
+
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import sqlalchemy as sa
+
+from platform_assets.core.assets import fact_orders, fact_refunds
+from platform_assets.partitions import date_tenant_partitions
+from platform_assets.runs import describe_days, tenant_days
+from platform_assets.sql import query_file, run_file
+from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.schema import TableSpec
+from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL
+from resources.warehouse import WarehouseResource
+
+GROUP = "marts"
+SQL_DIR = Path(__file__).parent / "sql"
+WEEKLY_WINDOW_DAYS = 14  # a day's figures feed the 7-day window and the 7 days before it
+
+
+def affected_days(conn: sa.Connection, tenant_id: str, start: date, end: date) -> list[date]:
+    """The business days whose aggregates the partitions [start, end] can change (see affected_days.sql)."""
+    rows = query_file(conn, SQL_DIR / "affected_days.sql", {"tenant_id": tenant_id, "start_date": start, "end_date": end})
+    days = {row[0] for row in rows if row[0] is not None}
+    days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    return sorted(days)
+
+
+def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], description: str, expand_days: int):
+    @dg.asset(
+        name=spec.name,
+        description=description,
+        partitions_def=date_tenant_partitions,
+        deps=deps,
+        group_name=GROUP,
+        kinds=SQL_KINDS,
+        owners=["team:data-platform"],
+        metadata=spec.definition_metadata(),
+        pool=WAREHOUSE_POOL,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        restated: list[date] = []
+        partition_days: list[date] = []
+        for td in tenant_days(context):
+            for start, end in td.ranges():
+                with warehouse.transaction() as conn:
+                    warehouse.ensure_tables(conn, [spec])
+                    days = affected_days(conn, td.tenant.id, start, end)
+                    if expand_days:
+                        days = sorted({d + timedelta(days=n) for d in days for n in range(expand_days)})
+                    run_file(conn, sql_file, {"tenant_id": td.tenant.id, "days": days})
+                restated.extend(days)
+            partition_days.extend(td.days)
+        return dg.MaterializeResult(metadata=_summary(warehouse, spec, context, sorted(set(restated)), partition_days))
+
+    return _asset
+
+
+def _summary(
+    warehouse: WarehouseResource,
+    spec: TableSpec,
+    context: dg.AssetExecutionContext,
+    restated: list[date],
+    partition_days: list[date],
+) -> dict[str, Any]:
+    partition_days = sorted(set(partition_days))
+    outside = [d for d in restated if d not in set(partition_days)]
+    metadata: dict[str, Any] = {
+        "dates_covered": describe_days(partition_days),
+        "days_restated": dg.MetadataValue.int(len(restated)),
+        "earlier_days_restated": dg.MetadataValue.json([d.isoformat() for d in outside][:200]),
+    }
+    if spec is t.AGG_DAILY_SALES and partition_days:
+        tenants = [td.tenant.id for td in tenant_days(context)]
+        metadata.update(_totals(warehouse, tenants, partition_days[0], partition_days[-1]))
+    return metadata
+
+
+def _totals(warehouse: WarehouseResource, tenants: list[str], start: date, end: date) -> dict[str, Any]:
+    """Revenue and orders over the partitions' days: plotted over time in the Dagster UI."""
+    with warehouse.transaction() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(net_sales), 0), COALESCE(SUM(total_sales), 0) "
+                "FROM agg_daily_sales WHERE tenant_id IN :tenants AND date BETWEEN :start AND :end"
+            ).bindparams(sa.bindparam("tenants", expanding=True)),
+            {"tenants": tenants, "start": start, "end": end},
+        ).one()
+    return {
+        "orders": dg.MetadataValue.int(int(row[0])),
+        "net_sales": dg.MetadataValue.float(float(row[1])),
+        "total_sales": dg.MetadataValue.float(float(row[2])),
+    }
+
+
+agg_daily_sales = _restating_asset(
+    t.AGG_DAILY_SALES,
+    SQL_DIR / "agg_daily_sales.sql",
+    [fact_orders, fact_refunds],
+    "Daily sales per tenant, platform and currency with the one definition of orders, units, gross sales, "
+    "discounts, returns, net sales, shipping, taxes, total sales, AOV and new/returning customers. "
+    "Restates every earlier day a late change touches.",
+    expand_days=0,
+)
+agg_weekly_trends = _restating_asset(
+    t.AGG_WEEKLY_TRENDS,
+    SQL_DIR / "agg_weekly_trends.sql",
+    [agg_daily_sales],
+    "Trailing 7-day windows ending on each day with sales, with the change against the 7 days before.",
+    expand_days=WEEKLY_WINDOW_DAYS,
+)
+
+MART_ASSETS = [agg_daily_sales, agg_weekly_trends]

@@ -1,0 +1,34 @@
+"""The date × tenant partitioning every Storehouse asset shares.
+
+A date key is a *business day in the tenant's own timezone*. The daily dimension is laid out in UTC+14
+(the earliest timezone on Earth) so that a tenant's day has a partition as soon as it begins anywhere;
+``end_offset=1`` keeps today's partition available for intraday refreshes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+
+import dagster as dg
+
+PARTITIONS_START_ENV = "STOREHOUSE_PARTITIONS_START"
+DEFAULT_PARTITIONS_START = "2024-01-01"
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=os.environ.get(PARTITIONS_START_ENV, DEFAULT_PARTITIONS_START),
+    timezone="Pacific/Kiritimati",
+    end_offset=1,
+)
+tenant_partitions = dg.DynamicPartitionsDefinition(name="tenant")
+date_tenant_partitions = dg.MultiPartitionsDefinition({"date": daily_partitions, "tenant": tenant_partitions})
+
+
+def dates_by_tenant(partition_keys: Sequence[str]) -> dict[str, list[str]]:
+    """Group a run's partition keys ('2026-01-02|acme', one or a range) into sorted dates per tenant."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for key in partition_keys:
+        by_dimension = date_tenant_partitions.get_partition_key_from_str(str(key)).keys_by_dimension
+        grouped[by_dimension["tenant"]].add(by_dimension["date"])
+    return {tenant: sorted(dates) for tenant, dates in sorted(grouped.items())}

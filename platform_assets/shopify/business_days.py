@@ -1,0 +1,35 @@
+"""A tenant's business day in its own timezone: the shop's iana_timezone unless the tenants file
+overrides it. Raw partitions hold what changed during that local day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from platform_assets.tenants import Tenant
+from resources.raw_store import RawStoreResource
+
+
+def day_window(day: date, timezone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of a local business day as aware datetimes (23 or 25 hours long on DST changes)."""
+    start = datetime.combine(day, time(0), tzinfo=timezone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone)
+    return start, end
+
+
+def tenant_timezone(tenant: Tenant, raw_store: RawStoreResource, day: date) -> ZoneInfo:
+    """The tenant's timezone: its override, else the shop's iana_timezone from that day's shop snapshot."""
+    if tenant.timezone:
+        return ZoneInfo(tenant.timezone)
+    shop = next(iter(raw_store.read_partition("shopify", "shop", tenant.id, day)), None)
+    if not shop or not shop.get("iana_timezone"):
+        raise ValueError(f"tenant {tenant.id}: the shop snapshot for {day} has no iana_timezone")
+    return ZoneInfo(shop["iana_timezone"])
+
+
+def shop_timezone(tenant: Tenant, shop: dict) -> ZoneInfo:
+    return ZoneInfo(tenant.timezone or shop["iana_timezone"])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

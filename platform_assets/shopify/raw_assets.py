@@ -1,0 +1,226 @@
+"""Raw layer: the Shopify Admin API's JSON as received, one gzipped NDJSON file per entity, tenant and
+business day in the raw store.
+
+Orders, customers and products partitions hold what changed during the tenant's business day (the
+updated_at window), so refunds, edits and cancellations land on the day they happen; a tenant's start
+date also takes everything updated before it. Shop, locations and inventory levels have no history in
+the API: their partition is a snapshot taken when it runs.
+"""
+
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import dagster as dg
+
+from platform_assets.partitions import date_tenant_partitions
+from platform_assets.runs import describe_days, tenant_days
+from platform_assets.shopify.business_days import day_window, shop_timezone, utc_now
+from platform_assets.tenants import Tenant
+from resources.raw_store import RawStoreResource
+from resources.shopify_client import ShopifyClientResource, ShopifyProtectedDataError, ShopifyShopClient
+
+GROUP = "raw"
+KINDS = {"shopify", "python"}
+OWNERS = ["team:data-platform"]
+SNAPSHOT_NOTE = (
+    " The API keeps no history of this entity, so a partition is a snapshot taken when it is materialised "
+    "(its snapshot_taken_at is in the metadata); each day's snapshot is kept, building a history from the "
+    "first run on."
+)
+
+
+def _client(shopify: ShopifyClientResource, tenant: Tenant) -> ShopifyShopClient:
+    if tenant.shopify is None:
+        raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
+    connection = tenant.shopify
+    return shopify.for_shop(connection.shop_url, connection.token(), api_version=connection.api_version)
+
+
+def _fetch_by_day(
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    entity: str,
+    fetch: Callable[[ShopifyShopClient, datetime | None, datetime], Iterator[list[dict]]],
+) -> dg.MaterializeResult:
+    """Write, for each tenant and business day, the records whose updated_at falls in that day."""
+    records = 0
+    written: list[date] = []
+    skipped: dict[str, str] = {}
+    api: dict[str, float] = {"requests": 0, "retries": 0, "throttled": 0}
+    today = utc_now().date()
+    for td in tenant_days(context):
+        tenant = td.tenant
+        with _client(shopify, tenant) as client:
+            shop = client.get_shop()
+            timezone = shop_timezone(tenant, shop)
+            for day in td.days:
+                if day < tenant.start_date:
+                    skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
+                    continue
+                if day > today + timedelta(days=1):
+                    skipped[f"{tenant.id}/{day}"] = "in the future"
+                    continue
+                start, end = day_window(day, timezone)
+                updated_min = None if day == tenant.start_date else start
+                try:
+                    result = raw_store.write_partition(
+                        "shopify", entity, tenant.id, day, fetch(client, updated_min, end - timedelta(seconds=1)),
+                        extra_meta={
+                            "updated_at_min": updated_min.isoformat() if updated_min else None,
+                            "updated_at_max": end.isoformat(),
+                            "timezone": str(timezone),
+                        },
+                    )
+                except ShopifyProtectedDataError as exc:
+                    skipped[f"{tenant.id}/{day}"] = f"skipped: {exc}"
+                    context.log.warning(f"{entity} for {tenant.id} skipped: {exc}")
+                    break
+                records += result.records
+                written.append(day)
+            for counter in api:
+                api[counter] += client.stats.get(counter, 0)
+    written.sort()
+    metadata: dict[str, Any] = {
+        "records": dg.MetadataValue.int(records),
+        "dates_covered": describe_days(written),
+        "api_requests": dg.MetadataValue.int(int(api["requests"])),
+        "api_retries": dg.MetadataValue.int(int(api["retries"])),
+        "api_throttled": dg.MetadataValue.int(int(api["throttled"])),
+    }
+    if skipped:
+        metadata["warnings"] = dg.MetadataValue.json(skipped)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _raw_asset(name: str, description: str, **kwargs: Any):
+    return dg.asset(
+        name=name,
+        description=description,
+        partitions_def=date_tenant_partitions,
+        group_name=GROUP,
+        kinds=KINDS,
+        owners=OWNERS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        **kwargs,
+    )
+
+
+@_raw_asset("raw_shopify_shop", "The shop object (name, currency, iana_timezone, plan)." + SNAPSHOT_NOTE)
+def raw_shopify_shop(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    taken: dict[str, str] = {}
+    days: list[date] = []
+    for td in tenant_days(context):
+        with _client(shopify, td.tenant) as client:
+            shop = client.get_shop()
+            snapshot_at = utc_now().isoformat()
+            for day in td.days:
+                raw_store.write_partition(
+                    "shopify", "shop", td.tenant.id, day, [[shop]], extra_meta={"snapshot_taken_at": snapshot_at}
+                )
+                days.append(day)
+            taken[td.tenant.id] = snapshot_at
+    days.sort()
+    return dg.MaterializeResult(
+        metadata={"snapshot_taken_at": dg.MetadataValue.json(taken), "dates_covered": describe_days(days)}
+    )
+
+
+@_raw_asset(
+    "raw_shopify_orders",
+    "Orders (with line items, discounts, taxes, shipping, refunds and adjustments) updated during the "
+    "tenant's business day, status=any. The start date also takes every order updated before it.",
+    deps=[raw_shopify_shop],
+)
+def raw_shopify_orders(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    return _fetch_by_day(context, shopify, raw_store, "orders", lambda c, lo, hi: c.iter_orders(lo, hi))
+
+
+@_raw_asset(
+    "raw_shopify_customers",
+    "Registered customers updated during the tenant's business day; the start date takes all of them.",
+    deps=[raw_shopify_shop],
+)
+def raw_shopify_customers(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    return _fetch_by_day(context, shopify, raw_store, "customers", lambda c, lo, hi: c.iter_customers(lo, hi))
+
+
+@_raw_asset(
+    "raw_shopify_products",
+    "Products with variants and options updated during the tenant's business day; the start date takes "
+    "the whole catalogue.",
+    deps=[raw_shopify_shop],
+)
+def raw_shopify_products(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    return _fetch_by_day(context, shopify, raw_store, "products", lambda c, lo, hi: c.iter_products(lo, hi))
+
+
+def _snapshot(
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    entity: str,
+    fetch: Callable[[ShopifyShopClient], Iterator[list[dict]]],
+) -> dg.MaterializeResult:
+    records = 0
+    taken: dict[str, str] = {}
+    days: list[date] = []
+    for td in tenant_days(context):
+        with _client(shopify, td.tenant) as client:
+            pages = list(fetch(client))
+            snapshot_at = utc_now().isoformat()
+            for day in td.days:
+                result = raw_store.write_partition(
+                    "shopify", entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
+                )
+                records += result.records
+                days.append(day)
+            taken[td.tenant.id] = snapshot_at
+    days.sort()
+    return dg.MaterializeResult(metadata={
+        "records": dg.MetadataValue.int(records),
+        "snapshot_taken_at": dg.MetadataValue.json(taken),
+        "dates_covered": describe_days(days),
+    })
+
+
+@_raw_asset("raw_shopify_locations", "Locations (stores, warehouses)." + SNAPSHOT_NOTE, deps=[raw_shopify_shop])
+def raw_shopify_locations(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    return _snapshot(context, shopify, raw_store, "locations", lambda c: iter([c.list_locations()]))
+
+
+@_raw_asset(
+    "raw_shopify_inventory_levels",
+    "Units available per inventory item and location." + SNAPSHOT_NOTE,
+    deps=[raw_shopify_locations],
+)
+def raw_shopify_inventory_levels(
+    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.MaterializeResult:
+    def fetch(client: ShopifyShopClient) -> Iterator[list[dict]]:
+        location_ids = [int(location["id"]) for location in client.list_locations()]
+        return client.iter_inventory_levels(location_ids) if location_ids else iter([])
+
+    return _snapshot(context, shopify, raw_store, "inventory_levels", fetch)
+
+
+RAW_ASSETS = [
+    raw_shopify_shop,
+    raw_shopify_orders,
+    raw_shopify_customers,
+    raw_shopify_products,
+    raw_shopify_locations,
+    raw_shopify_inventory_levels,
+]

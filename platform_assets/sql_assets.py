@@ -1,0 +1,76 @@
+"""The shape shared by every SQL-pushdown asset: for each tenant and contiguous range of business days
+in the run, one transaction runs the model's .sql file against the warehouse."""
+
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import sqlalchemy as sa
+
+from platform_assets.partitions import date_tenant_partitions
+from platform_assets.runs import describe_days, tenant_days
+from platform_assets.sql import run_file
+from platform_assets.warehouse.schema import TableSpec
+from resources.warehouse import WarehouseResource
+
+WAREHOUSE_POOL = "warehouse"
+SQL_KINDS = {"sql"}
+
+
+def table_metadata(conn: sa.Connection, spec: TableSpec, tenant_id: str) -> dict[str, Any]:
+    rows = conn.execute(sa.text(f"SELECT COUNT(*) FROM {spec.name} WHERE tenant_id = :t"), {"t": tenant_id}).scalar()
+    return {f"table_rows[{tenant_id}]": dg.MetadataValue.int(int(rows or 0))}
+
+
+def sql_model_asset(
+    spec: TableSpec,
+    sql_file: Path,
+    *,
+    deps: Sequence[Any],
+    group_name: str,
+    description: str,
+    extra_specs: Sequence[TableSpec] = (),
+    after: Callable[[sa.Connection, str, date, date], dict[str, Any]] | None = None,
+    **asset_kwargs: Any,
+) -> dg.AssetsDefinition:
+    """An asset whose materialisation runs ``sql_file`` per tenant and day range, each range one transaction."""
+
+    @dg.asset(
+        name=spec.name,
+        description=description,
+        partitions_def=date_tenant_partitions,
+        deps=deps,
+        group_name=group_name,
+        kinds=SQL_KINDS,
+        owners=["team:data-platform"],
+        metadata=spec.definition_metadata(),
+        pool=WAREHOUSE_POOL,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        **asset_kwargs,
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        metadata: dict[str, Any] = {}
+        changed = 0
+        covered: list[date] = []
+        for td in tenant_days(context):
+            for start, end in td.ranges():
+                with warehouse.transaction() as conn:
+                    warehouse.ensure_tables(conn, [spec, *extra_specs])
+                    params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
+                    counts = run_file(conn, sql_file, params)
+                    changed += sum(counts[1:]) if len(counts) > 1 else sum(counts)
+                    if after is not None:
+                        metadata.update(after(conn, td.tenant.id, start, end))
+                    metadata.update(table_metadata(conn, spec, td.tenant.id))
+            covered.extend(td.days)
+        covered.sort()
+        metadata.update({
+            "rows_written": dg.MetadataValue.int(changed),
+            "dates_covered": describe_days(covered),
+        })
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _asset

@@ -1,0 +1,109 @@
+"""Table specifications: one definition per warehouse table.
+
+A :class:`TableSpec` drives the DDL (through SQLAlchemy, for DuckDB and PostgreSQL alike), the bulk-load
+column order and the column schema shown in the Dagster UI (with PII columns tagged), so a column is
+described exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import sqlalchemy as sa
+
+# The small type vocabulary every table uses.
+TEXT, BIGINT, INT, MONEY, RATE, BOOL, DATE, TIMESTAMP = (
+    "text", "bigint", "int", "money", "rate", "bool", "date", "timestamp",
+)
+
+_SQLALCHEMY_TYPES = {
+    TEXT: sa.Text(),
+    BIGINT: sa.BigInteger(),
+    INT: sa.Integer(),
+    MONEY: sa.Numeric(18, 2),
+    RATE: sa.Numeric(12, 6),
+    BOOL: sa.Boolean(),
+    DATE: sa.Date(),
+    TIMESTAMP: sa.DateTime(),
+}
+_CAST_TYPES = {
+    TEXT: "VARCHAR",
+    BIGINT: "BIGINT",
+    INT: "INTEGER",
+    MONEY: "DECIMAL(18,2)",
+    RATE: "DECIMAL(12,6)",
+    BOOL: "BOOLEAN",
+    DATE: "DATE",
+    TIMESTAMP: "TIMESTAMP",
+}
+_UI_TYPES = {MONEY: "decimal(18,2)", RATE: "decimal(12,6)", TIMESTAMP: "timestamp (UTC)"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A warehouse column: its type, business meaning, and whether it holds personal data."""
+
+    name: str
+    type: str
+    description: str
+    pii: bool = False
+    nullable: bool = True
+
+    def sql_type(self, dialect: str) -> str:
+        return _CAST_TYPES[self.type]
+
+    def dagster_column(self) -> dg.TableColumn:
+        return dg.TableColumn(
+            name=self.name,
+            type=_UI_TYPES.get(self.type, self.type),
+            description=self.description,
+            constraints=dg.TableColumnConstraints(nullable=self.nullable),
+            tags={"pii": ""} if self.pii else None,
+        )
+
+
+def col(name: str, type_: str, description: str, *, pii: bool = False, nullable: bool = True) -> Column:
+    return Column(name, type_, description, pii, nullable)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: its grain (the key), its columns and the indexes its partition writes filter on."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def pii_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.pii]
+
+    def sqlalchemy_table(self) -> sa.Table:
+        metadata = sa.MetaData()
+        table = sa.Table(
+            self.name,
+            metadata,
+            *(sa.Column(c.name, _SQLALCHEMY_TYPES[c.type], nullable=c.nullable) for c in self.columns),
+        )
+        for position, columns in enumerate(self.indexes):
+            sa.Index(f"ix_{self.name}_{position}", *(table.c[name] for name in columns))
+        return table
+
+    def dagster_schema(self) -> dg.TableSchema:
+        return dg.TableSchema(columns=[c.dagster_column() for c in self.columns])
+
+    def definition_metadata(self) -> dict:
+        """Asset metadata: the column schema (PII tagged) and the table's grain."""
+        return {
+            "dagster/column_schema": self.dagster_schema(),
+            "dagster/table_name": self.name,
+            "grain": ", ".join(self.key),
+            "pii_columns": ", ".join(self.pii_columns) or "none",
+        }

@@ -1,0 +1,437 @@
+"""Generic HTTP plumbing for platform API clients: retries with backoff, timeouts and rate-limit pacing.
+
+Three small pieces, none of them Shopify-specific:
+
+* :class:`RetryPolicy` - which failures are transient and how long to wait before the next attempt
+  (exponential backoff with full jitter, capped; ``Retry-After`` honoured on 429/503).
+* :class:`Pacer` / :class:`PacerRegistry` - a thread-safe local estimate of a server-side leaky bucket,
+  corrected by what the server reports (e.g. Shopify's ``X-Shopify-Shop-Api-Call-Limit: 32/40``). Before
+  each request the caller reserves a slot and sleeps just long enough for the bucket to have room, so 429s
+  stay rare even when several threads fetch from the same shop. One pacer per shop per process: get it from
+  the registry (:data:`PACERS`), keyed by the shop's base URL.
+* :class:`RetryingRequester` - a retry loop at the ``requests.Session`` level (so it also works for mounted
+  in-process adapters, which urllib3's ``Retry`` cannot serve). Every request carries connect and read
+  timeouts.
+
+Sleeping and the clock are injectable so tests never wait for real.
+
+Nothing here logs headers or query strings: secrets travel in headers (access tokens) and are never formatted.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+#: Exceptions of ``requests`` that mean "the network let us down" and are worth another attempt.
+#: ``ConnectionError`` covers refused/reset/dropped connections and ``ConnectTimeout``; ``Timeout`` covers
+#: ``ReadTimeout``; ``ChunkedEncodingError`` is a body cut off mid-way.
+TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Retry policy
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to retry and how long to wait.
+
+    ``max_attempts`` counts every attempt including the first. The n-th retry (n >= 1) waits a uniformly
+    random time in ``[0, min(backoff_max, backoff_base * 2 ** (n - 1))]`` ("full jitter"), unless the server
+    sent a ``Retry-After`` header, which is honoured exactly (bounded by ``retry_after_max``).
+    """
+
+    max_attempts: int = 8
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_max: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        if self.backoff_base < 0 or self.backoff_max < 0:
+            raise ValueError("backoff times must be >= 0")
+
+    @staticmethod
+    def is_retryable_status(status: int) -> bool:
+        return status == 429 or 500 <= status <= 599
+
+    def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
+        """Full-jitter exponential backoff for the ``retry_number``-th retry (1-based)."""
+        exponent = min(max(retry_number - 1, 0), 62)
+        cap = min(self.backoff_max, self.backoff_base * (2**exponent))
+        return (rng or random).uniform(0.0, cap)
+
+    def wait_for(
+        self, retry_number: int, retry_after: float | None, rng: random.Random | None = None
+    ) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.retry_after_max)
+        return self.backoff(retry_number, rng)
+
+
+def parse_retry_after(value: str | None, now: Callable[[], datetime] | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds, possibly fractional, or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or (lambda: datetime.now(UTC)))()).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pacing
+# ---------------------------------------------------------------------------------------------------------
+def default_leak_rate(bucket_size: float) -> float:
+    """Shopify's REST buckets leak at size/20 per second: 40 -> 2/s, 80 -> 4/s, 400 -> 20/s."""
+    return bucket_size / 20.0
+
+
+def parse_call_limit(value: str | None) -> tuple[float, float] | None:
+    """``"32/40"`` -> ``(32.0, 40.0)``; ``None`` when absent or malformed."""
+    if not value or "/" not in value:
+        return None
+    used_text, _, size_text = value.partition("/")
+    try:
+        used, size = float(used_text), float(size_text)
+    except ValueError:
+        return None
+    if size <= 0 or used < 0:
+        return None
+    return used, size
+
+
+class Pacer:
+    """Thread-safe local estimate of a server-side leaky bucket.
+
+    ``level`` is how full we believe the bucket is; it drains at ``leak_rate`` per second. :meth:`reserve`
+    books one request and returns how long the caller must sleep before sending it (0 when there is room now).
+    Reservations that have to wait push ``level`` above capacity, so concurrent callers are spaced
+    ``1/leak_rate`` apart instead of all waking at once. :meth:`observe` corrects the estimate from the
+    server's own count (taking the more pessimistic of the two, because the server does not yet count
+    requests that are in flight, but does count other processes using the same bucket);
+    :meth:`observe_throttled` marks the bucket full after a 429.
+
+    ``headroom`` slots are kept free as a margin for clock skew and other clients of the same bucket.
+    """
+
+    def __init__(
+        self,
+        bucket_size: float = 40,
+        leak_rate: float | None = None,
+        *,
+        headroom: float = 1.0,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if bucket_size <= 0:
+            raise ValueError("bucket_size must be > 0")
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._size = float(bucket_size)
+        self._leak_rate_fixed = leak_rate is not None
+        self._leak_rate = float(leak_rate) if leak_rate is not None else default_leak_rate(self._size)
+        if self._leak_rate <= 0:
+            raise ValueError("leak_rate must be > 0")
+        self._headroom = float(headroom)
+        self._level = 0.0
+        self._updated = clock()
+        self.total_wait = 0.0  # seconds handed out by reserve(), across all callers
+
+    # -- introspection -------------------------------------------------------------------------------
+    @property
+    def bucket_size(self) -> float:
+        return self._size
+
+    @property
+    def leak_rate(self) -> float:
+        return self._leak_rate
+
+    @property
+    def level(self) -> float:
+        with self._lock:
+            self._drain()
+            return self._level
+
+    def __repr__(self) -> str:
+        return f"Pacer(bucket_size={self._size:g}, leak_rate={self._leak_rate:g}/s, level={self.level:.2f})"
+
+    # -- configuration -------------------------------------------------------------------------------
+    def set_leak_rate(self, leak_rate: float | None) -> None:
+        """Fix the leak rate (``None``: derive it from the bucket size again)."""
+        with self._lock:
+            self._drain()
+            if leak_rate is None:
+                self._leak_rate_fixed = False
+                self._leak_rate = default_leak_rate(self._size)
+            else:
+                if leak_rate <= 0:
+                    raise ValueError("leak_rate must be > 0")
+                self._leak_rate_fixed = True
+                self._leak_rate = float(leak_rate)
+
+    # -- core ---------------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        now = self._clock()
+        elapsed = now - self._updated
+        if elapsed > 0:
+            self._level = max(0.0, self._level - elapsed * self._leak_rate)
+        self._updated = now
+
+    def _capacity(self) -> float:
+        return max(1.0, self._size - self._headroom)
+
+    def reserve(self, cost: float = 1.0) -> float:
+        """Book ``cost`` units and return the seconds to sleep before sending the request."""
+        with self._lock:
+            self._drain()
+            overflow = self._level + cost - self._capacity()
+            wait = overflow / self._leak_rate if overflow > 0 else 0.0
+            self._level += cost
+            self.total_wait += wait
+            return wait
+
+    def observe(self, used: float, size: float) -> None:
+        """Fold in the server's report ``used/size`` (from a response header)."""
+        with self._lock:
+            self._drain()
+            if size > 0 and size != self._size:
+                self._size = float(size)
+                if not self._leak_rate_fixed:
+                    self._leak_rate = default_leak_rate(self._size)
+            self._level = max(self._level, float(used))
+
+    def observe_header(self, value: str | None) -> None:
+        parsed = parse_call_limit(value)
+        if parsed is not None:
+            self.observe(*parsed)
+
+    def observe_throttled(self) -> None:
+        """The server answered 429: its bucket is full, whatever we believed."""
+        with self._lock:
+            self._drain()
+            self._level = max(self._level, self._size)
+
+
+class PacerRegistry:
+    """One :class:`Pacer` per key (a shop's normalised base URL), shared by every client and thread."""
+
+    def __init__(self, *, clock: Clock = time.monotonic, headroom: float = 1.0) -> None:
+        self._lock = threading.Lock()
+        self._pacers: dict[str, Pacer] = {}
+        self._clock = clock
+        self._headroom = headroom
+
+    @staticmethod
+    def normalise_key(base_url: str) -> str:
+        parts = urlsplit(base_url.strip())
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+    def get(self, base_url: str, *, bucket_size: float = 40, leak_rate: float | None = None) -> Pacer:
+        """The pacer for ``base_url``, created on first use. A given ``leak_rate`` (re)configures it."""
+        key = self.normalise_key(base_url)
+        with self._lock:
+            pacer = self._pacers.get(key)
+            if pacer is None:
+                pacer = Pacer(bucket_size, leak_rate, headroom=self._headroom, clock=self._clock)
+                self._pacers[key] = pacer
+                return pacer
+        if leak_rate is not None and leak_rate != pacer.leak_rate:
+            pacer.set_leak_rate(leak_rate)
+        return pacer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pacers.clear()
+
+    def __len__(self) -> int:
+        return len(self._pacers)
+
+
+#: The process-wide registry. Clients of the same shop share its pacer.
+PACERS = PacerRegistry()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Counters
+# ---------------------------------------------------------------------------------------------------------
+@dataclass
+class HttpStats:
+    """Thread-safe counters: attempts sent, retries, 429s seen, seconds slept for pacing and for backoff."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    pacing_sleep_seconds: float = 0.0
+    retry_sleep_seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **deltas: float) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def as_dict(self) -> dict[str, float]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "retries": self.retries,
+                "throttled": self.throttled,
+                "pacing_sleep_seconds": round(self.pacing_sleep_seconds, 6),
+                "retry_sleep_seconds": round(self.retry_sleep_seconds, 6),
+            }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The retry loop
+# ---------------------------------------------------------------------------------------------------------
+class RetriesExhausted(Exception):
+    """Every attempt failed transiently. ``response`` is the last response (if the last failure had one),
+    ``error`` the last exception (if it was a network failure)."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        attempts: int,
+        response: requests.Response | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+        self.response = response
+        self.error = error
+        what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
+        super().__init__(f"{method} {path} failed after {attempts} attempts: {what}")
+
+
+def url_path(url: str) -> str:
+    """The path of ``url`` without scheme, host, query or fragment (queries may carry cursors or secrets)."""
+    return urlsplit(url).path or "/"
+
+
+class RetryingRequester:
+    """Sends requests through a ``requests.Session`` with timeouts, pacing and retries.
+
+    Meant for reads (GET) or other idempotent calls: a request that timed out may have been processed.
+    Non-retryable responses (2xx-4xx except 429) are returned to the caller, who decides what they mean.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        policy: RetryPolicy | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        pacer: Pacer | None = None,
+        rate_limit_header: str | None = None,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+        stats: HttpStats | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.session = session
+        self.policy = policy or RetryPolicy()
+        self.timeout = (connect_timeout, read_timeout)
+        self.pacer = pacer
+        self.rate_limit_header = rate_limit_header
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.stats = stats or HttpStats()
+        self._log = logger or log
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send with retries; return the first non-retryable response or raise :class:`RetriesExhausted`."""
+        path = url_path(url)
+        attempt = 0
+        while True:
+            attempt += 1
+            self._pace()
+            self.stats.add(requests=1)
+            response: requests.Response | None = None
+            error: BaseException | None = None
+            try:
+                # stream=False: the whole body is read here, so a connection dropped mid-body is caught too.
+                response = self.session.request(
+                    method, url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
+                )
+            except TRANSIENT_EXCEPTIONS as exc:
+                error = exc
+            else:
+                self._observe(response)
+                if not self.policy.is_retryable_status(response.status_code):
+                    return response
+
+            if attempt >= self.policy.max_attempts:
+                raise RetriesExhausted(method, path, attempt, response=response, error=error) from error
+
+            retry_after = None
+            if response is not None:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                reason = f"HTTP {response.status_code}"
+                response.close()
+            else:
+                reason = type(error).__name__
+            wait = self.policy.wait_for(attempt, retry_after, self._rng)
+            self.stats.add(retries=1, retry_sleep_seconds=wait)
+            self._log.warning(
+                "%s %s: %s (attempt %d/%d), retrying in %.2fs",
+                method, path, reason, attempt, self.policy.max_attempts, wait,
+            )
+            if wait > 0:
+                self._sleep(wait)
+
+    def _pace(self) -> None:
+        if self.pacer is None:
+            return
+        wait = self.pacer.reserve()
+        if wait > 0:
+            self.stats.add(pacing_sleep_seconds=wait)
+            self._sleep(wait)
+
+    def _observe(self, response: requests.Response) -> None:
+        if response.status_code == 429:
+            self.stats.add(throttled=1)
+            if self.pacer is not None:
+                self.pacer.observe_throttled()
+        if self.pacer is not None and self.rate_limit_header:
+            self.pacer.observe_header(response.headers.get(self.rate_limit_header))

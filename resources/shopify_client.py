@@ -1,0 +1,421 @@
+"""Shopify Admin REST client: a Dagster resource that hands out per-shop clients.
+
+``ShopifyClientResource`` holds configuration only (API version, page size, timeouts, retry policy). The
+access token is never part of it: the caller reads it (from the environment variable named in the tenants
+file) and passes it to :meth:`ShopifyClientResource.for_shop`, which returns a :class:`ShopifyShopClient`
+for one shop.
+
+The token travels only in the ``X-Shopify-Access-Token`` request header. It is not stored on anything that is
+printed: not in ``repr``, exception messages, log records or metadata.
+
+Shop base URLs:
+
+* ``https://acme.myshopify.com`` - a real shop;
+* ``http://127.0.0.1:8765/demo-ny`` - the sandbox server (``sandbox.shopify.server``);
+* ``sandbox://demo-ny`` - the sandbox in-process (no sockets; ``sandbox.shopify.inprocess`` is mounted).
+
+See docs/shopify-client.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import dagster as dg
+import requests
+
+from resources.http import (
+    PACERS,
+    HttpStats,
+    Pacer,
+    PacerRegistry,
+    RetriesExhausted,
+    RetryingRequester,
+    RetryPolicy,
+    Sleep,
+    url_path,
+)
+
+log = logging.getLogger(__name__)
+
+CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+TOKEN_HEADER = "X-Shopify-Access-Token"
+MAX_PAGE_SIZE = 250
+INVENTORY_IDS_PER_REQUEST = 50
+_CURSOR_PARAMS = ("page_info", "limit", "fields")
+
+#: Access scopes the raw assets need (see docs/shopify-client.md).
+REQUIRED_SCOPES = (
+    "read_orders",
+    "read_all_orders",
+    "read_customers",
+    "read_products",
+    "read_inventory",
+    "read_locations",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------------------
+class ShopifyError(Exception):
+    """Base class of everything this client raises.
+
+    ``method``, ``path`` (URL path, never the query), ``status`` (``None`` for network failures) and
+    ``api_message`` (the API's ``errors`` text) are always set.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, status: int | None, api_message: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.api_message = api_message
+
+
+class ShopifyAuthError(ShopifyError):
+    """401: the access token is invalid, revoked or missing."""
+
+
+class ShopifyProtectedDataError(ShopifyError):
+    """403: the app lacks a scope or protected-customer-data approval. ``resource`` names what was refused.
+
+    The raw assets catch it, skip that entity and record a warning in their metadata.
+    """
+
+    def __init__(self, message: str, *, resource: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.resource = resource
+
+
+class ShopifyAPIError(ShopifyError):
+    """Any other 4xx, an unusable response, or retries exhausted (then ``attempts`` > 1)."""
+
+    def __init__(self, message: str, *, attempts: int = 1, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.attempts = attempts
+
+
+def api_error_text(response: requests.Response) -> str:
+    """The API's error text: ``{"errors": "..."}``, ``{"errors": {"field": ["msg"]}}``, ``{"error": ...}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        errors = body.get("errors", body.get("error"))
+        if isinstance(errors, str):
+            return errors
+        if isinstance(errors, dict):
+            parts = []
+            for key, value in errors.items():
+                msgs = value if isinstance(value, list) else [value]
+                parts.append(f"{key}: {', '.join(str(m) for m in msgs)}")
+            return "; ".join(parts)
+        if isinstance(errors, list):
+            return "; ".join(str(e) for e in errors)
+    text = (response.text or "").strip()
+    if text and len(text) <= 200 and "<" not in text:
+        return text
+    return response.reason or ""
+
+
+def _format_timestamp(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"timestamp must be timezone-aware (ISO 8601 with offset), got naive {value!r}")
+    return value.isoformat()
+
+
+def _resource_name(resource: str) -> str:
+    """``"orders"`` -> ``"orders"``; ``"orders/450789469/refunds"`` -> ``"refunds"``."""
+    return resource.strip("/").removesuffix(".json").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per-shop client
+# ---------------------------------------------------------------------------------------------------------
+class ShopifyShopClient:
+    """Talks to one shop. Get it from :meth:`ShopifyClientResource.for_shop`.
+
+    Use one client per thread (a ``requests.Session`` is not meant to be shared across threads); the pacer
+    for the shop is shared by every client of that shop in the process, so several threads may fetch date
+    windows of the same shop concurrently and stay under the API's rate limit together.
+    """
+
+    def __init__(
+        self,
+        shop_url: str,
+        token: str,
+        *,
+        api_version: str = "2025-07",
+        page_size: int = MAX_PAGE_SIZE,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        leak_rate: float | None = None,
+        pacers: PacerRegistry | None = None,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError("an access token is required")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+        parts = urlsplit(shop_url.strip())
+        if parts.scheme not in ("http", "https", "sandbox") or not parts.netloc:
+            raise ValueError(f"shop_url must be http(s)://host[/prefix] or sandbox://name, got {shop_url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError("shop_url must not carry a query or fragment")
+        self.shop_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.api_version = api_version
+        self.page_size = page_size
+        self._api_root = f"{self.shop_url}/admin/api/{api_version}"
+
+        self._session = session or requests.Session()
+        if parts.scheme == "sandbox":
+            from sandbox.shopify.inprocess import mount  # the sandbox is only needed for sandbox:// shops
+
+            mount(self._session)
+        self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
+        self._stats = HttpStats()
+        self._pacer = (pacers if pacers is not None else PACERS).get(self.shop_url, leak_rate=leak_rate)
+        self._http = RetryingRequester(
+            self._session,
+            policy=policy,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            pacer=self._pacer,
+            rate_limit_header=CALL_LIMIT_HEADER,
+            sleep=sleep,
+            rng=rng,
+            stats=self._stats,
+            logger=log,
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"ShopifyShopClient(shop_url={self.shop_url!r}, api_version={self.api_version!r})"
+
+    def __enter__(self) -> ShopifyShopClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.close()
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Counters: ``requests`` (attempts sent), ``retries``, ``throttled`` (429s seen),
+        ``pacing_sleep_seconds``, ``retry_sleep_seconds``."""
+        return self._stats.as_dict()
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._pacer
+
+    # -- low level ---------------------------------------------------------------------------------------
+    def _url(self, resource: str) -> str:
+        return f"{self._api_root}/{resource.strip('/').removesuffix('.json')}.json"
+
+    def _get(self, url: str, params: Mapping[str, Any] | None, resource: str) -> requests.Response:
+        method = "GET"
+        try:
+            response = self._http.request(method, url, params=params, headers=self._headers)
+        except RetriesExhausted as exc:
+            if exc.response is not None:
+                status: int | None = exc.response.status_code
+                api_message = api_error_text(exc.response)
+                what = f"HTTP {status}: {api_message}"
+            else:
+                status, api_message = None, ""
+                what = f"network error ({type(exc.error).__name__})"
+            raise ShopifyAPIError(
+                f"{method} {exc.path} -> {what}; gave up after {exc.attempts} attempts",
+                method=method, path=exc.path, status=status, api_message=api_message, attempts=exc.attempts,
+            ) from None
+        if response.status_code < 300:
+            return response
+
+        path = url_path(url)
+        status = response.status_code
+        api_message = api_error_text(response)
+        message = f"{method} {path} -> HTTP {status}: {api_message}"
+        common = {"method": method, "path": path, "status": status, "api_message": api_message}
+        if status == 401:
+            raise ShopifyAuthError(message, **common)
+        if status == 403:
+            raise ShopifyProtectedDataError(message, resource=_resource_name(resource), **common)
+        raise ShopifyAPIError(message, **common)
+
+    def _get_json(
+        self, url: str, params: Mapping[str, Any] | None, resource: str
+    ) -> tuple[Any, requests.Response]:
+        response = self._get(url, params, resource)
+        try:
+            return response.json(), response
+        except ValueError:
+            path = url_path(url)
+            raise ShopifyAPIError(
+                f"GET {path} -> HTTP {response.status_code}: response body is not JSON",
+                method="GET", path=path, status=response.status_code, api_message="",
+            ) from None
+
+    def get_json(self, resource: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``{api_root}/{resource}.json`` and return the decoded body."""
+        body, _ = self._get_json(self._url(resource), params, resource)
+        return body
+
+    # -- pagination --------------------------------------------------------------------------------------
+    def iter_pages(self, resource: str, params: Mapping[str, str | int]) -> Iterator[list[dict]]:
+        """Stream ``resource`` page by page, following ``Link: <…>; rel="next"``.
+
+        The records are under the root key named by the resource's last path segment
+        (``"orders"`` -> ``body["orders"]``). The next link's query (``page_info``, ``limit``, ``fields``) is
+        re-applied to this client's own URL, so the token is only ever sent to the configured shop.
+        """
+        root_key = _resource_name(resource)
+        url = self._url(resource)
+        query: Mapping[str, Any] | None = dict(params)
+        seen_cursors: set[str] = set()
+        while True:
+            body, response = self._get_json(url, query, resource)
+            if not isinstance(body, dict) or not isinstance(body.get(root_key), list):
+                path = url_path(url)
+                raise ShopifyAPIError(
+                    f"GET {path} -> HTTP {response.status_code}: response has no list under {root_key!r}",
+                    method="GET", path=path, status=response.status_code, api_message="",
+                )
+            yield body[root_key]
+            next_link = response.links.get("next", {}).get("url")
+            if not next_link:
+                return
+            linked = dict(parse_qsl(urlsplit(next_link).query, keep_blank_values=True))
+            # With page_info only limit and fields may be sent (else 400); keep ours if the link dropped them.
+            query = {k: v for k, v in linked.items() if k in _CURSOR_PARAMS}
+            for key in _CURSOR_PARAMS:
+                if key not in query and key in params:
+                    query[key] = params[key]
+            cursor = query.get("page_info", "")
+            if not cursor or cursor in seen_cursors:
+                path = url_path(url)
+                raise ShopifyAPIError(
+                    f"GET {path} -> HTTP {response.status_code}: bad or repeated page_info in Link header",
+                    method="GET", path=path, status=response.status_code, api_message="",
+                )
+            seen_cursors.add(cursor)
+
+    def _window_params(
+        self, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"limit": self.page_size}
+        if updated_at_min is not None:
+            params["updated_at_min"] = _format_timestamp(updated_at_min)
+        params["updated_at_max"] = _format_timestamp(updated_at_max)
+        return params
+
+    # -- resources --------------------------------------------------------------------------------------
+    def get_shop(self) -> dict:
+        return self.get_json("shop")["shop"]
+
+    def iter_orders(
+        self,
+        updated_at_min: datetime | None,
+        updated_at_max: datetime,
+        fields: Sequence[str] | None = None,
+    ) -> Iterator[list[dict]]:
+        """Orders of every status updated in ``[updated_at_min, updated_at_max]`` (both inclusive)."""
+        params = {"status": "any", **self._window_params(updated_at_min, updated_at_max)}
+        if fields:
+            params["fields"] = ",".join(fields)
+        return self.iter_pages("orders", params)
+
+    def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
+        params = {"status": "any", **self._window_params(updated_at_min, updated_at_max)}
+        params.pop("limit")
+        body = self.get_json("orders/count", params)
+        return int(body["count"])
+
+    def iter_customers(
+        self, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> Iterator[list[dict]]:
+        return self.iter_pages("customers", self._window_params(updated_at_min, updated_at_max))
+
+    def iter_products(
+        self, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> Iterator[list[dict]]:
+        return self.iter_pages("products", self._window_params(updated_at_min, updated_at_max))
+
+    def list_locations(self) -> list[dict]:
+        return [location for page in self.iter_pages("locations", {}) for location in page]
+
+    def iter_inventory_levels(self, location_ids: Sequence[int]) -> Iterator[list[dict]]:
+        """Inventory levels at ``location_ids``, asking for at most 50 locations per request."""
+        ids = [int(i) for i in location_ids]
+        for start in range(0, len(ids), INVENTORY_IDS_PER_REQUEST):
+            chunk = ids[start : start + INVENTORY_IDS_PER_REQUEST]
+            params = {"location_ids": ",".join(str(i) for i in chunk), "limit": self.page_size}
+            yield from self.iter_pages("inventory_levels", params)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dagster resource
+# ---------------------------------------------------------------------------------------------------------
+class ShopifyClientResource(dg.ConfigurableResource):
+    """Configuration for Shopify Admin REST access; :meth:`for_shop` returns a client for one shop."""
+
+    api_version: str = "2025-07"
+    page_size: int = MAX_PAGE_SIZE
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    leak_rate_per_second: float | None = None  # None: derived from the bucket size the shop reports
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_base=self.backoff_base_seconds,
+            backoff_max=self.backoff_max_seconds,
+        )
+
+    def for_shop(
+        self,
+        shop_url: str,
+        token: str,
+        *,
+        sleep: Sleep = time.sleep,
+        pacers: PacerRegistry | None = None,
+        rng: random.Random | None = None,
+        session: requests.Session | None = None,
+    ) -> ShopifyShopClient:
+        """A client for ``shop_url`` authenticating with ``token``.
+
+        The keyword-only arguments are for tests: a fake ``sleep``, a private pacer registry (with a fake
+        clock), a seeded ``rng`` for backoff jitter, a prepared ``session``.
+        """
+        return ShopifyShopClient(
+            shop_url,
+            token,
+            api_version=self.api_version,
+            page_size=self.page_size,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            policy=self.retry_policy(),
+            leak_rate=self.leak_rate_per_second,
+            pacers=pacers,
+            sleep=sleep,
+            rng=rng,
+            session=session,
+        )

@@ -1,0 +1,169 @@
+"""The warehouse: a SQLAlchemy resource that runs the same asset code on DuckDB and PostgreSQL.
+
+Embedded default: a DuckDB file under ``data/``. Production: ``postgresql+psycopg2://…``.
+Every partition write happens inside :meth:`WarehouseResource.transaction` (one transaction), and bulk
+loads use each engine's fast path (DuckDB scans a registered DataFrame, PostgreSQL uses COPY).
+
+DuckDB lets one process write at a time and holds a file lock while a connection is open. Connections
+are therefore opened per transaction (no pool) and opening retries with backoff while another process
+holds the lock, so concurrent runs queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import PrivateAttr
+from sqlalchemy.pool import NullPool
+
+from platform_assets.warehouse.schema import TableSpec
+
+DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"
+
+
+# money_ratio(amount, count): amount / count rounded to the cent, halves away from zero, computed exactly.
+# DuckDB divides decimals in floating point, so it works in integer cents there.
+MONEY_RATIO_FUNCTIONS = {
+    "duckdb": (
+        "CREATE OR REPLACE MACRO money_ratio(amount, divisor) AS "
+        "SIGN(amount) * CAST((CAST(ABS(amount) * 100 AS HUGEINT) * 2 + divisor) // (2 * divisor) "
+        "AS DECIMAL(18, 0)) * 0.01"
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION money_ratio(amount NUMERIC, divisor BIGINT) RETURNS NUMERIC "
+        "LANGUAGE SQL IMMUTABLE AS $$ SELECT ROUND(amount / divisor, 2) $$"
+    ),
+}
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """SQL warehouse (DuckDB file or PostgreSQL) holding staging, dimension, fact and aggregate tables."""
+
+    url: str = DEFAULT_WAREHOUSE_URL
+    lock_timeout_seconds: float = 600.0
+
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+
+    # ---- connection management -------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        return sa.engine.make_url(self.url).get_backend_name()
+
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            url = sa.engine.make_url(self.url)
+            if url.get_backend_name() == "duckdb" and url.database and url.database != ":memory:":
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                self._engine = sa.create_engine(url, poolclass=NullPool)
+            else:
+                self._engine = sa.create_engine(url, pool_pre_ping=True)
+        return self._engine
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One transaction; waits for DuckDB's single-writer lock instead of failing on it."""
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        delay = 0.05
+        while True:
+            try:
+                ctx = self.engine().begin()
+                conn = ctx.__enter__()
+                break
+            except sa.exc.DBAPIError as exc:
+                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+        try:
+            yield conn
+        except BaseException as exc:
+            ctx.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        else:
+            ctx.__exit__(None, None, None)
+
+    # ---- schema ------------------------------------------------------------------------------
+    def ensure_tables(self, conn: sa.Connection, specs: Sequence[TableSpec]) -> None:
+        """Create the tables (and their indexes) that do not exist yet, and the SQL functions models use."""
+        conn.execute(sa.text(MONEY_RATIO_FUNCTIONS[self.dialect]))
+        for spec in specs:
+            table = spec.sqlalchemy_table()
+            conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+    # ---- reads and writes --------------------------------------------------------------------
+    def execute(self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        result = conn.execute(sa.text(sql), dict(params or {}))
+        return max(result.rowcount or 0, 0)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        with self.transaction() as conn:
+            return self.query_in(conn, sql, params)
+
+    def query_in(self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        result = conn.execute(sa.text(sql), dict(params or {}))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def insert_rows(self, conn: sa.Connection, spec: TableSpec, rows: Sequence[Sequence[Any]]) -> int:
+        """Bulk-insert rows given in the spec's column order (values: str, int, Decimal, date, datetime, None)."""
+        if not rows:
+            return 0
+        columns = spec.column_names
+        frame = pd.DataFrame.from_records(rows, columns=columns).astype(object)
+        frame = frame.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else _to_text(v))
+        if self.dialect == "duckdb":
+            raw = conn.connection.driver_connection
+            view = f"_load_{spec.name}"
+            raw.register(view, frame)
+            try:
+                casts = ", ".join(f"CAST({c.name} AS {c.sql_type(self.dialect)})" for c in spec.columns)
+                conn.execute(sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}"))
+            finally:
+                raw.unregister(view)
+        elif self.dialect == "postgresql":
+            buffer = io.StringIO()
+            frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+            buffer.seek(0)
+            cursor = conn.connection.driver_connection.cursor()
+            cursor.copy_expert(
+                f"COPY {spec.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+            )
+        else:
+            conn.execute(spec.sqlalchemy_table().insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+        return len(rows)
+
+    def replace_rows(
+        self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        """Delete the rows matching ``where`` (column = value) and insert ``rows``: one partition, replaced."""
+        condition = " AND ".join(f"{column} = :{column}" for column in where)
+        conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
+        return self.insert_rows(conn, spec, rows)
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)

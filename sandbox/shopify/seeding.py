@@ -1,0 +1,71 @@
+"""Deterministic randomness and ids.
+
+Every random stream is derived from the shop seed plus a label (for example the day), through SHA-256, so
+one day's orders never depend on another day's, and runs are identical across processes and machines
+(Python's ``hash()`` is never used). Ids are int64 numbers built from the kind of object, the day and a
+per-day counter, so they grow with time like Shopify's and fit in a signed 64-bit integer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from datetime import date
+
+#: Base of each id kind; the day ordinal (~740,000) times 10**7 plus a per-day counter is added to it.
+#: Every id stays below 2**53, so JSON readers that parse numbers as doubles keep them exact (as with
+#: Shopify's own 13-digit ids).
+_ID_BASES: dict[str, int] = {
+    "order": 0,
+    "line_item": 100_000_000_000_000,
+    "shipping_line": 200_000_000_000_000,
+    "refund": 300_000_000_000_000,
+    "refund_line": 400_000_000_000_000,
+    "transaction": 500_000_000_000_000,
+    "adjustment": 600_000_000_000_000,
+    "fulfillment": 700_000_000_000_000,
+}
+_PER_DAY = 10_000_000
+
+
+def rng_for(seed: int, *labels: object) -> random.Random:
+    """A random generator that depends only on the seed and the labels."""
+    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
+    return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
+
+
+def hex_token(seed: int, *labels: object, length: int = 32) -> str:
+    """A deterministic hex string (cart tokens, order tokens)."""
+    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
+    return hashlib.sha256(key).hexdigest()[:length]
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson-distributed count (Knuth for small means, a rounded normal for large ones)."""
+    if mean <= 0:
+        return 0
+    if mean > 60:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit = math.exp(-mean)
+    count, product = 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+class DayIds:
+    """Allocates the ids of every object created while generating one day."""
+
+    def __init__(self, day: date) -> None:
+        self._offset = day.toordinal() * _PER_DAY
+        self._counters: dict[str, int] = {}
+
+    def next(self, kind: str) -> int:
+        """The next id of this kind for the day."""
+        count = self._counters.get(kind, 0) + 1
+        if count >= _PER_DAY:
+            raise OverflowError(f"more than {_PER_DAY} {kind} ids in one day")
+        self._counters[kind] = count
+        return _ID_BASES[kind] + self._offset + count

@@ -1,0 +1,28 @@
+"""Shared test fixtures: paths to the real Shopify payloads, a PostgreSQL URL when CI provides one."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "shopify"))
+POSTGRES_ENV = "STOREHOUSE_TEST_POSTGRES_URL"
+
+
+def load_fixture(name: str):
+    path = FIXTURES / name
+    if not path.exists():
+        pytest.fail(f"fixture {path} is missing (set STOREHOUSE_FIXTURES to the folder of Shopify payloads)")
+    return json.loads(path.read_text())
+
+
+def postgres_url() -> str:
+    """The PostgreSQL server URL for tests; skip with a visible reason outside CI, fail inside CI."""
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set in CI: .ci/run must start PostgreSQL and set it")
+    pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run); skipped outside CI")

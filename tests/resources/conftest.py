@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from resources.http import PacerRegistry
+from resources.shopify_client import ShopifyClientResource
+from tests.resources.stub_server import StubServer
+
+TOKEN = "shpat_test_0123456789abcdef_SECRET"
+
+
+class FakeTime:
+    """A clock and a sleep that advances it, recording every sleep."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def stub() -> StubServer:
+    with StubServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_client(fake_time):
+    """Client factory with fake sleep, a private pacer registry on the fake clock and seeded jitter."""
+    clients = []
+
+    def _make(shop_url: str, token: str = TOKEN, **config):
+        resource = ShopifyClientResource(**config)
+        client = resource.for_shop(
+            shop_url,
+            token,
+            sleep=fake_time.sleep,
+            pacers=PacerRegistry(clock=fake_time.monotonic),
+            rng=random.Random(7),
+        )
+        clients.append(client)
+        return client
+
+    yield _make
+    for client in clients:
+        client.close()

@@ -1,0 +1,170 @@
+"""RawStoreResource on a local directory and on fsspec's memory:// filesystem."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+import fsspec
+import pytest
+
+from resources.raw_store import RawStoreResource, RawWriteResult
+
+DAY = date(2024, 3, 1)
+ORDERS = [
+    {"id": 450789469, "name": "#1001", "total_price": "598.94", "email": "ü@example.com",
+     "refunds": [{"refund_line_items": [{"subtotal": 195.66}]}], "cancelled_at": None},
+    {"id": 450789470, "name": "#1002", "total_price": "10.00", "line_items": []},
+    {"id": 450789471, "name": "#1003", "total_price": "0.00", "tags": "a, b"},
+]
+
+
+@pytest.fixture(params=["local", "memory"])
+def store(request, tmp_path):
+    if request.param == "local":
+        yield RawStoreResource(base_url=str(tmp_path / "raw"))
+    else:
+        root = f"memory://raw-{uuid.uuid4().hex}"
+        yield RawStoreResource(base_url=root)
+        fs = fsspec.filesystem("memory")
+        if fs.exists(root):
+            fs.rm(root, recursive=True)
+
+
+def _listing(store: RawStoreResource) -> list[str]:
+    fs, root = fsspec.core.url_to_fs(store.base_url)
+    return sorted(p.rsplit("/", 1)[-1] for p in fs.find(f"{root}/shopify/orders/acme"))
+
+
+def test_round_trip_and_layout(store):
+    snapshot = datetime(2024, 3, 2, 3, 0, tzinfo=UTC)
+    result = store.write_partition(
+        "shopify", "orders", "acme", DAY, iter([ORDERS[:2], [], ORDERS[2:]]),
+        extra_meta={"snapshot_taken_at": snapshot, "window_start": "2024-03-01T00:00:00-05:00"},
+    )
+    assert isinstance(result, RawWriteResult)
+    assert result.records == 3
+    assert result.path == store.partition_path("shopify", "orders", "acme", DAY)
+    assert result.path.endswith("/shopify/orders/acme/2024-03-01.jsonl.gz")
+    assert store.exists("shopify", "orders", "acme", DAY)
+    assert not store.exists("shopify", "orders", "acme", date(2024, 3, 2))
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
+
+    # The file is plain gzip + JSON lines, exactly json.dumps(record, separators=(",", ":")) per line.
+    with fsspec.open(result.path, "rb") as f:
+        raw = f.read()
+    assert result.bytes == len(raw)
+    expected = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in ORDERS)
+    assert gzip.decompress(raw).decode() == expected
+
+    meta = store.read_meta("shopify", "orders", "acme", DAY)
+    assert meta["records"] == 3 and meta["bytes"] == result.bytes
+    assert meta["snapshot_taken_at"] == "2024-03-02T03:00:00+00:00"
+    assert meta["window_start"] == "2024-03-01T00:00:00-05:00"
+    assert (meta["day"], meta["tenant"], meta["data_file"]) == ("2024-03-01", "acme", "2024-03-01.jsonl.gz")
+    written_at = datetime.fromisoformat(meta["written_at"])
+    assert written_at.tzinfo is not None and abs((datetime.now(UTC) - written_at).total_seconds()) < 60
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+
+
+def test_empty_partition(store):
+    result = store.write_partition("shopify", "orders", "acme", DAY, [])
+    assert result.records == 0
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == []
+    assert store.read_meta("shopify", "orders", "acme", DAY)["records"] == 0
+
+
+def test_crash_mid_write_keeps_previous_partition(store):
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS], extra_meta={"run": 1})
+
+    def failing_pages():
+        yield [{"id": 1}, {"id": 2}]
+        yield [{"id": 3}]
+        raise ConnectionError("API went away mid-stream")
+
+    with pytest.raises(ConnectionError, match="mid-stream"):
+        store.write_partition("shopify", "orders", "acme", DAY, failing_pages(), extra_meta={"run": 2})
+
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
+    assert store.read_meta("shopify", "orders", "acme", DAY)["run"] == 1
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]  # no temp file left
+
+
+def test_crash_on_first_write_leaves_nothing(store):
+    def failing_pages():
+        yield [{"id": 1}]
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.write_partition("shopify", "orders", "acme", DAY, failing_pages())
+    assert not store.exists("shopify", "orders", "acme", DAY)
+    assert _listing(store) == []
+
+
+def test_rewrite_replaces_and_is_idempotent(store):
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+    first = store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    second = store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]
+    assert (first.records, first.bytes, first.path) == (second.records, second.bytes, second.path)
+    with fsspec.open(first.path, "rb") as f:
+        content = f.read()
+    # gzip mtime is fixed: the same records give byte-identical files
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    with fsspec.open(first.path, "rb") as f:
+        assert f.read() == content
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+
+
+def test_partitions_are_independent(store):
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    store.write_partition("shopify", "orders", "globex", DAY, [ORDERS[1:2]])
+    store.write_partition("shopify", "customers", "acme", DAY, [[{"id": 9}]])
+    store.write_partition("shopify", "orders", "acme", date(2024, 3, 2), [ORDERS[2:]])
+    assert [r["id"] for r in store.read_partition("shopify", "orders", "acme", DAY)] == [450789469]
+    assert [r["id"] for r in store.read_partition("shopify", "orders", "globex", DAY)] == [450789470]
+    assert [r["id"] for r in store.read_partition("shopify", "customers", "acme", DAY)] == [9]
+    next_day = store.read_partition("shopify", "orders", "acme", date(2024, 3, 2))
+    assert [r["id"] for r in next_day] == [450789471]
+
+
+def test_missing_partition_errors_name_it(store):
+    with pytest.raises(FileNotFoundError) as info:
+        store.read_partition("shopify", "orders", "acme", DAY)
+    assert "platform=shopify entity=orders tenant=acme day=2024-03-01" in str(info.value)
+    assert "2024-03-01.jsonl.gz" in str(info.value)
+    with pytest.raises(FileNotFoundError, match="metadata not found: platform=shopify"):
+        store.read_meta("shopify", "orders", "acme", DAY)
+
+
+def test_reading_streams(store):
+    pages = [[{"id": i} for i in range(p * 100, p * 100 + 100)] for p in range(30)]
+    store.write_partition("shopify", "orders", "acme", DAY, iter(pages))
+    records = store.read_partition("shopify", "orders", "acme", DAY)
+    assert next(records) == {"id": 0}
+    assert sum(1 for _ in records) == 2999
+
+
+def test_input_validation(store):
+    with pytest.raises(ValueError, match="tenant"):
+        store.write_partition("shopify", "orders", "../etc", DAY, [])
+    with pytest.raises(ValueError, match="entity"):
+        store.partition_path("shopify", "orders/x", "acme", DAY)
+    with pytest.raises(TypeError, match="datetime.date"):
+        store.partition_path("shopify", "orders", "acme", datetime(2024, 3, 1))
+    with pytest.raises(ValueError, match="may not override"):
+        store.write_partition("shopify", "orders", "acme", DAY, [ORDERS], extra_meta={"records": 5})
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        store.write_partition("shopify", "orders", "acme", DAY, [ORDERS], extra_meta={"x": object()})
+    assert not store.exists("shopify", "orders", "acme", DAY)
+
+
+def test_default_base_url_is_relative_data_raw(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    store = RawStoreResource()
+    assert store.base_url == "data/raw"
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+    assert (tmp_path / "data/raw/shopify/orders/acme/2024-03-01.jsonl.gz").is_file()
+    assert (tmp_path / "data/raw/shopify/orders/acme/2024-03-01.meta.json").is_file()
