@@ -8,18 +8,14 @@ import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 from tabulate import tabulate
 
+from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
 from platform_assets.settings import DATA_DIR, PROJECT_ROOT
 
-DEMO_COLUMNS = [
-    "date", "orders", "units", "gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes",
-    "total_sales", "average_order_value", "customers", "new_customers", "returning_customers",
-]
 
 
 def _instance() -> dg.DagsterInstance:
@@ -150,33 +146,6 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
     print(f"Raw store: {DATA_DIR / 'raw'}")
     print("Dagster UI on this instance: make ui  (http://127.0.0.1:3000)")
     return 1 if mismatches else 0
-
-
-def compare_with_ground_truth(rows: list[dict], truth: list) -> list[str]:
-    """Every figure of agg_daily_sales against the sandbox's ground truth, to the cent."""
-    by_day = {row["date"]: row for row in rows}
-    diffs = []
-    truth_days = set()
-    for figures in truth:
-        expected = figures if isinstance(figures, dict) else figures.__dict__
-        day = expected["date"]
-        truth_days.add(day)
-        row = by_day.get(day)
-        if row is None:
-            diffs.append(f"{day}: missing from agg_daily_sales")
-            continue
-        for column in DEMO_COLUMNS[1:] + ["currency"]:
-            want, got = expected[column], row[column]
-            if want is None or got is None:
-                same = want is None and (got is None or got != got)
-            elif isinstance(want, Decimal | int):
-                same = Decimal(str(got)) == Decimal(str(want))
-            else:
-                same = str(got) == str(want)
-            if not same:
-                diffs.append(f"{day} {column}: pipeline {got} ≠ ground truth {want}")
-    diffs.extend(f"{day}: in agg_daily_sales but not in the ground truth" for day in by_day if day not in truth_days)
-    return diffs
 
 
 def sync_tenants() -> int:

@@ -135,15 +135,18 @@ def parse_call_limit(value: str | None) -> tuple[float, float] | None:
 class Pacer:
     """Thread-safe local estimate of a server-side leaky bucket.
 
-    ``level`` is how full we believe the bucket is; it drains at ``leak_rate`` per second. :meth:`reserve`
-    books one request and returns how long the caller must sleep before sending it (0 when there is room now).
-    Reservations that have to wait push ``level`` above capacity, so concurrent callers are spaced
-    ``1/leak_rate`` apart instead of all waking at once. :meth:`observe` corrects the estimate from the
-    server's own count (taking the more pessimistic of the two, because the server does not yet count
-    requests that are in flight, but does count other processes using the same bucket);
-    :meth:`observe_throttled` marks the bucket full after a 429.
+    ``level`` is how full we believe the bucket is; it drains at ``leak_rate`` per second.
 
-    ``headroom`` slots are kept free as a margin for clock skew and other clients of the same bucket.
+    * :meth:`reserve` books one request and returns how long the caller must sleep before sending it (0 when
+      there is room now). Reservations that have to wait push ``level`` above capacity, so concurrent callers
+      are spaced ``1/leak_rate`` apart instead of all waking at once.
+    * :meth:`release` is called once per reservation when its attempt is over. With the server's count
+      (``used/size`` from a response header) the estimate is reset to ``used`` plus our requests still
+      outstanding (booked but not answered: the server has not counted them yet). So the server's view wins:
+      other processes using the same bucket raise it, and a leak faster than assumed lowers it. A new
+      ``size`` switches the derived leak rate. ``throttled=True`` (a 429) marks the bucket full.
+
+    ``headroom`` slots are kept free as a margin for timing noise and other clients of the same bucket.
     """
 
     def __init__(
@@ -165,6 +168,7 @@ class Pacer:
             raise ValueError("leak_rate must be > 0")
         self._headroom = float(headroom)
         self._level = 0.0
+        self._outstanding = 0
         self._updated = clock()
         self.total_wait = 0.0  # seconds handed out by reserve(), across all callers
 
@@ -182,6 +186,10 @@ class Pacer:
         with self._lock:
             self._drain()
             return self._level
+
+    @property
+    def outstanding(self) -> int:
+        return self._outstanding
 
     def __repr__(self) -> str:
         return f"Pacer(bucket_size={self._size:g}, leak_rate={self._leak_rate:g}/s, level={self.level:.2f})"
@@ -211,36 +219,32 @@ class Pacer:
     def _capacity(self) -> float:
         return max(1.0, self._size - self._headroom)
 
-    def reserve(self, cost: float = 1.0) -> float:
-        """Book ``cost`` units and return the seconds to sleep before sending the request."""
+    def reserve(self) -> float:
+        """Book one request and return the seconds to sleep before sending it. Pair with :meth:`release`."""
         with self._lock:
             self._drain()
-            overflow = self._level + cost - self._capacity()
+            overflow = self._level + 1.0 - self._capacity()
             wait = overflow / self._leak_rate if overflow > 0 else 0.0
-            self._level += cost
+            self._level += 1.0
+            self._outstanding += 1
             self.total_wait += wait
             return wait
 
-    def observe(self, used: float, size: float) -> None:
-        """Fold in the server's report ``used/size`` (from a response header)."""
+    def release(self, call_limit: str | None = None, *, throttled: bool = False) -> None:
+        """One reserved attempt is over. ``call_limit``: the response's ``used/size`` header, if any."""
+        parsed = parse_call_limit(call_limit)
         with self._lock:
             self._drain()
-            if size > 0 and size != self._size:
-                self._size = float(size)
-                if not self._leak_rate_fixed:
-                    self._leak_rate = default_leak_rate(self._size)
-            self._level = max(self._level, float(used))
-
-    def observe_header(self, value: str | None) -> None:
-        parsed = parse_call_limit(value)
-        if parsed is not None:
-            self.observe(*parsed)
-
-    def observe_throttled(self) -> None:
-        """The server answered 429: its bucket is full, whatever we believed."""
-        with self._lock:
-            self._drain()
-            self._level = max(self._level, self._size)
+            self._outstanding = max(0, self._outstanding - 1)
+            if parsed is not None:
+                used, size = parsed
+                if size != self._size:
+                    self._size = size
+                    if not self._leak_rate_fixed:
+                        self._leak_rate = default_leak_rate(size)
+                self._level = used + self._outstanding
+            if throttled:
+                self._level = max(self._level, self._size + self._outstanding)
 
 
 class PacerRegistry:
@@ -385,19 +389,13 @@ class RetryingRequester:
         attempt = 0
         while True:
             attempt += 1
-            self._pace()
-            self.stats.add(requests=1)
             response: requests.Response | None = None
             error: BaseException | None = None
             try:
-                # stream=False: the whole body is read here, so a connection dropped mid-body is caught too.
-                response = self.session.request(
-                    method, url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
-                )
+                response = self._send(method, url, params, headers)
             except TRANSIENT_EXCEPTIONS as exc:
                 error = exc
             else:
-                self._observe(response)
                 if not self.policy.is_retryable_status(response.status_code):
                     return response
 
@@ -420,18 +418,29 @@ class RetryingRequester:
             if wait > 0:
                 self._sleep(wait)
 
-    def _pace(self) -> None:
-        if self.pacer is None:
-            return
-        wait = self.pacer.reserve()
-        if wait > 0:
-            self.stats.add(pacing_sleep_seconds=wait)
-            self._sleep(wait)
-
-    def _observe(self, response: requests.Response) -> None:
-        if response.status_code == 429:
-            self.stats.add(throttled=1)
+    def _send(
+        self, method: str, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None
+    ) -> requests.Response:
+        """One attempt: wait for the pacer, send, and report the outcome back to the pacer."""
+        if self.pacer is not None:
+            wait = self.pacer.reserve()
+            if wait > 0:
+                self.stats.add(pacing_sleep_seconds=wait)
+                self._sleep(wait)
+        self.stats.add(requests=1)
+        response: requests.Response | None = None
+        try:
+            # stream=False: the whole body is read here, so a connection dropped mid-body is caught too.
+            response = self.session.request(
+                method, url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        finally:
+            throttled = response is not None and response.status_code == 429
+            if throttled:
+                self.stats.add(throttled=1)
             if self.pacer is not None:
-                self.pacer.observe_throttled()
-        if self.pacer is not None and self.rate_limit_header:
-            self.pacer.observe_header(response.headers.get(self.rate_limit_header))
+                call_limit = None
+                if response is not None and self.rate_limit_header:
+                    call_limit = response.headers.get(self.rate_limit_header)
+                self.pacer.release(call_limit, throttled=throttled)
+        return response

@@ -395,6 +395,7 @@ class ShopifyClientResource(dg.ConfigurableResource):
         shop_url: str,
         token: str,
         *,
+        api_version: str | None = None,
         sleep: Sleep = time.sleep,
         pacers: PacerRegistry | None = None,
         rng: random.Random | None = None,
@@ -408,7 +409,7 @@ class ShopifyClientResource(dg.ConfigurableResource):
         return ShopifyShopClient(
             shop_url,
             token,
-            api_version=self.api_version,
+            api_version=api_version or self.api_version,
             page_size=self.page_size,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,

@@ -129,17 +129,15 @@ class WarehouseResource(dg.ConfigurableResource):
         if not rows:
             return 0
         columns = spec.column_names
-        frame = pd.DataFrame.from_records(rows, columns=columns).astype(object)
-        frame = frame.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else _to_text(v))
+        text_rows = [tuple(None if value is None else _to_text(value) for value in row) for row in rows]
+        frame = pd.DataFrame(text_rows, columns=columns, dtype=object)
         if self.dialect == "duckdb":
             raw = conn.connection.driver_connection
             view = f"_load_{spec.name}"
             raw.register(view, frame)
-            try:
-                casts = ", ".join(f"CAST({c.name} AS {c.sql_type(self.dialect)})" for c in spec.columns)
-                conn.execute(sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}"))
-            finally:
-                raw.unregister(view)
+            casts = ", ".join(f"CAST({c.name} AS {c.sql_type(self.dialect)})" for c in spec.columns)
+            conn.execute(sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}"))
+            raw.unregister(view)
         elif self.dialect == "postgresql":
             buffer = io.StringIO()
             frame.to_csv(buffer, index=False, header=False, na_rep="\\N")

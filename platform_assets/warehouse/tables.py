@@ -623,3 +623,5 @@ AGG_WEEKLY_TRENDS = TableSpec(
     ("tenant_id", "date", "platform", "currency"),
     (("tenant_id", "date"),),
 )
+
+ALL_TABLES: list[TableSpec] = [value for value in list(globals().values()) if isinstance(value, TableSpec)]

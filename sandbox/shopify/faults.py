@@ -30,7 +30,9 @@ class FaultInjector:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, path_contains: str, kind: str, status: int = 503, delay: float = 0.0, times: int = 1) -> Fault:
+    def add(
+        self, path_contains: str, kind: str, status: int = 503, delay: float = 0.0, times: int = 1
+    ) -> Fault:
         """Arm a fault.
 
         ``kind`` ``"status"`` answers with ``status`` (a JSON error body); ``"delay"`` sleeps ``delay``

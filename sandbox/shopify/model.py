@@ -288,7 +288,11 @@ class Order:
         moments += [edit.at for edit in self.edits]
         moments += [t.created_at for t in self.transactions]
         moments += [refund.created_at for refund in self.refunds]
-        moments += [m for m in (self.paid_at, self.voided_at, self.cancelled_at, self.fulfilled_at, self.closed_at) if m]
+        moments += [
+            m
+            for m in (self.paid_at, self.voided_at, self.cancelled_at, self.fulfilled_at, self.closed_at)
+            if m
+        ]
         return max(moment for moment in moments if moment <= clock)
 
     def tax_lines_at(self, clock: datetime) -> list[TaxLine]:

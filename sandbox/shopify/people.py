@@ -20,29 +20,60 @@ from sandbox.shopify.timeutil import day_start
 
 #: country code -> (country name, currency, [(city, province, province code, zip stem, weight)])
 COUNTRIES: dict[str, tuple[str, str, list[tuple[str, str | None, str | None, str, float]]]] = {
-    "US": ("United States", "USD", [
-        ("New York", "New York", "NY", "100", 5), ("Brooklyn", "New York", "NY", "112", 3),
-        ("Jersey City", "New Jersey", "NJ", "073", 1.5), ("Boston", "Massachusetts", "MA", "021", 1),
-        ("Philadelphia", "Pennsylvania", "PA", "191", 1), ("Chicago", "Illinois", "IL", "606", 1),
-        ("Austin", "Texas", "TX", "787", 0.7), ("Denver", "Colorado", "CO", "802", 0.7),
-        ("Seattle", "Washington", "WA", "981", 0.7), ("San Francisco", "California", "CA", "941", 0.8),
-    ]),
-    "DE": ("Germany", "EUR", [
-        ("Berlin", None, None, "10", 5), ("Hamburg", None, None, "20", 1.5), ("München", None, None, "80", 1.5),
-        ("Köln", None, None, "50", 1), ("Leipzig", None, None, "04", 0.8), ("Potsdam", None, None, "14", 0.8),
-    ]),
+    "US": (
+        "United States",
+        "USD",
+        [
+            ("New York", "New York", "NY", "100", 5),
+            ("Brooklyn", "New York", "NY", "112", 3),
+            ("Jersey City", "New Jersey", "NJ", "073", 1.5),
+            ("Boston", "Massachusetts", "MA", "021", 1),
+            ("Philadelphia", "Pennsylvania", "PA", "191", 1),
+            ("Chicago", "Illinois", "IL", "606", 1),
+            ("Austin", "Texas", "TX", "787", 0.7),
+            ("Denver", "Colorado", "CO", "802", 0.7),
+            ("Seattle", "Washington", "WA", "981", 0.7),
+            ("San Francisco", "California", "CA", "941", 0.8),
+        ],
+    ),
+    "DE": (
+        "Germany",
+        "EUR",
+        [
+            ("Berlin", None, None, "10", 5),
+            ("Hamburg", None, None, "20", 1.5),
+            ("München", None, None, "80", 1.5),
+            ("Köln", None, None, "50", 1),
+            ("Leipzig", None, None, "04", 0.8),
+            ("Potsdam", None, None, "14", 0.8),
+        ],
+    ),
     "AT": ("Austria", "EUR", [("Wien", None, None, "10", 1), ("Graz", None, None, "80", 0.4)]),
     "FR": ("France", "EUR", [("Paris", None, None, "75", 1), ("Lyon", None, None, "69", 0.5)]),
     "NL": ("Netherlands", "EUR", [("Amsterdam", None, None, "10", 1), ("Utrecht", None, None, "35", 0.4)]),
-    "GB": ("United Kingdom", "GBP", [
-        ("London", "England", "ENG", "EC1", 1), ("Manchester", "England", "ENG", "M1", 0.4),
-        ("Edinburgh", "Scotland", "SCT", "EH1", 0.3),
-    ]),
-    "CH": ("Switzerland", "CHF", [
-        ("Zürich", "Zürich", "ZH", "80", 1), ("Basel", "Basel-Stadt", "BS", "40", 0.5),
-        ("Bern", "Bern", "BE", "30", 0.4),
-    ]),
-    "CA": ("Canada", "CAD", [("Toronto", "Ontario", "ON", "M5V", 1), ("Montreal", "Quebec", "QC", "H2X", 0.6)]),
+    "GB": (
+        "United Kingdom",
+        "GBP",
+        [
+            ("London", "England", "ENG", "EC1", 1),
+            ("Manchester", "England", "ENG", "M1", 0.4),
+            ("Edinburgh", "Scotland", "SCT", "EH1", 0.3),
+        ],
+    ),
+    "CH": (
+        "Switzerland",
+        "CHF",
+        [
+            ("Zürich", "Zürich", "ZH", "80", 1),
+            ("Basel", "Basel-Stadt", "BS", "40", 0.5),
+            ("Bern", "Bern", "BE", "30", 0.4),
+        ],
+    ),
+    "CA": (
+        "Canada",
+        "CAD",
+        [("Toronto", "Ontario", "ON", "M5V", 1), ("Montreal", "Quebec", "QC", "H2X", 0.6)],
+    ),
 }
 
 #: Domestic destinations of a shop currency (countries whose shoppers pay in it), with weights.
@@ -58,18 +89,98 @@ DOMESTIC: dict[str, list[tuple[str, float]]] = {
 CURRENCY_COUNTRY: dict[str, str] = {"USD": "US", "EUR": "DE", "GBP": "GB", "CHF": "CH", "CAD": "CA"}
 
 _NAMES: dict[str, tuple[list[str], list[str]]] = {
-    "US": (["James", "Mary", "Olivia", "Liam", "Ava", "Noah", "Emma", "Lucas", "Mia", "Ethan", "Sofia",
-            "Mason", "Harper", "Logan", "Aria", "Daniel", "Chloe", "Jackson", "Grace", "Aiden"],
-           ["Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-            "Lee", "Walker", "Young", "King", "Wright", "Lopez", "Hill", "Scott", "Green", "Adams", "Baker"]),
-    "DE": (["Lukas", "Anna", "Jonas", "Lea", "Finn", "Emilia", "Paul", "Hannah", "Felix", "Marie", "Jürgen",
-            "Sophie", "Maximilian", "Lena", "Moritz", "Johanna"],
-           ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
-            "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann"]),
-    "GB": (["Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Poppy"],
-           ["Jones", "Taylor", "Davies", "Evans", "Thomas", "Roberts", "Clarke", "Hughes"]),
-    "CH": (["Luca", "Mia", "Noah", "Lina", "Leon", "Elena", "Nico", "Laura"],
-           ["Meier", "Keller", "Huber", "Gerber", "Brunner", "Baumann", "Frei", "Zürcher"]),
+    "US": (
+        [
+            "James",
+            "Mary",
+            "Olivia",
+            "Liam",
+            "Ava",
+            "Noah",
+            "Emma",
+            "Lucas",
+            "Mia",
+            "Ethan",
+            "Sofia",
+            "Mason",
+            "Harper",
+            "Logan",
+            "Aria",
+            "Daniel",
+            "Chloe",
+            "Jackson",
+            "Grace",
+            "Aiden",
+        ],
+        [
+            "Smith",
+            "Johnson",
+            "Williams",
+            "Brown",
+            "Garcia",
+            "Miller",
+            "Davis",
+            "Rodriguez",
+            "Martinez",
+            "Lee",
+            "Walker",
+            "Young",
+            "King",
+            "Wright",
+            "Lopez",
+            "Hill",
+            "Scott",
+            "Green",
+            "Adams",
+            "Baker",
+        ],
+    ),
+    "DE": (
+        [
+            "Lukas",
+            "Anna",
+            "Jonas",
+            "Lea",
+            "Finn",
+            "Emilia",
+            "Paul",
+            "Hannah",
+            "Felix",
+            "Marie",
+            "Jürgen",
+            "Sophie",
+            "Maximilian",
+            "Lena",
+            "Moritz",
+            "Johanna",
+        ],
+        [
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Meyer",
+            "Wagner",
+            "Becker",
+            "Schulz",
+            "Hoffmann",
+            "Koch",
+            "Richter",
+            "Klein",
+            "Wolf",
+            "Schröder",
+            "Neumann",
+        ],
+    ),
+    "GB": (
+        ["Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Poppy"],
+        ["Jones", "Taylor", "Davies", "Evans", "Thomas", "Roberts", "Clarke", "Hughes"],
+    ),
+    "CH": (
+        ["Luca", "Mia", "Noah", "Lina", "Leon", "Elena", "Nico", "Laura"],
+        ["Meier", "Keller", "Huber", "Gerber", "Brunner", "Baumann", "Frei", "Zürcher"],
+    ),
     "FR": (["Louis", "Jade", "Gabriel", "Léa", "Hugo", "Chloé"], ["Martin", "Bernard", "Dubois", "Lefèvre"]),
     "NL": (["Daan", "Emma", "Sem", "Julia"], ["de Jong", "Jansen", "de Vries", "van Dijk"]),
 }
@@ -90,8 +201,14 @@ def _ascii(text: str) -> str:
 def _phone(country: str, rng: Random) -> str:
     if country in {"US", "CA"}:
         return f"+1 212-555-{rng.randrange(100, 200):04d}"
-    codes = {"DE": "+49 30 5550", "AT": "+43 1 5550", "GB": "+44 20 7946", "CH": "+41 44 5550",
-             "FR": "+33 1 5550", "NL": "+31 20 5550"}
+    codes = {
+        "DE": "+49 30 5550",
+        "AT": "+43 1 5550",
+        "GB": "+44 20 7946",
+        "CH": "+41 44 5550",
+        "FR": "+33 1 5550",
+        "NL": "+31 20 5550",
+    }
     return f"{codes.get(country, '+49 30 5550')}{rng.randrange(1000, 9999)}"
 
 
@@ -228,7 +345,9 @@ class People:
         for serial in range(spec.customers):
             old = rng.random() < 0.35
             if old:
-                created = window_start - timedelta(days=rng.randint(365, 5 * 365), seconds=rng.randrange(86400))
+                created = window_start - timedelta(
+                    days=rng.randint(365, 5 * 365), seconds=rng.randrange(86400)
+                )
                 dormant = rng.random() < 0.4
             else:
                 created = window_start + timedelta(seconds=rng.randrange(window_seconds))
@@ -270,8 +389,12 @@ class People:
     def _build_guests(self) -> None:
         spec = self.spec
         rng = rng_for(spec.seed, "guests")
-        for serial in range(max(20, spec.customers)):
-            person = make_person(rng, pick_country(rng, spec), 100_000 + serial, with_email=rng.random() >= 0.02)
+        expected_guest_orders = spec.orders_per_day * (spec.history_days + 1) * spec.guest_share
+        pool = int(min(100_000, max(20, spec.customers // 4, expected_guest_orders * 0.7)))
+        for serial in range(pool):
+            person = make_person(
+                rng, pick_country(rng, spec), 100_000 + serial, with_email=rng.random() >= 0.02
+            )
             self.guests.append(person)
 
     def pick_customer(self, rng: Random, at: datetime) -> Customer | None:

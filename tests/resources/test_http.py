@@ -71,28 +71,55 @@ def test_pacer_lets_a_burst_through_then_spaces_requests():
     assert pacer.total_wait == pytest.approx(0.30)
 
 
-def test_pacer_follows_the_server_count_and_size():
+def test_pacer_trusts_the_server_count_plus_outstanding_requests():
     t = FakeTime()
     pacer = Pacer(clock=t.monotonic)
     assert (pacer.bucket_size, pacer.leak_rate) == (40, 2.0)
-    pacer.observe_header("38/40")  # someone else uses the bucket too
-    assert pacer.level == 38
-    assert pacer.reserve() == pytest.approx(0.0)  # 38 + 1 <= 39
+    assert pacer.reserve() == 0.0
+    pacer.release("38/40")  # someone else uses the bucket too
+    assert pacer.level == 38 and pacer.outstanding == 0
+    assert pacer.reserve() == pytest.approx(0.0)  # 38 + 1 <= 39 (one slot headroom)
     assert pacer.reserve() == pytest.approx(0.5)  # 40 > 39 by one -> 1 / (2/s)
-    pacer.observe_header("10/400")  # a Plus shop: bigger bucket, faster leak; our own estimate is kept
-    assert (pacer.bucket_size, pacer.leak_rate) == (400, 20.0)
-    assert pacer.level == pytest.approx(40)
-    pacer.observe_throttled()
-    assert pacer.level == 400
-    pacer.observe_header("garbage")
-    assert pacer.level == 400
+    assert pacer.outstanding == 2
+    pacer.release("39/40")  # the first answered; the second is still on its way: 39 + 1
+    assert pacer.level == 40 and pacer.outstanding == 1
+    pacer.release(None)  # no header (network error): estimate kept
+    assert pacer.level == 40 and pacer.outstanding == 0
+
+
+def test_pacer_learns_bucket_size_and_throttling():
+    t = FakeTime()
+    pacer = Pacer(clock=t.monotonic)
+    pacer.reserve()
+    pacer.release("10/400")  # a Plus shop: bigger bucket, faster leak
+    assert (pacer.bucket_size, pacer.leak_rate, pacer.level) == (400, 20.0, 10)
+    pacer.reserve()
+    pacer.reserve()
+    pacer.release("400/400", throttled=True)  # a 429: full, plus the request still outstanding
+    assert pacer.level == 401
+    pacer.release("garbage")
+    assert pacer.level == 401 and pacer.outstanding == 0
+    t.now += 1.0
+    assert pacer.level == pytest.approx(381)
+
+
+def test_pacer_self_corrects_a_too_pessimistic_leak_rate():
+    """Configured 0.5/s but the server drains much faster: its count keeps us from waiting for nothing."""
+    t = FakeTime()
+    pacer = Pacer(10, 0.5, clock=t.monotonic)
+    for _ in range(50):
+        assert pacer.reserve() == 0.0
+        t.now += 0.05
+        pacer.release("1/10")
+    assert pacer.total_wait == 0.0
 
 
 def test_configured_leak_rate_is_kept_when_size_changes():
     t = FakeTime()
     pacer = Pacer(40, 5.0, clock=t.monotonic)
-    pacer.observe(0, 80)
-    assert pacer.leak_rate == 5.0
+    pacer.reserve()
+    pacer.release("0/80")
+    assert (pacer.bucket_size, pacer.leak_rate) == (80, 5.0)
     pacer.set_leak_rate(None)
     assert pacer.leak_rate == 4.0
 

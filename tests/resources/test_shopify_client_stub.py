@@ -325,3 +325,12 @@ def test_call_limit_header_feeds_the_shared_pacer(stub, fake_time):
 
 def test_isinstance_client(stub, make_client):
     assert isinstance(make_client(stub.base_url), ShopifyShopClient)
+
+
+def test_clients_share_the_process_wide_pacer_by_default(stub):
+    from resources.http import PACERS
+
+    resource = ShopifyClientResource()
+    a = resource.for_shop(stub.base_url, TOKEN)
+    b = resource.for_shop(stub.base_url.upper().replace("HTTP://", "http://") + "/", "other-token")
+    assert a.pacer is b.pacer is PACERS.get(stub.base_url)

@@ -1,0 +1,26 @@
+"""A separate process materialising a day range into a shared DuckDB file (used by the concurrency test)."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.test_whole_graph import CLOCK, START
+
+
+def main(folder: str, start: str, end: str) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    root = Path(folder)
+    pipeline = make_pipeline(
+        root / f"worker-{start}", monkeypatch, make_spec(), CLOCK, START,
+        warehouse_url=f"duckdb:///{root / 'shared.duckdb'}",
+    )
+    pipeline.resources["raw_store"] = type(pipeline.resources["raw_store"])(base_url=str(root / "raw"))
+    pipeline.materialise(date.fromisoformat(start), date.fromisoformat(end))
+    print(f"worker {start}..{end} done")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
