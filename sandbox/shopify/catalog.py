@@ -24,280 +24,70 @@ _ProductRow = tuple[str, str, str, str, list[tuple[str, str]], str, int, bool]
 
 _DEFAULT = "Default Title"
 
-_OUTDOOR: list[_ProductRow] = [
-    (
-        "Trail Backpack 28L",
-        "Bags",
-        "Summit & Co",
-        "Color",
-        [("Slate", "129.00"), ("Moss", "129.00"), ("Ember", "134.00")],
-        "standard",
-        1150,
-        False,
-    ),
-    (
-        "Insulated Water Bottle",
-        "Drinkware",
-        "Hydra Supply",
-        "Size",
-        [("500 ml", "24.00"), ("750 ml", "29.00"), ("1 L", "34.00")],
-        "standard",
-        380,
-        False,
-    ),
-    (
-        "Merino Hiking Socks",
-        "Apparel",
-        "Summit & Co",
-        "Size",
-        [("S", "19.50"), ("M", "19.50"), ("L", "19.50"), ("XL", "21.50")],
-        "standard",
-        90,
-        False,
-    ),
-    (
-        "Enamel Camp Mug",
-        "Drinkware",
-        "Fireside Goods",
-        "Title",
-        [(_DEFAULT, "16.00")],
-        "standard",
-        240,
-        False,
-    ),
-    ("Headlamp 350", "Lighting", "Lumen Trail", "Title", [(_DEFAULT, "44.95")], "standard", 110, False),
-    (
-        "Packable Rain Shell",
-        "Apparel",
-        "Summit & Co",
-        "Size",
-        [("S", "149.00"), ("M", "149.00"), ("L", "149.00"), ("XL", "154.00")],
-        "standard",
-        320,
-        False,
-    ),
-    ("Trekking Poles (Pair)", "Gear", "Ridgeline", "Title", [(_DEFAULT, "89.00")], "standard", 520, False),
-    (
-        "Ultralight Tent 2P",
-        "Shelter",
-        "Ridgeline",
-        "Color",
-        [("Sand", "349.00"), ("Olive", "349.00")],
-        "standard",
-        1380,
-        False,
-    ),
-    (
-        "Down Sleeping Bag",
-        "Sleep",
-        "Ridgeline",
-        "Length",
-        [("Regular", "279.00"), ("Long", "299.00")],
-        "standard",
-        890,
-        False,
-    ),
-    ("Camp Stove Mini", "Cooking", "Fireside Goods", "Title", [(_DEFAULT, "59.00")], "standard", 300, False),
-    ("Titanium Spork", "Cooking", "Fireside Goods", "Title", [(_DEFAULT, "11.50")], "standard", 18, False),
-    ("First Aid Kit", "Safety", "Ridgeline", "Title", [(_DEFAULT, "32.00")], "standard", 410, False),
-    (
-        "Trail Running Cap",
-        "Apparel",
-        "Lumen Trail",
-        "Color",
-        [("Black", "28.00"), ("Sand", "28.00"), ("Glacier Blue", "28.00")],
-        "standard",
-        70,
-        False,
-    ),
-    (
-        "Dry Bag 10L",
-        "Bags",
-        "Hydra Supply",
-        "Color",
-        [("Yellow", "21.99"), ("Blue", "21.99")],
-        "standard",
-        130,
-        False,
-    ),
-    (
-        "Fleece Pullover",
-        "Apparel",
-        "Summit & Co",
-        "Size",
-        [("S", "79.00"), ("M", "79.00"), ("L", "79.00"), ("XL", "84.00")],
-        "standard",
-        450,
-        False,
-    ),
-    ("Compass Pro", "Navigation", "Lumen Trail", "Title", [(_DEFAULT, "27.50")], "standard", 60, False),
-    ("Hammock Single", "Sleep", "Fireside Goods", "Title", [(_DEFAULT, "64.00")], "standard", 600, False),
-    ("Bear Canister", "Gear", "Ridgeline", "Title", [(_DEFAULT, "84.95")], "standard", 1100, False),
-    (
-        "Wool Beanie",
-        "Apparel",
-        "Summit & Co",
-        "Color",
-        [("Charcoal", "24.00"), ("Red", "24.00")],
-        "standard",
-        80,
-        False,
-    ),
-]
-_OUTDOOR_GIFT: _ProductRow = (
-    "Gift Card",
-    "Gift Cards",
-    "Demo Outdoor Supply",
-    "Denomination",
-    [("$25", "25.00"), ("$50", "50.00"), ("$100", "100.00")],
-    "none",
-    0,
-    True,
-)
+# One product per line: title | type | vendor | option name | value=price, ... | tax class | grams.
+# A product without options has the single value "Default Title". The last line is the gift card.
+_OUTDOOR = """
+Trail Backpack 28L | Bags | Summit & Co | Color | Slate=129.00, Moss=129.00, Ember=134.00 | standard | 1150
+Insulated Bottle | Drinkware | Hydra Supply | Size | 500 ml=24.00, 750 ml=29.00, 1 L=34.00 | standard | 380
+Merino Hiking Socks | Apparel | Summit & Co | Size | S=19.50, M=19.50, L=19.50, XL=21.50 | standard | 90
+Enamel Camp Mug | Drinkware | Fireside Goods | Title | Default Title=16.00 | standard | 240
+Headlamp 350 | Lighting | Lumen Trail | Title | Default Title=44.95 | standard | 110
+Packable Rain Shell | Apparel | Summit & Co | Size | S=149.00, M=149.00, L=149.00, XL=154.00 | standard | 320
+Trekking Poles (Pair) | Gear | Ridgeline | Title | Default Title=89.00 | standard | 520
+Ultralight Tent 2P | Shelter | Ridgeline | Color | Sand=349.00, Olive=349.00 | standard | 1380
+Down Sleeping Bag | Sleep | Ridgeline | Length | Regular=279.00, Long=299.00 | standard | 890
+Camp Stove Mini | Cooking | Fireside Goods | Title | Default Title=59.00 | standard | 300
+Titanium Spork | Cooking | Fireside Goods | Title | Default Title=11.50 | standard | 18
+First Aid Kit | Safety | Ridgeline | Title | Default Title=32.00 | standard | 410
+Trail Running Cap | Apparel | Lumen Trail | Color | Black=28.00, Sand=28.00, Glacier=28.00 | standard | 70
+Dry Bag 10L | Bags | Hydra Supply | Color | Yellow=21.99, Blue=21.99 | standard | 130
+Fleece Pullover | Apparel | Summit & Co | Size | S=79.00, M=79.00, L=79.00, XL=84.00 | standard | 450
+Compass Pro | Navigation | Lumen Trail | Title | Default Title=27.50 | standard | 60
+Hammock Single | Sleep | Fireside Goods | Title | Default Title=64.00 | standard | 600
+Bear Canister | Gear | Ridgeline | Title | Default Title=84.95 | standard | 1100
+Wool Beanie | Apparel | Summit & Co | Color | Charcoal=24.00, Red=24.00 | standard | 80
+Gift Card | Gift Cards | Demo Outdoor Supply | Denomination | $25=25.00, $50=50.00, $100=100.00 | none | 0
+"""
 
-_COFFEE: list[_ProductRow] = [
-    (
-        "Espresso Kreuzberg",
-        "Kaffee",
-        "Rösterei Spree",
-        "Größe",
-        [("250 g", "9.90"), ("500 g", "18.50"), ("1 kg", "34.00")],
-        "reduced",
-        250,
-        False,
-    ),
-    (
-        "Filterkaffee Äthiopien Guji",
-        "Kaffee",
-        "Rösterei Spree",
-        "Größe",
-        [("250 g", "12.50"), ("1 kg", "44.00")],
-        "reduced",
-        250,
-        False,
-    ),
-    (
-        "Entkoffeiniert Kolumbien",
-        "Kaffee",
-        "Rösterei Spree",
-        "Title",
-        [(_DEFAULT, "10.90")],
-        "reduced",
-        250,
-        False,
-    ),
-    (
-        "Hausmischung Mitte",
-        "Kaffee",
-        "Rösterei Spree",
-        "Größe",
-        [("250 g", "8.90"), ("500 g", "16.90"), ("1 kg", "31.00")],
-        "reduced",
-        250,
-        False,
-    ),
-    (
-        "Cold Brew Beutel (10 Stk.)",
-        "Kaffee",
-        "Rösterei Spree",
-        "Title",
-        [(_DEFAULT, "14.90")],
-        "reduced",
-        300,
-        False,
-    ),
-    (
-        "Handmühle Edelstahl",
-        "Zubehör",
-        "Mahlwerk Berlin",
-        "Title",
-        [(_DEFAULT, "189.00")],
-        "standard",
-        700,
-        False,
-    ),
-    ("French Press 1 l", "Zubehör", "Glaswerk", "Title", [(_DEFAULT, "39.90")], "standard", 900, False),
-    (
-        "V60 Handfilter",
-        "Zubehör",
-        "Glaswerk",
-        "Material",
-        [("Keramik", "24.90"), ("Kunststoff", "9.90")],
-        "standard",
-        350,
-        False,
-    ),
-    ("Filterpapier (100 Stk.)", "Zubehör", "Glaswerk", "Title", [(_DEFAULT, "6.50")], "standard", 120, False),
-    (
-        "Milchkännchen 350 ml",
-        "Zubehör",
-        "Mahlwerk Berlin",
-        "Title",
-        [(_DEFAULT, "19.90")],
-        "standard",
-        260,
-        False,
-    ),
-    (
-        "Espressotasse Steingut",
-        "Geschirr",
-        "Töpferei Wedding",
-        "Farbe",
-        [("Weiß", "12.00"), ("Anthrazit", "12.00"), ("Salbei", "12.00")],
-        "standard",
-        180,
-        False,
-    ),
-    ("Barista-Waage", "Zubehör", "Mahlwerk Berlin", "Title", [(_DEFAULT, "49.00")], "standard", 450, False),
-    (
-        "Reisebecher 400 ml",
-        "Geschirr",
-        "Glaswerk",
-        "Farbe",
-        [("Schwarz", "24.00"), ("Creme", "24.00")],
-        "standard",
-        300,
-        False,
-    ),
-    ("Tamper 58 mm", "Zubehör", "Mahlwerk Berlin", "Title", [(_DEFAULT, "34.00")], "standard", 420, False),
-    ("Schwanenhalskessel", "Zubehör", "Glaswerk", "Title", [(_DEFAULT, "69.00")], "standard", 950, False),
-    ("Kaffeedose Vakuum", "Zubehör", "Glaswerk", "Title", [(_DEFAULT, "29.90")], "standard", 400, False),
-    (
-        "Chai Gewürzmischung",
-        "Tee & Mehr",
-        "Rösterei Spree",
-        "Title",
-        [(_DEFAULT, "8.90")],
-        "reduced",
-        150,
-        False,
-    ),
-    (
-        "Trinkschokolade",
-        "Tee & Mehr",
-        "Rösterei Spree",
-        "Title",
-        [(_DEFAULT, "11.50")],
-        "reduced",
-        300,
-        False,
-    ),
-    ("AeroPress Filterset", "Zubehör", "Glaswerk", "Title", [(_DEFAULT, "7.90")], "standard", 60, False),
-]
-_COFFEE_GIFT: _ProductRow = (
-    "Geschenkkarte",
-    "Geschenkkarten",
-    "Demo Kaffeehaus",
-    "Wert",
-    [("25 €", "25.00"), ("50 €", "50.00"), ("100 €", "100.00")],
-    "none",
-    0,
-    True,
-)
+_COFFEE = """
+Espresso Kreuzberg | Kaffee | Rösterei Spree | Größe | 250 g=9.90, 500 g=18.50, 1 kg=34.00 | reduced | 250
+Filterkaffee Äthiopien Guji | Kaffee | Rösterei Spree | Größe | 250 g=12.50, 1 kg=44.00 | reduced | 250
+Entkoffeiniert Kolumbien | Kaffee | Rösterei Spree | Title | Default Title=10.90 | reduced | 250
+Hausmischung Mitte | Kaffee | Rösterei Spree | Größe | 250 g=8.90, 500 g=16.90, 1 kg=31.00 | reduced | 250
+Cold Brew Beutel (10 Stk.) | Kaffee | Rösterei Spree | Title | Default Title=14.90 | reduced | 300
+Handmühle Edelstahl | Zubehör | Mahlwerk Berlin | Title | Default Title=189.00 | standard | 700
+French Press 1 l | Zubehör | Glaswerk | Title | Default Title=39.90 | standard | 900
+V60 Handfilter | Zubehör | Glaswerk | Material | Keramik=24.90, Kunststoff=9.90 | standard | 350
+Filterpapier (100 Stk.) | Zubehör | Glaswerk | Title | Default Title=6.50 | standard | 120
+Milchkännchen 350 ml | Zubehör | Mahlwerk Berlin | Title | Default Title=19.90 | standard | 260
+Espressotasse | Geschirr | Töpferei Wedding | Farbe | Weiß=12.00, Grau=12.00, Salbei=12.00 | standard | 180
+Barista-Waage | Zubehör | Mahlwerk Berlin | Title | Default Title=49.00 | standard | 450
+Reisebecher 400 ml | Geschirr | Glaswerk | Farbe | Schwarz=24.00, Creme=24.00 | standard | 300
+Tamper 58 mm | Zubehör | Mahlwerk Berlin | Title | Default Title=34.00 | standard | 420
+Schwanenhalskessel | Zubehör | Glaswerk | Title | Default Title=69.00 | standard | 950
+Kaffeedose Vakuum | Zubehör | Glaswerk | Title | Default Title=29.90 | standard | 400
+Chai Gewürzmischung | Tee & Mehr | Rösterei Spree | Title | Default Title=8.90 | reduced | 150
+Trinkschokolade | Tee & Mehr | Rösterei Spree | Title | Default Title=11.50 | reduced | 300
+AeroPress Filterset | Zubehör | Glaswerk | Title | Default Title=7.90 | standard | 60
+Geschenkkarte | Geschenkkarten | Demo Kaffeehaus | Wert | 25 €=25.00, 50 €=50.00, 100 €=100.00 | none | 0
+"""
+
+
+def _parse_table(table: str) -> tuple[list[_ProductRow], _ProductRow]:
+    """(regular products, gift card product) from a catalogue table."""
+    rows: list[_ProductRow] = []
+    for text in table.strip().splitlines():
+        title, product_type, vendor, option, values, tax_class, grams = (
+            cell.strip() for cell in text.split("|")
+        )
+        pairs = [tuple(pair.strip().rsplit("=", 1)) for pair in values.split(",")]
+        rows.append((title, product_type, vendor, option, pairs, tax_class, int(grams), tax_class == "none"))
+    return rows[:-1], rows[-1]
+
 
 _CATALOGS: dict[str, tuple[list[_ProductRow], _ProductRow]] = {
-    "outdoor": (_OUTDOOR, _OUTDOOR_GIFT),
-    "coffee": (_COFFEE, _COFFEE_GIFT),
+    "outdoor": _parse_table(_OUTDOOR),
+    "coffee": _parse_table(_COFFEE),
 }
 
 _PRICE_FACTORS = (Decimal("0.80"), Decimal("0.85"), Decimal("0.90"), Decimal("1.05"), Decimal("1.10"))

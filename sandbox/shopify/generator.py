@@ -27,7 +27,7 @@ from sandbox.shopify.model import (
     Transaction,
 )
 from sandbox.shopify.money import ZERO, cents, fx_rate
-from sandbox.shopify.people import COUNTRIES, DOMESTIC, People
+from sandbox.shopify.people import COUNTRIES, DOMESTIC, Customer, People, Person
 from sandbox.shopify.pricing import DISCOUNT_CODES, shipping_option, shipping_tax_rates, tax_rates
 from sandbox.shopify.seeding import DayIds, hex_token, poisson, rng_for
 from sandbox.shopify.spec import ShopSpec
@@ -289,7 +289,7 @@ class OrderGenerator:
         self._refunds(rng, ids, order)
         return order
 
-    def _buyer(self, rng: Random, source: str, at: datetime):
+    def _buyer(self, rng: Random, source: str, at: datetime) -> tuple[Customer | None, Person | None]:
         """Who places the order: (customer account or None, person or None for a POS walk-in)."""
         if source == "pos" and rng.random() < 0.35:
             return None, None
@@ -559,6 +559,8 @@ def build_shop(spec: ShopSpec, clock: datetime | None = None) -> SandboxShop:
     ``STOREHOUSE_SANDBOX_CLOCK`` environment variable). Orders exist for the local days
     ``[clock_date - history_days, clock_date]`` (and for later days once the clock moves forward).
     """
+    if spec.country_code not in COUNTRIES:
+        raise ValueError(f"shop {spec.name}: country_code must be one of {sorted(COUNTRIES)}")
     if clock is None:
         from sandbox.shopify.presets import default_clock
 

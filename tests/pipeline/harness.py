@@ -95,6 +95,7 @@ def make_pipeline(
     tmp_path: Path, monkeypatch, spec: ShopSpec, clock: datetime, start_date: date, warehouse_url: str | None = None,
     instance: dg.DagsterInstance | None = None, tenant_timezone: str | None = None,
 ) -> Pipeline:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shop = build_shop(spec, clock)
     registry.register(spec.name, shop)
     token_env = f"TEST_{spec.name.upper().replace('-', '_')}_TOKEN"

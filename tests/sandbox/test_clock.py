@@ -17,7 +17,9 @@ def _order_json(shop, order_id: int) -> dict:
 def test_a_later_refund_appears_when_the_clock_reaches_it():
     shop = tiny_shop()
     clock = shop.clock
-    order = next(o for o in shop.orders() if any(r.created_at > clock for r in o.refunds) and not o.cancelled_at)
+    order = next(
+        o for o in shop.orders() if any(r.created_at > clock for r in o.refunds) and not o.cancelled_at
+    )
     refund = next(r for r in order.refunds if r.created_at > clock)
     before = _order_json(shop, order.id)
     assert refund.id not in [r["id"] for r in before["refunds"]]
@@ -61,8 +63,37 @@ def test_moving_forward_creates_the_new_days_orders():
     shop.set_clock(shop.clock + timedelta(days=3))
     new = [o for o in shop.orders() if o.id > last_id]
     assert len(shop.orders()) == count_before + len(new) and new
-    assert [o.number for o in new] == list(range(shop.orders()[count_before - 1].number + 1, new[-1].number + 1))
+    assert [o.number for o in new] == list(
+        range(shop.orders()[count_before - 1].number + 1, new[-1].number + 1)
+    )
     status, _headers, body = call(shop, f"{API}/orders/{new[-1].id}.json")
     assert status == 200
     shop.set_clock(shop.clock - timedelta(days=3))
     assert call(shop, f"{API}/orders/{new[-1].id}.json")[0] == 404
+
+
+def test_debug_clock_endpoint_moves_the_clock():
+    import requests
+
+    from sandbox.shopify import inprocess, registry
+
+    shop = tiny_shop(name="tiny-clock")
+    registry.register("tiny-clock", shop)
+    try:
+        session = inprocess.mount(requests.Session())
+        now = session.get("sandbox://tiny-clock/_sandbox/clock.json").json()
+        assert now["clock"] == "2026-03-10T00:00:00-04:00" and now["history_start"] == "2026-02-24"
+        moved = session.post(
+            "sandbox://tiny-clock/_sandbox/clock.json", params={"to": "2026-03-12T08:00:00-04:00"}
+        ).json()
+        assert moved["clock"] == "2026-03-12T08:00:00-04:00"
+        assert shop.clock.isoformat() == "2026-03-12T12:00:00+00:00"
+        bad = session.post("sandbox://tiny-clock/_sandbox/clock.json", params={"to": "2026-03-12T08:00:00"})
+        assert bad.status_code == 400
+        truth = session.get(
+            "sandbox://tiny-clock/_sandbox/ground_truth.json",
+            params={"start": "2026-03-01", "end": "2026-03-02"},
+        ).json()["ground_truth"]
+        assert [row["date"] for row in truth] == ["2026-03-01", "2026-03-02"]
+    finally:
+        registry.unregister("tiny-clock")

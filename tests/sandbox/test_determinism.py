@@ -17,7 +17,10 @@ def _fingerprint(shop) -> str:
         (f"{API}/customers.json", "limit=250"),
         (f"{API}/products.json", "limit=250"),
         (f"{API}/locations.json", ""),
-        (f"{API}/inventory_levels.json", f"location_ids={shop.locations[0].id},{shop.locations[1].id}&limit=250"),
+        (
+            f"{API}/inventory_levels.json",
+            f"location_ids={shop.locations[0].id},{shop.locations[1].id}&limit=250",
+        ),
     ]:
         digest.update(call(shop, path, query)[2])
     path, query = f"{API}/orders.json", "status=any&limit=7"

@@ -60,7 +60,9 @@ def test_updated_at_window_is_inclusive_in_any_offset(shop):
     later = (instant + timedelta(seconds=1)).isoformat().replace("+", "%2B")
     after = _ids(shop, f"status=any&limit=250&updated_at_min={later}")
     assert target["id"] not in after
-    assert sorted(after) == sorted(o["id"] for o in orders if datetime.fromisoformat(o["updated_at"]) > instant)
+    assert sorted(after) == sorted(
+        o["id"] for o in orders if datetime.fromisoformat(o["updated_at"]) > instant
+    )
     status, _headers, body = call(shop, f"{API}/orders.json", "updated_at_min=yesterday")
     assert (status, json.loads(body)) == (400, {"errors": {"updated_at_min": "updated_at_min is invalid"}})
 
@@ -72,7 +74,10 @@ def test_created_and_processed_windows_follow_local_days(shop):
     query = "status=any&limit=250&processed_at_min=2026-03-05&processed_at_max=2026-03-05T23:59:59"
     expected = [o.id for o in shop.orders() if day_start <= o.processed_at < next_day]
     assert expected and _ids(shop, query) == expected
-    query = "status=any&limit=250&created_at_min=2026-03-05T00:00:00-05:00&created_at_max=2026-03-05T23:59:59-05:00"
+    query = (
+        "status=any&limit=250&created_at_min=2026-03-05T00:00:00-05:00"
+        "&created_at_max=2026-03-05T23:59:59-05:00"
+    )
     expected = [o.id for o in shop.orders() if day_start <= o.created_at < next_day]
     assert _ids(shop, query) == expected
 

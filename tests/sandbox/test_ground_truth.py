@@ -51,9 +51,20 @@ class _Orders:
 
 def _line(line_id: int, price: str, quantity: int, at: datetime, *, discount: str = "0", gift: bool = False):
     line = LineItem(
-        id=line_id, variant_id=1, product_id=1, title="Thing", variant_title=None, sku="T", vendor="V",
-        price=D(price), quantity=quantity, grams=100, gift_card=gift, taxable=not gift,
-        requires_shipping=not gift, added_at=at,
+        id=line_id,
+        variant_id=1,
+        product_id=1,
+        title="Thing",
+        variant_title=None,
+        sku="T",
+        vendor="V",
+        price=D(price),
+        quantity=quantity,
+        grams=100,
+        gift_card=gift,
+        taxable=not gift,
+        requires_shipping=not gift,
+        added_at=at,
     )
     if D(discount):
         line.discount_allocations = [DiscountAllocation(D(discount), 0)]
@@ -65,10 +76,26 @@ def _line(line_id: int, price: str, quantity: int, at: datetime, *, discount: st
 def _order(order_id: int, processed: str, lines: list[LineItem], **extra) -> Order:
     at = _at(processed)
     values = dict(
-        id=order_id, number=1000 + order_id, created_at=at, processed_at=at, test=False, source_name="web",
-        gateway="bogus", token=f"tok{order_id}", customer_id=None, email=None, phone=None,
-        billing_address=None, shipping_address=None, presentment_currency="USD", fx_rate=D("1"),
-        location_id=None, buyer_accepts_marketing=False, tags="", note=None, initial_status="paid",
+        id=order_id,
+        number=1000 + order_id,
+        created_at=at,
+        processed_at=at,
+        test=False,
+        source_name="web",
+        gateway="bogus",
+        token=f"tok{order_id}",
+        customer_id=None,
+        email=None,
+        phone=None,
+        billing_address=None,
+        shipping_address=None,
+        presentment_currency="USD",
+        fx_rate=D("1"),
+        location_id=None,
+        buyer_accepts_marketing=False,
+        tags="",
+        note=None,
+        initial_status="paid",
         lines=lines,
     )
     values.update(extra)
@@ -90,41 +117,82 @@ def _hand_built_shop() -> SandboxShop:
     ]
     ship = ShippingLine(14, "Standard", "STD", D("8.00"), tax_lines=[TaxLine("Sales Tax", TAX, D("0.80"))])
     a = _order(
-        1, a_time, a_lines, email="Ann@Example.com", shipping_lines=[ship],
-        discounts=[DiscountApplication("TENOFF", "fixed_amount", D("10.00"), "line_item", "across", D("10.00"))],
+        1,
+        a_time,
+        a_lines,
+        email="Ann@Example.com",
+        shipping_lines=[ship],
+        discounts=[
+            DiscountApplication("TENOFF", "fixed_amount", D("10.00"), "line_item", "across", D("10.00"))
+        ],
     )
     a.refunds.append(
         Refund(
-            id=15, created_at=_at("2026-03-05T12:00:00-05:00"), note=None,
+            id=15,
+            created_at=_at("2026-03-05T12:00:00-05:00"),
+            note=None,
             lines=[RefundLine(16, 11, 1, D("45.00"), D("4.50"), "return", None)],
-            shipping_amount=D("8.00"), shipping_tax=D("0.80"), adjustment_id=17,
+            shipping_amount=D("8.00"),
+            shipping_tax=D("0.80"),
+            adjustment_id=17,
             transaction=Transaction(18, "refund", D("58.30"), _at("2026-03-05T12:00:00-05:00"), "bogus", 10),
         )
     )
-    b = _order(2, "2026-03-03T11:00:00-05:00", [_line(21, "30.00", 1, _at("2026-03-03T11:00:00-05:00"))],
-               email="tester@example.com", test=True)
-    c = _order(3, "2026-03-03T11:30:00-05:00", [_line(31, "40.00", 1, _at("2026-03-03T11:30:00-05:00"))],
-               email="void@example.com", initial_status="authorized",
-               voided_at=_at("2026-03-03T12:00:00-05:00"))
+    b = _order(
+        2,
+        "2026-03-03T11:00:00-05:00",
+        [_line(21, "30.00", 1, _at("2026-03-03T11:00:00-05:00"))],
+        email="tester@example.com",
+        test=True,
+    )
+    c = _order(
+        3,
+        "2026-03-03T11:30:00-05:00",
+        [_line(31, "40.00", 1, _at("2026-03-03T11:30:00-05:00"))],
+        email="void@example.com",
+        initial_status="authorized",
+        voided_at=_at("2026-03-03T12:00:00-05:00"),
+    )
     # 23:58 New York is already 4 March in UTC: still a 3 March order for the store.
-    d = _order(4, "2026-03-03T23:58:00-05:00", [_line(41, "10.01", 1, _at("2026-03-03T23:58:00-05:00"))],
-               email=" ann@example.com ")
+    d = _order(
+        4,
+        "2026-03-03T23:58:00-05:00",
+        [_line(41, "10.01", 1, _at("2026-03-03T23:58:00-05:00"))],
+        email=" ann@example.com ",
+    )
     d.lines[0].tax_lines = []
     e_time = "2026-03-04T00:05:00-05:00"
     e = _order(5, e_time, [_line(51, "15.00", 3, _at(e_time))], customer_id=customer.id, email=None)
     e.refunds.append(  # after the clock: not applied yet
-        Refund(19, _at("2026-03-12T09:00:00-04:00"), None, [RefundLine(52, 51, 1, D("15.00"), D("1.50"),
-               "return", None)], D("0"), D("0"), None,
-               Transaction(53, "refund", D("16.50"), _at("2026-03-12T09:00:00-04:00"), "bogus", 50))
+        Refund(
+            19,
+            _at("2026-03-12T09:00:00-04:00"),
+            None,
+            [RefundLine(52, 51, 1, D("15.00"), D("1.50"), "return", None)],
+            D("0"),
+            D("0"),
+            None,
+            Transaction(53, "refund", D("16.50"), _at("2026-03-12T09:00:00-04:00"), "bogus", 50),
+        )
     )
     f = _order(6, "2026-03-04T08:00:00-05:00", [_line(61, "12.00", 1, _at("2026-03-04T08:00:00-05:00"))])
     f.lines[0].tax_lines = []
-    g = _order(7, "2026-03-04T09:00:00-05:00", [_line(71, "30.00", 1, _at("2026-03-04T09:00:00-05:00"))],
-               email="ANN@example.com")
+    g = _order(
+        7,
+        "2026-03-04T09:00:00-05:00",
+        [_line(71, "30.00", 1, _at("2026-03-04T09:00:00-05:00"))],
+        email="ANN@example.com",
+    )
     g.lines[0].tax_lines = []
     return SandboxShop(
-        base.spec, CLOCK, base.history_start, base.catalog, base.people, base.locations,
-        _Orders([a, b, c, d, e, f, g]), base.created_at,
+        base.spec,
+        CLOCK,
+        base.history_start,
+        base.catalog,
+        base.people,
+        base.locations,
+        _Orders([a, b, c, d, e, f, g]),
+        base.created_at,
     )
 
 
@@ -133,28 +201,74 @@ def test_hand_built_store_figures_to_the_cent():
     figures = shop.ground_truth(date(2026, 3, 1), date(2026, 3, 9))
     assert figures == [
         DailyFigures(
-            date=date(2026, 3, 3), currency="USD", orders=2, units=4, gross_sales=D("130.01"),
-            discounts=D("10.00"), returns=D("0.00"), net_sales=D("120.01"), shipping=D("8.00"),
-            taxes=D("11.80"), total_sales=D("139.81"), average_order_value=D("60.01"),  # 60.005 half-up
-            customers=1, new_customers=1, returning_customers=0,
+            date=date(2026, 3, 3),
+            currency="USD",
+            orders=2,
+            units=4,
+            gross_sales=D("130.01"),
+            discounts=D("10.00"),
+            returns=D("0.00"),
+            net_sales=D("120.01"),
+            shipping=D("8.00"),
+            taxes=D("11.80"),
+            total_sales=D("139.81"),
+            average_order_value=D("60.01"),  # 60.005 half-up
+            customers=1,
+            new_customers=1,
+            returning_customers=0,
         ),
         DailyFigures(
-            date=date(2026, 3, 4), currency="USD", orders=3, units=5, gross_sales=D("87.00"),
-            discounts=D("0.00"), returns=D("0.00"), net_sales=D("87.00"), shipping=D("0.00"),
-            taxes=D("4.50"), total_sales=D("91.50"), average_order_value=D("29.00"),
-            customers=2, new_customers=1, returning_customers=1,
+            date=date(2026, 3, 4),
+            currency="USD",
+            orders=3,
+            units=5,
+            gross_sales=D("87.00"),
+            discounts=D("0.00"),
+            returns=D("0.00"),
+            net_sales=D("87.00"),
+            shipping=D("0.00"),
+            taxes=D("4.50"),
+            total_sales=D("91.50"),
+            average_order_value=D("29.00"),
+            customers=2,
+            new_customers=1,
+            returning_customers=1,
         ),
         DailyFigures(
-            date=date(2026, 3, 5), currency="USD", orders=0, units=0, gross_sales=D("0.00"),
-            discounts=D("0.00"), returns=D("45.00"), net_sales=D("-45.00"), shipping=D("-8.00"),
-            taxes=D("-5.30"), total_sales=D("-58.30"), average_order_value=None,
-            customers=0, new_customers=0, returning_customers=0,
+            date=date(2026, 3, 5),
+            currency="USD",
+            orders=0,
+            units=0,
+            gross_sales=D("0.00"),
+            discounts=D("0.00"),
+            returns=D("45.00"),
+            net_sales=D("-45.00"),
+            shipping=D("-8.00"),
+            taxes=D("-5.30"),
+            total_sales=D("-58.30"),
+            average_order_value=None,
+            customers=0,
+            new_customers=0,
+            returning_customers=0,
         ),
     ]
     assert ground_truth(shop, date(2026, 3, 4), date(2026, 3, 4)) == figures[1:2]
     assert set(asdict(figures[0])) == {
-        "date", "currency", "orders", "units", "gross_sales", "discounts", "returns", "net_sales", "shipping",
-        "taxes", "total_sales", "average_order_value", "customers", "new_customers", "returning_customers",
+        "date",
+        "currency",
+        "orders",
+        "units",
+        "gross_sales",
+        "discounts",
+        "returns",
+        "net_sales",
+        "shipping",
+        "taxes",
+        "total_sales",
+        "average_order_value",
+        "customers",
+        "new_customers",
+        "returning_customers",
     }
     # when the clock reaches the later refund, 12 March gets its returns
     shop.set_clock(datetime(2026, 3, 13, tzinfo=NY))
@@ -192,7 +306,9 @@ def _recompute_from_json(orders: list[dict], zone) -> dict[date, dict]:
             day["gross"] += D(line["price"]) * line["quantity"]
             day["disc"] += sum((D(a["amount"]) for a in line["discount_allocations"]), D(0))
         for ship in order["shipping_lines"]:
-            day["ship"] += D(ship["price"]) - sum((D(a["amount"]) for a in ship["discount_allocations"]), D(0))
+            day["ship"] += D(ship["price"]) - sum(
+                (D(a["amount"]) for a in ship["discount_allocations"]), D(0)
+            )
         day["tax"] += sum((D(t["price"]) for t in order["tax_lines"]), D(0))
         if identity(order):
             day["who"].add(identity(order))
@@ -214,8 +330,15 @@ def _recompute_from_json(orders: list[dict], zone) -> dict[date, dict]:
     "overrides",
     [
         {},
-        {"name": "tiny-berlin", "timezone": "Europe/Berlin", "currency": "EUR", "country_code": "DE",
-         "catalog": "coffee", "presentment_currencies": ["EUR", "USD", "GBP", "CHF"], "seed": 3},
+        {
+            "name": "tiny-berlin",
+            "timezone": "Europe/Berlin",
+            "currency": "EUR",
+            "country_code": "DE",
+            "catalog": "coffee",
+            "presentment_currencies": ["EUR", "USD", "GBP", "CHF"],
+            "seed": 3,
+        },
     ],
 )
 def test_ground_truth_matches_the_rendered_json(overrides):

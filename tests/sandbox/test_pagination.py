@@ -26,7 +26,9 @@ def served():
         yield shop, server, session
 
 
-def _walk(session: requests.Session, url: str, params: dict | None, rel: str = "next") -> tuple[list[int], int]:
+def _walk(
+    session: requests.Session, url: str, params: dict | None, rel: str = "next"
+) -> tuple[list[int], int]:
     ids: list[int] = []
     pages = 0
     while url:
@@ -65,7 +67,9 @@ def test_links_go_forward_and_back(served):
     back = session.get(next_url(second.headers, "previous"))
     assert back.json() == first.json()
     # Walking backwards from the last page visits everything in reverse page order.
-    ids, _pages = _walk(session, server.base_url("tiny") + f"{API}/orders.json", {"status": "any", "limit": 250})
+    ids, _pages = _walk(
+        session, server.base_url("tiny") + f"{API}/orders.json", {"status": "any", "limit": 250}
+    )
     last_url = server.base_url("tiny") + f"{API}/orders.json"
     response = session.get(last_url, params={"status": "any", "limit": 9})
     while next_url(response.headers):
@@ -80,7 +84,9 @@ def test_links_go_forward_and_back(served):
 
 def test_single_page_has_no_link(served):
     _shop, server, session = served
-    response = session.get(server.base_url("tiny") + f"{API}/orders.json", params={"status": "any", "limit": 250})
+    response = session.get(
+        server.base_url("tiny") + f"{API}/orders.json", params={"status": "any", "limit": 250}
+    )
     assert "Link" not in response.headers
 
 

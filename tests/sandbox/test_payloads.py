@@ -1,4 +1,4 @@
-"""Payload shapes follow Shopify's: the fixtures' field types, timestamps with the shop offset, money strings."""
+"""Payload shapes follow Shopify's: fixture field types, timestamps with the shop offset, money strings."""
 
 from __future__ import annotations
 
@@ -17,15 +17,74 @@ from .conftest import API, call, fetch_all, tiny_shop
 FIXTURES = Path("/work/shared/fixtures/shopify")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
-ORDER_FIELDS = """id admin_graphql_api_id name order_number number email contact_email phone created_at updated_at
-processed_at cancelled_at cancel_reason closed_at currency presentment_currency test source_name financial_status
-fulfillment_status tags note taxes_included total_price subtotal_price total_tax total_discounts
-total_line_items_price total_price_set subtotal_price_set total_tax_set total_discounts_set
-total_line_items_price_set total_shipping_price_set current_total_price customer billing_address shipping_address
-line_items discount_codes discount_applications tax_lines shipping_lines refunds""".split()
-LINE_FIELDS = """id admin_graphql_api_id product_id variant_id sku title variant_title name vendor quantity price
-price_set total_discount total_discount_set gift_card taxable requires_shipping fulfillable_quantity tax_lines
-discount_allocations""".split()
+ORDER_FIELDS = [
+    "id",
+    "admin_graphql_api_id",
+    "name",
+    "order_number",
+    "number",
+    "email",
+    "contact_email",
+    "phone",
+    "created_at",
+    "updated_at",
+    "processed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "closed_at",
+    "currency",
+    "presentment_currency",
+    "test",
+    "source_name",
+    "financial_status",
+    "fulfillment_status",
+    "tags",
+    "note",
+    "taxes_included",
+    "total_price",
+    "subtotal_price",
+    "total_tax",
+    "total_discounts",
+    "total_line_items_price",
+    "total_price_set",
+    "subtotal_price_set",
+    "total_tax_set",
+    "total_discounts_set",
+    "total_line_items_price_set",
+    "total_shipping_price_set",
+    "current_total_price",
+    "customer",
+    "billing_address",
+    "shipping_address",
+    "line_items",
+    "discount_codes",
+    "discount_applications",
+    "tax_lines",
+    "shipping_lines",
+    "refunds",
+]
+LINE_FIELDS = [
+    "id",
+    "admin_graphql_api_id",
+    "product_id",
+    "variant_id",
+    "sku",
+    "title",
+    "variant_title",
+    "name",
+    "vendor",
+    "quantity",
+    "price",
+    "price_set",
+    "total_discount",
+    "total_discount_set",
+    "gift_card",
+    "taxable",
+    "requires_shipping",
+    "fulfillable_quantity",
+    "tax_lines",
+    "discount_allocations",
+]
 
 
 def _walk(value, path=""):
@@ -77,9 +136,13 @@ def test_field_types_match_the_real_fixtures(payloads):
     _same_types(refunded, fixture, "order")
     refund_fixture = json.loads((FIXTURES / "refund.json").read_text())["refund"]
     _same_types(refunded["refunds"][0], refund_fixture, "refund")
-    for name, ours in (("customer", data["customers"][0]), ("product", data["products"][0]),
-                       ("location", data["locations"][0]), ("inventory_level", data["inventory_levels"][0]),
-                       ("shop", data["shop"])):
+    for name, ours in (
+        ("customer", data["customers"][0]),
+        ("product", data["products"][0]),
+        ("location", data["locations"][0]),
+        ("inventory_level", data["inventory_levels"][0]),
+        ("shop", data["shop"]),
+    ):
         _same_types(ours, json.loads((FIXTURES / f"{name}.json").read_text())[name], name)
 
 
@@ -89,13 +152,27 @@ def test_required_fields_are_present(payloads):
         assert set(ORDER_FIELDS) <= set(order)
         for line in order["line_items"]:
             assert set(LINE_FIELDS) <= set(line)
-    shop_fields = """id name email domain myshopify_domain iana_timezone timezone currency enabled_presentment_currencies
-    plan_name country_code money_format created_at updated_at""".split()
+    shop_fields = [
+        "id",
+        "name",
+        "email",
+        "domain",
+        "myshopify_domain",
+        "iana_timezone",
+        "timezone",
+        "currency",
+        "enabled_presentment_currencies",
+        "plan_name",
+        "country_code",
+        "money_format",
+        "created_at",
+        "updated_at",
+    ]
     assert set(shop_fields) <= set(data["shop"])
     assert data["shop"]["timezone"] == "(GMT-05:00) America/New_York"
-    assert set("inventory_item_id location_id available updated_at admin_graphql_api_id".split()) == set(
-        data["inventory_levels"][0]
-    )
+    assert set(
+        ["inventory_item_id", "location_id", "available", "updated_at", "admin_graphql_api_id"]
+    ) == set(data["inventory_levels"][0])
 
 
 def test_timestamps_carry_the_shop_offset_of_their_instant(payloads):
@@ -115,8 +192,20 @@ def test_money_is_strings_except_the_refund_line_quirk(payloads):
     _shop, data = payloads
     for order in data["orders"]:
         for path, key, item in _walk(order):
-            if key in {"amount", "price", "total_price", "subtotal_price", "total_tax", "total_discounts",
-                       "discounted_price", "tax_amount"} and "refund_line_items" not in path:
+            if (
+                key
+                in {
+                    "amount",
+                    "price",
+                    "total_price",
+                    "subtotal_price",
+                    "total_tax",
+                    "total_discounts",
+                    "discounted_price",
+                    "tax_amount",
+                }
+                and "refund_line_items" not in path
+            ):
                 assert isinstance(item, str) and MONEY.match(item), (path, item)
             if key == "id":
                 assert isinstance(item, int) and 0 < item < 2**53, (path, item)
@@ -136,18 +225,37 @@ def test_guests_have_no_customer_but_an_email(payloads):
     registered = [o for o in data["orders"] if o["customer"] is not None]
     assert guests and registered
     for order in registered:
-        assert {"id", "email", "first_name", "last_name", "phone", "created_at", "updated_at", "tags", "state",
-                "default_address"} <= set(order["customer"])
-    assert all(o["name"] == f"#{o['order_number']}" and o["number"] == o["order_number"] - 1000
-               for o in data["orders"])
+        assert {
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "created_at",
+            "updated_at",
+            "tags",
+            "state",
+            "default_address",
+        } <= set(order["customer"])
+    assert all(
+        o["name"] == f"#{o['order_number']}" and o["number"] == o["order_number"] - 1000
+        for o in data["orders"]
+    )
     for order in data["orders"]:
         assert isinstance(order["tags"], str)
         assert all(tag == tag.strip() and tag for tag in order["tags"].split(", ")) or order["tags"] == ""
 
 
 def test_presentment_money_uses_the_fixed_rate():
-    shop = tiny_shop(name="tiny-eu", timezone="Europe/Berlin", currency="EUR", country_code="DE", catalog="coffee",
-                     presentment_currencies=["EUR", "USD", "GBP", "CHF"], foreign_presentment_share=0.5)
+    shop = tiny_shop(
+        name="tiny-eu",
+        timezone="Europe/Berlin",
+        currency="EUR",
+        country_code="DE",
+        catalog="coffee",
+        presentment_currencies=["EUR", "USD", "GBP", "CHF"],
+        foreign_presentment_share=0.5,
+    )
     orders = fetch_all(shop, "orders", "status=any&limit=250")
     foreign = [o for o in orders if o["presentment_currency"] != "EUR"]
     assert foreign and len(foreign) < len(orders)

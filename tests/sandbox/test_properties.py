@@ -47,7 +47,11 @@ def _sum(values) -> Decimal:
     return sum((D(str(v)) for v in values), D("0"))
 
 
-@settings(max_examples=int(os.environ.get("SANDBOX_PROPERTY_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("SANDBOX_PROPERTY_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(spec=specs, naive_clock=clocks)
 def test_money_invariants(spec: ShopSpec, naive_clock: datetime):
     shop = build_shop(spec, naive_clock.replace(tzinfo=spec.zone))
@@ -68,7 +72,9 @@ def test_money_invariants(spec: ShopSpec, naive_clock: datetime):
         # taxes: order total = its tax lines = line taxes + shipping taxes
         total_tax = D(order["total_tax"])
         assert total_tax == _sum(t["price"] for t in order["tax_lines"])
-        assert total_tax == _sum(t["price"] for item in lines + order["shipping_lines"] for t in item["tax_lines"])
+        assert total_tax == _sum(
+            t["price"] for item in lines + order["shipping_lines"] for t in item["tax_lines"]
+        )
         line_gross = _sum(D(line["price"]) * line["quantity"] for line in lines)
         line_disc = _sum(a["amount"] for line in lines for a in line["discount_allocations"])
         ship = _sum(s["discounted_price"] for s in order["shipping_lines"])

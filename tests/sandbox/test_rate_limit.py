@@ -10,7 +10,8 @@ from sandbox.shopify.server import serve
 from .conftest import API, tiny_shop
 
 THROTTLED = {
-    "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+    "errors": "Exceeded 2 calls per second for api client. "
+    "Reduce request rates to resume uninterrupted service."
 }
 
 

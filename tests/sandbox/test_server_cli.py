@@ -18,9 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_cli_serves_presets_until_interrupted():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.shopify.server", "--port", "0", "--shops", "demo-ny",
-         "--clock", "2026-02-01T00:00:00-05:00"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "sandbox.shopify.server",
+            "--port",
+            "0",
+            "--shops",
+            "demo-ny",
+            "--clock",
+            "2026-02-01T00:00:00-05:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         lines = [process.stdout.readline() for _ in range(3)]
