@@ -17,7 +17,6 @@ from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
 from platform_assets.settings import DATA_DIR, PROJECT_ROOT
 
 
-
 def _instance() -> dg.DagsterInstance:
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     return dg.DagsterInstance.get()
@@ -35,14 +34,19 @@ def _sandbox_tokens(tenants) -> None:
                 os.environ.setdefault(connection.token_env, preset.access_token)
 
 
-def _run_with_progress(job, instance: dg.DagsterInstance, tags: dict[str, str], label: str, total: int) -> bool:
+def _run_with_progress(
+    job, instance: dg.DagsterInstance, tags: dict[str, str], label: str, total: int
+) -> bool:
     run_id = str(uuid.uuid4())
     outcome: dict[str, object] = {}
 
     def execute() -> None:
         try:
             outcome["result"] = job.execute_in_process(
-                instance=instance, tags=tags, run_id=run_id, raise_on_error=False,
+                instance=instance,
+                tags=tags,
+                run_id=run_id,
+                raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
             )
         except Exception as exc:  # surfaced below
@@ -53,8 +57,11 @@ def _run_with_progress(job, instance: dg.DagsterInstance, tags: dict[str, str], 
     worker.start()
     seen: set[str] = set()
     while worker.is_alive() or len(seen) < total:
-        records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records \
-            if instance.has_run(run_id) else []
+        records = (
+            instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
+            if instance.has_run(run_id)
+            else []
+        )
         for record in records:
             step = record.event_log_entry.step_key
             if step and step not in seen:
@@ -131,8 +138,11 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
         )
         currency = frame["currency"].iloc[0] if len(frame) else "?"
         print(f"\nagg_daily_sales · {tenant.name} ({tenant.id}) · {currency}")
-        print(tabulate(frame[DEMO_COLUMNS].values.tolist(), headers=DEMO_COLUMNS, tablefmt="github",
-                       floatfmt=".2f"))
+        print(
+            tabulate(
+                frame[DEMO_COLUMNS].values.tolist(), headers=DEMO_COLUMNS, tablefmt="github", floatfmt=".2f"
+            )
+        )
         connection = tenant.shopify
         if connection and connection.shop_url.startswith("sandbox://"):
             truth = registry.get_shop(connection.shop_url.removeprefix("sandbox://")).ground_truth(start, end)

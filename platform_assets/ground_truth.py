@@ -4,8 +4,20 @@ ground truth): every figure, to the cent."""
 from decimal import Decimal
 
 DEMO_COLUMNS = [
-    "date", "orders", "units", "gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes",
-    "total_sales", "average_order_value", "customers", "new_customers", "returning_customers",
+    "date",
+    "orders",
+    "units",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "net_sales",
+    "shipping",
+    "taxes",
+    "total_sales",
+    "average_order_value",
+    "customers",
+    "new_customers",
+    "returning_customers",
 ]
 
 
@@ -32,7 +44,7 @@ def compare_with_ground_truth(rows: list[dict], truth: list) -> list[str]:
                 same = str(got) == str(want)
             if not same:
                 diffs.append(f"{day} {column}: pipeline {got} ≠ ground truth {want}")
-    diffs.extend(f"{day}: in agg_daily_sales but not in the ground truth" for day in by_day if day not in truth_days)
+    diffs.extend(
+        f"{day}: in agg_daily_sales but not in the ground truth" for day in by_day if day not in truth_days
+    )
     return diffs
-
-

@@ -36,7 +36,7 @@ def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContex
     for tenant_id, keys in dates_by_tenant(context.partition_keys).items():
         if tenant_id not in tenants:
             raise dg.Failure(
-                f"tenant partition {tenant_id!r} is not in the tenants file; add it there or delete the partition"
+                f"tenant partition {tenant_id!r} is not in the tenants file; add it there or delete it"
             )
         result.append(TenantDays(tenants[tenant_id], [date.fromisoformat(k) for k in keys]))
     return result
@@ -45,4 +45,8 @@ def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContex
 def describe_days(days: list[date]) -> str:
     if not days:
         return "none"
-    return days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()} … {days[-1].isoformat()} ({len(days)} days)"
+    return (
+        days[0].isoformat()
+        if len(days) == 1
+        else f"{days[0].isoformat()} … {days[-1].isoformat()} ({len(days)} days)"
+    )

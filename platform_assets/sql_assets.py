@@ -1,7 +1,6 @@
 """The shape shared by every SQL-pushdown asset: for each tenant and contiguous range of business days
 in the run, one transaction runs the model's .sql file against the warehouse."""
 
-
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,9 @@ SQL_KINDS = {"sql"}
 
 
 def table_metadata(conn: sa.Connection, spec: TableSpec, tenant_id: str) -> dict[str, Any]:
-    rows = conn.execute(sa.text(f"SELECT COUNT(*) FROM {spec.name} WHERE tenant_id = :t"), {"t": tenant_id}).scalar()
+    rows = conn.execute(
+        sa.text(f"SELECT COUNT(*) FROM {spec.name} WHERE tenant_id = :t"), {"t": tenant_id}
+    ).scalar()
     return {f"table_rows[{tenant_id}]": dg.MetadataValue.int(int(rows or 0))}
 
 
@@ -36,7 +37,7 @@ def sql_model_asset(
     after: Callable[[sa.Connection, str, date, date], dict[str, Any]] | None = None,
     **asset_kwargs: Any,
 ) -> dg.AssetsDefinition:
-    """An asset whose materialisation runs ``sql_file`` per tenant and day range, each range one transaction."""
+    """An asset running ``sql_file`` per tenant and day range, each range in one transaction."""
 
     @dg.asset(
         name=spec.name,
@@ -67,10 +68,12 @@ def sql_model_asset(
                     metadata.update(table_metadata(conn, spec, td.tenant.id))
             covered.extend(td.days)
         covered.sort()
-        metadata.update({
-            "rows_written": dg.MetadataValue.int(changed),
-            "dates_covered": describe_days(covered),
-        })
+        metadata.update(
+            {
+                "rows_written": dg.MetadataValue.int(changed),
+                "dates_covered": describe_days(covered),
+            }
+        )
         return dg.MaterializeResult(metadata=metadata)
 
     return _asset

@@ -413,7 +413,12 @@ class RetryingRequester:
             self.stats.add(retries=1, retry_sleep_seconds=wait)
             self._log.warning(
                 "%s %s: %s (attempt %d/%d), retrying in %.2fs",
-                method, path, reason, attempt, self.policy.max_attempts, wait,
+                method,
+                path,
+                reason,
+                attempt,
+                self.policy.max_attempts,
+                wait,
             )
             if wait > 0:
                 self._sleep(wait)

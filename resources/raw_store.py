@@ -76,8 +76,11 @@ class RawStoreResource(dg.ConfigurableResource):
         return fs, root.rstrip("/")
 
     def _folder(self, root: str, platform: str, entity: str, tenant: str) -> str:
-        parts = [_check_segment("platform", platform), _check_segment("entity", entity),
-                 _check_segment("tenant", tenant)]
+        parts = [
+            _check_segment("platform", platform),
+            _check_segment("entity", entity),
+            _check_segment("tenant", tenant),
+        ]
         return "/".join([root, *parts])
 
     def _display(self, fs: fsspec.AbstractFileSystem, path: str) -> str:
@@ -119,9 +122,10 @@ class RawStoreResource(dg.ConfigurableResource):
         tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz.tmp-{uuid.uuid4().hex}"
         records = 0
         try:
-            with fs.open(tmp_path, "wb") as raw, gzip.GzipFile(
-                filename=f"{day.isoformat()}.jsonl", fileobj=raw, mode="wb", mtime=0
-            ) as gz:
+            with (
+                fs.open(tmp_path, "wb") as raw,
+                gzip.GzipFile(filename=f"{day.isoformat()}.jsonl", fileobj=raw, mode="wb", mtime=0) as gz,
+            ):
                 for page in pages:
                     lines = [json.dumps(record, separators=(",", ":")) for record in page]
                     if lines:
@@ -144,8 +148,9 @@ class RawStoreResource(dg.ConfigurableResource):
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **extra,
         }
-        self._write_small_atomically(fs, folder, meta_path,
-                                     json.dumps(meta, default=_json_default, indent=2, sort_keys=True))
+        self._write_small_atomically(
+            fs, folder, meta_path, json.dumps(meta, default=_json_default, indent=2, sort_keys=True)
+        )
         return RawWriteResult(path=self._display(fs, data_path), records=records, bytes=size)
 
     @staticmethod
@@ -209,5 +214,6 @@ class RawStoreResource(dg.ConfigurableResource):
             with fs.open(meta_path, "rb") as f:
                 return json.loads(f.read())
         except FileNotFoundError:
-            raise self._missing("partition metadata", platform, entity, tenant, day,
-                                self._display(fs, meta_path)) from None
+            raise self._missing(
+                "partition metadata", platform, entity, tenant, day, self._display(fs, meta_path)
+            ) from None

@@ -242,7 +242,11 @@ class ShopifyShopClient:
                 what = f"network error ({type(exc.error).__name__})"
             raise ShopifyAPIError(
                 f"{method} {exc.path} -> {what}; gave up after {exc.attempts} attempts",
-                method=method, path=exc.path, status=status, api_message=api_message, attempts=exc.attempts,
+                method=method,
+                path=exc.path,
+                status=status,
+                api_message=api_message,
+                attempts=exc.attempts,
             ) from None
         if response.status_code < 300:
             return response
@@ -268,7 +272,10 @@ class ShopifyShopClient:
             path = url_path(url)
             raise ShopifyAPIError(
                 f"GET {path} -> HTTP {response.status_code}: response body is not JSON",
-                method="GET", path=path, status=response.status_code, api_message="",
+                method="GET",
+                path=path,
+                status=response.status_code,
+                api_message="",
             ) from None
 
     def get_json(self, resource: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -294,7 +301,10 @@ class ShopifyShopClient:
                 path = url_path(url)
                 raise ShopifyAPIError(
                     f"GET {path} -> HTTP {response.status_code}: response has no list under {root_key!r}",
-                    method="GET", path=path, status=response.status_code, api_message="",
+                    method="GET",
+                    path=path,
+                    status=response.status_code,
+                    api_message="",
                 )
             yield body[root_key]
             next_link = response.links.get("next", {}).get("url")
@@ -311,7 +321,10 @@ class ShopifyShopClient:
                 path = url_path(url)
                 raise ShopifyAPIError(
                     f"GET {path} -> HTTP {response.status_code}: bad or repeated page_info in Link header",
-                    method="GET", path=path, status=response.status_code, api_message="",
+                    method="GET",
+                    path=path,
+                    status=response.status_code,
+                    api_message="",
                 )
             seen_cursors.add(cursor)
 

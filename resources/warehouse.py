@@ -120,12 +120,14 @@ class WarehouseResource(dg.ConfigurableResource):
         with self.transaction() as conn:
             return self.query_in(conn, sql, params)
 
-    def query_in(self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def query_in(
+        self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame:
         result = conn.execute(sa.text(sql), dict(params or {}))
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def insert_rows(self, conn: sa.Connection, spec: TableSpec, rows: Sequence[Sequence[Any]]) -> int:
-        """Bulk-insert rows given in the spec's column order (values: str, int, Decimal, date, datetime, None)."""
+        """Bulk-insert rows in the spec's column order (str, int, Decimal, date, datetime or None)."""
         if not rows:
             return 0
         columns = spec.column_names
@@ -136,7 +138,9 @@ class WarehouseResource(dg.ConfigurableResource):
             view = f"_load_{spec.name}"
             raw.register(view, frame)
             casts = ", ".join(f"CAST({c.name} AS {c.sql_type(self.dialect)})" for c in spec.columns)
-            conn.execute(sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}"))
+            conn.execute(
+                sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}")
+            )
             raw.unregister(view)
         elif self.dialect == "postgresql":
             buffer = io.StringIO()
@@ -153,7 +157,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def replace_rows(
         self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any], rows: Sequence[Sequence[Any]]
     ) -> int:
-        """Delete the rows matching ``where`` (column = value) and insert ``rows``: one partition, replaced."""
+        """Delete the rows matching ``where`` (column = value), insert ``rows``: a partition replaced."""
         condition = " AND ".join(f"{column} = :{column}" for column in where)
         conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
         return self.insert_rows(conn, spec, rows)

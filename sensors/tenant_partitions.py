@@ -1,7 +1,6 @@
 """Keeps the 'tenant' dynamic partitions in step with the tenants file: new tenants are added (their
 partitions appear in the UI, ready to backfill), removed ones are deleted."""
 
-
 import dagster as dg
 
 from platform_assets.partitions import tenant_partitions

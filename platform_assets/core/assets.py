@@ -3,7 +3,6 @@
 Every model rebuilds exactly the entities touched by the partitions being materialised, from all staged
 versions of them, so materialising again or backfilling in any order converges on the same tables."""
 
-
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,8 +44,12 @@ def dim_date(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     rows = [_calendar_row(day) for day in days]
     with warehouse.transaction() as conn:
         warehouse.ensure_tables(conn, [t.DIM_DATE])
-        conn.execute(sa.text("DELETE FROM dim_date WHERE date IN :days").bindparams(
-            sa.bindparam("days", expanding=True)), {"days": days})
+        conn.execute(
+            sa.text("DELETE FROM dim_date WHERE date IN :days").bindparams(
+                sa.bindparam("days", expanding=True)
+            ),
+            {"days": days},
+        )
         warehouse.insert_rows(conn, t.DIM_DATE, rows)
     return dg.MaterializeResult(metadata={"rows_written": len(rows), "dates_covered": describe_days(days)})
 
@@ -54,38 +57,62 @@ def dim_date(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
 def _calendar_row(day: date) -> tuple[Any, ...]:
     iso = day.isocalendar()
     return (
-        day.year * 10000 + day.month * 100 + day.day, day, day.year, (day.month - 1) // 3 + 1, day.month,
-        day.strftime("%B"), iso.week, iso.weekday, day.strftime("%A"), iso.weekday >= 6,
+        day.year * 10000 + day.month * 100 + day.day,
+        day,
+        day.year,
+        (day.month - 1) // 3 + 1,
+        day.month,
+        day.strftime("%B"),
+        iso.week,
+        iso.weekday,
+        day.strftime("%A"),
+        iso.weekday >= 6,
     )
 
 
 dim_product = sql_model_asset(
-    t.DIM_PRODUCT, SQL_DIR / "dim_product.sql", deps=[stg_products], group_name=GROUP,
+    t.DIM_PRODUCT,
+    SQL_DIR / "dim_product.sql",
+    deps=[stg_products],
+    group_name=GROUP,
     description="Products at variant grain with SCD type 2 history of price, title and sku, so facts join "
     "the attributes in force when the order was placed.",
 )
 dim_location = sql_model_asset(
-    t.DIM_LOCATION, SQL_DIR / "dim_location.sql", deps=[shopify_location_staging], group_name=GROUP,
+    t.DIM_LOCATION,
+    SQL_DIR / "dim_location.sql",
+    deps=[shopify_location_staging],
+    group_name=GROUP,
     description="Store and warehouse locations as of their newest snapshot.",
 )
 fact_orders = sql_model_asset(
-    t.FACT_ORDERS, SQL_DIR / "fact_orders.sql", deps=[stg_orders], group_name=GROUP,
+    t.FACT_ORDERS,
+    SQL_DIR / "fact_orders.sql",
+    deps=[stg_orders],
+    group_name=GROUP,
     description="One row per order in its current state: the newest updated_at across all staged versions "
     "wins. A partition's run merges the orders that changed on its day, however old they are.",
 )
 fact_order_items = sql_model_asset(
-    t.FACT_ORDER_ITEMS, SQL_DIR / "fact_order_items.sql", deps=[fact_orders, stg_order_lines, dim_product],
+    t.FACT_ORDER_ITEMS,
+    SQL_DIR / "fact_order_items.sql",
+    deps=[fact_orders, stg_order_lines, dim_product],
     group_name=GROUP,
     description="One row per line of each order's current version, keyed to the product version in force at "
     "order time.",
 )
 fact_refunds = sql_model_asset(
-    t.FACT_REFUNDS, SQL_DIR / "fact_refunds.sql", deps=[fact_orders, stg_refunds], group_name=GROUP,
+    t.FACT_REFUNDS,
+    SQL_DIR / "fact_refunds.sql",
+    deps=[fact_orders, stg_refunds],
+    group_name=GROUP,
     description="One row per refund line (returned items, shipping refunds, adjustments), dated on the "
     "refund's business day, not the order's.",
 )
 dim_customer = sql_model_asset(
-    t.DIM_CUSTOMER, SQL_DIR / "dim_customer.sql", deps=[stg_customers, fact_orders, fact_refunds],
+    t.DIM_CUSTOMER,
+    SQL_DIR / "dim_customer.sql",
+    deps=[stg_customers, fact_orders, fact_refunds],
     group_name=GROUP,
     description="One row per customer per tenant (guests keyed by normalised email) with first order date, "
     "lifetime orders, lifetime net spend and segment.",

@@ -5,7 +5,6 @@ A partition's run restates every business day its changes touch: the days of the
 (however old), the days of their refunds, and the order days of the customers involved. So a refund
 arriving weeks later corrects the original day without a manual backfill."""
 
-
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,9 @@ from platform_assets.core.assets import fact_orders, fact_refunds
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.sql import query_file, run_file
+from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
-from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL
 from resources.warehouse import WarehouseResource
 
 GROUP = "marts"
@@ -29,7 +28,9 @@ WEEKLY_WINDOW_DAYS = 14  # a day's figures feed the 7-day window and the 7 days 
 
 def affected_days(conn: sa.Connection, tenant_id: str, start: date, end: date) -> list[date]:
     """The business days whose aggregates the partitions [start, end] can change (see affected_days.sql)."""
-    rows = query_file(conn, SQL_DIR / "affected_days.sql", {"tenant_id": tenant_id, "start_date": start, "end_date": end})
+    rows = query_file(
+        conn, SQL_DIR / "affected_days.sql", {"tenant_id": tenant_id, "start_date": start, "end_date": end}
+    )
     days = {row[0] for row in rows if row[0] is not None}
     days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
     return sorted(days)
@@ -61,7 +62,9 @@ def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], descripti
                     run_file(conn, sql_file, {"tenant_id": td.tenant.id, "days": days})
                 restated.extend(days)
             partition_days.extend(td.days)
-        return dg.MaterializeResult(metadata=_summary(warehouse, spec, context, sorted(set(restated)), partition_days))
+        return dg.MaterializeResult(
+            metadata=_summary(warehouse, spec, context, sorted(set(restated)), partition_days)
+        )
 
     return _asset
 

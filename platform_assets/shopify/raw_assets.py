@@ -7,7 +7,6 @@ date also takes everything updated before it. Shop, locations and inventory leve
 the API: their partition is a snapshot taken when it runs.
 """
 
-
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -67,7 +66,11 @@ def _fetch_by_day(
                 updated_min = None if day == tenant.start_date else start
                 try:
                     result = raw_store.write_partition(
-                        "shopify", entity, tenant.id, day, fetch(client, updated_min, end - timedelta(seconds=1)),
+                        "shopify",
+                        entity,
+                        tenant.id,
+                        day,
+                        fetch(client, updated_min, end - timedelta(seconds=1)),
                         extra_meta={
                             "updated_at_min": updated_min.isoformat() if updated_min else None,
                             "updated_at_max": end.isoformat(),
@@ -120,7 +123,12 @@ def raw_shopify_shop(
             snapshot_at = utc_now().isoformat()
             for day in td.days:
                 raw_store.write_partition(
-                    "shopify", "shop", td.tenant.id, day, [[shop]], extra_meta={"snapshot_taken_at": snapshot_at}
+                    "shopify",
+                    "shop",
+                    td.tenant.id,
+                    day,
+                    [[shop]],
+                    extra_meta={"snapshot_taken_at": snapshot_at},
                 )
                 days.append(day)
             taken[td.tenant.id] = snapshot_at
@@ -187,14 +195,18 @@ def _snapshot(
                 days.append(day)
             taken[td.tenant.id] = snapshot_at
     days.sort()
-    return dg.MaterializeResult(metadata={
-        "records": dg.MetadataValue.int(records),
-        "snapshot_taken_at": dg.MetadataValue.json(taken),
-        "dates_covered": describe_days(days),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "records": dg.MetadataValue.int(records),
+            "snapshot_taken_at": dg.MetadataValue.json(taken),
+            "dates_covered": describe_days(days),
+        }
+    )
 
 
-@_raw_asset("raw_shopify_locations", "Locations (stores, warehouses)." + SNAPSHOT_NOTE, deps=[raw_shopify_shop])
+@_raw_asset(
+    "raw_shopify_locations", "Locations (stores, warehouses)." + SNAPSHOT_NOTE, deps=[raw_shopify_shop]
+)
 def raw_shopify_locations(
     context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
 ) -> dg.MaterializeResult:

@@ -52,7 +52,9 @@ def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, 
         try:
             _stage_order(record, (tenant_id, partition_date), timezone, rows)
         except ValueError as exc:
-            raise StagingError(f"shopify order {record.get('id')!r} in {tenant_id}/{partition_date}: {exc}") from exc
+            raise StagingError(
+                f"shopify order {record.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
+            ) from exc
     return rows
 
 
@@ -67,52 +69,62 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
     currency = order.get("currency")
     if not currency:
         raise ValueError("currency is missing")
-    rows[t.STG_SHOPIFY_ORDERS.name].append((
-        *prefix,
-        order_id,
-        order.get("name"),
-        integer(order.get("order_number"), "order_number"),
-        order.get("email") or order.get("contact_email") or customer.get("email"),
-        order.get("phone") or customer.get("phone"),
-        integer(customer.get("id"), "customer.id"),
-        created_at,
-        updated_at,
-        processed_at,
-        timestamp(order.get("cancelled_at"), "cancelled_at"),
-        timestamp(order.get("closed_at"), "closed_at"),
-        order.get("cancel_reason"),
-        business_date(processed_at, timezone),
-        currency,
-        order.get("presentment_currency") or currency,
-        order.get("financial_status"),
-        order.get("fulfillment_status"),
-        bool(order.get("test")),
-        order.get("source_name"),
-        order.get("taxes_included"),
-        money(order.get("subtotal_price"), "subtotal_price"),
-        money(order.get("total_line_items_price"), "total_line_items_price"),
-        money(order.get("total_discounts"), "total_discounts"),
-        _sum(money0(s.get("price"), "shipping_lines.price") for s in shipping_lines),
-        money(order.get("total_tax"), "total_tax"),
-        money(order.get("total_price"), "total_price"),
-        presentment(order.get("total_price_set")),
-        order.get("tags"),
-        order.get("note"),
-        shipping_address.get("name"),
-        shipping_address.get("city"),
-        shipping_address.get("zip"),
-        shipping_address.get("province_code"),
-        shipping_address.get("country_code"),
-    ))
+    rows[t.STG_SHOPIFY_ORDERS.name].append(
+        (
+            *prefix,
+            order_id,
+            order.get("name"),
+            integer(order.get("order_number"), "order_number"),
+            order.get("email") or order.get("contact_email") or customer.get("email"),
+            order.get("phone") or customer.get("phone"),
+            integer(customer.get("id"), "customer.id"),
+            created_at,
+            updated_at,
+            processed_at,
+            timestamp(order.get("cancelled_at"), "cancelled_at"),
+            timestamp(order.get("closed_at"), "closed_at"),
+            order.get("cancel_reason"),
+            business_date(processed_at, timezone),
+            currency,
+            order.get("presentment_currency") or currency,
+            order.get("financial_status"),
+            order.get("fulfillment_status"),
+            bool(order.get("test")),
+            order.get("source_name"),
+            order.get("taxes_included"),
+            money(order.get("subtotal_price"), "subtotal_price"),
+            money(order.get("total_line_items_price"), "total_line_items_price"),
+            money(order.get("total_discounts"), "total_discounts"),
+            _sum(money0(s.get("price"), "shipping_lines.price") for s in shipping_lines),
+            money(order.get("total_tax"), "total_tax"),
+            money(order.get("total_price"), "total_price"),
+            presentment(order.get("total_price_set")),
+            order.get("tags"),
+            order.get("note"),
+            shipping_address.get("name"),
+            shipping_address.get("city"),
+            shipping_address.get("zip"),
+            shipping_address.get("province_code"),
+            shipping_address.get("country_code"),
+        )
+    )
     for tag in tags(order.get("tags")):
         rows[t.STG_SHOPIFY_ORDER_TAGS.name].append((*prefix, order_id, tag))
     for position, code in enumerate(order.get("discount_codes") or []):
-        rows[t.STG_SHOPIFY_DISCOUNT_CODES.name].append((
-            *prefix, order_id, position, code.get("code"), money(code.get("amount"), "discount_codes.amount"),
-            code.get("type"),
-        ))
+        rows[t.STG_SHOPIFY_DISCOUNT_CODES.name].append(
+            (
+                *prefix,
+                order_id,
+                position,
+                code.get("code"),
+                money(code.get("amount"), "discount_codes.amount"),
+                code.get("type"),
+            )
+        )
     for position, tax_line in enumerate(order.get("tax_lines") or []):
-        rows[t.STG_SHOPIFY_TAX_LINES.name].append(_tax_row(prefix, order_id, "order", order_id, position, tax_line))
+        rows[t.STG_SHOPIFY_TAX_LINES.name].append(
+            _tax_row(prefix, order_id, "order", order_id, position, tax_line)
+        )
 
     gift_card_lines: set[int] = set()
     for line in order.get("line_items") or []:
@@ -123,19 +135,28 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         if line.get("gift_card"):
             gift_card_lines.add(line_id)
         allocations = line.get("discount_allocations") or []
-        rows[t.STG_SHOPIFY_ORDER_LINES.name].append((
-            *prefix, order_id, line_id,
-            integer(line.get("product_id"), "line_items.product_id"),
-            integer(line.get("variant_id"), "line_items.variant_id"),
-            line.get("sku") or None, line.get("title"), line.get("variant_title"), line.get("vendor"),
-            quantity,
-            money(line.get("price"), "line_items.price", required=True),
-            presentment(line.get("price_set")),
-            money(line.get("total_discount"), "line_items.total_discount"),
-            _allocations_total(allocations, "line_items"),
-            _tax_total(line.get("tax_lines"), "line_items"),
-            bool(line.get("gift_card")), line.get("taxable"), line.get("requires_shipping"),
-        ))
+        rows[t.STG_SHOPIFY_ORDER_LINES.name].append(
+            (
+                *prefix,
+                order_id,
+                line_id,
+                integer(line.get("product_id"), "line_items.product_id"),
+                integer(line.get("variant_id"), "line_items.variant_id"),
+                line.get("sku") or None,
+                line.get("title"),
+                line.get("variant_title"),
+                line.get("vendor"),
+                quantity,
+                money(line.get("price"), "line_items.price", required=True),
+                presentment(line.get("price_set")),
+                money(line.get("total_discount"), "line_items.total_discount"),
+                _allocations_total(allocations, "line_items"),
+                _tax_total(line.get("tax_lines"), "line_items"),
+                bool(line.get("gift_card")),
+                line.get("taxable"),
+                line.get("requires_shipping"),
+            )
+        )
         _allocation_rows(prefix, order_id, "line_item", line_id, allocations, rows)
         for position, tax_line in enumerate(line.get("tax_lines") or []):
             rows[t.STG_SHOPIFY_TAX_LINES.name].append(
@@ -145,13 +166,20 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
     for position, shipping in enumerate(shipping_lines):
         shipping_id = integer(shipping.get("id"), "shipping_lines.id") or position
         allocations = shipping.get("discount_allocations") or []
-        rows[t.STG_SHOPIFY_SHIPPING_LINES.name].append((
-            *prefix, order_id, shipping_id, shipping.get("title"), shipping.get("code"), shipping.get("source"),
-            money(shipping.get("price"), "shipping_lines.price", required=True),
-            money(shipping.get("discounted_price"), "shipping_lines.discounted_price"),
-            _allocations_total(allocations, "shipping_lines"),
-            _tax_total(shipping.get("tax_lines"), "shipping_lines"),
-        ))
+        rows[t.STG_SHOPIFY_SHIPPING_LINES.name].append(
+            (
+                *prefix,
+                order_id,
+                shipping_id,
+                shipping.get("title"),
+                shipping.get("code"),
+                shipping.get("source"),
+                money(shipping.get("price"), "shipping_lines.price", required=True),
+                money(shipping.get("discounted_price"), "shipping_lines.discounted_price"),
+                _allocations_total(allocations, "shipping_lines"),
+                _tax_total(shipping.get("tax_lines"), "shipping_lines"),
+            )
+        )
         _allocation_rows(prefix, order_id, "shipping_line", shipping_id, allocations, rows)
         for tax_position, tax_line in enumerate(shipping.get("tax_lines") or []):
             rows[t.STG_SHOPIFY_TAX_LINES.name].append(
@@ -162,9 +190,16 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         _stage_refund(refund, prefix, order_id, timezone, gift_card_lines, rows)
 
 
-def _tax_row(prefix: tuple, order_id: int, scope: str, parent_id: int, position: int, tax_line: dict) -> tuple:
+def _tax_row(
+    prefix: tuple, order_id: int, scope: str, parent_id: int, position: int, tax_line: dict
+) -> tuple:
     return (
-        *prefix, order_id, scope, parent_id, position, tax_line.get("title"),
+        *prefix,
+        order_id,
+        scope,
+        parent_id,
+        position,
+        tax_line.get("title"),
         money(tax_line.get("rate"), f"{scope}.tax_lines.rate"),
         money(tax_line.get("price"), f"{scope}.tax_lines.price", required=True),
         presentment(tax_line.get("price_set")),
@@ -175,12 +210,18 @@ def _allocation_rows(
     prefix: tuple, order_id: int, target_type: str, target_id: int, allocations: list[dict], rows: Rows
 ) -> None:
     for position, allocation in enumerate(allocations):
-        rows[t.STG_SHOPIFY_DISCOUNT_ALLOCATIONS.name].append((
-            *prefix, order_id, target_type, target_id, position,
-            integer(allocation.get("discount_application_index"), "discount_application_index"),
-            money(allocation.get("amount"), f"{target_type}.discount_allocations.amount", required=True),
-            presentment(allocation.get("amount_set")),
-        ))
+        rows[t.STG_SHOPIFY_DISCOUNT_ALLOCATIONS.name].append(
+            (
+                *prefix,
+                order_id,
+                target_type,
+                target_id,
+                position,
+                integer(allocation.get("discount_application_index"), "discount_application_index"),
+                money(allocation.get("amount"), f"{target_type}.discount_allocations.amount", required=True),
+                presentment(allocation.get("amount_set")),
+            )
+        )
 
 
 def _stage_refund(
@@ -189,18 +230,28 @@ def _stage_refund(
     refund_id = integer(refund.get("id"), "refunds.id", required=True)
     created_at = timestamp(refund.get("created_at"), "refunds.created_at", required=True)
     transactions = [
-        tx for tx in refund.get("transactions") or [] if tx.get("kind") == "refund" and tx.get("status") == "success"
+        tx
+        for tx in refund.get("transactions") or []
+        if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
-    rows[t.STG_SHOPIFY_REFUNDS.name].append((
-        *prefix, order_id, refund_id, created_at,
-        timestamp(refund.get("processed_at"), "refunds.processed_at"),
-        business_date(created_at, timezone),
-        refund.get("note"), refund.get("restock"),
-        _sum(money0(tx.get("amount"), "refunds.transactions.amount") for tx in transactions),
-    ))
+    rows[t.STG_SHOPIFY_REFUNDS.name].append(
+        (
+            *prefix,
+            order_id,
+            refund_id,
+            created_at,
+            timestamp(refund.get("processed_at"), "refunds.processed_at"),
+            business_date(created_at, timezone),
+            refund.get("note"),
+            refund.get("restock"),
+            _sum(money0(tx.get("amount"), "refunds.transactions.amount") for tx in transactions),
+        )
+    )
     for item in refund.get("refund_line_items") or []:
         line = item.get("line_item") or {}
-        line_id = integer(item.get("line_item_id") or line.get("id"), "refund_line_items.line_item_id", required=True)
+        line_id = integer(
+            item.get("line_item_id") or line.get("id"), "refund_line_items.line_item_id", required=True
+        )
         quantity = integer(item.get("quantity"), "refund_line_items.quantity", required=True)
         if quantity < 0:
             raise ValueError(f"refund_line_items.quantity is negative: {quantity}")
@@ -210,22 +261,39 @@ def _stage_refund(
             subtotal = price * quantity
         total_tax = money(item.get("total_tax"), "refund_line_items.total_tax")
         if total_tax is None:
-            line_quantity = integer(line.get("quantity"), "refund_line_items.line_item.quantity") or quantity or 1
+            line_quantity = (
+                integer(line.get("quantity"), "refund_line_items.line_item.quantity") or quantity or 1
+            )
             line_tax = _tax_total(line.get("tax_lines"), "refund_line_items.line_item")
             total_tax = (line_tax * quantity / line_quantity).quantize(Decimal("0.01"))
-        rows[t.STG_SHOPIFY_REFUND_LINES.name].append((
-            *prefix, order_id, refund_id, integer(item.get("id"), "refund_line_items.id", required=True),
-            line_id, quantity, subtotal, total_tax, item.get("restock_type"),
-            integer(item.get("location_id"), "refund_line_items.location_id"),
-            bool(line.get("gift_card")) or line_id in gift_card_lines,
-        ))
+        rows[t.STG_SHOPIFY_REFUND_LINES.name].append(
+            (
+                *prefix,
+                order_id,
+                refund_id,
+                integer(item.get("id"), "refund_line_items.id", required=True),
+                line_id,
+                quantity,
+                subtotal,
+                total_tax,
+                item.get("restock_type"),
+                integer(item.get("location_id"), "refund_line_items.location_id"),
+                bool(line.get("gift_card")) or line_id in gift_card_lines,
+            )
+        )
     for adjustment in refund.get("order_adjustments") or []:
-        rows[t.STG_SHOPIFY_ORDER_ADJUSTMENTS.name].append((
-            *prefix, order_id, refund_id, integer(adjustment.get("id"), "order_adjustments.id", required=True),
-            adjustment.get("kind") or "unknown", adjustment.get("reason"),
-            money0(adjustment.get("amount"), "order_adjustments.amount"),
-            money0(adjustment.get("tax_amount"), "order_adjustments.tax_amount"),
-        ))
+        rows[t.STG_SHOPIFY_ORDER_ADJUSTMENTS.name].append(
+            (
+                *prefix,
+                order_id,
+                refund_id,
+                integer(adjustment.get("id"), "order_adjustments.id", required=True),
+                adjustment.get("kind") or "unknown",
+                adjustment.get("reason"),
+                money0(adjustment.get("amount"), "order_adjustments.amount"),
+                money0(adjustment.get("tax_amount"), "order_adjustments.tax_amount"),
+            )
+        )
 
 
 def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: date) -> Rows:
@@ -235,32 +303,57 @@ def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: dat
     for customer in records:
         try:
             customer_id = integer(customer.get("id"), "id", required=True)
-            rows[t.STG_SHOPIFY_CUSTOMERS.name].append((
-                *prefix, customer_id, customer.get("email"), customer.get("first_name"), customer.get("last_name"),
-                customer.get("phone"), customer.get("state"), customer.get("verified_email"),
-                customer.get("tax_exempt"), customer.get("currency"),
-                integer(customer.get("orders_count"), "orders_count"),
-                money(customer.get("total_spent"), "total_spent"),
-                timestamp(customer.get("created_at"), "created_at", required=True),
-                timestamp(customer.get("updated_at"), "updated_at", required=True),
-                customer.get("note"), customer.get("tags"),
-            ))
+            rows[t.STG_SHOPIFY_CUSTOMERS.name].append(
+                (
+                    *prefix,
+                    customer_id,
+                    customer.get("email"),
+                    customer.get("first_name"),
+                    customer.get("last_name"),
+                    customer.get("phone"),
+                    customer.get("state"),
+                    customer.get("verified_email"),
+                    customer.get("tax_exempt"),
+                    customer.get("currency"),
+                    integer(customer.get("orders_count"), "orders_count"),
+                    money(customer.get("total_spent"), "total_spent"),
+                    timestamp(customer.get("created_at"), "created_at", required=True),
+                    timestamp(customer.get("updated_at"), "updated_at", required=True),
+                    customer.get("note"),
+                    customer.get("tags"),
+                )
+            )
             addresses = list(customer.get("addresses") or [])
             default = customer.get("default_address")
             if default and not any(a.get("id") == default.get("id") for a in addresses):
                 addresses.append({**default, "default": True})
             for address in addresses:
-                rows[t.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append((
-                    *prefix, customer_id, integer(address.get("id"), "addresses.id", required=True),
-                    bool(address.get("default")), address.get("first_name"), address.get("last_name"),
-                    address.get("company"), address.get("address1"), address.get("address2"), address.get("city"),
-                    address.get("province"), address.get("province_code"), address.get("country"),
-                    address.get("country_code"), address.get("zip"), address.get("phone"),
-                ))
+                rows[t.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append(
+                    (
+                        *prefix,
+                        customer_id,
+                        integer(address.get("id"), "addresses.id", required=True),
+                        bool(address.get("default")),
+                        address.get("first_name"),
+                        address.get("last_name"),
+                        address.get("company"),
+                        address.get("address1"),
+                        address.get("address2"),
+                        address.get("city"),
+                        address.get("province"),
+                        address.get("province_code"),
+                        address.get("country"),
+                        address.get("country_code"),
+                        address.get("zip"),
+                        address.get("phone"),
+                    )
+                )
             for tag in tags(customer.get("tags")):
                 rows[t.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
         except ValueError as exc:
-            raise StagingError(f"shopify customer {customer.get('id')!r} in {tenant_id}/{partition_date}: {exc}") from exc
+            raise StagingError(
+                f"shopify customer {customer.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
+            ) from exc
     return rows
 
 
@@ -272,45 +365,76 @@ def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date
         try:
             product_id = integer(product.get("id"), "id", required=True)
             product_updated = timestamp(product.get("updated_at"), "updated_at", required=True)
-            rows[t.STG_SHOPIFY_PRODUCTS.name].append((
-                *prefix, product_id, product.get("title"), product.get("handle"), product.get("vendor"),
-                product.get("product_type"), product.get("status"),
-                timestamp(product.get("created_at"), "created_at", required=True), product_updated,
-                timestamp(product.get("published_at"), "published_at"), product.get("tags"),
-            ))
+            rows[t.STG_SHOPIFY_PRODUCTS.name].append(
+                (
+                    *prefix,
+                    product_id,
+                    product.get("title"),
+                    product.get("handle"),
+                    product.get("vendor"),
+                    product.get("product_type"),
+                    product.get("status"),
+                    timestamp(product.get("created_at"), "created_at", required=True),
+                    product_updated,
+                    timestamp(product.get("published_at"), "published_at"),
+                    product.get("tags"),
+                )
+            )
             for variant in product.get("variants") or []:
-                rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name].append((
-                    *prefix, integer(variant.get("id"), "variants.id", required=True), product_id,
-                    variant.get("title"), variant.get("sku") or None,
-                    money(variant.get("price"), "variants.price", required=True),
-                    money(variant.get("compare_at_price"), "variants.compare_at_price"),
-                    integer(variant.get("position"), "variants.position"),
-                    variant.get("option1"), variant.get("option2"), variant.get("option3"), variant.get("barcode"),
-                    integer(variant.get("grams"), "variants.grams"),
-                    integer(variant.get("inventory_item_id"), "variants.inventory_item_id"),
-                    integer(variant.get("inventory_quantity"), "variants.inventory_quantity"),
-                    variant.get("taxable"),
-                    timestamp(variant.get("created_at"), "variants.created_at")
-                    or timestamp(product.get("created_at"), "created_at"),
-                    timestamp(variant.get("updated_at"), "variants.updated_at") or product_updated,
-                ))
+                rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name].append(
+                    (
+                        *prefix,
+                        integer(variant.get("id"), "variants.id", required=True),
+                        product_id,
+                        variant.get("title"),
+                        variant.get("sku") or None,
+                        money(variant.get("price"), "variants.price", required=True),
+                        money(variant.get("compare_at_price"), "variants.compare_at_price"),
+                        integer(variant.get("position"), "variants.position"),
+                        variant.get("option1"),
+                        variant.get("option2"),
+                        variant.get("option3"),
+                        variant.get("barcode"),
+                        integer(variant.get("grams"), "variants.grams"),
+                        integer(variant.get("inventory_item_id"), "variants.inventory_item_id"),
+                        integer(variant.get("inventory_quantity"), "variants.inventory_quantity"),
+                        variant.get("taxable"),
+                        timestamp(variant.get("created_at"), "variants.created_at")
+                        or timestamp(product.get("created_at"), "created_at"),
+                        timestamp(variant.get("updated_at"), "variants.updated_at") or product_updated,
+                    )
+                )
             for tag in tags(product.get("tags")):
                 rows[t.STG_SHOPIFY_PRODUCT_TAGS.name].append((*prefix, product_id, tag))
         except ValueError as exc:
-            raise StagingError(f"shopify product {product.get('id')!r} in {tenant_id}/{partition_date}: {exc}") from exc
+            raise StagingError(
+                f"shopify product {product.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
+            ) from exc
     return rows
 
 
-def stage_locations(records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime) -> Rows:
+def stage_locations(
+    records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime
+) -> Rows:
     rows: Rows = defaultdict(list)
     for location in records:
-        rows[t.STG_SHOPIFY_LOCATIONS.name].append((
-            tenant_id, partition_date, integer(location.get("id"), "locations.id", required=True),
-            location.get("name"), location.get("address1"), location.get("city"), location.get("zip"),
-            location.get("province"), location.get("country_code"), location.get("active"),
-            timestamp(location.get("created_at"), "locations.created_at"),
-            timestamp(location.get("updated_at"), "locations.updated_at"), snapshot_at,
-        ))
+        rows[t.STG_SHOPIFY_LOCATIONS.name].append(
+            (
+                tenant_id,
+                partition_date,
+                integer(location.get("id"), "locations.id", required=True),
+                location.get("name"),
+                location.get("address1"),
+                location.get("city"),
+                location.get("zip"),
+                location.get("province"),
+                location.get("country_code"),
+                location.get("active"),
+                timestamp(location.get("created_at"), "locations.created_at"),
+                timestamp(location.get("updated_at"), "locations.updated_at"),
+                snapshot_at,
+            )
+        )
     return rows
 
 
@@ -319,13 +443,17 @@ def stage_inventory_levels(
 ) -> Rows:
     rows: Rows = defaultdict(list)
     for level in records:
-        rows[t.STG_SHOPIFY_INVENTORY_LEVELS.name].append((
-            tenant_id, partition_date,
-            integer(level.get("inventory_item_id"), "inventory_levels.inventory_item_id", required=True),
-            integer(level.get("location_id"), "inventory_levels.location_id", required=True),
-            integer(level.get("available"), "inventory_levels.available"),
-            timestamp(level.get("updated_at"), "inventory_levels.updated_at"), snapshot_at,
-        ))
+        rows[t.STG_SHOPIFY_INVENTORY_LEVELS.name].append(
+            (
+                tenant_id,
+                partition_date,
+                integer(level.get("inventory_item_id"), "inventory_levels.inventory_item_id", required=True),
+                integer(level.get("location_id"), "inventory_levels.location_id", required=True),
+                integer(level.get("available"), "inventory_levels.available"),
+                timestamp(level.get("updated_at"), "inventory_levels.updated_at"),
+                snapshot_at,
+            )
+        )
     return rows
 
 

@@ -2,7 +2,6 @@
 table replaced for that (tenant, day) in one transaction. Then the conformed, platform-neutral layer
 (stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products) is built from them in SQL."""
 
-
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -36,7 +35,9 @@ OWNERS = ["team:data-platform"]
 Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Rows]
 
 
-def newest_per_id(records: Iterable[dict], key: Callable[[dict], Any] = lambda r: r.get("id")) -> Iterator[dict]:
+def newest_per_id(
+    records: Iterable[dict], key: Callable[[dict], Any] = lambda r: r.get("id")
+) -> Iterator[dict]:
     """One record per id: when a page boundary shifted and an id came twice, the newest updated_at wins."""
     chosen: dict[Any, dict] = {}
     for record in records:
@@ -48,7 +49,9 @@ def newest_per_id(records: Iterable[dict], key: Callable[[dict], Any] = lambda r
 
 
 def _stage_orders(records, td, day, raw_store):
-    return staging.stage_orders(newest_per_id(records), td.tenant.id, day, tenant_timezone(td.tenant, raw_store, day))
+    return staging.stage_orders(
+        newest_per_id(records), td.tenant.id, day, tenant_timezone(td.tenant, raw_store, day)
+    )
 
 
 def _stage_customers(records, td, day, raw_store):
@@ -61,7 +64,9 @@ def _stage_products(records, td, day, raw_store):
 
 def _snapshot_time(raw_store: RawStoreResource, entity: str, tenant_id: str, day: date) -> datetime:
     meta = raw_store.read_meta("shopify", entity, tenant_id, day) or {}
-    taken = timestamp(meta.get("snapshot_taken_at") or meta.get("written_at"), "snapshot_taken_at", required=True)
+    taken = timestamp(
+        meta.get("snapshot_taken_at") or meta.get("written_at"), "snapshot_taken_at", required=True
+    )
     assert taken is not None
     return taken
 
@@ -105,7 +110,9 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
         for td in tenant_days(context):
             for day in td.days:
                 if raw_store.exists("shopify", entity, td.tenant.id, day):
-                    rows = stage(raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store)
+                    rows = stage(
+                        raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store
+                    )
                 else:
                     rows = {}
                     missing.append(f"{td.tenant.id}/{day}")
@@ -113,7 +120,9 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                     warehouse.ensure_tables(conn, specs)
                     for spec in specs:
                         where = {"tenant_id": td.tenant.id, "partition_date": day}
-                        written[spec.name] += warehouse.replace_rows(conn, spec, where, rows.get(spec.name, []))
+                        written[spec.name] += warehouse.replace_rows(
+                            conn, spec, where, rows.get(spec.name, [])
+                        )
                 covered.append(day)
         covered.sort()
         for spec in specs:
@@ -130,14 +139,23 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
 
 
 ORDER_TABLES = [
-    t.STG_SHOPIFY_ORDERS, t.STG_SHOPIFY_ORDER_LINES, t.STG_SHOPIFY_DISCOUNT_ALLOCATIONS,
-    t.STG_SHOPIFY_DISCOUNT_CODES, t.STG_SHOPIFY_TAX_LINES, t.STG_SHOPIFY_SHIPPING_LINES, t.STG_SHOPIFY_REFUNDS,
-    t.STG_SHOPIFY_REFUND_LINES, t.STG_SHOPIFY_ORDER_ADJUSTMENTS, t.STG_SHOPIFY_ORDER_TAGS,
+    t.STG_SHOPIFY_ORDERS,
+    t.STG_SHOPIFY_ORDER_LINES,
+    t.STG_SHOPIFY_DISCOUNT_ALLOCATIONS,
+    t.STG_SHOPIFY_DISCOUNT_CODES,
+    t.STG_SHOPIFY_TAX_LINES,
+    t.STG_SHOPIFY_SHIPPING_LINES,
+    t.STG_SHOPIFY_REFUNDS,
+    t.STG_SHOPIFY_REFUND_LINES,
+    t.STG_SHOPIFY_ORDER_ADJUSTMENTS,
+    t.STG_SHOPIFY_ORDER_TAGS,
 ]
 CUSTOMER_TABLES = [t.STG_SHOPIFY_CUSTOMERS, t.STG_SHOPIFY_CUSTOMER_ADDRESSES, t.STG_SHOPIFY_CUSTOMER_TAGS]
 PRODUCT_TABLES = [t.STG_SHOPIFY_PRODUCTS, t.STG_SHOPIFY_PRODUCT_VARIANTS, t.STG_SHOPIFY_PRODUCT_TAGS]
 
-shopify_order_staging = staging_assets("shopify_order_staging", raw_shopify_orders, "orders", ORDER_TABLES, _stage_orders)
+shopify_order_staging = staging_assets(
+    "shopify_order_staging", raw_shopify_orders, "orders", ORDER_TABLES, _stage_orders
+)
 shopify_customer_staging = staging_assets(
     "shopify_customer_staging", raw_shopify_customers, "customers", CUSTOMER_TABLES, _stage_customers
 )
@@ -145,7 +163,11 @@ shopify_product_staging = staging_assets(
     "shopify_product_staging", raw_shopify_products, "products", PRODUCT_TABLES, _stage_products
 )
 shopify_location_staging = staging_assets(
-    "shopify_location_staging", raw_shopify_locations, "locations", [t.STG_SHOPIFY_LOCATIONS], _stage_locations
+    "shopify_location_staging",
+    raw_shopify_locations,
+    "locations",
+    [t.STG_SHOPIFY_LOCATIONS],
+    _stage_locations,
 )
 shopify_inventory_staging = staging_assets(
     "shopify_inventory_staging",
@@ -158,28 +180,51 @@ shopify_inventory_staging = staging_assets(
 ORDER_STAGING_KEYS = [dg.AssetKey(spec.name) for spec in ORDER_TABLES]
 
 stg_orders = sql_model_asset(
-    t.STG_ORDERS, SQL_DIR / "stg_orders.sql", deps=ORDER_STAGING_KEYS, group_name=GROUP,
+    t.STG_ORDERS,
+    SQL_DIR / "stg_orders.sql",
+    deps=ORDER_STAGING_KEYS,
+    group_name=GROUP,
     description="Orders from every platform in one shape (Shopify today), with gross sales, discounts, "
     "units, shipping and taxes computed once, and is_counted (not a test, not voided).",
 )
 stg_order_lines = sql_model_asset(
-    t.STG_ORDER_LINES, SQL_DIR / "stg_order_lines.sql", deps=ORDER_STAGING_KEYS, group_name=GROUP,
+    t.STG_ORDER_LINES,
+    SQL_DIR / "stg_order_lines.sql",
+    deps=ORDER_STAGING_KEYS,
+    group_name=GROUP,
     description="Order lines from every platform in one shape.",
 )
 stg_refunds = sql_model_asset(
-    t.STG_REFUNDS, SQL_DIR / "stg_refunds.sql", deps=ORDER_STAGING_KEYS, group_name=GROUP,
-    description="Refund lines (items, shipping refunds, adjustments) from every platform, on the refund's day.",
+    t.STG_REFUNDS,
+    SQL_DIR / "stg_refunds.sql",
+    deps=ORDER_STAGING_KEYS,
+    group_name=GROUP,
+    description="Refund lines (items, shipping refunds, adjustments) of every platform, on the refund's day.",
 )
 stg_customers = sql_model_asset(
-    t.STG_CUSTOMERS, SQL_DIR / "stg_customers.sql", deps=[dg.AssetKey(s.name) for s in CUSTOMER_TABLES],
-    group_name=GROUP, description="Registered customers from every platform in one shape.",
+    t.STG_CUSTOMERS,
+    SQL_DIR / "stg_customers.sql",
+    deps=[dg.AssetKey(s.name) for s in CUSTOMER_TABLES],
+    group_name=GROUP,
+    description="Registered customers from every platform in one shape.",
 )
 stg_products = sql_model_asset(
-    t.STG_PRODUCTS, SQL_DIR / "stg_products.sql", deps=[dg.AssetKey(s.name) for s in PRODUCT_TABLES],
-    group_name=GROUP, description="Sellable products at variant grain from every platform in one shape.",
+    t.STG_PRODUCTS,
+    SQL_DIR / "stg_products.sql",
+    deps=[dg.AssetKey(s.name) for s in PRODUCT_TABLES],
+    group_name=GROUP,
+    description="Sellable products at variant grain from every platform in one shape.",
 )
 
 STAGING_ASSETS = [
-    shopify_order_staging, shopify_customer_staging, shopify_product_staging, shopify_location_staging,
-    shopify_inventory_staging, stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products,
+    shopify_order_staging,
+    shopify_customer_staging,
+    shopify_product_staging,
+    shopify_location_staging,
+    shopify_inventory_staging,
+    stg_orders,
+    stg_order_lines,
+    stg_refunds,
+    stg_customers,
+    stg_products,
 ]

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 
 # The small type vocabulary every table uses.
 TEXT, BIGINT, INT, MONEY, RATE, BOOL, DATE, TIMESTAMP = (
-    "text", "bigint", "int", "money", "rate", "bool", "date", "timestamp",
+    "text",
+    "bigint",
+    "int",
+    "money",
+    "rate",
+    "bool",
+    "date",
+    "timestamp",
 )
 
 _SQLALCHEMY_TYPES = {

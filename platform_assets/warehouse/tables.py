@@ -25,7 +25,9 @@ STAGED_INDEXES = (("tenant_id", "partition_date"),)
 
 
 def _staging(name: str, description: str, key: tuple[str, ...], *columns) -> TableSpec:
-    return TableSpec(name, description, (*STAGED, *columns), ("tenant_id", "partition_date", *key), STAGED_INDEXES)
+    return TableSpec(
+        name, description, (*STAGED, *columns), ("tenant_id", "partition_date", *key), STAGED_INDEXES
+    )
 
 
 # ---------------------------------------------------------------- Shopify staging (one row per entity)
@@ -45,10 +47,19 @@ STG_SHOPIFY_ORDERS = _staging(
     col("cancelled_at", TIMESTAMP, "When the order was cancelled (UTC), if it was."),
     col("closed_at", TIMESTAMP, "When the order was closed (UTC), if it was."),
     col("cancel_reason", TEXT, "Why the order was cancelled."),
-    col("business_date", DATE, "Tenant-local date of processed_at: the day the sale counts on.", nullable=False),
+    col(
+        "business_date",
+        DATE,
+        "Tenant-local date of processed_at: the day the sale counts on.",
+        nullable=False,
+    ),
     col("currency", TEXT, "Shop currency; every *_price amount is in it.", nullable=False),
     col("presentment_currency", TEXT, "Currency the buyer saw and paid in."),
-    col("financial_status", TEXT, "paid, pending, authorized, partially_paid, partially_refunded, refunded, voided."),
+    col(
+        "financial_status",
+        TEXT,
+        "paid, pending, authorized, partially_paid, partially_refunded, refunded, voided.",
+    ),
     col("fulfillment_status", TEXT, "Fulfilment state (null = unfulfilled)."),
     col("is_test", BOOL, "Test order: never counts in sales.", nullable=False),
     col("source_name", TEXT, "Sales channel, e.g. web or pos."),
@@ -309,7 +320,9 @@ CONFORMED = (TENANT, PLATFORM, PARTITION)
 CONFORMED_INDEXES = (("tenant_id", "partition_date"), ("tenant_id", "order_id"))
 
 
-def _conformed(name: str, description: str, key: tuple[str, ...], *columns, indexes=CONFORMED_INDEXES) -> TableSpec:
+def _conformed(
+    name: str, description: str, key: tuple[str, ...], *columns, indexes=CONFORMED_INDEXES
+) -> TableSpec:
     return TableSpec(
         name, description, (*CONFORMED, *columns), ("tenant_id", "platform", "partition_date", *key), indexes
     )
@@ -432,8 +445,13 @@ DIM_CUSTOMER = TableSpec(
     "One row per customer per tenant; guests keyed by normalised email.",
     (
         TENANT,
-        col("customer_key", TEXT, "Customer identity: normalised email, else 'id:<customer id>'.", pii=True,
-            nullable=False),
+        col(
+            "customer_key",
+            TEXT,
+            "Customer identity: normalised email, else 'id:<customer id>'.",
+            pii=True,
+            nullable=False,
+        ),
         col("platform", TEXT, "Platform of the customer's first order."),
         col("customer_id", TEXT, "Registered customer id (latest), null for guests."),
         col("is_guest", BOOL, "No registered account behind this identity.", nullable=False),
@@ -443,7 +461,12 @@ DIM_CUSTOMER = TableSpec(
         col("first_order_date", DATE, "Business date of the first counted order."),
         col("last_order_date", DATE, "Business date of the latest counted order."),
         col("lifetime_orders", INT, "Counted orders.", nullable=False),
-        col("lifetime_net_spend", MONEY, "Σ (gross − discounts) of counted orders − their returns.", nullable=False),
+        col(
+            "lifetime_net_spend",
+            MONEY,
+            "Σ (gross − discounts) of counted orders − their returns.",
+            nullable=False,
+        ),
         col("segment", TEXT, "prospect (no order), new (1), returning (2-4), loyal (5+).", nullable=False),
     ),
     ("tenant_id", "customer_key"),
@@ -455,7 +478,12 @@ DIM_PRODUCT = TableSpec(
     (
         TENANT,
         PLATFORM,
-        col("product_key", TEXT, "Surrogate key of the version: platform:variant_id:valid_from.", nullable=False),
+        col(
+            "product_key",
+            TEXT,
+            "Surrogate key of the version: platform:variant_id:valid_from.",
+            nullable=False,
+        ),
         col("variant_id", TEXT, "Platform variant id.", nullable=False),
         col("product_id", TEXT, "Platform product id.", nullable=False),
         col("product_title", TEXT, "Product title in this version."),
@@ -528,8 +556,12 @@ FACT_ORDER_ITEMS = TableSpec(
         col("line_id", TEXT, "Platform line id.", nullable=False),
         col("business_date", DATE, "Order's business date.", nullable=False),
         col("date_key", INT, "Joins dim_date.", nullable=False),
-        col("processed_at", TIMESTAMP, "When the order was processed (UTC); picks the product version.",
-            nullable=False),
+        col(
+            "processed_at",
+            TIMESTAMP,
+            "When the order was processed (UTC); picks the product version.",
+            nullable=False,
+        ),
         col("product_key", TEXT, "dim_product version in force at order time (null if unknown)."),
         col("product_id", TEXT, "Platform product id."),
         col("variant_id", TEXT, "Platform variant id."),
@@ -616,7 +648,9 @@ AGG_WEEKLY_TRENDS = TableSpec(
         col("orders_prev_7d", INT, "Orders in the 7 days before.", nullable=False),
         col("net_sales_prev_7d", MONEY, "Net sales in the 7 days before.", nullable=False),
         col("total_sales_prev_7d", MONEY, "Total sales in the 7 days before.", nullable=False),
-        col("orders_change_pct", RATE, "Change in orders vs the 7 days before, percent; null if none before."),
+        col(
+            "orders_change_pct", RATE, "Change in orders vs the 7 days before, percent; null if none before."
+        ),
         col("net_sales_change_pct", RATE, "Change in net sales, percent; null if none before."),
         col("total_sales_change_pct", RATE, "Change in total sales, percent; null if none before."),
     ),

@@ -16,8 +16,9 @@ def cents(amount: Decimal | int | str) -> Decimal:
 
 
 def fmt(amount: Decimal) -> str:
-    """Shopify's wire form of money: a string with two decimals, e.g. ``"-5.00"``."""
-    return f"{cents(amount):.2f}"
+    """Shopify's wire form of money: a string with two decimals, e.g. ``"-5.00"`` (never ``"-0.00"``)."""
+    value = cents(amount)
+    return f"{abs(value) if value == 0 else value:.2f}"
 
 
 def fx_rate(shop_currency: str, presentment_currency: str) -> Decimal:

@@ -26,8 +26,13 @@ from sandbox.shopify.model import (
 )
 from sandbox.shopify.money import ZERO, convert, fmt, money_set
 from sandbox.shopify.people import COUNTRIES, Customer
-from sandbox.shopify.spec import PLAN_NAMES
+from sandbox.shopify.spec import PLAN_NAMES, ShopSpec
 from sandbox.shopify.timeutil import iso_local, standard_offset_label
+
+
+def shop_id(spec: ShopSpec) -> int:
+    """The shop's numeric id (``shop.json`` ``id``)."""
+    return 55_000_000_000 + spec.seed * 7
 
 
 def gid(kind: str, object_id: int) -> str:
@@ -147,7 +152,7 @@ class Renderer:
             "number": number - 1000,
             "order_number": number,
             "order_status_url": (
-                f"https://{self.spec.name}.myshopify.com/{self.shop.spec.seed}/orders/{order.token}/authenticate"
+                f"https://{self.spec.name}.myshopify.com/{shop_id(self.spec)}/orders/{order.token}/authenticate"
                 f"?key={order.token[:16]}"
             ),
             "payment_gateway_names": [order.gateway],
@@ -631,7 +636,7 @@ class Renderer:
         year = shop.clock.astimezone(self.zone).year
         created = self.ts(shop.created_at)
         return {
-            "id": 55_000_000_000 + spec.seed * 7,
+            "id": shop_id(spec),
             "name": spec.display_name,
             "email": f"owner@{spec.name}.example.com",
             "domain": f"{spec.name}.example.com",

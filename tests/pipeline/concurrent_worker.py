@@ -14,7 +14,11 @@ def main(folder: str, start: str, end: str) -> None:
     monkeypatch = pytest.MonkeyPatch()
     root = Path(folder)
     pipeline = make_pipeline(
-        root / f"worker-{start}", monkeypatch, make_spec(), CLOCK, START,
+        root / f"worker-{start}",
+        monkeypatch,
+        make_spec(),
+        CLOCK,
+        START,
         warehouse_url=f"duckdb:///{root / 'shared.duckdb'}",
     )
     pipeline.resources["raw_store"] = type(pipeline.resources["raw_store"])(base_url=str(root / "raw"))

@@ -22,7 +22,8 @@ from sandbox.shopify.spec import ShopSpec
 
 # Snapshot tables record when their snapshot was taken, which differs between runs by design.
 CHECKSUM_TABLES = [
-    spec.name for spec in t.ALL_TABLES
+    spec.name
+    for spec in t.ALL_TABLES
     if spec not in (t.STG_SHOPIFY_INVENTORY_LEVELS, t.STG_SHOPIFY_LOCATIONS)
 ]
 
@@ -43,7 +44,11 @@ class Pipeline:
             "dagster/asset_partition_range_end": f"{end.isoformat()}|{self.tenant_id}",
         }
         result = dg.materialize(
-            ALL_ASSETS, instance=self.instance, resources=self.resources, tags=tags, selection=selection,
+            ALL_ASSETS,
+            instance=self.instance,
+            resources=self.resources,
+            tags=tags,
+            selection=selection,
         )
         assert result.success
         return result
@@ -84,16 +89,30 @@ def _normal(value):
 
 def make_spec(name: str = "test-ny", **overrides) -> ShopSpec:
     values = dict(
-        name=name, seed=7, timezone="America/New_York", currency="USD", orders_per_day=10, history_days=30,
-        customers=40, products=6, plan="plus", access_token=f"shpat_test_{name.replace('-', '_')}",
+        name=name,
+        seed=7,
+        timezone="America/New_York",
+        currency="USD",
+        orders_per_day=10,
+        history_days=30,
+        customers=40,
+        products=6,
+        plan="plus",
+        access_token=f"shpat_test_{name.replace('-', '_')}",
     )
     values.update(overrides)
     return ShopSpec(**values)
 
 
 def make_pipeline(
-    tmp_path: Path, monkeypatch, spec: ShopSpec, clock: datetime, start_date: date, warehouse_url: str | None = None,
-    instance: dg.DagsterInstance | None = None, tenant_timezone: str | None = None,
+    tmp_path: Path,
+    monkeypatch,
+    spec: ShopSpec,
+    clock: datetime,
+    start_date: date,
+    warehouse_url: str | None = None,
+    instance: dg.DagsterInstance | None = None,
+    tenant_timezone: str | None = None,
 ) -> Pipeline:
     tmp_path.mkdir(parents=True, exist_ok=True)
     shop = build_shop(spec, clock)
@@ -101,7 +120,9 @@ def make_pipeline(
     token_env = f"TEST_{spec.name.upper().replace('-', '_')}_TOKEN"
     monkeypatch.setenv(token_env, spec.access_token)
     tenant = {
-        "id": spec.name, "name": spec.name, "start_date": start_date.isoformat(),
+        "id": spec.name,
+        "name": spec.name,
+        "start_date": start_date.isoformat(),
         "shopify": {"shop_url": f"sandbox://{spec.name}", "token_env": token_env, "api_version": "2025-07"},
     }
     if tenant_timezone:

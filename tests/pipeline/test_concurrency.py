@@ -14,8 +14,18 @@ def test_three_processes_write_one_duckdb_file_concurrently(tmp_path, monkeypatc
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.pipeline.concurrent_worker", str(tmp_path), s.isoformat(), e.isoformat()],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.pipeline.concurrent_worker",
+                str(tmp_path),
+                s.isoformat(),
+                e.isoformat(),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for s, e in ranges
     ]
@@ -24,7 +34,11 @@ def test_three_processes_write_one_duckdb_file_concurrently(tmp_path, monkeypatc
         assert worker.returncode == 0, output[-3000:]
 
     check = make_pipeline(
-        tmp_path / "check", monkeypatch, make_spec(), CLOCK, START,
+        tmp_path / "check",
+        monkeypatch,
+        make_spec(),
+        CLOCK,
+        START,
         warehouse_url=f"duckdb:///{tmp_path / 'shared.duckdb'}",
     )
     assert check.ground_truth_diffs(START, END) == []

@@ -45,7 +45,7 @@ def test_whole_graph_on_postgres_equals_ground_truth_and_duckdb(tmp_path, monkey
 
 
 def test_materialise_with_postgres_instance_storage(tmp_path, monkeypatch, pg_database):
-    """deploy/postgres/dagster.yaml's storage, against the real server: runs and materialisations land there."""
+    """deploy/postgres/dagster.yaml's storage on the real server: runs and materialisations land there."""
     from platform_assets.settings import PROJECT_ROOT
 
     monkeypatch.setenv("DAGSTER_PG_URL", pg_database)

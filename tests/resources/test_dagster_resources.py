@@ -15,25 +15,38 @@ V = "/admin/api/2024-10"
 
 def test_asset_fetches_and_writes_with_both_resources(stub, tmp_path, monkeypatch):
     monkeypatch.setenv("ACME_SHOPIFY_TOKEN", TOKEN)
-    stub.route(f"{V}/orders.json", Reply(200, {"orders": [{"id": 1}, {"id": 2}]},
-                                         {"X-Shopify-Shop-Api-Call-Limit": "1/40"}))
-    stub.route(f"{V}/customers.json", Reply(403, {"errors": "[API] This app is not approved to access REST "
-                                                            "endpoints with protected customer data."}))
+    stub.route(
+        f"{V}/orders.json",
+        Reply(200, {"orders": [{"id": 1}, {"id": 2}]}, {"X-Shopify-Shop-Api-Call-Limit": "1/40"}),
+    )
+    stub.route(
+        f"{V}/customers.json",
+        Reply(
+            403,
+            {
+                "errors": "[API] This app is not approved to access REST "
+                "endpoints with protected customer data."
+            },
+        ),
+    )
     shop_url = stub.base_url
 
     @dg.asset
-    def raw_shopify(context: dg.AssetExecutionContext, shopify: ShopifyClientResource,
-                    raw_store: RawStoreResource) -> dg.MaterializeResult:
+    def raw_shopify(
+        context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    ) -> dg.MaterializeResult:
         import os
 
         client = shopify.for_shop(shop_url, os.environ["ACME_SHOPIFY_TOKEN"])
         end = datetime(2024, 3, 1, 23, 59, 59, tzinfo=UTC)
-        written = raw_store.write_partition("shopify", "orders", "acme", date(2024, 3, 1),
-                                            client.iter_orders(None, end))
+        written = raw_store.write_partition(
+            "shopify", "orders", "acme", date(2024, 3, 1), client.iter_orders(None, end)
+        )
         warnings = []
         try:
-            raw_store.write_partition("shopify", "customers", "acme", date(2024, 3, 1),
-                                      client.iter_customers(None, end))
+            raw_store.write_partition(
+                "shopify", "customers", "acme", date(2024, 3, 1), client.iter_customers(None, end)
+            )
         except ShopifyProtectedDataError as exc:
             warnings.append(f"skipped {exc.resource}: {exc.api_message}")
         metadata = {"records": written.records, "warnings": warnings, **client.stats}

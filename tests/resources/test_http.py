@@ -187,8 +187,9 @@ def test_requester_works_with_mounted_adapters_and_passes_timeouts():
     )
     session.mount("fake://", adapter)
     t = FakeTime()
-    requester = RetryingRequester(session, connect_timeout=1.5, read_timeout=9.0, sleep=t.sleep,
-                                  rng=random.Random(3))
+    requester = RetryingRequester(
+        session, connect_timeout=1.5, read_timeout=9.0, sleep=t.sleep, rng=random.Random(3)
+    )
     assert requester.request("GET", "fake://shop/x.json?token=abc").status_code == 200
     assert adapter.timeouts == [(1.5, 9.0)] * 4
     assert requester.stats.as_dict()["retries"] == 3 and requester.stats.throttled == 1

@@ -14,8 +14,14 @@ from resources.raw_store import RawStoreResource, RawWriteResult
 
 DAY = date(2024, 3, 1)
 ORDERS = [
-    {"id": 450789469, "name": "#1001", "total_price": "598.94", "email": "ü@example.com",
-     "refunds": [{"refund_line_items": [{"subtotal": 195.66}]}], "cancelled_at": None},
+    {
+        "id": 450789469,
+        "name": "#1001",
+        "total_price": "598.94",
+        "email": "ü@example.com",
+        "refunds": [{"refund_line_items": [{"subtotal": 195.66}]}],
+        "cancelled_at": None,
+    },
     {"id": 450789470, "name": "#1002", "total_price": "10.00", "line_items": []},
     {"id": 450789471, "name": "#1003", "total_price": "0.00", "tags": "a, b"},
 ]
@@ -41,7 +47,11 @@ def _listing(store: RawStoreResource) -> list[str]:
 def test_round_trip_and_layout(store):
     snapshot = datetime(2024, 3, 2, 3, 0, tzinfo=UTC)
     result = store.write_partition(
-        "shopify", "orders", "acme", DAY, iter([ORDERS[:2], [], ORDERS[2:]]),
+        "shopify",
+        "orders",
+        "acme",
+        DAY,
+        iter([ORDERS[:2], [], ORDERS[2:]]),
         extra_meta={"snapshot_taken_at": snapshot, "window_start": "2024-03-01T00:00:00-05:00"},
     )
     assert isinstance(result, RawWriteResult)

@@ -172,8 +172,10 @@ def test_429_retry_after_is_honoured(stub, make_client, fake_time):
         f"{V}/shop.json",
         Reply(
             429,
-            {"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-                       "uninterrupted service."},
+            {
+                "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+                "uninterrupted service."
+            },
             {"Retry-After": "2.0", "X-Shopify-Shop-Api-Call-Limit": "40/40"},
         ),
         ok({"shop": {"id": 1}}),

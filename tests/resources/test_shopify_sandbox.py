@@ -34,8 +34,16 @@ PROTECTED_MSG = (
 
 
 def small_spec(name: str = "t-shop", **overrides) -> ShopSpec:
-    values = {"name": name, "seed": 7, "orders_per_day": 30.0, "history_days": 10, "customers": 60,
-              "products": 12, "locations": 2, "plan": "plus"}
+    values = {
+        "name": name,
+        "seed": 7,
+        "orders_per_day": 30.0,
+        "history_days": 10,
+        "customers": 60,
+        "products": 12,
+        "locations": 2,
+        "plan": "plus",
+    }
     return ShopSpec(**{**values, **overrides})
 
 
@@ -120,8 +128,9 @@ def test_pacing_keeps_concurrent_windows_under_a_tiny_bucket():
     shop = build_shop(spec, CLOCK)
     resource = ShopifyClientResource(page_size=4, leak_rate_per_second=20.0)
     pacers = PacerRegistry()  # real clock, shared by the four clients below (as PACERS is in production)
-    windows = [(CLOCK - timedelta(days=d + 1), CLOCK - timedelta(days=d) - timedelta(seconds=1))
-               for d in range(4)]
+    windows = [
+        (CLOCK - timedelta(days=d + 1), CLOCK - timedelta(days=d) - timedelta(seconds=1)) for d in range(4)
+    ]
     results: dict[int, list[int]] = {}
     stats = []
     with serve({"tiny": shop}) as srv:
@@ -270,8 +279,9 @@ def test_inprocess_raw_round_trip(inprocess_shop, make_client):
     store = RawStoreResource(base_url=f"memory://raw-{uuid.uuid4().hex}")
     day = date(2026, 2, 27)
     fetched = [r for p in client.iter_orders(None, END) for r in p]
-    result = store.write_partition("shopify", "orders", name, day, client.iter_orders(None, END),
-                                   extra_meta={"window_end": END})
+    result = store.write_partition(
+        "shopify", "orders", name, day, client.iter_orders(None, END), extra_meta={"window_end": END}
+    )
     assert result.records == len(fetched)
     assert list(store.read_partition("shopify", "orders", name, day)) == fetched
     assert store.read_meta("shopify", "orders", name, day)["window_end"] == END.isoformat()

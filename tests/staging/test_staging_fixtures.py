@@ -16,7 +16,9 @@ DAY = date(2026, 1, 2)
 
 
 def _as_dict(spec, row):
-    assert len(row) == len(spec.columns), f"{spec.name}: row has {len(row)} values for {len(spec.columns)} columns"
+    assert len(row) == len(spec.columns), (
+        f"{spec.name}: row has {len(row)} values for {len(spec.columns)} columns"
+    )
     return dict(zip(spec.column_names, row, strict=True))
 
 
@@ -70,7 +72,10 @@ def test_refund_fixture_on_an_order_dates_returns_on_the_refund_day():
 def test_refund_line_numbers_are_kept_exact():
     order = load_fixture("order.json")["order"]
     refund = load_fixture("refund.json")["refund"]
-    refund = {**refund, "refund_line_items": [{**refund["refund_line_items"][0], "subtotal": 195.66, "total_tax": 3.98}]}
+    refund = {
+        **refund,
+        "refund_line_items": [{**refund["refund_line_items"][0], "subtotal": 195.66, "total_tax": 3.98}],
+    }
     rows = staging.stage_orders([{**order, "refunds": [refund]}], "acme", DAY, NY)
     (line,) = [_as_dict(t.STG_SHOPIFY_REFUND_LINES, r) for r in rows[t.STG_SHOPIFY_REFUND_LINES.name]]
     assert (line["subtotal"], line["total_tax"]) == (Decimal("195.66"), Decimal("3.98"))
@@ -99,7 +104,9 @@ def test_customer_fixture_with_addresses():
 def test_product_fixture_with_variants_and_tags():
     product = load_fixture("product.json")["product"]
     rows = staging.stage_products([product], "acme", DAY)
-    variants = [_as_dict(t.STG_SHOPIFY_PRODUCT_VARIANTS, r) for r in rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name]]
+    variants = [
+        _as_dict(t.STG_SHOPIFY_PRODUCT_VARIANTS, r) for r in rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name]
+    ]
     assert [v["variant_id"] for v in variants] == [v["id"] for v in product["variants"]]
     assert [v["price"] for v in variants] == [Decimal(v["price"]) for v in product["variants"]]
     tags = [r[-1] for r in rows[t.STG_SHOPIFY_PRODUCT_TAGS.name]]
