@@ -29,7 +29,10 @@ def test_demo_tenants_load_with_relative_start_dates():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("tenants:\n  - id: Acme Co\n    start_date: 2026-01-01\n", "tenant id 'Acme Co' must be 1-63 characters"),
+        (
+            "tenants:\n  - id: Acme Co\n    start_date: 2026-01-01\n",
+            "tenant id 'Acme Co' must be 1-63 characters",
+        ),
         ("tenants:\n  - id: acme\n", "tenant acme: start_date is required"),
         ("tenants:\n  - id: acme\n    start_date: soon\n", "tenant acme: start_date 'soon' is neither"),
         ("tenants:\n  - id: acme\n    start_date: 2026-01-01\n    timezone: Mars/Base\n", "unknown timezone"),
@@ -61,9 +64,15 @@ def test_missing_token_variable_names_the_variable_not_a_value(tmp_path, monkeyp
 
 
 def test_sensor_adds_new_tenants_and_removes_deleted_ones(tmp_path, monkeypatch):
-    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(write(
-        tmp_path, "tenants:\n  - id: acme\n    start_date: 2026-01-01\n  - id: globex\n    start_date: -5d\n"
-    )))
+    monkeypatch.setenv(
+        "STOREHOUSE_TENANTS_FILE",
+        str(
+            write(
+                tmp_path,
+                "tenants:\n  - id: acme\n    start_date: 2026-01-01\n  - id: globex\n    start_date: -5d\n",
+            )
+        ),
+    )
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("tenant", ["initech", "acme"])
 
