@@ -42,6 +42,13 @@ def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContex
     return result
 
 
+def each_day(tenants: list[TenantDays]) -> Iterator[tuple[TenantDays, date]]:
+    """Every (tenant, business day) of a run, tenant by tenant."""
+    for td in tenants:
+        for day in td.days:
+            yield td, day
+
+
 def describe_days(days: list[date]) -> str:
     if not days:
         return "none"

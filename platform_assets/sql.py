@@ -3,6 +3,7 @@ named parameters (:tenant_id, :start_date, :end_date) and list parameters expand
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -26,9 +27,15 @@ def statements(path: Path) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def run_file(conn: sa.Connection, path: Path, params: Mapping[str, Any]) -> list[int]:
-    """Execute every statement of ``path``; returns each statement's affected row count."""
-    counts = []
+def statement_verb(sql: str) -> str:
+    """DELETE, INSERT, UPDATE… : the first keyword after the leading comments."""
+    code = [line for line in sql.splitlines() if line.strip() and not line.strip().startswith("--")]
+    return code[0].split()[0].upper() if code else ""
+
+
+def run_file(conn: sa.Connection, path: Path, params: Mapping[str, Any]) -> Counter[str]:
+    """Execute every statement of ``path``; returns the affected rows per verb (deleted, inserted, …)."""
+    counts: Counter[str] = Counter()
     for sql in statements(path):
         clause = sa.text(sql)
         for name, value in params.items():
@@ -36,7 +43,7 @@ def run_file(conn: sa.Connection, path: Path, params: Mapping[str, Any]) -> list
                 clause = clause.bindparams(sa.bindparam(name, expanding=True))
         used = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items() if f":{k}" in sql}
         result = conn.execute(clause, used)
-        counts.append(max(result.rowcount or 0, 0))
+        counts[statement_verb(sql)] += max(result.rowcount or 0, 0)
     return counts
 
 

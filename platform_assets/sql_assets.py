@@ -1,7 +1,8 @@
 """The shape shared by every SQL-pushdown asset: for each tenant and contiguous range of business days
 in the run, one transaction runs the model's .sql file against the warehouse."""
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,6 @@ def sql_model_asset(
     deps: Sequence[Any],
     group_name: str,
     description: str,
-    extra_specs: Sequence[TableSpec] = (),
-    after: Callable[[sa.Connection, str, date, date], dict[str, Any]] | None = None,
     **asset_kwargs: Any,
 ) -> dg.AssetsDefinition:
     """An asset running ``sql_file`` per tenant and day range, each range in one transaction."""
@@ -54,26 +53,22 @@ def sql_model_asset(
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         metadata: dict[str, Any] = {}
-        changed = 0
+        counts: Counter[str] = Counter()
         covered: list[date] = []
-        for td in tenant_days(context):
-            for start, end in td.ranges():
-                with warehouse.transaction() as conn:
-                    warehouse.ensure_tables(conn, [spec, *extra_specs])
-                    params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
-                    counts = run_file(conn, sql_file, params)
-                    changed += sum(counts[1:]) if len(counts) > 1 else sum(counts)
-                    if after is not None:
-                        metadata.update(after(conn, td.tenant.id, start, end))
-                    metadata.update(table_metadata(conn, spec, td.tenant.id))
-            covered.extend(td.days)
+        warehouse.ensure_tables([spec])
+        with warehouse.connect() as conn:
+            for td in tenant_days(context):
+                for start, end in td.ranges():
+                    with conn.begin():
+                        params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
+                        counts += run_file(conn, sql_file, params)
+                metadata.update(table_metadata(conn, spec, td.tenant.id))
+                covered.extend(td.days)
         covered.sort()
         metadata.update(
-            {
-                "rows_written": dg.MetadataValue.int(changed),
-                "dates_covered": describe_days(covered),
-            }
+            {f"rows_{verb.lower()}d": dg.MetadataValue.int(n) for verb, n in sorted(counts.items())}
         )
+        metadata["dates_covered"] = describe_days(covered)
         return dg.MaterializeResult(metadata=metadata)
 
     return _asset

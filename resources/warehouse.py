@@ -57,6 +57,7 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_timeout_seconds: float = 600.0
 
     _engine: sa.Engine | None = PrivateAttr(default=None)
+    _ensured: set[str] = PrivateAttr(default_factory=set)
 
     # ---- connection management -------------------------------------------------------------
     @property
@@ -79,14 +80,16 @@ class WarehouseResource(dg.ConfigurableResource):
             self._engine = None
 
     @contextmanager
-    def transaction(self) -> Iterator[sa.Connection]:
-        """One transaction; waits for DuckDB's single-writer lock instead of failing on it."""
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection for one step: run each partition's write in ``with conn.begin():`` on it.
+
+        On DuckDB, opening it waits (with backoff, up to ``lock_timeout_seconds``) while another process
+        holds the single-writer lock, and closing it releases the lock for the next step."""
         deadline = time.monotonic() + self.lock_timeout_seconds
         delay = 0.05
         while True:
             try:
-                ctx = self.engine().begin()
-                conn = ctx.__enter__()
+                conn = self.engine().connect()
                 break
             except sa.exc.DBAPIError as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
@@ -95,29 +98,43 @@ class WarehouseResource(dg.ConfigurableResource):
                 delay = min(delay * 2, 2.0)
         try:
             yield conn
-        except BaseException as exc:
-            ctx.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        else:
-            ctx.__exit__(None, None, None)
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A connection with one transaction open: committed on success, rolled back on error."""
+        with self.connect() as conn, conn.begin():
+            yield conn
 
     # ---- schema ------------------------------------------------------------------------------
-    def ensure_tables(self, conn: sa.Connection, specs: Sequence[TableSpec]) -> None:
-        """Create the tables (and their indexes) that do not exist yet, and the SQL functions models use."""
-        conn.execute(sa.text(MONEY_RATIO_FUNCTIONS[self.dialect]))
-        for spec in specs:
-            table = spec.sqlalchemy_table()
-            conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
-            for index in table.indexes:
-                conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+    def ensure_tables(self, specs: Sequence[TableSpec]) -> None:
+        """Create, in one transaction, the tables (and indexes) not created yet by this resource, and the
+        SQL functions the models use. Call it once per step, before the partition transactions."""
+        missing = [spec for spec in specs if spec.name not in self._ensured]
+        if not missing:
+            return
+        with self.transaction() as conn:
+            if not self._functions_ready(conn):
+                conn.execute(sa.text(MONEY_RATIO_FUNCTIONS[self.dialect]))
+            for spec in missing:
+                table = spec.sqlalchemy_table()
+                conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                for index in table.indexes:
+                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+        self._ensured.update(spec.name for spec in missing)
+
+    def _functions_ready(self, conn: sa.Connection) -> bool:
+        catalog = {
+            "duckdb": "SELECT COUNT(*) FROM duckdb_functions() WHERE function_name = 'money_ratio'",
+            "postgresql": "SELECT COUNT(*) FROM pg_proc WHERE proname = 'money_ratio'",
+        }
+        return bool(conn.execute(sa.text(catalog[self.dialect])).scalar())
 
     # ---- reads and writes --------------------------------------------------------------------
-    def execute(self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        result = conn.execute(sa.text(sql), dict(params or {}))
-        return max(result.rowcount or 0, 0)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        with self.transaction() as conn:
+        with self.connect() as conn:
             return self.query_in(conn, sql, params)
 
     def query_in(
@@ -137,7 +154,7 @@ class WarehouseResource(dg.ConfigurableResource):
             raw = conn.connection.driver_connection
             view = f"_load_{spec.name}"
             raw.register(view, frame)
-            casts = ", ".join(f"CAST({c.name} AS {c.sql_type(self.dialect)})" for c in spec.columns)
+            casts = ", ".join(f"CAST({c.name} AS {c.cast_type})" for c in spec.columns)
             conn.execute(
                 sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}")
             )

@@ -42,8 +42,8 @@ SQL_DIR = Path(__file__).parent / "sql"
 def dim_date(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     days = sorted({day for td in tenant_days(context) for day in td.days})
     rows = [_calendar_row(day) for day in days]
+    warehouse.ensure_tables([t.DIM_DATE])
     with warehouse.transaction() as conn:
-        warehouse.ensure_tables(conn, [t.DIM_DATE])
         conn.execute(
             sa.text("DELETE FROM dim_date WHERE date IN :days").bindparams(
                 sa.bindparam("days", expanding=True)

@@ -36,7 +36,14 @@ def affected_days(conn: sa.Connection, tenant_id: str, start: date, end: date) -
     return sorted(days)
 
 
-def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], description: str, expand_days: int):
+def _restating_asset(
+    spec: TableSpec,
+    sql_file: Path,
+    deps: list[Any],
+    description: str,
+    expand_days: int,
+    sales_totals: bool = False,
+):
     @dg.asset(
         name=spec.name,
         description=description,
@@ -52,10 +59,11 @@ def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], descripti
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         restated: list[date] = []
         partition_days: list[date] = []
-        for td in tenant_days(context):
+        tenants = tenant_days(context)
+        warehouse.ensure_tables([spec])
+        for td in tenants:
             for start, end in td.ranges():
                 with warehouse.transaction() as conn:
-                    warehouse.ensure_tables(conn, [spec])
                     days = affected_days(conn, td.tenant.id, start, end)
                     if expand_days:
                         days = sorted({d + timedelta(days=n) for d in days for n in range(expand_days)})
@@ -63,7 +71,13 @@ def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], descripti
                 restated.extend(days)
             partition_days.extend(td.days)
         return dg.MaterializeResult(
-            metadata=_summary(warehouse, spec, context, sorted(set(restated)), partition_days)
+            metadata=_summary(
+                warehouse,
+                [td.tenant.id for td in tenants],
+                sorted(set(restated)),
+                partition_days,
+                sales_totals,
+            )
         )
 
     return _asset
@@ -71,21 +85,21 @@ def _restating_asset(spec: TableSpec, sql_file: Path, deps: list[Any], descripti
 
 def _summary(
     warehouse: WarehouseResource,
-    spec: TableSpec,
-    context: dg.AssetExecutionContext,
+    tenant_ids: list[str],
     restated: list[date],
     partition_days: list[date],
+    sales_totals: bool,
 ) -> dict[str, Any]:
+    """Which days were restated (those outside the run's partitions are late changes being corrected)."""
     partition_days = sorted(set(partition_days))
     outside = [d for d in restated if d not in set(partition_days)]
     metadata: dict[str, Any] = {
         "dates_covered": describe_days(partition_days),
         "days_restated": dg.MetadataValue.int(len(restated)),
-        "earlier_days_restated": dg.MetadataValue.json([d.isoformat() for d in outside][:200]),
+        "other_days_restated": dg.MetadataValue.json([d.isoformat() for d in outside][:200]),
     }
-    if spec is t.AGG_DAILY_SALES and partition_days:
-        tenants = [td.tenant.id for td in tenant_days(context)]
-        metadata.update(_totals(warehouse, tenants, partition_days[0], partition_days[-1]))
+    if sales_totals and partition_days:
+        metadata.update(_totals(warehouse, tenant_ids, partition_days[0], partition_days[-1]))
     return metadata
 
 
@@ -114,6 +128,7 @@ agg_daily_sales = _restating_asset(
     "discounts, returns, net sales, shipping, taxes, total sales, AOV and new/returning customers. "
     "Restates every earlier day a late change touches.",
     expand_days=0,
+    sales_totals=True,
 )
 agg_weekly_trends = _restating_asset(
     t.AGG_WEEKLY_TRENDS,

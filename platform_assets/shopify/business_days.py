@@ -22,13 +22,15 @@ def tenant_timezone(tenant: Tenant, raw_store: RawStoreResource, day: date) -> Z
     if tenant.timezone:
         return ZoneInfo(tenant.timezone)
     shop = next(iter(raw_store.read_partition("shopify", "shop", tenant.id, day)), None)
-    if not shop or not shop.get("iana_timezone"):
-        raise ValueError(f"tenant {tenant.id}: the shop snapshot for {day} has no iana_timezone")
-    return ZoneInfo(shop["iana_timezone"])
+    return shop_timezone(tenant, shop or {})
 
 
 def shop_timezone(tenant: Tenant, shop: dict) -> ZoneInfo:
-    return ZoneInfo(tenant.timezone or shop["iana_timezone"])
+    """The tenant's override, else the shop's iana_timezone."""
+    timezone = tenant.timezone or shop.get("iana_timezone")
+    if not timezone:
+        raise ValueError(f"tenant {tenant.id}: the shop has no iana_timezone and the tenants file sets none")
+    return ZoneInfo(timezone)
 
 
 def utc_now() -> datetime:

@@ -9,7 +9,7 @@ without subtotal) as well as current ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -45,17 +45,36 @@ def _allocations_total(allocations: list[dict] | None, field: str) -> Decimal:
     return _sum(money0(a.get("amount"), f"{field}.discount_allocations.amount") for a in allocations or [])
 
 
-def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Rows:
-    """Orders (with their lines, discounts, taxes, shipping, refunds and tags) for one raw partition."""
+def _stage_each(
+    entity: str,
+    records: Iterable[dict],
+    tenant_id: str,
+    partition_date: date,
+    stage_one: Callable[[dict, tuple, Rows], None],
+    key: Callable[[dict], Any] = lambda record: record.get("id"),
+) -> Rows:
+    """Stage every record; a record that cannot be staged raises StagingError naming it and the field."""
     rows: Rows = defaultdict(list)
+    prefix = (tenant_id, partition_date)
     for record in records:
         try:
-            _stage_order(record, (tenant_id, partition_date), timezone, rows)
+            stage_one(record, prefix, rows)
         except ValueError as exc:
             raise StagingError(
-                f"shopify order {record.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
+                f"shopify {entity} {key(record)!r} in {tenant_id}/{partition_date}: {exc}"
             ) from exc
     return rows
+
+
+def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Rows:
+    """Orders (with their lines, discounts, taxes, shipping, refunds and tags) for one raw partition."""
+    return _stage_each(
+        "order",
+        records,
+        tenant_id,
+        partition_date,
+        lambda order, prefix, rows: _stage_order(order, prefix, timezone, rows),
+    )
 
 
 def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> None:
@@ -298,131 +317,121 @@ def _stage_refund(
 
 def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: date) -> Rows:
     """Customers with their addresses and tags."""
-    rows: Rows = defaultdict(list)
-    prefix = (tenant_id, partition_date)
-    for customer in records:
-        try:
-            customer_id = integer(customer.get("id"), "id", required=True)
-            rows[t.STG_SHOPIFY_CUSTOMERS.name].append(
-                (
-                    *prefix,
-                    customer_id,
-                    customer.get("email"),
-                    customer.get("first_name"),
-                    customer.get("last_name"),
-                    customer.get("phone"),
-                    customer.get("state"),
-                    customer.get("verified_email"),
-                    customer.get("tax_exempt"),
-                    customer.get("currency"),
-                    integer(customer.get("orders_count"), "orders_count"),
-                    money(customer.get("total_spent"), "total_spent"),
-                    timestamp(customer.get("created_at"), "created_at", required=True),
-                    timestamp(customer.get("updated_at"), "updated_at", required=True),
-                    customer.get("note"),
-                    customer.get("tags"),
-                )
+    return _stage_each("customer", records, tenant_id, partition_date, _stage_customer)
+
+
+def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
+    customer_id = integer(customer.get("id"), "id", required=True)
+    rows[t.STG_SHOPIFY_CUSTOMERS.name].append(
+        (
+            *prefix,
+            customer_id,
+            customer.get("email"),
+            customer.get("first_name"),
+            customer.get("last_name"),
+            customer.get("phone"),
+            customer.get("state"),
+            customer.get("verified_email"),
+            customer.get("tax_exempt"),
+            customer.get("currency"),
+            integer(customer.get("orders_count"), "orders_count"),
+            money(customer.get("total_spent"), "total_spent"),
+            timestamp(customer.get("created_at"), "created_at", required=True),
+            timestamp(customer.get("updated_at"), "updated_at", required=True),
+            customer.get("note"),
+            customer.get("tags"),
+        )
+    )
+    addresses = list(customer.get("addresses") or [])
+    default = customer.get("default_address")
+    if default and not any(a.get("id") == default.get("id") for a in addresses):
+        addresses.append({**default, "default": True})
+    for address in addresses:
+        rows[t.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append(
+            (
+                *prefix,
+                customer_id,
+                integer(address.get("id"), "addresses.id", required=True),
+                bool(address.get("default")),
+                address.get("first_name"),
+                address.get("last_name"),
+                address.get("company"),
+                address.get("address1"),
+                address.get("address2"),
+                address.get("city"),
+                address.get("province"),
+                address.get("province_code"),
+                address.get("country"),
+                address.get("country_code"),
+                address.get("zip"),
+                address.get("phone"),
             )
-            addresses = list(customer.get("addresses") or [])
-            default = customer.get("default_address")
-            if default and not any(a.get("id") == default.get("id") for a in addresses):
-                addresses.append({**default, "default": True})
-            for address in addresses:
-                rows[t.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append(
-                    (
-                        *prefix,
-                        customer_id,
-                        integer(address.get("id"), "addresses.id", required=True),
-                        bool(address.get("default")),
-                        address.get("first_name"),
-                        address.get("last_name"),
-                        address.get("company"),
-                        address.get("address1"),
-                        address.get("address2"),
-                        address.get("city"),
-                        address.get("province"),
-                        address.get("province_code"),
-                        address.get("country"),
-                        address.get("country_code"),
-                        address.get("zip"),
-                        address.get("phone"),
-                    )
-                )
-            for tag in tags(customer.get("tags")):
-                rows[t.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
-        except ValueError as exc:
-            raise StagingError(
-                f"shopify customer {customer.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
-            ) from exc
-    return rows
+        )
+    for tag in tags(customer.get("tags")):
+        rows[t.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
 
 
 def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date) -> Rows:
     """Products with their variants and tags."""
-    rows: Rows = defaultdict(list)
-    prefix = (tenant_id, partition_date)
-    for product in records:
-        try:
-            product_id = integer(product.get("id"), "id", required=True)
-            product_updated = timestamp(product.get("updated_at"), "updated_at", required=True)
-            rows[t.STG_SHOPIFY_PRODUCTS.name].append(
-                (
-                    *prefix,
-                    product_id,
-                    product.get("title"),
-                    product.get("handle"),
-                    product.get("vendor"),
-                    product.get("product_type"),
-                    product.get("status"),
-                    timestamp(product.get("created_at"), "created_at", required=True),
-                    product_updated,
-                    timestamp(product.get("published_at"), "published_at"),
-                    product.get("tags"),
-                )
+    return _stage_each("product", records, tenant_id, partition_date, _stage_product)
+
+
+def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
+    product_id = integer(product.get("id"), "id", required=True)
+    product_updated = timestamp(product.get("updated_at"), "updated_at", required=True)
+    rows[t.STG_SHOPIFY_PRODUCTS.name].append(
+        (
+            *prefix,
+            product_id,
+            product.get("title"),
+            product.get("handle"),
+            product.get("vendor"),
+            product.get("product_type"),
+            product.get("status"),
+            timestamp(product.get("created_at"), "created_at", required=True),
+            product_updated,
+            timestamp(product.get("published_at"), "published_at"),
+            product.get("tags"),
+        )
+    )
+    for variant in product.get("variants") or []:
+        rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name].append(
+            (
+                *prefix,
+                integer(variant.get("id"), "variants.id", required=True),
+                product_id,
+                variant.get("title"),
+                variant.get("sku") or None,
+                money(variant.get("price"), "variants.price", required=True),
+                money(variant.get("compare_at_price"), "variants.compare_at_price"),
+                integer(variant.get("position"), "variants.position"),
+                variant.get("option1"),
+                variant.get("option2"),
+                variant.get("option3"),
+                variant.get("barcode"),
+                integer(variant.get("grams"), "variants.grams"),
+                integer(variant.get("inventory_item_id"), "variants.inventory_item_id"),
+                integer(variant.get("inventory_quantity"), "variants.inventory_quantity"),
+                variant.get("taxable"),
+                timestamp(variant.get("created_at"), "variants.created_at")
+                or timestamp(product.get("created_at"), "created_at"),
+                timestamp(variant.get("updated_at"), "variants.updated_at") or product_updated,
             )
-            for variant in product.get("variants") or []:
-                rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name].append(
-                    (
-                        *prefix,
-                        integer(variant.get("id"), "variants.id", required=True),
-                        product_id,
-                        variant.get("title"),
-                        variant.get("sku") or None,
-                        money(variant.get("price"), "variants.price", required=True),
-                        money(variant.get("compare_at_price"), "variants.compare_at_price"),
-                        integer(variant.get("position"), "variants.position"),
-                        variant.get("option1"),
-                        variant.get("option2"),
-                        variant.get("option3"),
-                        variant.get("barcode"),
-                        integer(variant.get("grams"), "variants.grams"),
-                        integer(variant.get("inventory_item_id"), "variants.inventory_item_id"),
-                        integer(variant.get("inventory_quantity"), "variants.inventory_quantity"),
-                        variant.get("taxable"),
-                        timestamp(variant.get("created_at"), "variants.created_at")
-                        or timestamp(product.get("created_at"), "created_at"),
-                        timestamp(variant.get("updated_at"), "variants.updated_at") or product_updated,
-                    )
-                )
-            for tag in tags(product.get("tags")):
-                rows[t.STG_SHOPIFY_PRODUCT_TAGS.name].append((*prefix, product_id, tag))
-        except ValueError as exc:
-            raise StagingError(
-                f"shopify product {product.get('id')!r} in {tenant_id}/{partition_date}: {exc}"
-            ) from exc
-    return rows
+        )
+    for tag in tags(product.get("tags")):
+        rows[t.STG_SHOPIFY_PRODUCT_TAGS.name].append((*prefix, product_id, tag))
 
 
 def stage_locations(
     records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime
 ) -> Rows:
-    rows: Rows = defaultdict(list)
-    for location in records:
+    """Locations as of a snapshot."""
+
+    def stage_one(location: dict, prefix: tuple, rows: Rows) -> None:
         rows[t.STG_SHOPIFY_LOCATIONS.name].append(
             (
-                tenant_id,
-                partition_date,
-                integer(location.get("id"), "locations.id", required=True),
+                *prefix,
+                integer(location.get("id"), "id", required=True),
                 location.get("name"),
                 location.get("address1"),
                 location.get("city"),
@@ -430,32 +439,33 @@ def stage_locations(
                 location.get("province"),
                 location.get("country_code"),
                 location.get("active"),
-                timestamp(location.get("created_at"), "locations.created_at"),
-                timestamp(location.get("updated_at"), "locations.updated_at"),
+                timestamp(location.get("created_at"), "created_at"),
+                timestamp(location.get("updated_at"), "updated_at"),
                 snapshot_at,
             )
         )
-    return rows
+
+    return _stage_each("location", records, tenant_id, partition_date, stage_one)
 
 
 def stage_inventory_levels(
     records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime
 ) -> Rows:
-    rows: Rows = defaultdict(list)
-    for level in records:
+    """Units available per inventory item and location, as of a snapshot."""
+
+    def stage_one(level: dict, prefix: tuple, rows: Rows) -> None:
         rows[t.STG_SHOPIFY_INVENTORY_LEVELS.name].append(
             (
-                tenant_id,
-                partition_date,
-                integer(level.get("inventory_item_id"), "inventory_levels.inventory_item_id", required=True),
-                integer(level.get("location_id"), "inventory_levels.location_id", required=True),
-                integer(level.get("available"), "inventory_levels.available"),
-                timestamp(level.get("updated_at"), "inventory_levels.updated_at"),
+                *prefix,
+                integer(level.get("inventory_item_id"), "inventory_item_id", required=True),
+                integer(level.get("location_id"), "location_id", required=True),
+                integer(level.get("available"), "available"),
+                timestamp(level.get("updated_at"), "updated_at"),
                 snapshot_at,
             )
         )
-    return rows
 
+    def level_key(level: dict) -> tuple:
+        return (level.get("inventory_item_id"), level.get("location_id"))
 
-def first(records: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
-    return next(iter(records), None)
+    return _stage_each("inventory level", records, tenant_id, partition_date, stage_one, key=level_key)

@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import TenantDays, describe_days, tenant_days
+from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import staging
 from platform_assets.shopify.business_days import tenant_timezone
 from platform_assets.shopify.parse import timestamp
@@ -107,8 +107,9 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
         written = {spec.name: 0 for spec in specs}
         covered: list[date] = []
         missing: list[str] = []
-        for td in tenant_days(context):
-            for day in td.days:
+        warehouse.ensure_tables(specs)
+        with warehouse.connect() as conn:
+            for td, day in each_day(tenant_days(context)):
                 if raw_store.exists("shopify", entity, td.tenant.id, day):
                     rows = stage(
                         raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store
@@ -116,8 +117,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                 else:
                     rows = {}
                     missing.append(f"{td.tenant.id}/{day}")
-                with warehouse.transaction() as conn:
-                    warehouse.ensure_tables(conn, specs)
+                with conn.begin():
                     for spec in specs:
                         where = {"tenant_id": td.tenant.id, "partition_date": day}
                         written[spec.name] += warehouse.replace_rows(

@@ -57,7 +57,9 @@ class Column:
     pii: bool = False
     nullable: bool = True
 
-    def sql_type(self, dialect: str) -> str:
+    @property
+    def cast_type(self) -> str:
+        """The SQL type a loaded text value is cast to (the same on DuckDB and PostgreSQL)."""
         return _CAST_TYPES[self.type]
 
     def dagster_column(self) -> dg.TableColumn:

@@ -140,3 +140,17 @@ def test_bad_order_names_the_record_and_the_field(patch, message):
         staging.stage_orders([order], "acme", DAY, NY)
     assert message in str(error.value)
     assert "acme/2026-01-02" in str(error.value)
+
+
+def test_bad_snapshot_records_name_the_record_and_the_field():
+    taken = datetime(2026, 1, 2, 12, 0, 0)
+    level = {**load_fixture("inventory_levels.json")["inventory_levels"][0], "location_id": None}
+    with pytest.raises(staging.StagingError) as error:
+        staging.stage_inventory_levels([level], "acme", DAY, taken)
+    item = level["inventory_item_id"]
+    assert str(error.value) == (
+        f"shopify inventory level ({item}, None) in acme/2026-01-02: location_id is missing"
+    )
+    location = {**load_fixture("locations.json")["locations"][0], "updated_at": "later"}
+    with pytest.raises(staging.StagingError, match="updated_at is not a timestamp: 'later'"):
+        staging.stage_locations([location], "acme", DAY, taken)
