@@ -12,6 +12,7 @@ holds the lock, so concurrent runs queue instead of failing.
 from __future__ import annotations
 
 import io
+import logging
 import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from platform_assets.warehouse.schema import TableSpec
 
 DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"
+logger = logging.getLogger(__name__)
 
 
 # money_ratio(amount, count): amount / count rounded to the cent, halves away from zero, computed exactly.
@@ -94,6 +96,8 @@ class WarehouseResource(dg.ConfigurableResource):
             except sa.exc.DBAPIError as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
                     raise
+                if delay == 0.05:
+                    logger.info("waiting for the DuckDB write lock, held by another process")
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 2.0)
         try:

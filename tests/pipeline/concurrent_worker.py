@@ -1,5 +1,6 @@
 """A separate process materialising a day range into a shared DuckDB file (used by the concurrency test)."""
 
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -27,4 +28,6 @@ def main(folder: str, start: str, end: str) -> None:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("resources.warehouse").setLevel(logging.INFO)
     main(*sys.argv[1:4])

@@ -32,6 +32,8 @@ def test_three_processes_write_one_duckdb_file_concurrently(tmp_path, monkeypatc
     outputs = [w.communicate(timeout=300)[0] for w in workers]
     for worker, output in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, output[-3000:]
+    waits = sum(output.count("waiting for the DuckDB write lock") for output in outputs)
+    assert waits >= 1, "the workers never contended for the lock, so this test proved nothing"
 
     check = make_pipeline(
         tmp_path / "check",
