@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from platform_assets.automation import automation_sensor
 from platform_assets.core.assets import CORE_ASSETS
 from platform_assets.marts.assets import MART_ASSETS
 from platform_assets.partitions import date_tenant_partitions
@@ -43,7 +44,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     jobs=[storehouse_job],
-    sensors=[tenant_partitions_sensor],
+    sensors=[tenant_partitions_sensor, automation_sensor],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
+from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.sql import run_file
@@ -49,6 +50,7 @@ def sql_model_asset(
         metadata=spec.definition_metadata(),
         pool=WAREHOUSE_POOL,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        **DERIVED_AUTOMATION,
         **asset_kwargs,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

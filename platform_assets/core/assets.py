@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
+from platform_assets.automation import DERIVED_FRESHNESS, raw_refresh
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.staging_assets import (
@@ -38,6 +39,8 @@ SQL_DIR = Path(__file__).parent / "sql"
     metadata=t.DIM_DATE.definition_metadata(),
     pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    automation_condition=raw_refresh(),  # a root like the raw assets: it follows the refresh cron
+    freshness_policy=DERIVED_FRESHNESS,
 )
 def dim_date(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     days = sorted({day for td in tenant_days(context) for day in td.days})

@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 
+from platform_assets.automation import RAW_AUTOMATION
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.business_days import day_window, shop_timezone, utc_now
@@ -49,18 +50,18 @@ def _fetch_by_day(
     written: list[date] = []
     skipped: dict[str, str] = {}
     api: dict[str, float] = {"requests": 0, "retries": 0, "throttled": 0}
-    today = utc_now().date()
     for td in tenant_days(context):
         tenant = td.tenant
         with _client(shopify, tenant) as client:
             shop = client.get_shop()
             timezone = shop_timezone(tenant, shop)
+            local_today = utc_now().astimezone(timezone).date()
             for day in td.days:
                 if day < tenant.start_date:
                     skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
                     continue
-                if day > today + timedelta(days=1):
-                    skipped[f"{tenant.id}/{day}"] = "in the future"
+                if day > local_today:
+                    skipped[f"{tenant.id}/{day}"] = f"has not begun in {timezone} (today is {local_today})"
                     continue
                 start, end = day_window(day, timezone)
                 updated_min = None if day == tenant.start_date else start
@@ -107,6 +108,7 @@ def _raw_asset(name: str, description: str, **kwargs: Any):
         kinds=KINDS,
         owners=OWNERS,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        **RAW_AUTOMATION,
         **kwargs,
     )
 

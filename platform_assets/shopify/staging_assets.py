@@ -9,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 
+from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import staging
@@ -97,6 +98,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                 owners=OWNERS,
                 metadata=spec.definition_metadata(),
                 partitions_def=date_tenant_partitions,
+                **DERIVED_AUTOMATION,
             )
             for spec in specs
         ],

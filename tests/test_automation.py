@@ -1,0 +1,54 @@
+"""Declarative automation over simulated time: the hourly cron refreshes every tenant's current days in
+the raw layer and everything downstream follows in the same tick; nothing more until the next tick."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import pytest
+
+from platform_assets.definitions import ALL_ASSETS, build_resources, defs
+
+CURRENT = ["2026-05-31", "2026-06-01", "2026-06-02"]  # at 10:05 UTC on 1 June it is 2 June in UTC+14
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        test_instance.add_dynamic_partitions("tenant", ["acme", "globex"])
+        yield test_instance
+
+
+def evaluate(instance, when: datetime, cursor=None):
+    return dg.evaluate_automation_conditions(
+        defs=dg.Definitions(assets=ALL_ASSETS, resources=build_resources()),
+        instance=instance,
+        evaluation_time=when,
+        cursor=cursor,
+    )
+
+
+def test_hourly_tick_requests_the_current_days_of_every_asset_and_tenant(instance):
+    before = evaluate(instance, datetime(2026, 6, 1, 9, 55, tzinfo=UTC))
+    assert before.total_requested == 0, "nothing runs before the first cron tick"
+
+    tick = evaluate(instance, datetime(2026, 6, 1, 10, 5, tzinfo=UTC), before.cursor)
+    expected = {f"{day}|{tenant}" for day in CURRENT for tenant in ("acme", "globex")}
+    for key in defs.resolve_asset_graph().get_all_asset_keys():
+        assert set(tick.get_requested_partitions(key)) == expected, key.to_user_string()
+    assert tick.total_requested == 38 * 6
+
+    later = evaluate(instance, datetime(2026, 6, 1, 10, 20, tzinfo=UTC), tick.cursor)
+    assert later.total_requested == 0, "requested partitions are not requested again before the next tick"
+
+
+def test_every_asset_has_an_automation_condition_and_a_freshness_policy():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.automation_condition is not None, key.to_user_string()
+        assert node.freshness_policy is not None, key.to_user_string()
+
+
+def test_the_projects_automation_sensor_runs_by_default():
+    sensor = defs.get_sensor_def("storehouse_automation_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
