@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.automation import automation_sensor
+from platform_assets.checks.table_checks import SCHEMA_CHECKS
 from platform_assets.core.assets import CORE_ASSETS
 from platform_assets.marts.assets import MART_ASSETS
 from platform_assets.partitions import date_tenant_partitions
@@ -23,6 +24,7 @@ from resources.warehouse import WarehouseResource
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
+ALL_CHECKS = [*SCHEMA_CHECKS]
 
 storehouse_job = dg.define_asset_job(
     "storehouse_job",
@@ -43,6 +45,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=[storehouse_job],
     sensors=[tenant_partitions_sensor, automation_sensor],
     resources=build_resources(),

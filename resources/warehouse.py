@@ -145,7 +145,8 @@ class WarehouseResource(dg.ConfigurableResource):
         self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
         result = conn.execute(sa.text(sql), dict(params or {}))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # object dtype keeps values exact: NULLs must not turn integer ids into floats
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()), dtype=object)
 
     def insert_rows(self, conn: sa.Connection, spec: TableSpec, rows: Sequence[Sequence[Any]]) -> int:
         """Bulk-insert rows in the spec's column order (str, int, Decimal, date, datetime or None)."""

@@ -56,6 +56,9 @@ class Column:
     description: str
     pii: bool = False
     nullable: bool = True
+    ge: float | None = None  # smallest allowed value
+    isin: tuple[str, ...] | None = None  # the allowed values
+    pattern: str | None = None  # a regular expression every value matches
 
     @property
     def cast_type(self) -> str:
@@ -72,8 +75,19 @@ class Column:
         )
 
 
-def col(name: str, type_: str, description: str, *, pii: bool = False, nullable: bool = True) -> Column:
-    return Column(name, type_, description, pii, nullable)
+def col(
+    name: str,
+    type_: str,
+    description: str,
+    *,
+    pii: bool = False,
+    nullable: bool = True,
+    ge: float | None = None,
+    isin: tuple[str, ...] | None = None,
+    pattern: str | None = None,
+) -> Column:
+    """A column; ``ge``, ``isin`` and ``pattern`` are value rules the data-quality checks enforce."""
+    return Column(name, type_, description, pii, nullable, ge, isin, pattern)
 
 
 @dataclass(frozen=True)

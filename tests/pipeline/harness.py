@@ -10,7 +10,7 @@ import dagster as dg
 import sqlalchemy as sa
 import yaml
 
-from platform_assets.definitions import ALL_ASSETS
+from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
@@ -38,19 +38,22 @@ class Pipeline:
     resources: dict
     warehouse: WarehouseResource
 
-    def materialise(self, start: date, end: date, selection=None) -> dg.ExecuteInProcessResult:
+    def materialise(
+        self, start: date, end: date, selection=None, expect_success: bool = True
+    ) -> dg.ExecuteInProcessResult:
         tags = {
             "dagster/asset_partition_range_start": f"{start.isoformat()}|{self.tenant_id}",
             "dagster/asset_partition_range_end": f"{end.isoformat()}|{self.tenant_id}",
         }
         result = dg.materialize(
-            ALL_ASSETS,
+            [*ALL_ASSETS, *ALL_CHECKS],
             instance=self.instance,
             resources=self.resources,
             tags=tags,
             selection=selection,
+            raise_on_error=expect_success,
         )
-        assert result.success
+        assert result.success == expect_success
         return result
 
     def agg_daily_sales(self, start: date, end: date) -> list[dict]:

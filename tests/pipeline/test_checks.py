@@ -1,0 +1,61 @@
+"""Data-quality checks on the real graph: bad data that parses (an unknown financial status, a negative
+price, the same order twice) turns the blocking staging check red, names what is wrong, and keeps
+everything downstream from running."""
+
+import gzip
+import json
+from datetime import date
+
+import dagster as dg
+
+from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.test_whole_graph import CLOCK, START
+
+DAY = date(2026, 5, 13)
+RAW = dg.AssetSelection.assets(
+    "raw_shopify_shop",
+    "raw_shopify_orders",
+    "raw_shopify_customers",
+    "raw_shopify_products",
+    "raw_shopify_locations",
+    "raw_shopify_inventory_levels",
+)
+
+
+def corrupt_raw_orders(path, mutate) -> None:
+    with gzip.open(path, "rt") as lines:
+        records = [json.loads(line) for line in lines]
+    records = mutate(records)
+    with gzip.open(path, "wt") as out:
+        out.writelines(json.dumps(r) + "\n" for r in records)
+
+
+def test_bad_staged_rows_fail_the_blocking_check_and_stop_downstream(tmp_path, monkeypatch):
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+    pipeline.materialise(START, DAY, selection=RAW)
+
+    def mutate(records):
+        records[0]["financial_status"] = "mystery"
+        records[1]["line_items"][0]["price"] = "-5.00"
+        return records
+
+    corrupt_raw_orders(tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz", mutate)
+    result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW, expect_success=False)
+
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert set(failed) == {"stg_shopify_orders_schema", "stg_shopify_order_lines_schema"}
+    orders = failed["stg_shopify_orders_schema"]
+    assert (
+        orders.description == "1 failures in stg_shopify_orders, e.g. financial_status: isin(['pending', "
+        "'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided'])"
+    )
+    assert orders.metadata["failures"].value == 1
+    assert "mystery" in orders.metadata["failure_cases"].value
+    lines = failed["stg_shopify_order_lines_schema"]
+    assert lines.description == "1 failures in stg_shopify_order_lines, e.g. price: >= 0"
+    assert "-5.00" in lines.metadata["failure_cases"].value
+
+    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "stg_shopify_orders" in materialised
+    for downstream in ("stg_orders", "fact_orders", "agg_daily_sales"):
+        assert downstream not in materialised, f"{downstream} ran on bad data"
