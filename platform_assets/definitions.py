@@ -17,14 +17,14 @@ from platform_assets.settings import (
     default_warehouse_url,
 )
 from platform_assets.shopify.raw_assets import RAW_ASSETS
-from platform_assets.shopify.staging_assets import STAGING_ASSETS
+from platform_assets.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_ASSETS
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
-ALL_CHECKS = [*SCHEMA_CHECKS]
+ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS]
 
 storehouse_job = dg.define_asset_job(
     "storehouse_job",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,10 +30,6 @@ from platform_assets.warehouse import tables as t
 Rows = dict[str, list[tuple]]
 
 
-class StagingError(ValueError):
-    """A raw record that cannot be staged; names the entity, the record id and what is wrong."""
-
-
 def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, Decimal("0.00"))
 
@@ -45,31 +42,78 @@ def _allocations_total(allocations: list[dict] | None, field: str) -> Decimal:
     return _sum(money0(a.get("amount"), f"{field}.discount_allocations.amount") for a in allocations or [])
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A raw record that cannot be staged, kept aside with the reason instead of being lost."""
+
+    record_key: str
+    reason: str
+    payload: dict
+
+
+@dataclass
+class Staged:
+    """One raw partition, staged: rows per staging table, the records kept aside, how many were staged."""
+
+    rows: Rows = field(default_factory=lambda: defaultdict(list))
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    staged: int = 0
+
+
+def _one_per_key(records: Iterable[dict], key: Callable[[dict], Any]) -> tuple[list[dict], list[DeadLetter]]:
+    """One record per key. The same record twice (a page boundary shifted) counts once; versions with
+    different updated_at keep the newest (it changed while we paged); different content under the same
+    updated_at cannot be told apart, so every such copy goes to the dead letters."""
+    by_key: dict[Any, list[dict]] = defaultdict(list)
+    dead: list[DeadLetter] = []
+    for record in records:
+        record_key = key(record)
+        if record_key is None or record_key == (None, None):
+            dead.append(DeadLetter("", "id is missing", record))
+        else:
+            by_key[record_key].append(record)
+    chosen: list[dict] = []
+    for record_key, versions in by_key.items():
+        newest = max(str(v.get("updated_at") or "") for v in versions)
+        latest = [v for v in versions if str(v.get("updated_at") or "") == newest]
+        if all(v == latest[0] for v in latest):
+            chosen.append(latest[0])
+        else:
+            dead.extend(
+                DeadLetter(str(record_key), "the same id came twice with different content", v)
+                for v in latest
+            )
+    return chosen, dead
+
+
 def _stage_each(
-    entity: str,
     records: Iterable[dict],
     tenant_id: str,
     partition_date: date,
     stage_one: Callable[[dict, tuple, Rows], None],
     key: Callable[[dict], Any] = lambda record: record.get("id"),
-) -> Rows:
-    """Stage every record; a record that cannot be staged raises StagingError naming it and the field."""
-    rows: Rows = defaultdict(list)
+) -> Staged:
+    """Stage every record into its own rows, merged only when the whole record staged; a record that
+    cannot be staged becomes a dead letter naming the field and value, and the good records flow on."""
+    staged = Staged()
     prefix = (tenant_id, partition_date)
-    for record in records:
+    unique, staged.dead_letters = _one_per_key(records, key)
+    for record in unique:
+        record_rows: Rows = defaultdict(list)
         try:
-            stage_one(record, prefix, rows)
+            stage_one(record, prefix, record_rows)
         except ValueError as exc:
-            raise StagingError(
-                f"shopify {entity} {key(record)!r} in {tenant_id}/{partition_date}: {exc}"
-            ) from exc
-    return rows
+            staged.dead_letters.append(DeadLetter(str(key(record)), str(exc), record))
+            continue
+        for table, table_rows in record_rows.items():
+            staged.rows[table].extend(table_rows)
+        staged.staged += 1
+    return staged
 
 
-def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Rows:
+def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Staged:
     """Orders (with their lines, discounts, taxes, shipping, refunds and tags) for one raw partition."""
     return _stage_each(
-        "order",
         records,
         tenant_id,
         partition_date,
@@ -315,9 +359,9 @@ def _stage_refund(
         )
 
 
-def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: date) -> Rows:
+def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: date) -> Staged:
     """Customers with their addresses and tags."""
-    return _stage_each("customer", records, tenant_id, partition_date, _stage_customer)
+    return _stage_each(records, tenant_id, partition_date, _stage_customer)
 
 
 def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
@@ -371,9 +415,9 @@ def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
         rows[t.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
 
 
-def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date) -> Rows:
+def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date) -> Staged:
     """Products with their variants and tags."""
-    return _stage_each("product", records, tenant_id, partition_date, _stage_product)
+    return _stage_each(records, tenant_id, partition_date, _stage_product)
 
 
 def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
@@ -424,7 +468,7 @@ def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
 
 def stage_locations(
     records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime
-) -> Rows:
+) -> Staged:
     """Locations as of a snapshot."""
 
     def stage_one(location: dict, prefix: tuple, rows: Rows) -> None:
@@ -445,12 +489,12 @@ def stage_locations(
             )
         )
 
-    return _stage_each("location", records, tenant_id, partition_date, stage_one)
+    return _stage_each(records, tenant_id, partition_date, stage_one)
 
 
 def stage_inventory_levels(
     records: Iterable[dict], tenant_id: str, partition_date: date, snapshot_at: datetime
-) -> Rows:
+) -> Staged:
     """Units available per inventory item and location, as of a snapshot."""
 
     def stage_one(level: dict, prefix: tuple, rows: Rows) -> None:
@@ -468,4 +512,4 @@ def stage_inventory_levels(
     def level_key(level: dict) -> tuple:
         return (level.get("inventory_item_id"), level.get("location_id"))
 
-    return _stage_each("inventory level", records, tenant_id, partition_date, stage_one, key=level_key)
+    return _stage_each(records, tenant_id, partition_date, stage_one, key=level_key)

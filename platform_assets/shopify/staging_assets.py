@@ -2,7 +2,7 @@
 table replaced for that (tenant, day) in one transaction. Then the conformed, platform-neutral layer
 (stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products) is built from them in SQL."""
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,10 +10,11 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.automation import DERIVED_AUTOMATION
+from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import staging
-from platform_assets.shopify.business_days import tenant_timezone
+from platform_assets.shopify.business_days import tenant_timezone, utc_now
 from platform_assets.shopify.parse import timestamp
 from platform_assets.shopify.raw_assets import (
     raw_shopify_customers,
@@ -26,6 +27,7 @@ from platform_assets.shopify.raw_assets import (
 from platform_assets.sql_assets import WAREHOUSE_POOL, sql_model_asset
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.tables import DLQ_RECORDS
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource
 
@@ -33,34 +35,19 @@ GROUP = "staging"
 SQL_DIR = Path(__file__).parent / "sql"
 OWNERS = ["team:data-platform"]
 
-Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Rows]
-
-
-def newest_per_id(
-    records: Iterable[dict], key: Callable[[dict], Any] = lambda r: r.get("id")
-) -> Iterator[dict]:
-    """One record per id: when a page boundary shifted and an id came twice, the newest updated_at wins."""
-    chosen: dict[Any, dict] = {}
-    for record in records:
-        identity = key(record)
-        current = chosen.get(identity)
-        if current is None or str(record.get("updated_at") or "") >= str(current.get("updated_at") or ""):
-            chosen[identity] = record
-    return iter(chosen.values())
+Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Staged]
 
 
 def _stage_orders(records, td, day, raw_store):
-    return staging.stage_orders(
-        newest_per_id(records), td.tenant.id, day, tenant_timezone(td.tenant, raw_store, day)
-    )
+    return staging.stage_orders(records, td.tenant.id, day, tenant_timezone(td.tenant, raw_store, day))
 
 
 def _stage_customers(records, td, day, raw_store):
-    return staging.stage_customers(newest_per_id(records), td.tenant.id, day)
+    return staging.stage_customers(records, td.tenant.id, day)
 
 
 def _stage_products(records, td, day, raw_store):
-    return staging.stage_products(newest_per_id(records), td.tenant.id, day)
+    return staging.stage_products(records, td.tenant.id, day)
 
 
 def _snapshot_time(raw_store: RawStoreResource, entity: str, tenant_id: str, day: date) -> datetime:
@@ -74,13 +61,12 @@ def _snapshot_time(raw_store: RawStoreResource, entity: str, tenant_id: str, day
 
 def _stage_locations(records, td, day, raw_store):
     snapshot_at = _snapshot_time(raw_store, "locations", td.tenant.id, day)
-    return staging.stage_locations(newest_per_id(records), td.tenant.id, day, snapshot_at)
+    return staging.stage_locations(records, td.tenant.id, day, snapshot_at)
 
 
 def _stage_inventory_levels(records, td, day, raw_store):
     snapshot_at = _snapshot_time(raw_store, "inventory_levels", td.tenant.id, day)
-    levels = newest_per_id(records, key=lambda r: (r.get("inventory_item_id"), r.get("location_id")))
-    return staging.stage_inventory_levels(levels, td.tenant.id, day, snapshot_at)
+    return staging.stage_inventory_levels(records, td.tenant.id, day, snapshot_at)
 
 
 def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list[TableSpec], stage: Stager):
@@ -107,24 +93,32 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
     )
     def _asset(context: dg.AssetExecutionContext, raw_store: RawStoreResource, warehouse: WarehouseResource):
         written = {spec.name: 0 for spec in specs}
+        dead_letters = 0
         covered: list[date] = []
         missing: list[str] = []
-        warehouse.ensure_tables(specs)
+        warehouse.ensure_tables([*specs, DLQ_RECORDS])
         with warehouse.connect() as conn:
             for td, day in each_day(tenant_days(context)):
                 if raw_store.exists("shopify", entity, td.tenant.id, day):
-                    rows = stage(
+                    staged = stage(
                         raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store
                     )
                 else:
-                    rows = {}
+                    staged = staging.Staged()
                     missing.append(f"{td.tenant.id}/{day}")
+                where = {"tenant_id": td.tenant.id, "partition_date": day}
                 with conn.begin():
                     for spec in specs:
-                        where = {"tenant_id": td.tenant.id, "partition_date": day}
                         written[spec.name] += warehouse.replace_rows(
-                            conn, spec, where, rows.get(spec.name, [])
+                            conn, spec, where, staged.rows.get(spec.name, [])
                         )
+                    dead_letters += replace_dead_letters(
+                        warehouse,
+                        conn,
+                        {**where, "platform": "shopify", "entity": entity},
+                        staged.dead_letters,
+                        utc_now().replace(tzinfo=None),
+                    )
                 covered.append(day)
         covered.sort()
         for spec in specs:
@@ -132,6 +126,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                 "dagster/row_count": dg.MetadataValue.int(written[spec.name]),
                 "rows_written": dg.MetadataValue.int(written[spec.name]),
                 "dates_covered": describe_days(covered),
+                "dead_letters": dg.MetadataValue.int(dead_letters),
             }
             if missing:
                 metadata["raw_partitions_missing"] = dg.MetadataValue.json(missing)
@@ -229,4 +224,14 @@ STAGING_ASSETS = [
     stg_refunds,
     stg_customers,
     stg_products,
+]
+
+DEAD_LETTER_CHECKS = [
+    dead_letter_check(t.STG_SHOPIFY_ORDERS.name, "orders", t.STG_SHOPIFY_ORDERS.name),
+    dead_letter_check(t.STG_SHOPIFY_CUSTOMERS.name, "customers", t.STG_SHOPIFY_CUSTOMERS.name),
+    dead_letter_check(t.STG_SHOPIFY_PRODUCTS.name, "products", t.STG_SHOPIFY_PRODUCTS.name),
+    dead_letter_check(t.STG_SHOPIFY_LOCATIONS.name, "locations", t.STG_SHOPIFY_LOCATIONS.name),
+    dead_letter_check(
+        t.STG_SHOPIFY_INVENTORY_LEVELS.name, "inventory_levels", t.STG_SHOPIFY_INVENTORY_LEVELS.name
+    ),
 ]

@@ -689,4 +689,26 @@ AGG_WEEKLY_TRENDS = TableSpec(
     (("tenant_id", "date"),),
 )
 
+
+# ---------------------------------------------------------------- operations
+DLQ_RECORDS = TableSpec(
+    "dlq_records",
+    "Dead letters: raw records that could not be staged, kept with the reason until the partition is "
+    "materialised again from a fixed source.",
+    (
+        TENANT,
+        PLATFORM,
+        col("entity", TEXT, "Raw entity, e.g. orders.", nullable=False),
+        PARTITION,
+        col("record_key", TEXT, "The record's id as received (empty when it had none).", nullable=False),
+        col("reason", TEXT, "What is wrong, naming the field and value.", nullable=False),
+        col("payload_sha256", TEXT, "SHA-256 of the raw payload: tells copies apart.", nullable=False),
+        col("raw_payload", TEXT, "The record exactly as received (JSON).", pii=True, nullable=False),
+        col("first_seen", TIMESTAMP, "When this dead letter was first seen (UTC).", nullable=False),
+        col("last_seen", TIMESTAMP, "When it was last seen (UTC).", nullable=False),
+    ),
+    ("tenant_id", "platform", "entity", "partition_date", "record_key", "reason", "payload_sha256"),
+    (("tenant_id", "entity", "partition_date"),),
+)
+
 ALL_TABLES: list[TableSpec] = [value for value in list(globals().values()) if isinstance(value, TableSpec)]

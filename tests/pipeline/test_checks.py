@@ -59,3 +59,51 @@ def test_bad_staged_rows_fail_the_blocking_check_and_stop_downstream(tmp_path, m
     assert "stg_shopify_orders" in materialised
     for downstream in ("stg_orders", "fact_orders", "agg_daily_sales"):
         assert downstream not in materialised, f"{downstream} ran on bad data"
+
+
+def test_a_corrupt_order_is_kept_aside_and_cleared_after_the_source_is_fixed(tmp_path, monkeypatch):
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+    pipeline.materialise(START, DAY, selection=RAW)
+    raw_file = tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz"
+    with gzip.open(raw_file, "rt") as lines:
+        total = sum(1 for _ in lines)
+    corrupt = {}
+
+    def mutate(records):
+        records[0]["total_price"] = "12,50"
+        corrupt.update(records[0])
+        return records
+
+    corrupt_raw_orders(raw_file, mutate)
+    result = pipeline.materialise(
+        START, DAY, selection=dg.AssetSelection.all() - RAW
+    )  # succeeds: non-blocking
+
+    (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "orders_dead_letters"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert (
+        check.description
+        == "1 orders records could not be staged, e.g. 1 × total_price is not an amount: '12,50'"
+    )
+    dead = pipeline.warehouse.query("SELECT * FROM dlq_records")
+    assert len(dead) == 1
+    row = dead.iloc[0]
+    assert (row["tenant_id"], row["platform"], row["entity"], row["partition_date"], row["record_key"]) == (
+        "test-ny",
+        "shopify",
+        "orders",
+        DAY,
+        str(corrupt["id"]),
+    )
+    assert json.loads(row["raw_payload"]) == corrupt
+    staged = pipeline.warehouse.query(
+        "SELECT COUNT(*) AS n FROM stg_shopify_orders WHERE partition_date = :d", {"d": DAY}
+    )["n"][0]
+    assert staged == total - 1, "every good order of the partition flowed on"
+
+    pipeline.materialise(DAY, DAY)  # the raw partition is fetched again from the (fixed) source
+    assert pipeline.warehouse.query("SELECT COUNT(*) AS n FROM dlq_records")["n"][0] == 0
+    staged_now = pipeline.warehouse.query(
+        "SELECT COUNT(*) AS n FROM stg_shopify_orders WHERE partition_date = :d", {"d": DAY}
+    )["n"][0]
+    assert staged_now == total

@@ -24,7 +24,7 @@ def _as_dict(spec, row):
 
 def test_order_fixture_stages_every_child_table():
     order = load_fixture("order.json")["order"]
-    rows = staging.stage_orders([order], "acme", DAY, NY)
+    rows = staging.stage_orders([order], "acme", DAY, NY).rows
 
     (head,) = [_as_dict(t.STG_SHOPIFY_ORDERS, r) for r in rows[t.STG_SHOPIFY_ORDERS.name]]
     assert head["order_id"] == order["id"]
@@ -53,7 +53,7 @@ def test_order_fixture_stages_every_child_table():
 def test_refund_fixture_on_an_order_dates_returns_on_the_refund_day():
     order = load_fixture("order.json")["order"]
     refund = load_fixture("refund.json")["refund"]
-    rows = staging.stage_orders([{**order, "refunds": [refund]}], "acme", DAY, NY)
+    rows = staging.stage_orders([{**order, "refunds": [refund]}], "acme", DAY, NY).rows
 
     (head,) = [_as_dict(t.STG_SHOPIFY_REFUNDS, r) for r in rows[t.STG_SHOPIFY_REFUNDS.name]]
     assert head["refund_id"] == 509562969
@@ -76,14 +76,14 @@ def test_refund_line_numbers_are_kept_exact():
         **refund,
         "refund_line_items": [{**refund["refund_line_items"][0], "subtotal": 195.66, "total_tax": 3.98}],
     }
-    rows = staging.stage_orders([{**order, "refunds": [refund]}], "acme", DAY, NY)
+    rows = staging.stage_orders([{**order, "refunds": [refund]}], "acme", DAY, NY).rows
     (line,) = [_as_dict(t.STG_SHOPIFY_REFUND_LINES, r) for r in rows[t.STG_SHOPIFY_REFUND_LINES.name]]
     assert (line["subtotal"], line["total_tax"]) == (Decimal("195.66"), Decimal("3.98"))
 
 
 def test_orders_list_fixture():
     orders = load_fixture("orders.json")["orders"]
-    rows = staging.stage_orders(orders, "acme", DAY, NY)
+    rows = staging.stage_orders(orders, "acme", DAY, NY).rows
     heads = [_as_dict(t.STG_SHOPIFY_ORDERS, r) for r in rows[t.STG_SHOPIFY_ORDERS.name]]
     assert [h["order_id"] for h in heads] == [o["id"] for o in orders]
     assert heads[0]["total_price_presentment"] == Decimal("598.94")
@@ -93,7 +93,7 @@ def test_orders_list_fixture():
 
 def test_customer_fixture_with_addresses():
     customer = load_fixture("customer.json")["customer"]
-    rows = staging.stage_customers([customer], "acme", DAY)
+    rows = staging.stage_customers([customer], "acme", DAY).rows
     (head,) = [_as_dict(t.STG_SHOPIFY_CUSTOMERS, r) for r in rows[t.STG_SHOPIFY_CUSTOMERS.name]]
     assert head["customer_id"] == customer["id"]
     assert head["email"] == customer["email"]
@@ -103,7 +103,7 @@ def test_customer_fixture_with_addresses():
 
 def test_product_fixture_with_variants_and_tags():
     product = load_fixture("product.json")["product"]
-    rows = staging.stage_products([product], "acme", DAY)
+    rows = staging.stage_products([product], "acme", DAY).rows
     variants = [
         _as_dict(t.STG_SHOPIFY_PRODUCT_VARIANTS, r) for r in rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name]
     ]
@@ -116,17 +116,17 @@ def test_product_fixture_with_variants_and_tags():
 def test_locations_and_inventory_fixtures():
     taken = datetime(2026, 1, 2, 12, 0, 0)
     locations = load_fixture("locations.json")["locations"]
-    rows = staging.stage_locations(locations, "acme", DAY, taken)
+    rows = staging.stage_locations(locations, "acme", DAY, taken).rows
     assert [r[2] for r in rows[t.STG_SHOPIFY_LOCATIONS.name]] == [loc["id"] for loc in locations]
     levels = load_fixture("inventory_levels.json")["inventory_levels"]
-    rows = staging.stage_inventory_levels(levels, "acme", DAY, taken)
+    rows = staging.stage_inventory_levels(levels, "acme", DAY, taken).rows
     assert [(r[2], r[3], r[4]) for r in rows[t.STG_SHOPIFY_INVENTORY_LEVELS.name]] == [
         (lvl["inventory_item_id"], lvl["location_id"], lvl["available"]) for lvl in levels
     ]
 
 
 @pytest.mark.parametrize(
-    ("patch", "message"),
+    ("patch", "reason"),
     [
         ({"id": None}, "id is missing"),
         ({"created_at": "yesterday"}, "created_at is not a timestamp: 'yesterday'"),
@@ -134,23 +134,45 @@ def test_locations_and_inventory_fixtures():
         ({"currency": None}, "currency is missing"),
     ],
 )
-def test_bad_order_names_the_record_and_the_field(patch, message):
-    order = {**load_fixture("order.json")["order"], **patch}
-    with pytest.raises(staging.StagingError) as error:
-        staging.stage_orders([order], "acme", DAY, NY)
-    assert message in str(error.value)
-    assert "acme/2026-01-02" in str(error.value)
+def test_a_bad_order_becomes_a_dead_letter_and_the_good_ones_flow(patch, reason):
+    good = {**load_fixture("order.json")["order"], "id": 1001}
+    bad = {**load_fixture("order.json")["order"], **patch}
+    staged = staging.stage_orders([good, bad], "acme", DAY, NY)
+    assert staged.staged == 1
+    assert [(d.reason, d.payload) for d in staged.dead_letters] == [(reason, bad)]
+    assert [r[2] for r in staged.rows[t.STG_SHOPIFY_ORDERS.name]] == [good["id"]]
 
 
-def test_bad_snapshot_records_name_the_record_and_the_field():
+def test_a_record_failing_halfway_leaves_no_partial_rows():
+    order = load_fixture("order.json")["order"]
+    lines = [dict(line) for line in order["line_items"]]
+    lines[2]["quantity"] = -1  # the order header and the first two lines stage before this fails
+    staged = staging.stage_orders([{**order, "line_items": lines}], "acme", DAY, NY)
+    assert [d.reason for d in staged.dead_letters] == ["line_items.quantity is negative: -1"]
+    assert all(not rows for rows in staged.rows.values())
+
+
+def test_duplicates_identical_once_newer_wins_conflicting_copies_are_dead():
+    order = load_fixture("order.json")["order"]
+    newer = {**order, "updated_at": "2008-01-10T12:00:00-05:00", "note": "edited"}
+    staged = staging.stage_orders([order, order, newer], "acme", DAY, NY)
+    assert (staged.staged, staged.dead_letters) == (1, [])
+    assert staged.rows[t.STG_SHOPIFY_ORDERS.name][0][-6] == "edited"
+
+    twin = {**order, "note": "different content, same updated_at"}
+    staged = staging.stage_orders([order, twin], "acme", DAY, NY)
+    assert staged.staged == 0
+    assert [d.reason for d in staged.dead_letters] == ["the same id came twice with different content"] * 2
+
+
+def test_bad_snapshot_records_become_dead_letters_naming_the_field():
     taken = datetime(2026, 1, 2, 12, 0, 0)
     level = {**load_fixture("inventory_levels.json")["inventory_levels"][0], "location_id": None}
-    with pytest.raises(staging.StagingError) as error:
-        staging.stage_inventory_levels([level], "acme", DAY, taken)
+    staged = staging.stage_inventory_levels([level], "acme", DAY, taken)
     item = level["inventory_item_id"]
-    assert str(error.value) == (
-        f"shopify inventory level ({item}, None) in acme/2026-01-02: location_id is missing"
-    )
+    assert [(d.record_key, d.reason) for d in staged.dead_letters] == [
+        (f"({item}, None)", "location_id is missing")
+    ]
     location = {**load_fixture("locations.json")["locations"][0], "updated_at": "later"}
-    with pytest.raises(staging.StagingError, match="updated_at is not a timestamp: 'later'"):
-        staging.stage_locations([location], "acme", DAY, taken)
+    staged = staging.stage_locations([location], "acme", DAY, taken)
+    assert [d.reason for d in staged.dead_letters] == ["updated_at is not a timestamp: 'later'"]

@@ -1,0 +1,122 @@
+"""Dead letters: records that cannot be staged are kept in dlq_records (tenant, platform, entity,
+partition, reason, raw payload, first and last seen) while the good records flow on. A partition's dead
+letters are replaced whenever it is staged again, so fixing the source and re-materialising clears them.
+A non-blocking check warns while the run's partitions have dead letters, and fails when most of a
+partition's records are dead (the source changed shape, or a whole page is corrupt)."""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from platform_assets.runs import describe_days, tenant_days
+from platform_assets.shopify.staging import DeadLetter
+from platform_assets.warehouse.tables import DLQ_RECORDS
+from resources.warehouse import WarehouseResource
+
+SAMPLE = 20
+
+
+def replace_dead_letters(
+    warehouse: WarehouseResource,
+    conn: sa.Connection,
+    where: dict[str, Any],
+    dead_letters: list[DeadLetter],
+    seen_at: datetime,
+) -> int:
+    """Replace one partition's dead letters (``where``: tenant_id, platform, entity, partition_date),
+    keeping first_seen for the ones seen before."""
+    condition = " AND ".join(f"{column} = :{column}" for column in where)
+    earlier = {
+        (key, reason, digest): first
+        for key, reason, digest, first in conn.execute(
+            sa.text(
+                f"SELECT record_key, reason, payload_sha256, first_seen FROM dlq_records WHERE {condition}"
+            ),
+            where,
+        )
+    }
+    rows = {}
+    for letter in dead_letters:
+        payload = json.dumps(letter.payload, sort_keys=True, separators=(",", ":"), default=str)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        first = earlier.get((letter.record_key, letter.reason, digest), seen_at)
+        rows[(letter.record_key, letter.reason, digest)] = (
+            where["tenant_id"],
+            where["platform"],
+            where["entity"],
+            where["partition_date"],
+            letter.record_key,
+            letter.reason,
+            digest,
+            payload,
+            first,
+            seen_at,
+        )
+    return warehouse.replace_rows(conn, DLQ_RECORDS, where, list(rows.values()))
+
+
+def dead_letter_check(asset: str, entity: str, staged_table: str) -> dg.AssetChecksDefinition:
+    """Warns while the run's partitions of ``entity`` have dead letters; fails when they outnumber the
+    records staged into ``staged_table`` for the same partitions."""
+
+    @dg.asset_check(
+        asset=dg.AssetKey(asset),
+        name=f"{entity}_dead_letters",
+        blocking=False,
+        description=(
+            f"Warns while raw {entity} records of the run's partitions sit in dlq_records; fails when they "
+            "outnumber the records staged. Re-materialising after the source is fixed clears them."
+        ),
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        frames, staged, days = [], 0, []
+        for td in tenant_days(context):
+            days.extend(td.days)
+            for start, end in td.ranges():
+                params = {"tenant_id": td.tenant.id, "entity": entity, "start": start, "end": end}
+                frames.append(
+                    warehouse.query(
+                        "SELECT tenant_id, partition_date, record_key, reason FROM dlq_records "
+                        "WHERE tenant_id = :tenant_id AND entity = :entity "
+                        "AND partition_date BETWEEN :start AND :end "
+                        "ORDER BY partition_date, record_key",
+                        params,
+                    )
+                )
+                staged += int(
+                    warehouse.query(
+                        f"SELECT COUNT(*) AS n FROM {staged_table} WHERE tenant_id = :tenant_id "
+                        "AND partition_date BETWEEN :start AND :end",
+                        params,
+                    )["n"][0]
+                )
+        dead = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        metadata: dict[str, Any] = {
+            "dead_letters": dg.MetadataValue.int(len(dead)),
+            "records_staged": dg.MetadataValue.int(staged),
+            "dates_checked": describe_days(sorted(set(days))),
+        }
+        if dead.empty:
+            return dg.AssetCheckResult(passed=True, metadata=metadata)
+        by_reason = (
+            dead.groupby("reason").size().reset_index(name="count").sort_values("count", ascending=False)
+        )
+        metadata["dead_letters_by_reason"] = dg.MetadataValue.md(by_reason.to_markdown(index=False))
+        metadata["sample"] = dg.MetadataValue.md(
+            dead.head(SAMPLE).astype(str).to_markdown(index=False, disable_numparse=True)
+        )
+        top = by_reason.iloc[0]
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR if len(dead) > staged else dg.AssetCheckSeverity.WARN,
+            description=f"{len(dead)} {entity} records could not be staged, e.g. {top['count']} × "
+            f"{top['reason']}",
+            metadata=metadata,
+        )
+
+    return _check
