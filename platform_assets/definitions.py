@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.automation import automation_sensor
+from platform_assets.checks.reconciliation import RECONCILIATION_CHECKS
 from platform_assets.checks.table_checks import SCHEMA_CHECKS
 from platform_assets.core.assets import CORE_ASSETS
 from platform_assets.marts.assets import MART_ASSETS
@@ -21,10 +22,11 @@ from platform_assets.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_A
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
+from sensors.alerts import ALERT_SENSORS
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
-ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS]
+ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS, *RECONCILIATION_CHECKS]
 
 storehouse_job = dg.define_asset_job(
     "storehouse_job",
@@ -47,7 +49,7 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[storehouse_job],
-    sensors=[tenant_partitions_sensor, automation_sensor],
+    sensors=[tenant_partitions_sensor, automation_sensor, *ALERT_SENSORS],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -4,12 +4,12 @@ everything downstream from running."""
 
 import gzip
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import dagster as dg
 
 from tests.pipeline.harness import make_pipeline, make_spec
-from tests.pipeline.test_whole_graph import CLOCK, START
+from tests.pipeline.test_whole_graph import CLOCK, NY, START
 
 DAY = date(2026, 5, 13)
 RAW = dg.AssetSelection.assets(
@@ -43,7 +43,12 @@ def test_bad_staged_rows_fail_the_blocking_check_and_stop_downstream(tmp_path, m
     result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW, expect_success=False)
 
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
-    assert set(failed) == {"stg_shopify_orders_schema", "stg_shopify_order_lines_schema"}
+    # The negative line also no longer adds up to the order's total (a non-blocking reconciliation check).
+    assert set(failed) == {
+        "stg_shopify_orders_schema",
+        "stg_shopify_order_lines_schema",
+        "order_lines_add_up",
+    }
     orders = failed["stg_shopify_orders_schema"]
     assert (
         orders.description == "1 failures in stg_shopify_orders, e.g. financial_status: isin(['pending', "
@@ -107,3 +112,38 @@ def test_a_corrupt_order_is_kept_aside_and_cleared_after_the_source_is_fixed(tmp
         "SELECT COUNT(*) AS n FROM stg_shopify_orders WHERE partition_date = :d", {"d": DAY}
     )["n"][0]
     assert staged_now == total
+
+
+def test_a_lost_page_and_lines_that_do_not_add_up_turn_reconciliation_checks_red(tmp_path, monkeypatch):
+    from platform_assets.checks.reconciliation import raw_orders_match_source_count
+
+    # The sandbox's clock at the end of DAY: every product the orders sell is staged by then.
+    clock = datetime.combine(DAY + timedelta(days=1), time(0), tzinfo=NY)
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), clock, START)
+    pipeline.materialise(START, DAY, selection=RAW)
+    raw_file = tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz"
+    changed = {}
+
+    def lose_records_and_reprice_a_line(records):
+        changed["total"], changed["lost"] = len(records), 2
+        records[0]["line_items"][0]["price"] = "999.00"
+        changed["repriced"] = records[0]["id"]
+        return records[:-2]
+
+    corrupt_raw_orders(raw_file, lose_records_and_reprice_a_line)
+    everything_but_raw = (dg.AssetSelection.all() - RAW) | dg.AssetSelection.checks(
+        raw_orders_match_source_count
+    )
+    result = pipeline.materialise(START, DAY, selection=everything_but_raw)
+
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert set(failed) == {"raw_orders_match_source_count", "order_lines_add_up"}
+    count = failed["raw_orders_match_source_count"]
+    total = changed["total"]
+    assert count.description == (
+        f"1 partitions differ from the source, e.g. test-ny/{DAY}: {total - changed['lost']} orders stored, "
+        f"{total} reported by orders/count.json"
+    )
+    lines = failed["order_lines_add_up"]
+    assert lines.metadata["offending_rows"].value == 1
+    assert str(changed["repriced"]) in lines.metadata["sample"].value

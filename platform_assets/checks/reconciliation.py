@@ -1,0 +1,128 @@
+"""Relational and reconciliation checks: the numbers hold together across tables and agree with the
+source. Each SQL check is a query returning the offending rows of the run's partitions (none = pass);
+a silent loss anywhere turns one of them red."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from platform_assets.runs import describe_days, tenant_days
+from platform_assets.shopify.business_days import day_window, shop_timezone
+from platform_assets.sql import statements
+from resources.raw_store import RawStoreResource
+from resources.shopify_client import ShopifyClientResource
+from resources.warehouse import WarehouseResource
+
+SQL_DIR = Path(__file__).parent / "sql"
+SAMPLE = 20
+
+
+def sql_check(asset: str, name: str, sql_file: str, description: str) -> dg.AssetChecksDefinition:
+    """A non-blocking check that fails when ``sql_file`` returns rows for the run's partitions."""
+    (query,) = statements(SQL_DIR / sql_file)
+
+    @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=False, description=description)
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        frames = []
+        for td in tenant_days(context):
+            for start, end in td.ranges():
+                params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
+                frames.append(warehouse.query(query, params).assign(tenant_id=td.tenant.id))
+        offending = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        metadata: dict[str, Any] = {"offending_rows": dg.MetadataValue.int(len(offending))}
+        if offending.empty:
+            return dg.AssetCheckResult(passed=True, metadata=metadata)
+        metadata["sample"] = dg.MetadataValue.md(
+            offending.head(SAMPLE).astype(str).to_markdown(index=False, disable_numparse=True)
+        )
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{len(offending)} rows break the rule: {description}",
+            metadata=metadata,
+        )
+
+    return _check
+
+
+@dg.asset_check(
+    asset=dg.AssetKey("raw_shopify_orders"),
+    name="raw_orders_match_source_count",
+    blocking=False,
+    description="The raw partition holds as many orders as Shopify's orders/count.json reports for the same "
+    "updated_at window: a page lost while paging turns this red.",
+)
+def raw_orders_match_source_count(
+    context: dg.AssetCheckExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+) -> dg.AssetCheckResult:
+    mismatches, compared, days = [], 0, []
+    for td in tenant_days(context):
+        tenant = td.tenant
+        if tenant.shopify is None:
+            continue
+        connection = tenant.shopify
+        with shopify.for_shop(
+            connection.shop_url, connection.token(), api_version=connection.api_version
+        ) as client:
+            timezone = shop_timezone(tenant, client.get_shop())
+            for day in td.days:
+                if not raw_store.exists("shopify", "orders", tenant.id, day):
+                    continue
+                start, end = day_window(day, timezone)
+                lower = None if day == tenant.start_date else start
+                expected = client.count_orders(lower, end - timedelta(seconds=1))
+                stored = sum(1 for _ in raw_store.read_partition("shopify", "orders", tenant.id, day))
+                compared += 1
+                days.append(day)
+                if stored != expected:
+                    mismatches.append(
+                        {"tenant": tenant.id, "day": str(day), "raw": stored, "source": expected}
+                    )
+    metadata: dict[str, Any] = {
+        "partitions_compared": dg.MetadataValue.int(compared),
+        "dates_checked": describe_days(sorted(set(days))),
+    }
+    if not mismatches:
+        return dg.AssetCheckResult(passed=True, metadata=metadata)
+    metadata["mismatches"] = dg.MetadataValue.md(pd.DataFrame(mismatches).to_markdown(index=False))
+    first = mismatches[0]
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{len(mismatches)} partitions differ from the source, e.g. "
+        f"{first['tenant']}/{first['day']}: {first['raw']} orders stored, {first['source']} reported by "
+        "orders/count.json",
+        metadata=metadata,
+    )
+
+
+RECONCILIATION_CHECKS = [
+    sql_check(
+        "stg_shopify_order_lines",
+        "order_lines_add_up",
+        "order_line_totals.sql",
+        "an order's lines add up to its total_line_items_price",
+    ),
+    sql_check(
+        "fact_order_items",
+        "items_join_product_version",
+        "item_product_versions.sql",
+        "every order item joins the dim_product version in force at order time",
+    ),
+    sql_check(
+        "fact_refunds",
+        "refunds_within_charged",
+        "refunds_within_charged.sql",
+        "an order's refunds never exceed what it charged",
+    ),
+    sql_check(
+        "agg_daily_sales",
+        "daily_sales_match_facts",
+        "daily_sales_reconcile.sql",
+        "agg_daily_sales equals the facts' totals for each day",
+    ),
+    raw_orders_match_source_count,
+]

@@ -1,0 +1,32 @@
+-- Days of the run whose agg_daily_sales figures differ from the facts' own totals for that day
+-- (orders, gross sales, discounts and returns, summed straight from fact_orders and fact_refunds).
+SELECT COALESCE(a.date, t.day) AS day, a.orders AS agg_orders, t.orders AS fact_orders,
+       a.gross_sales AS agg_gross, t.gross_sales AS fact_gross,
+       a.discounts AS agg_discounts, t.discounts AS fact_discounts,
+       a.returns AS agg_returns, t.returns AS fact_returns
+FROM (
+    SELECT date, SUM(orders) AS orders, SUM(gross_sales) AS gross_sales, SUM(discounts) AS discounts,
+           SUM(returns) AS returns
+    FROM agg_daily_sales
+    WHERE tenant_id = :tenant_id AND date BETWEEN :start_date AND :end_date
+    GROUP BY date
+) a
+FULL OUTER JOIN (
+    SELECT day, SUM(orders) AS orders, SUM(gross_sales) AS gross_sales, SUM(discounts) AS discounts,
+           SUM(returns) AS returns
+    FROM (
+        SELECT business_date AS day, 1 AS orders, gross_sales, discounts, 0 AS returns
+        FROM fact_orders
+        WHERE tenant_id = :tenant_id AND is_counted AND business_date BETWEEN :start_date AND :end_date
+        UNION ALL
+        SELECT business_date, 0, 0, 0, returns_amount
+        FROM fact_refunds
+        WHERE tenant_id = :tenant_id AND is_counted AND NOT is_gift_card
+          AND business_date BETWEEN :start_date AND :end_date
+    ) facts
+    GROUP BY day
+) t ON t.day = a.date
+WHERE a.date IS NULL OR t.day IS NULL
+   OR a.orders <> t.orders OR a.gross_sales <> t.gross_sales OR a.discounts <> t.discounts
+   OR a.returns <> t.returns
+ORDER BY 1
