@@ -8,7 +8,7 @@ without subtotal) as well as current ones.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from platform_assets.shopify.fields import KNOWN_FIELDS
 from platform_assets.shopify.parse import (
     business_date,
     integer,
@@ -58,6 +59,7 @@ class Staged:
     rows: Rows = field(default_factory=lambda: defaultdict(list))
     dead_letters: list[DeadLetter] = field(default_factory=list)
     staged: int = 0
+    new_fields: Counter[str] = field(default_factory=Counter)  # schema drift: unknown top-level fields
 
 
 def _one_per_key(records: Iterable[dict], key: Callable[[dict], Any]) -> tuple[list[dict], list[DeadLetter]]:
@@ -87,6 +89,7 @@ def _one_per_key(records: Iterable[dict], key: Callable[[dict], Any]) -> tuple[l
 
 
 def _stage_each(
+    entity: str,
     records: Iterable[dict],
     tenant_id: str,
     partition_date: date,
@@ -98,7 +101,9 @@ def _stage_each(
     staged = Staged()
     prefix = (tenant_id, partition_date)
     unique, staged.dead_letters = _one_per_key(records, key)
+    known = KNOWN_FIELDS[entity]
     for record in unique:
+        staged.new_fields.update(name for name in record if name not in known)
         record_rows: Rows = defaultdict(list)
         try:
             stage_one(record, prefix, record_rows)
@@ -114,6 +119,7 @@ def _stage_each(
 def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Staged:
     """Orders (with their lines, discounts, taxes, shipping, refunds and tags) for one raw partition."""
     return _stage_each(
+        "orders",
         records,
         tenant_id,
         partition_date,
@@ -361,7 +367,7 @@ def _stage_refund(
 
 def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: date) -> Staged:
     """Customers with their addresses and tags."""
-    return _stage_each(records, tenant_id, partition_date, _stage_customer)
+    return _stage_each("customers", records, tenant_id, partition_date, _stage_customer)
 
 
 def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
@@ -417,7 +423,7 @@ def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
 
 def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date) -> Staged:
     """Products with their variants and tags."""
-    return _stage_each(records, tenant_id, partition_date, _stage_product)
+    return _stage_each("products", records, tenant_id, partition_date, _stage_product)
 
 
 def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
@@ -489,7 +495,7 @@ def stage_locations(
             )
         )
 
-    return _stage_each(records, tenant_id, partition_date, stage_one)
+    return _stage_each("locations", records, tenant_id, partition_date, stage_one)
 
 
 def stage_inventory_levels(
@@ -512,4 +518,4 @@ def stage_inventory_levels(
     def level_key(level: dict) -> tuple:
         return (level.get("inventory_item_id"), level.get("location_id"))
 
-    return _stage_each(records, tenant_id, partition_date, stage_one, key=level_key)
+    return _stage_each("inventory_levels", records, tenant_id, partition_date, stage_one, key=level_key)

@@ -2,6 +2,7 @@
 table replaced for that (tenant, day) in one transaction. Then the conformed, platform-neutral layer
 (stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products) is built from them in SQL."""
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -94,6 +95,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
     def _asset(context: dg.AssetExecutionContext, raw_store: RawStoreResource, warehouse: WarehouseResource):
         written = {spec.name: 0 for spec in specs}
         dead_letters = 0
+        new_fields: Counter[str] = Counter()
         covered: list[date] = []
         missing: list[str] = []
         warehouse.ensure_tables([*specs, DLQ_RECORDS])
@@ -106,6 +108,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                 else:
                     staged = staging.Staged()
                     missing.append(f"{td.tenant.id}/{day}")
+                new_fields.update(staged.new_fields)
                 where = {"tenant_id": td.tenant.id, "partition_date": day}
                 with conn.begin():
                     for spec in specs:
@@ -130,6 +133,8 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
             }
             if missing:
                 metadata["raw_partitions_missing"] = dg.MetadataValue.json(missing)
+            if new_fields:  # schema drift: kept in raw untouched, not staged yet
+                metadata["new_fields"] = dg.MetadataValue.json(dict(new_fields.most_common()))
             yield dg.MaterializeResult(asset_key=spec.name, metadata=metadata)
 
     return _asset

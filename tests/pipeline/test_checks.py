@@ -147,3 +147,31 @@ def test_a_lost_page_and_lines_that_do_not_add_up_turn_reconciliation_checks_red
     lines = failed["order_lines_add_up"]
     assert lines.metadata["offending_rows"].value == 1
     assert str(changed["repriced"]) in lines.metadata["sample"].value
+
+
+def test_schema_drift_new_field_listed_and_missing_required_field_fails_naming_it(tmp_path, monkeypatch):
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+    pipeline.materialise(START, DAY, selection=RAW)
+    raw_file = tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz"
+
+    def drift(records):
+        return [
+            {**{k: v for k, v in r.items() if k != "created_at"}, "loyalty_tier": "gold"} for r in records
+        ]
+
+    corrupt_raw_orders(raw_file, drift)
+    result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW)
+
+    staged = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "stg_shopify_orders"
+    ][0]
+    with gzip.open(raw_file, "rt") as lines:
+        drifted = sum(1 for _ in lines)
+    assert staged.metadata["new_fields"].value == {"loyalty_tier": drifted}
+    (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "orders_dead_letters"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.description == (
+        f"{drifted} orders records could not be staged, e.g. {drifted} × created_at is missing"
+    )

@@ -176,3 +176,12 @@ def test_bad_snapshot_records_become_dead_letters_naming_the_field():
     location = {**load_fixture("locations.json")["locations"][0], "updated_at": "later"}
     staged = staging.stage_locations([location], "acme", DAY, taken)
     assert [d.reason for d in staged.dead_letters] == ["updated_at is not a timestamp: 'later'"]
+
+
+def test_unknown_fields_are_counted_as_schema_drift_and_staging_goes_on():
+    orders = load_fixture("orders.json")["orders"]
+    assert staging.stage_orders(orders, "acme", DAY, NY).new_fields == {}
+    drifted = [{**order, "loyalty_tier": "gold"} for order in orders]
+    staged = staging.stage_orders(drifted, "acme", DAY, NY)
+    assert staged.new_fields == {"loyalty_tier": len(orders)}
+    assert staged.staged == len(orders)
