@@ -23,6 +23,8 @@ from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 from sensors.alerts import ALERT_SENSORS
+from sensors.late_changes import LATE_CHANGE_SENSORS
+from sensors.schedules import SCHEDULES
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
@@ -49,7 +51,8 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[storehouse_job],
-    sensors=[tenant_partitions_sensor, automation_sensor, *ALERT_SENSORS],
+    schedules=SCHEDULES,
+    sensors=[tenant_partitions_sensor, automation_sensor, *ALERT_SENSORS, *LATE_CHANGE_SENSORS],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

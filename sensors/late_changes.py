@@ -1,0 +1,300 @@
+"""The late-change sensor: when an old order changes (a refund weeks later, a late edit or cancellation),
+request the run that corrects the old business days it touches.
+
+A raw orders partition of day D holds the orders whose ``updated_at`` falls in D (tenant-local), so a
+change lands in the partition of the day it *happened*, and materialising that day restates every older
+day it touches (the order's day, its refunds' days, the customer's order days). The run that corrects an
+old day is therefore the run of the **change's day**, not of the old day: re-materialising the old day
+would not even see the change.
+
+Every few minutes the sensor asks each tenant's shop for the orders updated since its cursor (only
+``id``, ``processed_at`` and ``updated_at``, every status: one cheap request per tenant when nothing
+changed). Changed orders whose business day (``processed_at``, tenant-local) is older than the restatement
+window (before ``today - restatement_days - 1``) lead to one run per change day, tagged with the old days
+it restates (``storehouse/restates``). Changes to recent days request nothing: the daily schedule and the
+hourly refresh rebuild those days anyway.
+
+The cursor maps each tenant to the newest ``updated_at`` it has seen. A tenant whose API fails keeps its
+cursor and is retried on the next evaluation; the others go on. See docs/scheduling.md.
+"""
+
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from platform_assets.partitions import daily_partitions, tenant_partitions
+from platform_assets.shopify.business_days import shop_timezone
+from platform_assets.tenants import Tenant, load_tenants
+from resources.shopify_client import ShopifyClientResource
+from sensors.schedules import JOB_NAME, TENANT_TAG, TRIGGER_TAG, restatement_days_from_env
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+SENSOR_NAME = "storehouse_late_change_sensor"
+LOOKBACK_ENV = "STOREHOUSE_LATE_CHANGES_LOOKBACK_HOURS"
+INTERVAL_ENV = "STOREHOUSE_LATE_CHANGES_INTERVAL_SECONDS"
+DEFAULT_LOOKBACK_HOURS = 24.0
+DEFAULT_INTERVAL_SECONDS = 300
+#: Stop starting new tenants after this long, well inside Dagster's 60 s sensor evaluation timeout.
+DEFAULT_TIME_BUDGET_SECONDS = 40.0
+
+RESTATES_TAG = "storehouse/restates"
+CHANGED_ORDERS_TAG = "storehouse/changed_orders"
+ORDER_FIELDS = ("id", "processed_at", "updated_at")
+
+
+def default_shopify() -> ShopifyClientResource:
+    """A client with a short retry budget: a failing shop must not hold the evaluation for minutes."""
+    return ShopifyClientResource(
+        max_attempts=3,
+        connect_timeout=5.0,
+        read_timeout=15.0,
+        backoff_base_seconds=0.5,
+        backoff_max_seconds=2.0,
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _positive_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {raw}")
+    return value
+
+
+# -- the cursor --------------------------------------------------------------------------------------------
+def parse_cursor(raw: str | None) -> dict[str, datetime]:
+    """``{"tenant": "2026-03-11T17:09:02+00:00", ...}`` → newest updated_at seen per tenant."""
+    if not raw:
+        return {}
+    document = json.loads(raw)
+    if not isinstance(document, dict):
+        raise ValueError(f"late-change cursor must be a JSON object, got {raw[:80]!r}")
+    return {str(tenant): datetime.fromisoformat(value) for tenant, value in document.items()}
+
+
+def dump_cursor(cursor: Mapping[str, datetime]) -> str:
+    return json.dumps({tenant: seen.astimezone(UTC).isoformat() for tenant, seen in sorted(cursor.items())})
+
+
+# -- what changed ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChangedOrder:
+    """An order whose updated_at moved: when it was processed (its business day) and when it changed."""
+
+    id: int
+    processed_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_api(cls, record: dict) -> "ChangedOrder | None":
+        if not record.get("processed_at") or not record.get("updated_at"):
+            return None
+        return cls(
+            int(record["id"]),
+            datetime.fromisoformat(record["processed_at"]),
+            datetime.fromisoformat(record["updated_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class LateChangeRun:
+    """The run of one tenant's change day, which restates the old business days its changes touch."""
+
+    tenant_id: str
+    change_day: date
+    restates: tuple[date, ...]
+    orders: int
+    window: tuple[datetime, datetime]  # (cursor before, cursor after]
+
+    @property
+    def partition_key(self) -> str:
+        return dg.MultiPartitionKey({"date": self.change_day.isoformat(), "tenant": self.tenant_id})
+
+    @property
+    def run_key(self) -> str:
+        start, end = (moment.astimezone(UTC).isoformat() for moment in self.window)
+        return f"late-change:{self.tenant_id}:{self.change_day.isoformat()}:{start}..{end}"
+
+    def run_request(self) -> dg.RunRequest:
+        return dg.RunRequest(
+            run_key=self.run_key,
+            partition_key=self.partition_key,
+            tags={
+                RESTATES_TAG: ",".join(day.isoformat() for day in self.restates),
+                CHANGED_ORDERS_TAG: str(self.orders),
+                TRIGGER_TAG: "late-change-sensor",
+                TENANT_TAG: self.tenant_id,
+            },
+        )
+
+
+def plan_late_change_runs(
+    tenant: Tenant,
+    orders: Iterable[ChangedOrder],
+    zone: ZoneInfo,
+    now: datetime,
+    restatement_days: int,
+    window: tuple[datetime, datetime],
+) -> list[LateChangeRun]:
+    """One run per change day whose changes touch business days older than the restatement window.
+
+    A change before the tenant's start date lands in the start date's partition (it takes everything
+    updated before it), so that is the day requested.
+    """
+    oldest_recent = now.astimezone(zone).date() - timedelta(days=restatement_days + 1)
+    earliest = max(tenant.start_date, daily_partitions.start.date())
+    old_days: dict[date, set[date]] = defaultdict(set)
+    counts: dict[date, int] = defaultdict(int)
+    for order in orders:
+        business_day = order.processed_at.astimezone(zone).date()
+        if business_day < oldest_recent:
+            change_day = max(order.updated_at.astimezone(zone).date(), earliest)
+            old_days[change_day].add(business_day)
+            counts[change_day] += 1
+    return [
+        LateChangeRun(tenant.id, day, tuple(sorted(old_days[day])), counts[day], window)
+        for day in sorted(old_days)
+    ]
+
+
+@dataclass(frozen=True)
+class TenantScan:
+    """What one evaluation learnt about a tenant: its new cursor and the runs to request."""
+
+    cursor: datetime
+    changed: int
+    runs: list[LateChangeRun]
+
+
+def scan_tenant(
+    tenant: Tenant,
+    shopify: ShopifyClientResource,
+    since: datetime,
+    now: datetime,
+    restatement_days: int,
+) -> TenantScan:
+    """Ask the shop for the orders updated in ``(since, now]`` and plan the runs their old days need.
+
+    Raises the client's errors (ShopifyError, TenantConfigError for a missing token) to the caller.
+    """
+    connection = tenant.shopify
+    assert connection is not None
+    token = connection.token()
+    with shopify.for_shop(connection.shop_url, token, api_version=connection.api_version) as client:
+        changed = [
+            order
+            for page in client.iter_orders(since, now, fields=ORDER_FIELDS)
+            for record in page
+            if (order := ChangedOrder.from_api(record)) is not None and order.updated_at > since
+        ]
+        if not changed:
+            return TenantScan(since, 0, [])
+        zone = ZoneInfo(tenant.timezone) if tenant.timezone else shop_timezone(tenant, client.get_shop())
+    cursor = max(since, *(order.updated_at for order in changed))
+    runs = plan_late_change_runs(tenant, changed, zone, now, restatement_days, (since, cursor))
+    return TenantScan(cursor, len(changed), runs)
+
+
+# -- the sensor --------------------------------------------------------------------------------------------
+def build_late_change_sensor(
+    job: "str | dg.JobDefinition | UnresolvedAssetJobDefinition" = JOB_NAME,
+    *,
+    name: str = SENSOR_NAME,
+    restatement_days: int | None = None,
+    lookback: timedelta | None = None,
+    minimum_interval_seconds: int | None = None,
+    shopify: ShopifyClientResource | None = None,
+    tenants_file: Path | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    time_budget_seconds: float = DEFAULT_TIME_BUDGET_SECONDS,
+    default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
+) -> dg.SensorDefinition:
+    """The late-change sensor for ``job`` (a job or its name). Unset arguments come from the environment:
+    ``STOREHOUSE_RESTATEMENT_DAYS`` (3), ``STOREHOUSE_LATE_CHANGES_LOOKBACK_HOURS`` (24, how far back a
+    tenant's first evaluation looks) and ``STOREHOUSE_LATE_CHANGES_INTERVAL_SECONDS`` (300).
+
+    ``shopify`` (default: a short retry budget), ``tenants_file`` and ``clock`` are there for tests.
+    """
+    days = restatement_days_from_env() if restatement_days is None else restatement_days
+    lookback = lookback or timedelta(hours=_positive_env(LOOKBACK_ENV, DEFAULT_LOOKBACK_HOURS))
+    interval = minimum_interval_seconds or int(_positive_env(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS))
+    shopify = shopify or default_shopify()
+    target = {"job_name": job} if isinstance(job, str) else {"job": job}
+
+    @dg.sensor(
+        name=name,
+        minimum_interval_seconds=interval,
+        default_status=default_status,
+        description=(
+            "When orders change that were processed before the restatement window (today - "
+            f"{days + 1} days, tenant-local), requests the partition of the day they changed, tagged "
+            f"{RESTATES_TAG} with the old business days it restates."
+        ),
+        **target,
+    )
+    def _late_changes(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        now = clock().astimezone(UTC).replace(microsecond=0)
+        previous = parse_cursor(context.cursor)
+        tenants = load_tenants(tenants_file)
+        known = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
+        cursor = {tenant_id: seen for tenant_id, seen in previous.items() if tenant_id in tenants}
+        requests: list[dg.RunRequest] = []
+        problems: list[str] = []
+        deadline = time.monotonic() + time_budget_seconds
+        for tenant in tenants.values():
+            if tenant.shopify is None:
+                continue
+            if tenant.id not in known:
+                problems.append(f"{tenant.id}: no 'tenant' partition yet")
+                continue
+            if time.monotonic() > deadline:
+                problems.append(f"{tenant.id}: not scanned, the evaluation's time budget is used up")
+                continue
+            since = previous.get(tenant.id) or now - lookback
+            try:
+                scan = scan_tenant(tenant, shopify, since, now, days)
+            except Exception as exc:  # noqa: BLE001 - one tenant's failure must not stop the others
+                problems.append(f"{tenant.id}: {type(exc).__name__}: {exc}")
+                continue
+            cursor[tenant.id] = scan.cursor
+            if scan.changed:
+                context.log.info(
+                    f"tenant {tenant.id}: {scan.changed} order(s) changed after {since.isoformat()}"
+                )
+            for run in scan.runs:
+                context.log.info(
+                    f"tenant {tenant.id}: {run.orders} order(s) changed on {run.change_day} touch "
+                    f"{', '.join(d.isoformat() for d in run.restates)}; requesting {run.partition_key}"
+                )
+                requests.append(run.run_request())
+        for problem in problems:
+            context.log.warning(f"late changes: {problem} (cursor unchanged)")
+        skip = None
+        if not requests:
+            skip = dg.SkipReason("; ".join(["no change touches an old business day", *problems]))
+        return dg.SensorResult(run_requests=requests, skip_reason=skip, cursor=dump_cursor(cursor))
+
+    return _late_changes
+
+
+LATE_CHANGE_SENSORS: list[dg.SensorDefinition] = [build_late_change_sensor()]
