@@ -5,6 +5,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
+# The demo tenants' tokens are the built-in sandbox's own (not secrets); real tenants' tokens come from
+# your environment.
+export DEMO_NY_SHOPIFY_TOKEN ?= shpat_sandbox_demo_ny
+export DEMO_BERLIN_SHOPIFY_TOKEN ?= shpat_sandbox_demo_berlin
 
 .PHONY: install demo test ui sandbox lint bench clean
 
