@@ -11,7 +11,7 @@ from sandbox.shopify import registry
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import END, NY
 
-START = date(2026, 5, 24)  # the sandbox reprices variant 44000007000052 on 2026-05-27 and others after
+START = date(2026, 5, 26)  # the sandbox reprices variant 44000007000052 on 2026-05-27 and others after
 
 
 @pytest.fixture(scope="module")
