@@ -24,8 +24,10 @@ from urllib.parse import parse_qsl
 
 from sandbox.shopify.faults import ConnectionDropped
 from sandbox.shopify.inventory import inventory_levels
+from sandbox.shopify.lru import LruCache
 from sandbox.shopify.model import Order, SandboxShop
-from sandbox.shopify.paging import InvalidPageInfo, decode, link_header, page
+from sandbox.shopify.order_query import OrderFilter, OrderQuery
+from sandbox.shopify.paging import Cursor, InvalidPageInfo, Page, decode, link_header, page
 from sandbox.shopify.render import Renderer
 from sandbox.shopify.timeutil import parse_timestamp
 
@@ -50,6 +52,11 @@ DEFAULT_LIMIT = 50
 ORDER_WINDOW = timedelta(days=60)
 #: At most this many ids in ``inventory_item_ids`` / ``location_ids``.
 MAX_INVENTORY_IDS = 50
+#: Rendered payloads kept per clock (rendering is a pure function of the item and the clock, so the
+#: caches only save time; they are bounded so that walking millions of orders stays in bounded memory).
+RENDER_CACHE_ITEMS = 5_000
+#: Order payload dicts (``fields=`` and single orders) are much bigger in memory than their JSON text.
+PAYLOAD_CACHE_ITEMS = 1_000
 
 _VERSIONED = re.compile(r"^/admin/api/([^/]+)/(.+)\.json$")
 _UNVERSIONED = re.compile(r"^/admin/(?!api/)(.+)\.json$")
@@ -108,18 +115,6 @@ class _Request:
     headers: dict[str, str]
     base_url: str
     version: str
-
-
-@dataclass(slots=True)
-class _OrderRow:
-    order: Order
-    id: int
-    created: int
-    updated: int
-    processed: int
-    closed: bool
-    cancelled: bool
-    financial_status: str
 
 
 class ShopifyAPI:
@@ -273,9 +268,16 @@ class ShopifyAPI:
         self,
         request: _Request,
         resource: str,
-        build_rows: Callable[[dict[str, str]], list[tuple[tuple[int, ...], Any]]],
-        render: Callable[[Any], Any],
+        build_rows: Callable[[dict[str, str]], list[tuple[tuple[int, ...], Any]]] | None,
+        render: Callable[[Any], Any] | None,
+        select: Callable[[dict[str, str], int, Cursor | None], Page] | None = None,
+        write: Callable[[list[Any], str | None], bytes] | None = None,
     ) -> tuple[Any, dict[str, str]]:
+        """One page of a list endpoint.
+
+        The page is cut from all ``build_rows`` sorted by key, or picked by ``select``; its body is the
+        ``render``ed items, or whatever ``write(items, fields)`` writes.
+        """
         params = request.params
         limit = self._limit(params)
         if "page_info" in params:
@@ -299,11 +301,18 @@ class ShopifyAPI:
             cursor = None
             filters = {name: value for name, value in params.items() if name not in _PAGING_PARAMS}
             fields = params.get("fields") or None
-        rows = build_rows(filters)
-        result = page(rows, limit, cursor)
-        if fields:
+        if select is not None:
+            result = select(filters, limit, cursor)
+        else:
+            assert build_rows is not None
+            result = page(build_rows(filters), limit, cursor)
+        if write is not None:
+            body = write(result.items, fields)
+        elif fields:
+            assert render is not None
             body = _dumps({resource: [_project(render(item), fields) for item in result.items]})
         else:
+            assert render is not None
             fragments = [self._fragment(resource, item, render) for item in result.items]
             body = b'{"' + resource.encode() + b'":[' + b",".join(fragments) + b"]}"
         version = request.version
@@ -316,14 +325,35 @@ class ShopifyAPI:
 
     def _fragment(self, resource: str, item: Any, render: Callable[[Any], Any]) -> bytes:
         """Serialized JSON of one list item, cached until the clock moves."""
-        cache: dict = self.shop.cached(f"fragments:{resource}", dict)
+        cache: LruCache[int, bytes] = self.shop.cached(
+            f"fragments:{resource}", lambda: LruCache(RENDER_CACHE_ITEMS)
+        )
         key = getattr(item, "id", None)
         if key is None:
             return _dumps(render(item))
         fragment = cache.get(key)
         if fragment is None:
             fragment = _dumps(render(item))
-            cache[key] = fragment
+            cache.put(key, fragment)
+        return fragment
+
+    def _orders_body(self, orders: list[Order], fields: str | None) -> bytes:
+        """An ``orders.json`` body: full orders straight from their JSON text, or projected payloads."""
+        if fields:
+            return _dumps(
+                {"orders": [_project(self._order_payload(order, fields), fields) for order in orders]}
+            )
+        return b'{"orders":[' + b",".join(self._order_fragment(order) for order in orders) + b"]}"
+
+    def _order_fragment(self, order: Order) -> bytes:
+        """An order's list JSON, written straight as text (``order_json``), cached until the clock moves."""
+        cache: LruCache[int, bytes] = self.shop.cached(
+            "fragments:orders", lambda: LruCache(RENDER_CACHE_ITEMS)
+        )
+        fragment = cache.get(order.id)
+        if fragment is None:
+            fragment = Renderer(self.shop).order_json(order).encode()
+            cache.put(order.id, fragment)
         return fragment
 
     def _time_filters(self, filters: dict[str, str], names: tuple[str, ...]) -> dict[str, float]:
@@ -382,33 +412,13 @@ class ShopifyAPI:
         return field, direction
 
     # ----- orders -----------------------------------------------------------------------------------------
-    def _order_index(self) -> list[_OrderRow]:
-        shop = self.shop
-
-        def build() -> list[_OrderRow]:
-            clock = shop.clock
-            return [
-                _OrderRow(
-                    order=order,
-                    id=order.id,
-                    created=int(order.created_at.timestamp()),
-                    updated=int(order.updated_at(clock).timestamp()),
-                    processed=int(order.processed_at.timestamp()),
-                    closed=order.closed_at_at(clock) is not None,
-                    cancelled=order.cancelled_at_at(clock) is not None,
-                    financial_status=order.financial_status_at(clock),
-                )
-                for order in shop.orders()
-            ]
-
-        return shop.cached("order_index", build)
-
     def _visible_from(self) -> float | None:
         if "read_all_orders" in self.shop.spec.scopes:
             return None
         return (self.shop.clock - ORDER_WINDOW).timestamp()
 
-    def _order_rows(self, filters: dict[str, str]) -> list[tuple[tuple[int, ...], Any]]:
+    def _order_filter(self, filters: dict[str, str]) -> OrderFilter:
+        """Validate ``orders.json`` filters (400 on the first bad one, in Shopify's order of checks)."""
         status = filters.get("status") or "open"
         if status not in {"open", "closed", "cancelled", "any"}:
             raise ApiError(400, {"status": "status is invalid"})
@@ -419,31 +429,19 @@ class ShopifyAPI:
         since_id = self._since_id(filters)
         bounds = self._time_filters(filters, ("created_at", "updated_at", "processed_at"))
         field, direction = self._sort(filters, {"id", "created_at", "updated_at", "processed_at"})
-        visible_from = self._visible_from()
-        rows = []
-        for row in self._order_index():
-            if visible_from is not None and row.created < visible_from:
-                continue
-            if status == "open" and (row.closed or row.cancelled):
-                continue
-            if (status == "closed" and not row.closed) or (status == "cancelled" and not row.cancelled):
-                continue
-            if financial == "unpaid" and row.financial_status not in {"pending", "authorized"}:
-                continue
-            if financial not in {"any", "unpaid"} and row.financial_status != financial:
-                continue
-            if (ids is not None and row.id not in ids) or (since_id is not None and row.id <= since_id):
-                continue
-            if not (
-                self._in_bounds(bounds, "created_at", row.created)
-                and self._in_bounds(bounds, "updated_at", row.updated)
-                and self._in_bounds(bounds, "processed_at", row.processed)
-            ):
-                continue
-            value = row.id if field == "id" else getattr(row, field.removesuffix("_at"))
-            rows.append(((direction * value, direction * row.id), row.order))
-        rows.sort(key=lambda pair: pair[0])
-        return rows
+        return OrderFilter(
+            status=status,
+            financial=financial,
+            ids=frozenset(ids) if ids is not None else None,
+            since_id=since_id,
+            bounds=tuple(sorted(bounds.items())),
+            field=field,
+            direction=direction,
+            visible_from=self._visible_from(),
+        )
+
+    def _order_page(self, filters: dict[str, str], limit: int, cursor: Cursor | None) -> Page:
+        return OrderQuery(self.shop, self._order_filter(filters)).page(limit, cursor)
 
     def _visible_order(self, raw_id: str) -> Order:
         try:
@@ -455,25 +453,33 @@ class ShopifyAPI:
             raise ApiError(404, "Not Found")
         return order
 
-    def _render_order(self, order: Order) -> dict:
-        cache: dict = self.shop.cached("order_json", dict)
-        payload = cache.get(order.id)
+    def _order_payload(self, order: Order, fields: str | None) -> dict:
+        """The order payload as a dict, for ``fields=`` and single-order answers (cached per clock).
+
+        The embedded customer is left out (null) when ``fields`` does not ask for it: it is the one part
+        of an order that depends on the customer's other orders, and projecting drops it anyway.
+        """
+        embed = not fields or "customer" in {name.strip() for name in fields.split(",")}
+        cache: LruCache[tuple[int, bool], dict] = self.shop.cached(
+            "order_payloads", lambda: LruCache(PAYLOAD_CACHE_ITEMS)
+        )
+        payload = cache.get((order.id, embed))
         if payload is None:
-            payload = Renderer(self.shop).order(order)
-            cache[order.id] = payload
+            payload = json.loads(Renderer(self.shop).order_json(order, embed_customer=embed))
+            cache.put((order.id, embed), payload)
         return payload
 
     def _orders(self, request: _Request, rest: list[str]) -> tuple[Any, dict[str, str]]:
         fields = request.params.get("fields")
         if not rest:
-            return self._list(request, "orders", self._order_rows, self._render_order)
+            return self._list(request, "orders", None, None, select=self._order_page, write=self._orders_body)
         if rest == ["count"]:
             filters = {k: v for k, v in request.params.items() if k not in _PAGING_PARAMS}
-            return {"count": len(self._order_rows(filters))}, {}
+            return {"count": OrderQuery(self.shop, self._order_filter(filters)).count()}, {}
         order = self._visible_order(rest[0])
         renderer = Renderer(self.shop)
         if len(rest) == 1:
-            return {"order": _project(self._render_order(order), fields)}, {}
+            return {"order": _project(self._order_payload(order, fields), fields)}, {}
         if rest[1] == "refunds" and len(rest) == 2:
             refunds = [_project(renderer.refund(order, r), fields) for r in order.refunds_at(self.shop.clock)]
             return {"refunds": refunds}, {}

@@ -29,9 +29,15 @@ from sandbox.shopify.model import (
 from sandbox.shopify.money import ZERO, cents, fx_rate
 from sandbox.shopify.people import COUNTRIES, DOMESTIC, Customer, People, Person
 from sandbox.shopify.pricing import DISCOUNT_CODES, shipping_option, shipping_tax_rates, tax_rates
-from sandbox.shopify.seeding import DayIds, hex_token, poisson, rng_for
+from sandbox.shopify.seeding import DayIds, cumulative, hex_token, poisson, rng_for, weighted_index
 from sandbox.shopify.spec import ShopSpec
 from sandbox.shopify.timeutil import day_bounds, day_start, local_date, utc
+from sandbox.shopify.timing import (
+    EDIT_MAX_DAYS,
+    PROCESSED_MAX_LEAD,
+    REFUND_MAX_DAYS,
+    SECOND_REFUND_MAX_DAYS,
+)
 
 #: Relative order volume per local wall-clock hour (evening peak, quiet nights).
 _HOUR_WEIGHTS = (
@@ -60,8 +66,6 @@ _HOUR_WEIGHTS = (
     1.1,
     0.5,
 )
-#: Edits happen up to this many days after the order.
-EDIT_MAX_DAYS = 4
 _HOUR = 3600
 _DAY = 86400
 _EDIT_TAGS = ("priority", "gift-wrap", "address-checked", "vip-service")
@@ -69,6 +73,13 @@ _NOTES = ("Please gift wrap", "Leave at the front door", "Call before delivery",
 _REFUND_NOTES = (None, "Damaged in transit", "Wrong size", "Customer changed mind", "Item not as described")
 _CANCEL_REASONS = ("customer", "customer", "inventory", "fraud", "declined", "other")
 _ORDER_TAGS = ("instagram", "newsletter-signup", "gift", "wholesale")
+# Cumulative weights of the fixed draws (see ``seeding.weighted_index``: the same stream as rng.choices).
+_HOUR_CUM = {hours: cumulative(_HOUR_WEIGHTS[min(h, 23)] for h in range(hours)) for hours in (23, 24, 25)}
+_SIZES, _SIZE_CUM = (1, 2, 3, 4), cumulative((55, 28, 12, 5))
+_QUANTITIES, _QUANTITY_CUM = (1, 2, 3), cumulative((80, 15, 5))
+_EDIT_KINDS, _EDIT_KIND_CUM = ("tags", "note", "line"), cumulative((45, 25, 30))
+_RESTOCKS, _RESTOCK_CUM = ("return", "no_restock"), cumulative((70, 30))
+_DISCOUNT_CUM = cumulative(row[4] for row in DISCOUNT_CODES)
 
 _LOCATION_ROWS: dict[str, list[tuple[str, str, str, str, str | None, str | None, str]]] = {
     "US": [
@@ -133,18 +144,28 @@ class OrderGenerator:
         self.zone = spec.zone
         self.domestic = {country for country, _ in DOMESTIC.get(spec.currency, [("US", 1.0)])}
         self.pos_location = locations[1] if len(locations) >= 2 else locations[0]
+        self._popularity = [variant.popularity for variant in catalog.sellable]
+        self._popularity_cum = cumulative(self._popularity)
+        self._pool_cums: dict[tuple[int, ...], list[float]] = {}
 
     def prepare_until(self, day: date) -> None:
         """Make sure catalogue changes are drawn far enough for orders (and their edits) up to ``day``."""
         self.catalog.extend_changes(day + timedelta(days=EDIT_MAX_DAYS + 2))
+
+    def count_day(self, day: date) -> int:
+        """How many orders local ``day`` has: the first draw of the day's stream, cheap without the orders."""
+        return self._count(rng_for(self.spec.seed, "orders", day.isoformat()), day)
+
+    def _count(self, rng: Random, day: date) -> int:
+        factor = 1.15 if day.weekday() >= 5 else 1.0
+        return poisson(rng, self.spec.orders_per_day * factor)
 
     def generate_day(self, day: date, first_number: int) -> list[Order]:
         """All orders created on local ``day``, numbered from ``first_number`` in creation order."""
         rng = rng_for(self.spec.seed, "orders", day.isoformat())
         ids = DayIds(day)
         start, length = day_bounds(day, self.zone)
-        factor = 1.15 if day.weekday() >= 5 else 1.0
-        count = poisson(rng, self.spec.orders_per_day * factor)
+        count = self._count(rng, day)
         offsets = sorted(self._offset(rng, index, count, length) for index in range(count))
         return [
             self._order(rng, ids, start + timedelta(seconds=offset), first_number + index)
@@ -160,7 +181,8 @@ class OrderGenerator:
         if (index == 1 and count >= 4) or rng.random() < 0.02:
             return rng.randrange(600)
         hours = -(-length // _HOUR)
-        hour = rng.choices(range(hours), weights=[_HOUR_WEIGHTS[min(h, 23)] for h in range(hours)])[0]
+        cum = _HOUR_CUM.get(hours) or cumulative(_HOUR_WEIGHTS[min(h, 23)] for h in range(hours))
+        hour = weighted_index(rng, cum)
         return min(length - 1, hour * _HOUR + rng.randrange(_HOUR))
 
     # ----- one order --------------------------------------------------------------------------------------
@@ -176,7 +198,8 @@ class OrderGenerator:
             source = "web"
         processed_at = created_at
         if source == "pos" and rng.random() < 0.5:  # offline POS sale synced hours later
-            processed_at = created_at - timedelta(seconds=rng.randrange(_HOUR, 6 * _HOUR))
+            lead = rng.randrange(_HOUR, int(PROCESSED_MAX_LEAD.total_seconds()))
+            processed_at = created_at - timedelta(seconds=lead)
         test = rng.random() < spec.test_share
 
         customer, person = self._buyer(rng, source, created_at)
@@ -199,9 +222,9 @@ class OrderGenerator:
         tax_class: dict[int, str] = {}
         lines: list[LineItem] = []
         if not (self.catalog.gift_cards and rng.random() < 0.01):
-            size = min(len(self.catalog.sellable), rng.choices((1, 2, 3, 4), weights=(55, 28, 12, 5))[0])
+            size = min(len(self.catalog.sellable), _SIZES[weighted_index(rng, _SIZE_CUM)])
             for variant in self._pick_variants(rng, size):
-                quantity = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
+                quantity = _QUANTITIES[weighted_index(rng, _QUANTITY_CUM)]
                 lines.append(self._line(ids, variant, created_at, quantity, tax_class))
         if self.catalog.gift_cards and (not lines or rng.random() < 0.03):
             lines.append(self._line(ids, rng.choice(self.catalog.gift_cards), created_at, 1, tax_class))
@@ -301,13 +324,29 @@ class OrderGenerator:
         return customer, customer.person
 
     def _pick_variants(self, rng: Random, size: int) -> list[Variant]:
-        pool = list(self.catalog.sellable)
+        """``size`` distinct sellable variants, drawn by popularity without replacement."""
+        sellable = self.catalog.sellable
+        pool = list(range(len(sellable)))
+        cum = self._popularity_cum
         chosen = []
         for _ in range(size):
-            variant = rng.choices(pool, weights=[v.popularity for v in pool])[0]
-            pool.remove(variant)
-            chosen.append(variant)
+            index = weighted_index(rng, cum)
+            chosen.append(sellable[pool[index]])
+            del pool[index]
+            if len(chosen) < size:
+                cum = self._remaining_cum(pool)
         return chosen
+
+    def _remaining_cum(self, pool: list[int]) -> list[float]:
+        """Cumulative popularity of the variants still in ``pool`` (memoised: few distinct pools occur)."""
+        key = tuple(pool)
+        cum = self._pool_cums.get(key)
+        if cum is None:
+            if len(self._pool_cums) > 50_000:
+                self._pool_cums.clear()
+            cum = cumulative(self._popularity[position] for position in pool)
+            self._pool_cums[key] = cum
+        return cum
 
     def _line(self, ids: DayIds, variant: Variant, at: datetime, quantity: int, tax_class: dict) -> LineItem:
         """A line for ``variant`` at its price, title and SKU in force at ``at``."""
@@ -349,9 +388,7 @@ class OrderGenerator:
         eligible = [line for line in lines if not line.gift_card]
         if not eligible or rng.random() >= 0.22:
             return []
-        code, value_type, value, target, _weight = rng.choices(
-            DISCOUNT_CODES, weights=[row[4] for row in DISCOUNT_CODES]
-        )[0]
+        code, value_type, value, target, _weight = DISCOUNT_CODES[weighted_index(rng, _DISCOUNT_CUM)]
         if target == "shipping_line":
             if not shipping_lines or shipping_lines[0].price <= ZERO:
                 return []
@@ -413,7 +450,7 @@ class OrderGenerator:
         )
         tags = order.tags
         for at in moments:
-            kind = rng.choices(("tags", "note", "line"), weights=(45, 25, 30))[0]
+            kind = _EDIT_KINDS[weighted_index(rng, _EDIT_KIND_CUM)]
             if kind == "line" and order.initial_status != "paid":
                 kind = "tags"
             if kind == "tags":
@@ -422,9 +459,7 @@ class OrderGenerator:
             elif kind == "note":
                 order.edits.append(Edit(at, note=rng.choice(_NOTES)))
             else:
-                variant = rng.choices(
-                    self.catalog.sellable, weights=[v.popularity for v in self.catalog.sellable]
-                )[0]
+                variant = self.catalog.sellable[weighted_index(rng, self._popularity_cum)]
                 line = self._line(ids, variant, at, 1, tax_class)
                 self._tax_line(line, tax_class[line.id], country, province)
                 order.lines.append(line)
@@ -464,11 +499,12 @@ class OrderGenerator:
         earliest = [order.created_at + timedelta(days=1)]
         earliest += [m + timedelta(hours=1) for m in (order.fulfilled_at, order.paid_at) if m is not None]
         earliest += [edit.at + timedelta(hours=1) for edit in order.edits]
-        at = max(order.created_at + timedelta(seconds=rng.randrange(_DAY, 40 * _DAY)), *earliest)
+        first = rng.randrange(_DAY, REFUND_MAX_DAYS * _DAY)
+        at = max(order.created_at + timedelta(seconds=first), *earliest)
         full = rng.random() < 0.35
         self._refund(rng, ids, order, at, sale, full=full, cancel=False)
         if not full and rng.random() < 0.2:
-            later = at + timedelta(seconds=rng.randrange(_DAY, 10 * _DAY))
+            later = at + timedelta(seconds=rng.randrange(_DAY, SECOND_REFUND_MAX_DAYS * _DAY))
             self._refund(rng, ids, order, later, sale, full=rng.random() < 0.5, cancel=False)
 
     def _refund(
@@ -509,7 +545,7 @@ class OrderGenerator:
             ]
         else:
             picks = []
-        restock_type = "cancel" if cancel else rng.choices(("return", "no_restock"), weights=(70, 30))[0]
+        restock_type = "cancel" if cancel else _RESTOCKS[weighted_index(rng, _RESTOCK_CUM)]
         location_id = None if restock_type == "no_restock" else order.location_id
         refund_lines = []
         for line, quantity in picks:

@@ -1,7 +1,8 @@
 """The true daily sales figures of a sandbox store — the yardstick the pipeline is checked against.
 
-Computed straight from the event model's Python objects as of the shop clock (never from rendered JSON,
-and sharing no code with any pipeline). Definitions (all money in the shop currency):
+Computed from the event model as of the shop clock (never from rendered JSON, and sharing no code with
+any pipeline): from the compact day digests (``summary.DaySummary``) extracted from the generated orders,
+reading only the days that can feed the range. Definitions (all money in the shop currency):
 
 * Business date = the date in the shop's timezone. An order counts on the date of its ``processed_at``.
   Counted orders: ``test`` is false and the current ``financial_status`` is not ``voided``.
@@ -23,15 +24,21 @@ and sharing no code with any pipeline). Definitions (all money in the shop curre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from sandbox.shopify.first_orders import FirstOrders
+from sandbox.shopify.money import from_cents
+from sandbox.shopify.summary import VOIDED, DayState, DaySummary
+from sandbox.shopify.timeutil import local_date
+
 if TYPE_CHECKING:
-    from sandbox.shopify.model import Order, SandboxShop
+    from sandbox.shopify.model import SandboxShop
 
 _CENT = Decimal("0.01")
-_ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -57,95 +64,106 @@ class DailyFigures:
 
 @dataclass
 class _Day:
+    """Running sums of one business day, money in cents."""
+
     orders: int = 0
     units: int = 0
-    gross: Decimal = _ZERO
-    discounts: Decimal = _ZERO
-    returns: Decimal = _ZERO
-    shipping: Decimal = _ZERO
-    taxes: Decimal = _ZERO
-    identities: set[str] = field(default_factory=set)
-
-
-def _identity(order: Order, shop: SandboxShop) -> str | None:
-    email = (order.email or "").strip().lower()
-    if email:
-        return email
-    if order.customer_id is None:
-        return None
-    customer = shop.people.by_id.get(order.customer_id)
-    customer_email = ((customer.person.email if customer else None) or "").strip().lower()
-    return customer_email or f"id:{order.customer_id}"
+    gross: int = 0
+    discounts: int = 0
+    returns: int = 0
+    shipping: int = 0
+    taxes: int = 0
+    identities: set[int] = field(default_factory=set)
 
 
 def ground_truth(shop: SandboxShop, start: date, end: date) -> list[DailyFigures]:
-    """Daily figures for every local day in ``[start, end]`` with a counted order or a refund of one."""
-    clock = shop.clock
-    zone = shop.spec.zone
-    days: dict[date, _Day] = {}
-    first_seen: dict[str, date] = {}
-    first_seen_at: dict[str, object] = {}
+    """Daily figures for every local day in ``[start, end]`` with a counted order or a refund of one.
 
-    for order in shop.orders():
-        if order.test or order.financial_status_at(clock) == "voided":
-            continue
-        order_day = order.processed_at.astimezone(zone).date()
-        identity = _identity(order, shop)
-        if identity is not None:
-            known = first_seen_at.get(identity)
-            if known is None or order.processed_at < known:
-                first_seen_at[identity] = order.processed_at
-                first_seen[identity] = order_day
-        bucket = days.setdefault(order_day, _Day())
-        bucket.orders += 1
-        for line in order.lines:
-            if line.added_at > clock or line.gift_card:
-                continue
-            bucket.units += line.quantity
-            bucket.gross += line.price * line.quantity
-            bucket.discounts += sum((a.amount for a in line.discount_allocations), _ZERO)
-        for line in order.lines:
-            if line.added_at <= clock:
-                bucket.taxes += sum((tax.amount for tax in line.tax_lines), _ZERO)
-        for ship in order.shipping_lines:
-            bucket.shipping += ship.price - sum((a.amount for a in ship.discount_allocations), _ZERO)
-            bucket.taxes += sum((tax.amount for tax in ship.tax_lines), _ZERO)
-        if identity is not None:
-            bucket.identities.add(identity)
-        for refund in order.refunds:
-            if refund.created_at > clock:
-                continue
-            refund_day = days.setdefault(refund.created_at.astimezone(zone).date(), _Day())
-            refund_day.returns += sum((line.subtotal for line in refund.lines), _ZERO)
-            refund_day.taxes -= sum((line.total_tax for line in refund.lines), _ZERO)
-            refund_day.shipping -= refund.shipping_amount
-            refund_day.taxes -= refund.shipping_tax
+    Reads only the day digests that can feed the range (``DayBook.days_touching``), plus, for
+    ``new_customers``, the first-order index over the days up to ``end + 1``.
+    """
+    if end < start:
+        return []
+    clock = shop.clock_epoch
+    book = shop.book
+    first, last = book.days_touching(start, end)
+    last = min(last, local_date(shop.clock, shop.spec.zone))
+    low, high = start.toordinal(), end.toordinal()
+    days: dict[int, _Day] = {}
+    day = first
+    while day <= last:
+        _add_day(days, shop.days.summary(day), shop.days.state(day, clock), clock, low, high)
+        day += timedelta(days=1)
+    if not days:
+        return []
+    first_orders: FirstOrders = shop.cached("first_orders", lambda: FirstOrders(shop))
+    return [_figures(shop, ordinal, days[ordinal], first_orders, end) for ordinal in sorted(days)]
 
-    figures = []
-    for day in sorted(d for d in days if start <= d <= end):
-        bucket = days[day]
-        net = bucket.gross - bucket.discounts - bucket.returns
-        new = sum(1 for identity in bucket.identities if first_seen[identity] == day)
-        aov = None
-        if bucket.orders:
-            aov = ((bucket.gross - bucket.discounts) / bucket.orders).quantize(_CENT, rounding=ROUND_HALF_UP)
-        figures.append(
-            DailyFigures(
-                date=day,
-                currency=shop.spec.currency,
-                orders=bucket.orders,
-                units=bucket.units,
-                gross_sales=bucket.gross,
-                discounts=bucket.discounts,
-                returns=bucket.returns,
-                net_sales=net,
-                shipping=bucket.shipping,
-                taxes=bucket.taxes,
-                total_sales=net + bucket.shipping + bucket.taxes,
-                average_order_value=aov,
-                customers=len(bucket.identities),
-                new_customers=new,
-                returning_customers=len(bucket.identities) - new,
-            )
+
+def _add_day(
+    days: dict[int, _Day], summary: DaySummary, state: DayState, clock: int, low: int, high: int
+) -> None:
+    """Fold one creation day's counted orders and their refunds into the business days they land on."""
+    counted = state.exists & ~summary.test & (state.financial != VOIDED)
+    in_range = counted & (summary.processed_day >= low) & (summary.processed_day <= high)
+    if in_range.any():
+        lines_shown = summary.ln_t <= clock
+        for ordinal in np.unique(summary.processed_day[in_range]):
+            chosen = in_range & (summary.processed_day == ordinal)
+            lines = chosen[summary.ln_order] & lines_shown
+            bucket = days.setdefault(int(ordinal), _Day())
+            bucket.orders += int(chosen.sum())
+            bucket.units += int(summary.ln_units[lines].sum())
+            bucket.gross += int(summary.ln_gross[lines].sum())
+            bucket.discounts += int(summary.ln_discount[lines].sum())
+            bucket.taxes += int(summary.ln_tax[lines].sum() + summary.ship_tax[chosen].sum())
+            bucket.shipping += int(summary.ship_net[chosen].sum())
+            bucket.identities.update(int(code) for code in summary.identity[chosen] if code >= 0)
+    if len(summary.rf_t):
+        refunds = (
+            (summary.rf_t <= clock)
+            & counted[summary.rf_order]
+            & (summary.rf_day >= low)
+            & (summary.rf_day <= high)
         )
-    return figures
+        for ordinal in np.unique(summary.rf_day[refunds]):
+            chosen = refunds & (summary.rf_day == ordinal)
+            bucket = days.setdefault(int(ordinal), _Day())
+            bucket.returns += int(summary.rf_returns[chosen].sum())
+            bucket.taxes -= int(summary.rf_tax[chosen].sum())
+            bucket.shipping -= int(summary.rf_shipping[chosen].sum())
+
+
+def _figures(
+    shop: SandboxShop, ordinal: int, bucket: _Day, first_orders: FirstOrders, end: date
+) -> DailyFigures:
+    gross, discounts, returns = (
+        from_cents(bucket.gross),
+        from_cents(bucket.discounts),
+        from_cents(bucket.returns),
+    )
+    shipping, taxes = from_cents(bucket.shipping), from_cents(bucket.taxes)
+    net = gross - discounts - returns
+    codes = np.array(sorted(bucket.identities), dtype=np.int64)
+    through = end + timedelta(days=1)
+    new = int((first_orders.first_days(codes, through) == ordinal).sum()) if len(codes) else 0
+    aov = None
+    if bucket.orders:
+        aov = ((gross - discounts) / bucket.orders).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return DailyFigures(
+        date=date.fromordinal(ordinal),
+        currency=shop.spec.currency,
+        orders=bucket.orders,
+        units=bucket.units,
+        gross_sales=gross,
+        discounts=discounts,
+        returns=returns,
+        net_sales=net,
+        shipping=shipping,
+        taxes=taxes,
+        total_sales=net + shipping + taxes,
+        average_order_value=aov,
+        customers=len(bucket.identities),
+        new_customers=new,
+        returning_customers=len(bucket.identities) - new,
+    )

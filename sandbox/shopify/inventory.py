@@ -2,17 +2,22 @@
 
 Available stock = initial stock + periodic restocks − units sold there + units returned with restock.
 Online orders ship from the first location, POS sales leave the second. Every sale, return and restock
-bumps the level's ``updated_at``. Gift cards are not stocked.
+bumps the level's ``updated_at``. Gift cards are not stocked. The sales and returns come from the day
+digests (``summary.DaySummary.mv_*``), not from the orders themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
 
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.seeding import rng_for
 from sandbox.shopify.timeutil import day_start, local_date
+
+_NEVER = np.iinfo(np.int64).min
 
 
 @dataclass(slots=True)
@@ -49,41 +54,52 @@ def _restocks(
 
 
 def inventory_levels(shop: SandboxShop) -> list[InventoryLevel]:
-    """Every stocked (inventory item, location) level as of the clock, by item id then location id."""
+    """Every stocked (inventory item, location) level as of the clock, by item id then location id.
+
+    Sums the inventory moves of every day's digest (so the whole history is generated once per shop).
+    """
     return shop.cached("inventory_levels", lambda: _build(shop))
+
+
+def _moves(shop: SandboxShop) -> tuple[np.ndarray, np.ndarray]:
+    """(units moved, time of the last move or _NEVER) per level code, as of the clock."""
+    clock = shop.clock_epoch
+    size = len(shop.catalog.variants) * len(shop.locations)
+    delta = np.zeros(size, dtype=np.int64)
+    moved = np.full(size, _NEVER, dtype=np.int64)
+    last_day = local_date(shop.clock, shop.spec.zone)
+    for day in shop.book.days():
+        if day > last_day:
+            break
+        summary = shop.days.summary(day)
+        mask = summary.mv_t <= clock
+        np.add.at(delta, summary.mv_key[mask], summary.mv_quantity[mask])
+        np.maximum.at(moved, summary.mv_key[mask], summary.mv_t[mask])
+    return delta, moved
 
 
 def _build(shop: SandboxShop) -> list[InventoryLevel]:
     clock = shop.clock
-    moves: dict[tuple[int, int], list] = {}
-    for order in shop.orders():
-        for line in order.lines_at(clock):
-            if line.gift_card or order.location_id is None:
-                continue
-            entry = moves.setdefault((line.variant_id, order.location_id), [0, order.created_at])
-            entry[0] -= line.quantity
-            entry[1] = max(entry[1], line.added_at)
-        for refund in order.refunds_at(clock):
-            lines = {line.id: line for line in order.lines}
-            for refund_line in refund.lines:
-                if refund_line.location_id is None or refund_line.restock_type == "no_restock":
-                    continue
-                variant_id = lines[refund_line.line_item_id].variant_id
-                entry = moves.setdefault((variant_id, refund_line.location_id), [0, refund.created_at])
-                entry[0] += refund_line.quantity
-                entry[1] = max(entry[1], refund.created_at)
+    delta, moved = _moves(shop)
+    locations = len(shop.locations)
     levels = []
-    for variant in shop.catalog.variants:
+    for variant_index, variant in enumerate(shop.catalog.variants):
         if variant.gift_card:
             continue
-        for location in shop.locations:
+        for location_index, location in enumerate(shop.locations):
+            key = variant_index * locations + location_index
             initial, restocked, restocked_at = _restocks(shop, variant.id, location.id, clock)
-            delta, moved_at = moves.get((variant.id, location.id), (0, None))
             stamps = [max(variant.created_at, location.created_at)]
-            stamps += [stamp for stamp in (restocked_at, moved_at) if stamp is not None]
+            if restocked_at is not None:
+                stamps.append(restocked_at)
+            if moved[key] != _NEVER:
+                stamps.append(datetime.fromtimestamp(int(moved[key]), UTC))
             levels.append(
                 InventoryLevel(
-                    variant.inventory_item_id, location.id, initial + restocked + delta, max(stamps)
+                    variant.inventory_item_id,
+                    location.id,
+                    initial + restocked + int(delta[key]),
+                    max(stamps),
                 )
             )
     levels.sort(key=lambda level: (level.inventory_item_id, level.location_id))

@@ -11,18 +11,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sandbox.shopify.bucket import LeakyBucket
+from sandbox.shopify.daybook import DayBook
+from sandbox.shopify.daystore import DAY_CACHE_ORDERS, DayStore
 from sandbox.shopify.faults import FaultInjector
 from sandbox.shopify.money import ZERO
+from sandbox.shopify.summary import IdentityTable, SummaryContext
 from sandbox.shopify.timeutil import local_date, utc
 
 if TYPE_CHECKING:
     from sandbox.shopify.api import ShopifyAPI
     from sandbox.shopify.catalog import Catalog
+    from sandbox.shopify.customer_index import CustomerIndex
     from sandbox.shopify.ground_truth import DailyFigures
     from sandbox.shopify.people import People
     from sandbox.shopify.spec import ShopSpec
@@ -339,13 +343,20 @@ class DayGenerator(Protocol):
 
     def generate_day(self, day: date, first_number: int) -> list[Order]: ...
 
+    def count_day(self, day: date) -> int:
+        """How many orders ``day`` has (optional: without it the shop counts by generating the day)."""
+        ...
+
     def prepare_until(self, day: date) -> None: ...
 
 
 class SandboxShop:
     """A simulated Shopify store: its catalogue, people, orders and a movable clock.
 
-    Thread-safe: the HTTP server reads it from several threads while tests may move the clock.
+    Orders are generated lazily, a day at a time (``daystore.DayStore``): building a shop only draws each
+    day's order count, so even a store with millions of orders is ready at once, and memory stays bounded
+    by the day cache plus a compact digest per generated day. Thread-safe: the HTTP server reads it from
+    several threads while tests may move the clock.
     """
 
     def __init__(
@@ -369,13 +380,21 @@ class SandboxShop:
         self.bucket = LeakyBucket(spec.bucket_capacity, spec.bucket_leak_rate)
         self._generator = generator
         self._lock = threading.RLock()
-        self._orders: list[Order] = []
-        self._by_id: dict[int, Order] = {}
-        self._generated_until = history_start - timedelta(days=1)
-        self._next_number = 1001
         self._clock = utc(clock)
         self._snapshot: dict[str, Any] = {}
         self._api: ShopifyAPI | None = None
+        count_day = getattr(generator, "count_day", None) or (
+            lambda day: len(generator.generate_day(day, 0))  # hand-built generators (tests)
+        )
+        self.book = DayBook(history_start, spec.zone, count_day)
+        context = SummaryContext(
+            zone=spec.zone,
+            variant_index={variant.id: index for index, variant in enumerate(catalog.variants)},
+            location_index={location.id: index for index, location in enumerate(locations)},
+            customers=people.by_id,
+            identities=IdentityTable(),
+        )
+        self.days = DayStore(self.book, generator, context, self._lock, DAY_CACHE_ORDERS)
         self._extend(local_date(self._clock, spec.zone))
 
     # ----- clock ----------------------------------------------------------------------------------------
@@ -385,14 +404,25 @@ class SandboxShop:
         return self._clock
 
     @property
+    def clock_epoch(self) -> int:
+        """The clock in epoch seconds (what the indexes compare with)."""
+        return int(self._clock.timestamp())
+
+    @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The shop's re-entrant lock: guards the clock, the day store and the per-clock indexes."""
+        return self._lock
 
     def set_clock(self, dt: datetime) -> None:
         """Move the shop's present to ``dt`` (tz-aware; forward or back).
 
-        Moving forward generates the new days' orders and makes later edits and refunds visible; moving
-        back hides everything after ``dt``. The order history never starts later than at build time.
+        Moving forward adds the new days to the calendar (their orders are generated when read) and makes
+        later edits and refunds visible; moving back hides everything after ``dt``. The order history
+        never starts later than at build time.
         """
         instant = utc(dt)
         with self._lock:
@@ -402,17 +432,10 @@ class SandboxShop:
 
     def _extend(self, until: date) -> None:
         with self._lock:
-            if until <= self._generated_until:
+            if until <= self.book.last:
                 return
             self._generator.prepare_until(until)
-            day = self._generated_until + timedelta(days=1)
-            while day <= until:
-                orders = self._generator.generate_day(day, self._next_number)
-                self._next_number += len(orders)
-                self._orders.extend(orders)
-                self._by_id.update((order.id, order) for order in orders)
-                self._generated_until = day
-                day += timedelta(days=1)
+            self.book.extend(until)
 
     # ----- data as of the clock -------------------------------------------------------------------------
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
@@ -423,40 +446,40 @@ class SandboxShop:
             return self._snapshot[key]
 
     def orders(self) -> list[Order]:
-        """Every order that exists at the clock (created at or before it), by id ascending."""
+        """Every order that exists at the clock (created at or before it), by id ascending.
+
+        Materialises the whole history: meant for small shops and tests. The API and the ground truth
+        read days lazily instead.
+        """
         clock = self._clock
-        return self.cached("orders", lambda: [order for order in self._orders if order.created_at <= clock])
+        last = local_date(clock, self.spec.zone)
+        return [
+            order
+            for day in self.book.days()
+            if day <= last
+            for order in self.days.orders(day)
+            if order.created_at <= clock
+        ]
 
     def all_generated_orders(self) -> Iterator[Order]:
-        """Every generated order, including those still in the future of the clock."""
-        return iter(list(self._orders))
+        """Every generated order, including those still in the future of the clock (day by day)."""
+        for day in self.book.days():
+            yield from self.days.orders(day)
 
     def order(self, order_id: int) -> Order | None:
         """The order with this id if it exists at the clock."""
-        order = self._by_id.get(order_id)
+        order = self.days.order(order_id)
         return order if order is not None and order.created_at <= self._clock else None
 
     def customer_stats(self) -> dict[int, CustomerStats]:
-        """Per customer id: order count, amount spent and last activity as of the clock."""
-        return self.cached("customer_stats", self._build_customer_stats)
+        """Per customer id: order count, amount spent and last activity as of the clock (whole history)."""
+        return self.customer_index().all_stats()
 
-    def _build_customer_stats(self) -> dict[int, CustomerStats]:
-        clock = self._clock
-        stats: dict[int, CustomerStats] = {}
-        for order in self.orders():
-            if order.customer_id is None or order.test:
-                continue
-            entry = stats.setdefault(order.customer_id, CustomerStats())
-            entry.orders_count += 1
-            if order.financial_status_at(clock) != "voided":
-                refunded = sum((refund.amount for refund in order.refunds_at(clock)), ZERO)
-                entry.total_spent += order.total_price_at(clock) - refunded
-            entry.last_order_id = order.id
-            entry.last_order_name = f"#{order.number}"
-            moments = [order.created_at, *[refund.created_at for refund in order.refunds_at(clock)]]
-            latest = max(moments)
-            entry.last_activity = latest if entry.last_activity is None else max(entry.last_activity, latest)
-        return stats
+    def customer_index(self) -> CustomerIndex:
+        """Customer order statistics as of the clock, resolved lazily (see ``customer_index.py``)."""
+        from sandbox.shopify.customer_index import CustomerIndex
+
+        return self.cached("customer_index", lambda: CustomerIndex(self))
 
     @property
     def api(self) -> ShopifyAPI:

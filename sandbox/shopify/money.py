@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from sandbox.shopify.spec import FX_RATES_PER_USD
 
@@ -15,12 +16,31 @@ def cents(amount: Decimal | int | str) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def to_cents(amount: Decimal) -> int:
+    """A money amount as integer cents (compact indexes); refuses amounts with fractions of a cent."""
+    scaled = amount.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
+        raise ValueError(f"{amount} is not a whole number of cents")
+    return whole
+
+
+def from_cents(amount: int) -> Decimal:
+    """Integer cents back to a two-decimal ``Decimal``, equal to the amount the cents came from."""
+    return Decimal(int(amount)).scaleb(-2)
+
+
+@lru_cache(maxsize=1 << 16)
 def fmt(amount: Decimal) -> str:
-    """Shopify's wire form of money: a string with two decimals, e.g. ``"-5.00"`` (never ``"-0.00"``)."""
+    """Shopify's wire form of money: a string with two decimals, e.g. ``"-5.00"`` (never ``"-0.00"``).
+
+    Cached: equal amounts (``5``, ``5.0``, ``-0.00``...) always have the same wire form.
+    """
     value = cents(amount)
     return f"{abs(value) if value == 0 else value:.2f}"
 
 
+@lru_cache(maxsize=64)
 def fx_rate(shop_currency: str, presentment_currency: str) -> Decimal:
     """Units of presentment currency per unit of shop currency, from the fixed rate table."""
     return FX_RATES_PER_USD[presentment_currency] / FX_RATES_PER_USD[shop_currency]
@@ -29,11 +49,3 @@ def fx_rate(shop_currency: str, presentment_currency: str) -> Decimal:
 def convert(amount: Decimal, rate: Decimal) -> Decimal:
     """Shop money converted to presentment money at ``rate``, rounded to cents."""
     return cents(amount * rate)
-
-
-def money_set(amount: Decimal, shop_currency: str, presentment_currency: str, rate: Decimal) -> dict:
-    """A Shopify ``*_set`` money bag: the amount in shop money and in presentment money."""
-    return {
-        "shop_money": {"amount": fmt(amount), "currency_code": shop_currency},
-        "presentment_money": {"amount": fmt(convert(amount, rate)), "currency_code": presentment_currency},
-    }

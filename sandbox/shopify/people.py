@@ -8,6 +8,7 @@ phone number.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -322,9 +323,14 @@ class People:
     def __init__(self, spec: ShopSpec, history_start: date, build_clock: datetime) -> None:
         self.spec = spec
         self.customers: list[Customer] = []
+        #: Guests drawn so far: the pool is one stream drawn in order, on first use of each guest (a big
+        #: store has 100,000 of them, and building the shop should not wait for them).
         self.guests: list[Person] = []
         self._build_customers(history_start, build_clock)
-        self._build_guests()
+        expected_guest_orders = spec.orders_per_day * (spec.history_days + 1) * spec.guest_share
+        self.guest_pool_size = int(min(100_000, max(20, spec.customers // 4, expected_guest_orders * 0.7)))
+        self._guest_rng = rng_for(spec.seed, "guests")
+        self._guest_lock = threading.Lock()
         self.by_id = {customer.id: customer for customer in self.customers}
         eligible = [customer for customer in self.customers if customer.weight > 0]
         self._eligible_created = [customer.created_at for customer in eligible]
@@ -386,16 +392,17 @@ class People:
                     customer.edits.append(ProfileEdit(at=at, phone=_phone(person.country_code, rng)))
             self.customers.append(customer)
 
-    def _build_guests(self) -> None:
-        spec = self.spec
-        rng = rng_for(spec.seed, "guests")
-        expected_guest_orders = spec.orders_per_day * (spec.history_days + 1) * spec.guest_share
-        pool = int(min(100_000, max(20, spec.customers // 4, expected_guest_orders * 0.7)))
-        for serial in range(pool):
-            person = make_person(
-                rng, pick_country(rng, spec), 100_000 + serial, with_email=rng.random() >= 0.02
-            )
-            self.guests.append(person)
+    def guest(self, index: int) -> Person:
+        """Guest number ``index`` of the pool (drawing the pool up to it if needed)."""
+        with self._guest_lock:
+            rng, spec = self._guest_rng, self.spec
+            while len(self.guests) <= index:
+                serial = len(self.guests)
+                person = make_person(
+                    rng, pick_country(rng, spec), 100_000 + serial, with_email=rng.random() >= 0.02
+                )
+                self.guests.append(person)
+            return self.guests[index]
 
     def pick_customer(self, rng: Random, at: datetime) -> Customer | None:
         """A registered customer who existed at ``at``, chosen by ordering propensity."""
@@ -408,4 +415,4 @@ class People:
 
     def pick_guest(self, rng: Random) -> Person:
         """A guest shopper (the same guest may come back)."""
-        return self.guests[rng.randrange(len(self.guests))]
+        return self.guest(rng.randrange(self.guest_pool_size))

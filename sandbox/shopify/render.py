@@ -10,21 +10,14 @@ presentment currency (the money the customer paid).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from decimal import Decimal
 
 from sandbox.shopify.catalog import Product, Variant
 from sandbox.shopify.inventory import InventoryLevel, inventory_levels
-from sandbox.shopify.model import (
-    LineItem,
-    Location,
-    Order,
-    Refund,
-    SandboxShop,
-    TaxLine,
-    Transaction,
-)
-from sandbox.shopify.money import ZERO, convert, fmt, money_set
+from sandbox.shopify.model import Location, Order, Refund, SandboxShop, Transaction
+from sandbox.shopify.money import ZERO, fmt
+from sandbox.shopify.order_json import OrderJson
 from sandbox.shopify.people import COUNTRIES, Customer
 from sandbox.shopify.spec import PLAN_NAMES, ShopSpec
 from sandbox.shopify.timeutil import iso_local, standard_offset_label
@@ -32,7 +25,7 @@ from sandbox.shopify.timeutil import iso_local, standard_offset_label
 
 def shop_id(spec: ShopSpec) -> int:
     """The shop's numeric id (``shop.json`` ``id``)."""
-    return 55_000_000_000 + spec.seed * 7
+    return spec.shop_id
 
 
 def gid(kind: str, object_id: int) -> str:
@@ -49,358 +42,31 @@ class Renderer:
         self.zone = shop.spec.zone
         self.clock = shop.clock
         self.currency = shop.spec.currency
+        self._orders: OrderJson = shop.cached("order_writer", lambda: OrderJson(shop, self.order_customer))
 
     # ----- helpers ----------------------------------------------------------------------------------------
     def ts(self, instant: datetime | None) -> str | None:
         return None if instant is None else iso_local(instant, self.zone)
 
-    def _set(self, amount: Decimal, order: Order) -> dict:
-        return money_set(amount, self.currency, order.presentment_currency, order.fx_rate)
+    # ----- orders (written as JSON text by order_json.OrderJson; parsed here when a dict is needed) ------
+    def order_json(self, order: Order, embed_customer: bool = True) -> str:
+        """The full order payload as of the clock, as JSON text (what list pages send).
 
-    def _tax_lines(self, taxes: list[TaxLine], order: Order) -> list[dict]:
-        return [
-            {
-                "channel_liable": False,
-                "price": fmt(tax.amount),
-                "price_set": self._set(tax.amount, order),
-                "rate": float(tax.rate),
-                "title": tax.title,
-            }
-            for tax in taxes
-        ]
+        ``embed_customer=False`` writes ``"customer": null`` (for projections that drop it).
+        """
+        return self._orders.order(order, embed_customer)
 
-    # ----- orders -----------------------------------------------------------------------------------------
     def order(self, order: Order) -> dict:
         """The full order payload as of the clock."""
-        clock = self.clock
-        lines = order.lines_at(clock)
-        refunds = order.refunds_at(clock)
-        line_gross = sum((line.gross for line in lines), ZERO)
-        line_discounts = sum((line.discount for line in lines), ZERO)
-        ship_price = sum((ship.price for ship in order.shipping_lines), ZERO)
-        ship_discounts = sum((ship.discount for ship in order.shipping_lines), ZERO)
-        tax_lines = order.tax_lines_at(clock)
-        total_tax = sum((tax.amount for tax in tax_lines), ZERO)
-        subtotal = line_gross - line_discounts
-        total_discounts = line_discounts + ship_discounts
-        total_price = subtotal + ship_price - ship_discounts + total_tax
-
-        refunded_subtotal = sum((rl.subtotal for r in refunds for rl in r.lines), ZERO)
-        refunded_line_tax = sum((rl.total_tax for r in refunds for rl in r.lines), ZERO)
-        refunded_gross = ZERO
-        by_id = {line.id: line for line in order.lines}
-        for refund in refunds:
-            for rl in refund.lines:
-                refunded_gross += by_id[rl.line_item_id].price * rl.quantity
-        refunded_total = sum((refund.amount for refund in refunds), ZERO)
-        current_subtotal = subtotal - refunded_subtotal
-        current_discounts = total_discounts - (refunded_gross - refunded_subtotal)
-        current_tax = total_tax - refunded_line_tax - sum((r.shipping_tax for r in refunds), ZERO)
-        current_total = total_price - refunded_total
-        financial_status = order.financial_status_at(clock)
-        outstanding = total_price if financial_status in {"pending", "authorized"} else ZERO
-        refunded_qty: dict[int, int] = {}
-        for refund in refunds:
-            for rl in refund.lines:
-                refunded_qty[rl.line_item_id] = refunded_qty.get(rl.line_item_id, 0) + rl.quantity
-        fulfilled_at = order.fulfilled_at_at(clock)
-        cancelled_at = order.cancelled_at_at(clock)
-        number = order.number
-        customer = self.shop.people.by_id.get(order.customer_id) if order.customer_id else None
-        email = order.email or ""
-        weight = sum(line.grams * line.quantity for line in lines)
-        return {
-            "id": order.id,
-            "admin_graphql_api_id": gid("Order", order.id),
-            "app_id": 129785 if order.source_name == "pos" else 580111,
-            "browser_ip": None if order.source_name == "pos" else "203.0.113.10",
-            "buyer_accepts_marketing": order.buyer_accepts_marketing,
-            "cancel_reason": order.cancel_reason if cancelled_at else None,
-            "cancelled_at": self.ts(cancelled_at),
-            "cart_token": None if order.source_name != "web" else order.token[:24],
-            "checkout_token": None if order.source_name != "web" else order.token[8:32],
-            "closed_at": self.ts(order.closed_at_at(clock)),
-            "confirmation_number": order.token[:9].upper(),
-            "confirmed": True,
-            "contact_email": order.email,
-            "created_at": self.ts(order.created_at),
-            "currency": self.currency,
-            "current_subtotal_price": fmt(current_subtotal),
-            "current_subtotal_price_set": self._set(current_subtotal, order),
-            "current_total_discounts": fmt(current_discounts),
-            "current_total_discounts_set": self._set(current_discounts, order),
-            "current_total_duties_set": None,
-            "current_total_price": fmt(current_total),
-            "current_total_price_set": self._set(current_total, order),
-            "current_total_tax": fmt(current_tax),
-            "current_total_tax_set": self._set(current_tax, order),
-            "customer_locale": "de-DE" if self.spec.country_code == "DE" else "en-US",
-            "device_id": None,
-            "discount_codes": [
-                {"code": d.code, "amount": fmt(d.amount), "type": d.code_type} for d in order.discounts
-            ],
-            "email": email,
-            "estimated_taxes": False,
-            "financial_status": financial_status,
-            "fulfillment_status": "fulfilled" if fulfilled_at else None,
-            "landing_site": "/" if order.source_name == "web" else None,
-            "landing_site_ref": None,
-            "location_id": order.location_id if order.source_name == "pos" else None,
-            "name": f"#{number}",
-            "note": order.note_at(clock),
-            "note_attributes": [],
-            "number": number - 1000,
-            "order_number": number,
-            "order_status_url": (
-                f"https://{self.spec.name}.myshopify.com/{shop_id(self.spec)}/orders/{order.token}/authenticate"
-                f"?key={order.token[:16]}"
-            ),
-            "payment_gateway_names": [order.gateway],
-            "phone": order.phone,
-            "presentment_currency": order.presentment_currency,
-            "processed_at": self.ts(order.processed_at),
-            "reference": None,
-            "referring_site": None,
-            "source_identifier": None,
-            "source_name": order.source_name,
-            "source_url": None,
-            "subtotal_price": fmt(subtotal),
-            "subtotal_price_set": self._set(subtotal, order),
-            "tags": order.tags_at(clock),
-            "tax_lines": self._tax_lines(tax_lines, order),
-            "taxes_included": False,
-            "test": order.test,
-            "token": order.token,
-            "total_discounts": fmt(total_discounts),
-            "total_discounts_set": self._set(total_discounts, order),
-            "total_line_items_price": fmt(line_gross),
-            "total_line_items_price_set": self._set(line_gross, order),
-            "total_outstanding": fmt(outstanding),
-            "total_price": fmt(total_price),
-            "total_price_set": self._set(total_price, order),
-            "total_shipping_price_set": self._set(ship_price, order),
-            "total_tax": fmt(total_tax),
-            "total_tax_set": self._set(total_tax, order),
-            "total_tip_received": "0.00",
-            "total_weight": weight,
-            "updated_at": self.ts(order.updated_at(clock)),
-            "user_id": None,
-            "billing_address": order.billing_address,
-            "customer": self.order_customer(customer) if customer else None,
-            "discount_applications": [
-                {
-                    "target_type": d.target_type,
-                    "type": "discount_code",
-                    "value": f"{d.value:.1f}",
-                    "value_type": d.value_type,
-                    "allocation_method": d.allocation_method,
-                    "target_selection": "all",
-                    "code": d.code,
-                    "title": d.code,
-                }
-                for d in order.discounts
-            ],
-            "fulfillments": self._fulfillments(order, fulfilled_at),
-            "line_items": [
-                self.line_item(
-                    order, line, refunded_qty.get(line.id, 0), fulfilled_at is not None, cancelled_at
-                )
-                for line in lines
-            ],
-            "payment_terms": None,
-            "refunds": [self.refund(order, refund) for refund in refunds],
-            "shipping_address": order.shipping_address,
-            "shipping_lines": [
-                {
-                    "id": ship.id,
-                    "carrier_identifier": None,
-                    "code": ship.code,
-                    "discounted_price": fmt(ship.discounted_price),
-                    "discounted_price_set": self._set(ship.discounted_price, order),
-                    "phone": None,
-                    "price": fmt(ship.price),
-                    "price_set": self._set(ship.price, order),
-                    "requested_fulfillment_service_id": None,
-                    "source": "shopify",
-                    "title": ship.title,
-                    "tax_lines": self._tax_lines(ship.tax_lines, order),
-                    "discount_allocations": [
-                        {
-                            "amount": fmt(a.amount),
-                            "amount_set": self._set(a.amount, order),
-                            "discount_application_index": a.application_index,
-                        }
-                        for a in ship.discount_allocations
-                    ],
-                }
-                for ship in order.shipping_lines
-            ],
-        }
-
-    def line_item(
-        self,
-        order: Order,
-        line: LineItem,
-        refunded: int,
-        fulfilled: bool,
-        cancelled_at: datetime | None,
-    ) -> dict:
-        """One ``line_items[]`` entry (also embedded as ``refund_line_items[].line_item``)."""
-        current = line.quantity - refunded
-        fulfillable = 0 if fulfilled or cancelled_at else current
-        name = f"{line.title} - {line.variant_title}" if line.variant_title else line.title
-        return {
-            "id": line.id,
-            "admin_graphql_api_id": gid("LineItem", line.id),
-            "attributed_staffs": [],
-            "current_quantity": current,
-            "fulfillable_quantity": fulfillable,
-            "fulfillment_service": "gift_card" if line.gift_card else "manual",
-            "fulfillment_status": "fulfilled" if fulfilled else None,
-            "gift_card": line.gift_card,
-            "grams": line.grams,
-            "name": name,
-            "price": fmt(line.price),
-            "price_set": self._set(line.price, order),
-            "product_exists": True,
-            "product_id": line.product_id,
-            "properties": [],
-            "quantity": line.quantity,
-            "requires_shipping": line.requires_shipping,
-            "sku": line.sku or None,
-            "taxable": line.taxable,
-            "title": line.title,
-            "total_discount": "0.00",
-            "total_discount_set": self._set(ZERO, order),
-            "variant_id": line.variant_id,
-            "variant_inventory_management": None if line.gift_card else "shopify",
-            "variant_title": line.variant_title,
-            "vendor": line.vendor,
-            "tax_lines": self._tax_lines(line.tax_lines, order),
-            "duties": [],
-            "discount_allocations": [
-                {
-                    "amount": fmt(a.amount),
-                    "amount_set": self._set(a.amount, order),
-                    "discount_application_index": a.application_index,
-                }
-                for a in line.discount_allocations
-            ],
-        }
-
-    def _fulfillments(self, order: Order, fulfilled_at: datetime | None) -> list[dict]:
-        if fulfilled_at is None or order.fulfillment_id is None:
-            return []
-        shipped = order.source_name != "pos" and bool(order.shipping_lines)
-        tracking = f"1Z{order.id % 10**12:012d}" if shipped else None
-        return [
-            {
-                "id": order.fulfillment_id,
-                "admin_graphql_api_id": gid("Fulfillment", order.fulfillment_id),
-                "created_at": self.ts(fulfilled_at),
-                "location_id": order.location_id,
-                "name": f"#{order.number}.1",
-                "order_id": order.id,
-                "service": "manual",
-                "shipment_status": None,
-                "status": "success",
-                "tracking_company": "UPS" if shipped else None,
-                "tracking_number": tracking,
-                "tracking_numbers": [tracking] if tracking else [],
-                "tracking_url": f"https://www.ups.com/track?tracknum={tracking}" if tracking else None,
-                "tracking_urls": [f"https://www.ups.com/track?tracknum={tracking}"] if tracking else [],
-                "updated_at": self.ts(fulfilled_at),
-            }
-        ]
+        return json.loads(self._orders.order(order))
 
     def refund(self, order: Order, refund: Refund) -> dict:
         """One refund payload (embedded in the order and served by ``orders/{id}/refunds.json``)."""
-        clock = self.clock
-        by_id = {line.id: line for line in order.lines}
-        refunded_qty: dict[int, int] = {}
-        for done in order.refunds_at(clock):
-            for rl in done.lines:
-                refunded_qty[rl.line_item_id] = refunded_qty.get(rl.line_item_id, 0) + rl.quantity
-        fulfilled = order.fulfilled_at_at(clock) is not None
-        cancelled_at = order.cancelled_at_at(clock)
-        adjustments = []
-        if refund.adjustment_id is not None:
-            adjustments.append(
-                {
-                    "id": refund.adjustment_id,
-                    "amount": fmt(-refund.shipping_amount),
-                    "amount_set": self._set(-refund.shipping_amount, order),
-                    "kind": "shipping_refund",
-                    "order_id": order.id,
-                    "reason": "Shipping refund",
-                    "refund_id": refund.id,
-                    "tax_amount": fmt(-refund.shipping_tax),
-                    "tax_amount_set": self._set(-refund.shipping_tax, order),
-                }
-            )
-        return {
-            "id": refund.id,
-            "admin_graphql_api_id": gid("Refund", refund.id),
-            "created_at": self.ts(refund.created_at),
-            "note": refund.note,
-            "order_id": order.id,
-            "processed_at": self.ts(refund.created_at),
-            "restock": any(rl.restock_type != "no_restock" for rl in refund.lines),
-            "total_duties_set": self._set(ZERO, order),
-            "user_id": None,
-            "order_adjustments": adjustments,
-            "transactions": [self.transaction(order, refund.transaction)],
-            "refund_line_items": [
-                {
-                    "id": rl.id,
-                    "line_item_id": rl.line_item_id,
-                    "location_id": rl.location_id,
-                    "quantity": rl.quantity,
-                    "restock_type": rl.restock_type,
-                    "subtotal": float(rl.subtotal),
-                    "subtotal_set": self._set(rl.subtotal, order),
-                    "total_tax": float(rl.total_tax),
-                    "total_tax_set": self._set(rl.total_tax, order),
-                    "line_item": self.line_item(
-                        order,
-                        by_id[rl.line_item_id],
-                        refunded_qty.get(rl.line_item_id, 0),
-                        fulfilled,
-                        cancelled_at,
-                    ),
-                }
-                for rl in refund.lines
-            ],
-            "duties": [],
-        }
+        return json.loads(self._orders.refund(order, refund))
 
     def transaction(self, order: Order, transaction: Transaction) -> dict:
         """A payment/refund transaction, in the currency the customer paid in."""
-        return {
-            "id": transaction.id,
-            "admin_graphql_api_id": gid("OrderTransaction", transaction.id),
-            "amount": fmt(convert(transaction.amount, order.fx_rate)),
-            "authorization": None
-            if transaction.gateway in {"manual", "cash"}
-            else f"auth-{transaction.id % 10**8}",
-            "created_at": self.ts(transaction.created_at),
-            "currency": order.presentment_currency,
-            "device_id": None,
-            "error_code": None,
-            "gateway": transaction.gateway,
-            "kind": transaction.kind,
-            "location_id": order.location_id if order.source_name == "pos" else None,
-            "message": None,
-            "order_id": order.id,
-            "parent_id": transaction.parent_id,
-            "payment_id": f"{order.token[:12]}.{transaction.id % 1000}",
-            "processed_at": self.ts(transaction.created_at),
-            "receipt": {},
-            "source_name": order.source_name,
-            "status": transaction.status,
-            "test": order.test,
-            "user_id": None,
-        }
+        return json.loads(self._orders.transaction(order, transaction))
 
     # ----- customers --------------------------------------------------------------------------------------
     def _address(self, customer: Customer, address: dict, address_id: int, default: bool) -> dict:
@@ -427,9 +93,9 @@ class Renderer:
     def customer_updated_at(self, customer: Customer) -> datetime:
         """A customer's ``updated_at``: profile edits, and their orders and refunds, as of the clock."""
         _tags, _phone, latest = customer.profile_at(self.clock)
-        stats = self.shop.customer_stats().get(customer.id)
-        if stats and stats.last_activity and stats.last_activity > latest:
-            latest = stats.last_activity
+        activity = self.shop.customer_index().last_activity(customer.id)
+        if activity is not None and activity > latest:
+            latest = activity
         return latest
 
     def _consent(self, customer: Customer) -> dict:
@@ -470,7 +136,7 @@ class Renderer:
         """The full ``customers.json`` payload of a customer as of the clock."""
         tags, phone, _latest = customer.profile_at(self.clock)
         person = customer.person
-        stats = self.shop.customer_stats().get(customer.id)
+        stats = self.shop.customer_index().stats(customer.id)
         addresses = [self._address(customer, person.address, customer.address_ids[0], True)]
         for address, address_id in zip(customer.extra_addresses, customer.address_ids[1:], strict=True):
             addresses.append(self._address(customer, address, address_id, False))

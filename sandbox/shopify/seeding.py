@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date
+from itertools import accumulate
 
 #: Base of each id kind; the day ordinal (~740,000) times 10**7 plus a per-day counter is added to it.
 #: Every id stays below 2**53, so JSON readers that parse numbers as doubles keep them exact (as with
@@ -26,7 +29,8 @@ _ID_BASES: dict[str, int] = {
     "adjustment": 600_000_000_000_000,
     "fulfillment": 700_000_000_000_000,
 }
-_PER_DAY = 10_000_000
+#: Ids of each kind one day can allocate; an id is its kind's base + day ordinal × IDS_PER_DAY + serial.
+IDS_PER_DAY = 10_000_000
 
 
 def rng_for(seed: int, *labels: object) -> random.Random:
@@ -55,17 +59,32 @@ def poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
+def cumulative(weights: Iterable[float]) -> list[float]:
+    """Cumulative weights for :func:`weighted_index` (computed once for a fixed population)."""
+    return list(accumulate(weights))
+
+
+def weighted_index(rng: random.Random, cum_weights: list[float]) -> int:
+    """The index ``rng.choices(population, cum_weights=cum_weights)`` would pick, drawing exactly the same.
+
+    Mirrors ``Random.choices`` step for step (one ``random()`` scaled by the float total, then a right
+    bisection), so precomputing the cumulative weights keeps every random stream byte-identical.
+    """
+    total = cum_weights[-1] + 0.0
+    return bisect_right(cum_weights, rng.random() * total, 0, len(cum_weights) - 1)
+
+
 class DayIds:
     """Allocates the ids of every object created while generating one day."""
 
     def __init__(self, day: date) -> None:
-        self._offset = day.toordinal() * _PER_DAY
+        self._offset = day.toordinal() * IDS_PER_DAY
         self._counters: dict[str, int] = {}
 
     def next(self, kind: str) -> int:
         """The next id of this kind for the day."""
         count = self._counters.get(kind, 0) + 1
-        if count >= _PER_DAY:
-            raise OverflowError(f"more than {_PER_DAY} {kind} ids in one day")
+        if count >= IDS_PER_DAY:
+            raise OverflowError(f"more than {IDS_PER_DAY} {kind} ids in one day")
         self._counters[kind] = count
         return _ID_BASES[kind] + self._offset + count

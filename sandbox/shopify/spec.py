@@ -137,6 +137,11 @@ class ShopSpec:
         return self.leak_rate if self.leak_rate is not None else PLAN_BUCKETS[self.plan][1]
 
     @property
+    def shop_id(self) -> int:
+        """The shop's numeric id (``shop.json`` ``id``, also part of order status URLs)."""
+        return 55_000_000_000 + self.seed * 7
+
+    @property
     def zone(self) -> ZoneInfo:
         """The shop's timezone object."""
         return ZoneInfo(self.timezone)
