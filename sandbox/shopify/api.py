@@ -22,6 +22,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sandbox.shopify import defect_wire
 from sandbox.shopify.faults import ConnectionDropped
 from sandbox.shopify.inventory import inventory_levels
 from sandbox.shopify.lru import LruCache
@@ -337,13 +338,28 @@ class ShopifyAPI:
             cache.put(key, fragment)
         return fragment
 
-    def _orders_body(self, orders: list[Order], fields: str | None) -> bytes:
-        """An ``orders.json`` body: full orders straight from their JSON text, or projected payloads."""
+    def _orders_body(self, orders: list[Order | defect_wire.SecondCopy], fields: str | None) -> bytes:
+        """An ``orders.json`` body: full orders straight from their JSON text, or projected payloads.
+
+        Planted defects rewrite the orders they hit (a ``SecondCopy`` is a ``conflicting_duplicate``).
+        """
+        shop = self.shop
+        payloads, fragments = [], []
+        for item in orders:
+            second_copy = isinstance(item, defect_wire.SecondCopy)
+            order = item.order if isinstance(item, defect_wire.SecondCopy) else item
+            if fields:
+                payload = defect_wire.patch_payload(
+                    shop, order, self._order_payload(order, fields), second_copy
+                )
+                payloads.append(_project(payload, fields))
+            else:
+                fragments.append(
+                    defect_wire.patch_fragment(shop, order, self._order_fragment(order), second_copy)
+                )
         if fields:
-            return _dumps(
-                {"orders": [_project(self._order_payload(order, fields), fields) for order in orders]}
-            )
-        return b'{"orders":[' + b",".join(self._order_fragment(order) for order in orders) + b"]}"
+            return _dumps({"orders": payloads})
+        return b'{"orders":[' + b",".join(fragments) + b"]}"
 
     def _order_fragment(self, order: Order) -> bytes:
         """An order's list JSON, written straight as text (``order_json``), cached until the clock moves."""
@@ -441,7 +457,8 @@ class ShopifyAPI:
         )
 
     def _order_page(self, filters: dict[str, str], limit: int, cursor: Cursor | None) -> Page:
-        return OrderQuery(self.shop, self._order_filter(filters)).page(limit, cursor)
+        query = OrderQuery(self.shop, self._order_filter(filters))
+        return defect_wire.adjust_page(self.shop, query, limit, cursor, query.page(limit, cursor))
 
     def _visible_order(self, raw_id: str) -> Order:
         try:
@@ -479,7 +496,8 @@ class ShopifyAPI:
         order = self._visible_order(rest[0])
         renderer = Renderer(self.shop)
         if len(rest) == 1:
-            return {"order": _project(self._order_payload(order, fields), fields)}, {}
+            payload = defect_wire.patch_payload(self.shop, order, self._order_payload(order, fields))
+            return {"order": _project(payload, fields)}, {}
         if rest[1] == "refunds" and len(rest) == 2:
             refunds = [_project(renderer.refund(order, r), fields) for r in order.refunds_at(self.shop.clock)]
             return {"refunds": refunds}, {}

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sandbox.shopify.api import ShopifyAPI
     from sandbox.shopify.catalog import Catalog
     from sandbox.shopify.customer_index import CustomerIndex
+    from sandbox.shopify.defects import Defect
     from sandbox.shopify.ground_truth import DailyFigures
     from sandbox.shopify.people import People
     from sandbox.shopify.spec import ShopSpec
@@ -411,6 +412,16 @@ class SandboxShop:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def defects(self) -> list[Defect]:
+        """The API bugs planted on this shop (``defects.py``); served from the next request on."""
+        return self.spec.defects
+
+    @defects.setter
+    def defects(self, planted: list[Defect]) -> None:
+        """Plant these defects instead (``[]`` is the fix: the API is truthful again)."""
+        self.spec.defects = list(planted)
 
     @property
     def lock(self) -> threading.RLock:

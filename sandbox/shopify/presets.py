@@ -13,6 +13,7 @@ import copy
 import os
 from datetime import datetime, time
 
+from sandbox.shopify.defects import defects_from_env
 from sandbox.shopify.spec import ShopSpec
 
 #: Environment variable that pins the sandbox clock (ISO 8601 with offset), e.g. for reproducible demos.
@@ -58,8 +59,11 @@ PRESETS: dict[str, ShopSpec] = {
 
 
 def preset(name: str) -> ShopSpec:
-    """A copy of a preset spec (safe to modify). Raises ``KeyError`` for an unknown name."""
-    return copy.deepcopy(PRESETS[name])
+    """A copy of a preset spec (safe to modify), with the defects ``STOREHOUSE_SANDBOX_DEFECTS`` plants on
+    it (see ``defects.py``). Raises ``KeyError`` for an unknown name."""
+    spec = copy.deepcopy(PRESETS[name])
+    spec.defects = [*spec.defects, *defects_from_env(name)]
+    return spec
 
 
 def default_clock(spec: ShopSpec) -> datetime:

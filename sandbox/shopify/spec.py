@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.shopify.defects import Defect
+
 #: Fixed exchange rates: units of each currency per 1 USD. Presentment money is shop money converted with
 #: the ratio of two of these rates, rounded to cents half-up.
 FX_RATES_PER_USD: dict[str, Decimal] = {
@@ -86,6 +88,9 @@ class ShopSpec:
     display_name: str = ""
     #: Share of orders presented in a currency other than the shop currency (only when there is one).
     foreign_presentment_share: float = 0.3
+    #: Planted API bugs (``defects.py``): they change what the API serves, never the store or its ground
+    #: truth. Settable on a live shop (``shop.defects = []`` is the "fix").
+    defects: list[Defect] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name or " " in self.name:
@@ -125,6 +130,7 @@ class ShopSpec:
             self.display_name = self.name
         self.scopes = set(self.scopes)
         self.forbidden_resources = set(self.forbidden_resources)
+        self.defects = list(self.defects)
 
     @property
     def bucket_capacity(self) -> int:
