@@ -11,6 +11,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
+from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.sql import run_file
@@ -19,6 +20,8 @@ from resources.warehouse import WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"
 SQL_KINDS = {"sql"}
+#: A step that wrote at least this many rows refreshes the table's planner statistics (PostgreSQL).
+ANALYZE_MIN_ROWS = 10_000
 
 
 def table_metadata(conn: sa.Connection, spec: TableSpec, tenant_id: str) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def sql_model_asset(
         owners=["team:data-platform"],
         metadata=spec.definition_metadata(),
         pool=WAREHOUSE_POOL,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=BACKFILL_POLICY,
         **DERIVED_AUTOMATION,
         **asset_kwargs,
     )
@@ -66,6 +69,8 @@ def sql_model_asset(
                         counts += run_file(conn, sql_file, params)
                 metadata.update(table_metadata(conn, spec, td.tenant.id))
                 covered.extend(td.days)
+        if counts["INSERT"] >= ANALYZE_MIN_ROWS:  # fresh statistics for the models reading it next
+            warehouse.analyze([spec])
         covered.sort()
         metadata.update(
             {f"rows_{verb.lower()}d": dg.MetadataValue.int(n) for verb, n in sorted(counts.items())}

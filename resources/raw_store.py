@@ -36,6 +36,8 @@ import dagster as dg
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from resources import fast_json
+
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
 
@@ -69,6 +71,9 @@ class RawStoreResource(dg.ConfigurableResource):
     """Raw API records as gzipped JSON lines, one file per platform/entity/tenant/day (see module doc)."""
 
     base_url: str = "data/raw"
+    #: gzip level of the data files. 6 (gzip's own default) compresses a page of 250 orders 2-3 times
+    #: faster than 9 for files about 5 % larger; at a Plus shop's ceiling that is most of a CPU core.
+    compress_level: int = 6
 
     # -- paths -----------------------------------------------------------------------------------------
     def _fs(self) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -124,12 +129,18 @@ class RawStoreResource(dg.ConfigurableResource):
         try:
             with (
                 fs.open(tmp_path, "wb") as raw,
-                gzip.GzipFile(filename=f"{day.isoformat()}.jsonl", fileobj=raw, mode="wb", mtime=0) as gz,
+                gzip.GzipFile(
+                    filename=f"{day.isoformat()}.jsonl",
+                    fileobj=raw,
+                    mode="wb",
+                    compresslevel=self.compress_level,
+                    mtime=0,
+                ) as gz,
             ):
                 for page in pages:
-                    lines = [json.dumps(record, separators=(",", ":")) for record in page]
+                    lines = [fast_json.dumps_line(record) for record in page]
                     if lines:
-                        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+                        gz.write(b"\n".join(lines) + b"\n")
                         records += len(lines)
             size = int(fs.size(tmp_path))
             self._move(fs, tmp_path, data_path)
@@ -206,7 +217,7 @@ class RawStoreResource(dg.ConfigurableResource):
         with fs.open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
             for line in gz:
                 if line.strip():
-                    yield json.loads(line)
+                    yield fast_json.loads(line)  # json.loads, parsed by orjson when it can
 
     def read_meta(self, platform: str, entity: str, tenant: str, day: date) -> dict:
         fs, _, _, meta_path = self._paths(platform, entity, tenant, day)

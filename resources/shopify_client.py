@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 import dagster as dg
 import requests
 
+from resources import fast_json
 from resources.http import (
     PACERS,
     HttpStats,
@@ -267,7 +268,7 @@ class ShopifyShopClient:
     ) -> tuple[Any, requests.Response]:
         response = self._get(url, params, resource)
         try:
-            return response.json(), response
+            return fast_json.loads(response.content), response
         except ValueError:
             path = url_path(url)
             raise ShopifyAPIError(
@@ -395,6 +396,10 @@ class ShopifyClientResource(dg.ConfigurableResource):
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
     leak_rate_per_second: float | None = None  # None: derived from the bucket size the shop reports
+    #: Business days of one shop fetched at once by the raw assets, all through the shop's one pacer.
+    max_concurrent_windows: int = 16
+    #: Tenants fetched side by side by the raw assets (each shop has a bucket of its own).
+    max_concurrent_tenants: int = 4
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

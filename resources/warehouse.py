@@ -11,12 +11,14 @@ holds the lock, so concurrent runs queue instead of failing.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +154,23 @@ class WarehouseResource(dg.ConfigurableResource):
         """Bulk-insert rows in the spec's column order (str, int, Decimal, date, datetime or None)."""
         if not rows:
             return 0
+        if self.dialect not in ("duckdb", "postgresql"):
+            columns = spec.column_names
+            conn.execute(spec.sqlalchemy_table().insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+            return len(rows)
+        return self.insert_text(conn, spec, text_columns(rows, len(spec.column_names)))
+
+    def insert_text(self, conn: sa.Connection, spec: TableSpec, texts: Sequence[Sequence[str | None]]) -> int:
+        """Bulk-insert rows given as text columns (:func:`text_columns`) through the engine's fast path:
+        DuckDB scans a registered DataFrame and casts, PostgreSQL COPYs CSV."""
+        count = len(texts[0]) if texts else 0
+        if count == 0:
+            return 0
         columns = spec.column_names
-        text_rows = [tuple(None if value is None else _to_text(value) for value in row) for row in rows]
-        frame = pd.DataFrame(text_rows, columns=columns, dtype=object)
-        if self.dialect == "duckdb":
+        if self.dialect == "postgresql":
+            _copy_text(conn, spec.name, columns, texts)
+        elif self.dialect == "duckdb":
+            frame = pd.DataFrame(dict(zip(columns, texts, strict=True)), dtype=object)
             raw = conn.connection.driver_connection
             view = f"_load_{spec.name}"
             raw.register(view, frame)
@@ -164,25 +179,73 @@ class WarehouseResource(dg.ConfigurableResource):
                 sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}")
             )
             raw.unregister(view)
-        elif self.dialect == "postgresql":
-            buffer = io.StringIO()
-            frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
-            buffer.seek(0)
-            cursor = conn.connection.driver_connection.cursor()
-            cursor.copy_expert(
-                f"COPY {spec.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
         else:
-            conn.execute(spec.sqlalchemy_table().insert(), [dict(zip(columns, r, strict=True)) for r in rows])
-        return len(rows)
+            rows = [dict(zip(columns, values, strict=True)) for values in zip(*texts, strict=True)]
+            conn.execute(spec.sqlalchemy_table().insert(), rows)
+        return count
 
     def replace_rows(
         self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any], rows: Sequence[Sequence[Any]]
     ) -> int:
         """Delete the rows matching ``where`` (column = value), insert ``rows``: a partition replaced."""
+        self.delete_where(conn, spec, where)
+        return self.insert_rows(conn, spec, rows)
+
+    def analyze(self, specs: Sequence[TableSpec]) -> None:
+        """Refresh the planner statistics of tables just loaded in bulk (PostgreSQL; DuckDB needs none).
+
+        Without them PostgreSQL plans a freshly loaded table as a few rows (autovacuum analyses later),
+        and a backfill's set SQL over millions of rows degrades into nested loops."""
+        if self.dialect != "postgresql":
+            return
+        with self.transaction() as conn:
+            for spec in specs:
+                conn.execute(sa.text(f"ANALYZE {spec.name}"))
+
+    def delete_partitions(
+        self, conn: sa.Connection, spec: TableSpec, tenant_id: str, days: Sequence[Any]
+    ) -> None:
+        """Delete a tenant's rows of the given partition dates (one statement for a whole batch of days)."""
+        statement = sa.text(
+            f"DELETE FROM {spec.name} WHERE tenant_id = :tenant_id AND partition_date IN :days"
+        ).bindparams(sa.bindparam("days", expanding=True))
+        conn.execute(statement, {"tenant_id": tenant_id, "days": list(days)})
+
+    def delete_where(self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any]) -> None:
+        """Delete the rows matching ``where`` (column = value)."""
         condition = " AND ".join(f"{column} = :{column}" for column in where)
         conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
-        return self.insert_rows(conn, spec, rows)
+
+
+#: Types whose text form is ``str(value)`` (bool is not one of them: it is written true/false).
+_PLAIN_TYPES = (int, Decimal)
+_NULL = "\\N"
+
+
+def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[str | None]]:
+    """The rows' values as text, column by column (None stays None): what every bulk load sends.
+
+    The same text as :func:`_to_text` value by value; strings and NULLs (most values) pass through and
+    ints and Decimals skip the generic dispatch."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+    plain = _PLAIN_TYPES
+    return [
+        [v if v is None or type(v) is str else str(v) if type(v) in plain else _to_text(v) for v in column]
+        for column in columns
+    ]
+
+
+def _copy_text(
+    conn: sa.Connection, table: str, columns: Sequence[str], texts: Sequence[Sequence[str | None]]
+) -> None:
+    """PostgreSQL COPY of text columns as CSV (NULL written as an unquoted \\N)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(zip(*([_NULL if v is None else v for v in column] for column in texts), strict=True))
+    buffer.seek(0)
+    cursor = conn.connection.driver_connection.cursor()
+    copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    cursor.copy_expert(copy, buffer)
 
 
 def _to_text(value: Any) -> str:

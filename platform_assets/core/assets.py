@@ -11,6 +11,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_FRESHNESS, raw_refresh
+from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.staging_assets import (
@@ -38,7 +39,7 @@ SQL_DIR = Path(__file__).parent / "sql"
     owners=["team:data-platform"],
     metadata=t.DIM_DATE.definition_metadata(),
     pool=WAREHOUSE_POOL,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=BACKFILL_POLICY,
     automation_condition=raw_refresh(),  # a root like the raw assets: it follows the refresh cron
     freshness_policy=DERIVED_FRESHNESS,
 )

@@ -13,6 +13,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
+from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.core.assets import fact_orders, fact_refunds
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
@@ -55,7 +56,7 @@ def _restating_asset(
         owners=["team:data-platform"],
         metadata=spec.definition_metadata(),
         pool=WAREHOUSE_POOL,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=BACKFILL_POLICY,
         **DERIVED_AUTOMATION,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

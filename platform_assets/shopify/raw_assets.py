@@ -8,18 +8,20 @@ the API: their partition is a snapshot taken when it runs.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import dagster as dg
 
 from platform_assets.automation import RAW_AUTOMATION
+from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.business_days import day_window, shop_timezone, utc_now
+from platform_assets.shopify.business_days import utc_now
+from platform_assets.shopify.raw_fetch import FetchPages, client_for, fetch_days
 from platform_assets.tenants import Tenant
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource, ShopifyProtectedDataError, ShopifyShopClient
+from resources.shopify_client import ShopifyClientResource, ShopifyShopClient
 
 GROUP = "raw"
 KINDS = {"shopify", "python"}
@@ -32,10 +34,7 @@ SNAPSHOT_NOTE = (
 
 
 def _client(shopify: ShopifyClientResource, tenant: Tenant) -> ShopifyShopClient:
-    if tenant.shopify is None:
-        raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
-    connection = tenant.shopify
-    return shopify.for_shop(connection.shop_url, connection.token(), api_version=connection.api_version)
+    return client_for(shopify, tenant)
 
 
 def _fetch_by_day(
@@ -43,59 +42,25 @@ def _fetch_by_day(
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
     entity: str,
-    fetch: Callable[[ShopifyShopClient, datetime | None, datetime], Iterator[list[dict]]],
+    fetch: FetchPages,
 ) -> dg.MaterializeResult:
-    """Write, for each tenant and business day, the records whose updated_at falls in that day."""
-    records = 0
-    written: list[date] = []
-    skipped: dict[str, str] = {}
-    api: dict[str, float] = {"requests": 0, "retries": 0, "throttled": 0}
-    for td in tenant_days(context):
-        tenant = td.tenant
-        with _client(shopify, tenant) as client:
-            shop = client.get_shop()
-            timezone = shop_timezone(tenant, shop)
-            local_today = utc_now().astimezone(timezone).date()
-            for day in td.days:
-                if day < tenant.start_date:
-                    skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
-                    continue
-                if day > local_today:
-                    skipped[f"{tenant.id}/{day}"] = f"has not begun in {timezone} (today is {local_today})"
-                    continue
-                start, end = day_window(day, timezone)
-                updated_min = None if day == tenant.start_date else start
-                try:
-                    result = raw_store.write_partition(
-                        "shopify",
-                        entity,
-                        tenant.id,
-                        day,
-                        fetch(client, updated_min, end - timedelta(seconds=1)),
-                        extra_meta={
-                            "updated_at_min": updated_min.isoformat() if updated_min else None,
-                            "updated_at_max": end.isoformat(),
-                            "timezone": str(timezone),
-                        },
-                    )
-                except ShopifyProtectedDataError as exc:
-                    skipped[f"{tenant.id}/{day}"] = f"skipped: {exc}"
-                    context.log.warning(f"{entity} for {tenant.id} skipped: {exc}")
-                    break
-                records += result.records
-                written.append(day)
-            for counter in api:
-                api[counter] += client.stats.get(counter, 0)
-    written.sort()
+    """Write, for each tenant and business day, the records whose updated_at falls in that day.
+
+    Days of a tenant are fetched concurrently through the shop's one pacer and tenants side by side
+    (``platform_assets.shopify.raw_fetch``); the partitions and the metadata are those of a day-by-day walk.
+    """
+    outcome = fetch_days(shopify, raw_store, entity, fetch, tenant_days(context), utc_now())
+    for warning in outcome.warnings:
+        context.log.warning(warning)
     metadata: dict[str, Any] = {
-        "records": dg.MetadataValue.int(records),
-        "dates_covered": describe_days(written),
-        "api_requests": dg.MetadataValue.int(int(api["requests"])),
-        "api_retries": dg.MetadataValue.int(int(api["retries"])),
-        "api_throttled": dg.MetadataValue.int(int(api["throttled"])),
+        "records": dg.MetadataValue.int(outcome.records),
+        "dates_covered": describe_days(outcome.written),
+        "api_requests": dg.MetadataValue.int(int(outcome.api["requests"])),
+        "api_retries": dg.MetadataValue.int(int(outcome.api["retries"])),
+        "api_throttled": dg.MetadataValue.int(int(outcome.api["throttled"])),
     }
-    if skipped:
-        metadata["warnings"] = dg.MetadataValue.json(skipped)
+    if outcome.skipped:
+        metadata["warnings"] = dg.MetadataValue.json(outcome.skipped)
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -107,7 +72,7 @@ def _raw_asset(name: str, description: str, **kwargs: Any):
         group_name=GROUP,
         kinds=KINDS,
         owners=OWNERS,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=BACKFILL_POLICY,
         **RAW_AUTOMATION,
         **kwargs,
     )

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.automation import DERIVED_AUTOMATION
+from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
@@ -25,7 +26,8 @@ from platform_assets.shopify.raw_assets import (
     raw_shopify_products,
     raw_shopify_shop,
 )
-from platform_assets.sql_assets import WAREHOUSE_POOL, sql_model_asset
+from platform_assets.shopify.staging_pool import batches, merged_texts, staged_days
+from platform_assets.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.tables import DLQ_RECORDS
@@ -90,7 +92,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
             for spec in specs
         ],
         pool=WAREHOUSE_POOL,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=BACKFILL_POLICY,
     )
     def _asset(context: dg.AssetExecutionContext, raw_store: RawStoreResource, warehouse: WarehouseResource):
         written = {spec.name: 0 for spec in specs}
@@ -99,30 +101,35 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
         covered: list[date] = []
         missing: list[str] = []
         warehouse.ensure_tables([*specs, DLQ_RECORDS])
+        days = list(each_day(tenant_days(context)))
+        tables = [(spec.name, len(spec.column_names)) for spec in specs]
         with warehouse.connect() as conn:
-            for td, day in each_day(tenant_days(context)):
-                if raw_store.exists("shopify", entity, td.tenant.id, day):
-                    staged = stage(
-                        raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store
-                    )
-                else:
-                    staged = staging.Staged()
-                    missing.append(f"{td.tenant.id}/{day}")
-                new_fields.update(staged.new_fields)
-                where = {"tenant_id": td.tenant.id, "partition_date": day}
-                with conn.begin():
-                    for spec in specs:
-                        written[spec.name] += warehouse.replace_rows(
-                            conn, spec, where, staged.rows.get(spec.name, [])
+            for batch in batches(staged_days(stage, entity, tables, raw_store, days)):
+                tenant_id = batch[0].td.tenant.id
+                with conn.begin():  # several days of one tenant, each replaced whole
+                    for spec, (name, width) in zip(specs, tables, strict=True):
+                        warehouse.delete_partitions(conn, spec, tenant_id, [s.day for s in batch])
+                        written[name] += warehouse.insert_text(conn, spec, merged_texts(batch, name, width))
+                    for staged in batch:
+                        dead_letters += replace_dead_letters(
+                            warehouse,
+                            conn,
+                            {
+                                "tenant_id": tenant_id,
+                                "partition_date": staged.day,
+                                "platform": "shopify",
+                                "entity": entity,
+                            },
+                            staged.dead_letters,
+                            utc_now().replace(tzinfo=None),
                         )
-                    dead_letters += replace_dead_letters(
-                        warehouse,
-                        conn,
-                        {**where, "platform": "shopify", "entity": entity},
-                        staged.dead_letters,
-                        utc_now().replace(tzinfo=None),
-                    )
-                covered.append(day)
+                for staged in batch:
+                    if staged.missing:
+                        missing.append(f"{tenant_id}/{staged.day}")
+                    new_fields.update(staged.new_fields)
+                    covered.append(staged.day)
+        if sum(written.values()) >= ANALYZE_MIN_ROWS:  # fresh statistics for the SQL models reading them
+            warehouse.analyze(specs)
         covered.sort()
         for spec in specs:
             metadata: dict[str, Any] = {

@@ -1,0 +1,447 @@
+"""Backfill through Dagster: a year of one tenant's daily partitions, from raw files to aggregates,
+launched as a real asset backfill on a real instance (SQLite storage, the queued run coordinator, the
+daemon launching each run in its own process), under each backfill policy.
+
+* ``single_run``: the whole year in one run (the assets loop over the days themselves);
+* ``multi_run:N``: N days per run;
+* ``per_partition``: one run per day. At full size this is measured on a sample of days and the year is
+  extrapolated from the per-run cost (365 runs take longer than the benchmark's budget; the detail says so).
+
+The policies are compared on a year of a light store (20 orders a day), where what differs between them,
+Dagster's cost per run, is not hidden by the work. The target (a year of a 2,000-orders-a-day store in
+under 10 minutes) is the single run's Dagster cost measured here plus the work of 730,000 orders at the
+rate the transform section measured on a million-order store (:func:`year_estimate`).
+
+Per-run overhead is what a run costs beyond its days' work: (per-partition seconds per run) minus
+(single-run seconds per day). The raw files are fetched once from the sandbox over HTTP before the clock
+starts; the backfill selects every asset but the raw ones.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bench.report import Figure, Size
+
+SECTION = "Backfill through Dagster"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TENANT = "bench-backfill"
+TOKEN_ENV = "BENCH_BACKFILL_SHOPIFY_TOKEN"
+TIMEZONE = "America/New_York"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much a size measures."""
+
+    orders_per_day: float
+    days: int
+    multi_run_days: int
+    per_partition_sample: int
+    max_concurrent_runs: int = 2
+
+
+PLANS = {
+    # What a backfill policy changes is the number of runs, so the policies are compared on a year of a
+    # light store, where Dagster's own cost shows; the work of a heavy year is measured by the transform
+    # section, and `year_estimate` adds the two (bench/run.py).
+    "full": Plan(orders_per_day=20, days=365, multi_run_days=92, per_partition_sample=6),
+    # The smoke test's size: every step once, multi_run skipped (the same code path as per_partition).
+    "tiny": Plan(orders_per_day=3, days=2, multi_run_days=0, per_partition_sample=1),
+}
+
+
+@dataclass
+class BackfillResult:
+    """One backfill, timed from its launch: when the daemon picked it up, each run's duration, the end."""
+
+    policy: str
+    days: int
+    wall_seconds: float
+    pickup_seconds: float
+    run_seconds: list[float]
+
+    @property
+    def runs(self) -> int:
+        return len(self.run_seconds)
+
+    @property
+    def mean_run_seconds(self) -> float:
+        return sum(self.run_seconds) / len(self.run_seconds)
+
+
+def _instance_yaml(home: Path, max_concurrent_runs: int) -> str:
+    return yaml.safe_dump(
+        {
+            "storage": {"sqlite": {"base_dir": str(home / "storage")}},
+            "local_artifact_storage": {
+                "module": "dagster._core.storage.root",
+                "class": "LocalArtifactStorage",
+                "config": {"base_dir": str(home)},
+            },
+            "run_coordinator": {
+                "module": "dagster._core.run_coordinator",
+                "class": "QueuedRunCoordinator",
+                "config": {"dequeue_interval_seconds": 1},
+            },
+            "concurrency": {
+                "runs": {"max_concurrent_runs": max_concurrent_runs},
+                "pools": {"default_limit": 1},
+            },
+            "telemetry": {"enabled": False},
+        }
+    )
+
+
+def _workspace_yaml() -> str:
+    return yaml.safe_dump(
+        {
+            "load_from": [
+                {
+                    "python_module": {
+                        "module_name": "platform_assets.definitions",
+                        "working_directory": str(PROJECT_ROOT),
+                    }
+                }
+            ]
+        }
+    )
+
+
+@contextmanager
+def _daemon(home: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """``dagster-daemon run`` on the instance in ``home``; stopped (SIGINT, then kill) on exit."""
+    log = (home / "daemon.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(home / "workspace.yaml")],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_for_backfill_daemon(instance, timeout: float) -> None:
+    """Wait until the daemon is up (its backfill loop has reported in), so its start is not timed."""
+    deadline = time.perf_counter() + timeout
+    while "BACKFILL" not in instance.get_daemon_heartbeats():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the Dagster daemon did not start in {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def _partition_keys(days: list[date]) -> list[str]:
+    return [f"{day.isoformat()}|{TENANT}" for day in days]
+
+
+def _launch_and_wait(
+    home: Path, env: dict[str, str], policy: str, days: list[date], timeout: float
+) -> BackfillResult:
+    """Launch an asset backfill of every non-raw asset over ``days`` and wait for it to finish."""
+    import dagster as dg
+    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+    from dagster._core.utils import make_new_backfill_id
+
+    from platform_assets.definitions import defs
+
+    instance = dg.DagsterInstance.from_config(str(home))
+    instance.add_dynamic_partitions("tenant", [TENANT])
+    asset_graph = defs.resolve_asset_graph()
+    selection = [
+        key for key in asset_graph.materializable_asset_keys if asset_graph.get(key).group_name != "raw"
+    ]
+    with _daemon(home, {**env, "DAGSTER_HOME": str(home), "STOREHOUSE_BACKFILL_POLICY": policy}):
+        _wait_for_backfill_daemon(instance, timeout=120)
+        backfill_id = make_new_backfill_id()
+        started = time.perf_counter()  # launched_at below is this moment on the wall clock
+        instance.add_backfill(
+            PartitionBackfill.from_asset_partitions(
+                backfill_id=backfill_id,
+                asset_graph=asset_graph,
+                partition_names=_partition_keys(days),
+                asset_selection=selection,
+                backfill_timestamp=time.time(),
+                tags={},
+                dynamic_partitions_store=instance,
+                all_partitions=False,
+                title=f"bench {policy}",
+                description=None,
+                run_config=None,
+            )
+        )
+        done = {
+            BulkActionStatus.COMPLETED_SUCCESS,
+            BulkActionStatus.COMPLETED_FAILED,
+            BulkActionStatus.FAILED,
+            BulkActionStatus.CANCELED,
+            BulkActionStatus.COMPLETED,
+        }
+        while True:
+            backfill = instance.get_backfill(backfill_id)
+            if backfill is not None and backfill.status in done:
+                break
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(
+                    f"backfill {policy} did not finish in {timeout:.0f} s; see {home / 'daemon.log'}"
+                )
+            time.sleep(1)
+        runs = instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id}))
+        failed = [r.dagster_run.run_id for r in runs if r.dagster_run.status != DagsterRunStatus.SUCCESS]
+        if failed or backfill.status != BulkActionStatus.COMPLETED_SUCCESS:
+            raise RuntimeError(
+                f"backfill {policy} ended {backfill.status.value} with failed runs {failed}; "
+                f"see {home / 'daemon.log'}"
+            )
+        launched_at = time.time() - (time.perf_counter() - started)
+        wall = max(r.end_time for r in runs if r.end_time) - launched_at
+        pickup = min(r.create_timestamp.timestamp() for r in runs) - launched_at
+        run_seconds = [r.end_time - r.start_time for r in runs if r.start_time and r.end_time]
+    return BackfillResult(policy, len(days), wall, pickup, run_seconds)
+
+
+def _shop_spec(plan: Plan):
+    from sandbox.shopify.spec import ShopSpec
+
+    return ShopSpec(
+        name=TENANT,
+        seed=4404,
+        timezone=TIMEZONE,
+        currency="USD",
+        orders_per_day=plan.orders_per_day,
+        history_days=plan.days + 1,
+        customers=max(200, int(plan.orders_per_day * 20)),
+        products=60,
+        plan="plus",
+        # Fetching the raw files is not what this section measures: no throttling while it runs.
+        bucket_size=100_000,
+        leak_rate=100_000,
+        access_token="shpat_bench_backfill",
+    )
+
+
+def _fetch_raw(raw_dir: Path, tenants_file: Path, env: dict[str, str], days: list[date]) -> float:
+    """Fetch every raw partition of ``days`` from the sandbox into ``raw_dir`` (one ranged run)."""
+    import dagster as dg
+
+    from platform_assets.definitions import ALL_ASSETS, build_resources
+
+    started = time.perf_counter()
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        instance = dg.DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions("tenant", [TENANT])
+        raw_assets = [
+            asset
+            for asset in ALL_ASSETS
+            if asset.group_names_by_key and set(asset.group_names_by_key.values()) == {"raw"}
+        ]
+        dg.materialize(
+            raw_assets,
+            instance=instance,
+            resources=build_resources(),
+            tags={
+                "dagster/asset_partition_range_start": f"{days[0].isoformat()}|{TENANT}",
+                "dagster/asset_partition_range_end": f"{days[-1].isoformat()}|{TENANT}",
+            },
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return time.perf_counter() - started
+
+
+def _check_against_ground_truth(warehouse_url: str, shop, days: list[date]) -> None:
+    from platform_assets.ground_truth import compare_with_ground_truth
+    from resources.warehouse import WarehouseResource
+
+    warehouse = WarehouseResource(url=warehouse_url)
+    rows = warehouse.query(
+        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
+        {"t": TENANT, "s": days[0], "e": days[-1]},
+    ).to_dict("records")
+    diffs = compare_with_ground_truth(rows, shop.ground_truth(days[0], days[-1]))
+    if diffs:
+        raise AssertionError(
+            f"the backfilled agg_daily_sales differs from the sandbox's ground truth: {diffs[:5]}"
+        )
+
+
+def run(size: Size) -> list[Figure]:
+    from sandbox.shopify.generator import build_shop
+    from sandbox.shopify.server import serve
+
+    plan = PLANS[size.name]
+    spec = _shop_spec(plan)
+    zone = ZoneInfo(TIMEZONE)
+    clock = datetime.combine(date(2026, 3, 1), dtime(0), tzinfo=zone)
+    days = [clock.date() - timedelta(days=plan.days - i) for i in range(plan.days)]
+    shop = build_shop(spec, clock)
+    figures: list[Figure] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="storehouse-bench-backfill-") as tmp,
+        serve({TENANT: shop}) as server,
+    ):
+        root = Path(tmp)
+        tenants_file = root / "tenants.yaml"
+        tenants_file.write_text(
+            yaml.safe_dump(
+                {
+                    "tenants": [
+                        {
+                            "id": TENANT,
+                            "name": "Backfill benchmark store",
+                            "start_date": days[0].isoformat(),
+                            "shopify": {"shop_url": server.base_url(TENANT), "token_env": TOKEN_ENV},
+                        }
+                    ]
+                }
+            )
+        )
+        base_env = {
+            **os.environ,
+            TOKEN_ENV: spec.access_token,
+            "STOREHOUSE_TENANTS_FILE": str(tenants_file),
+            "STOREHOUSE_RAW_STORE_URL": str(root / "raw"),
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
+        base_env.pop("STOREHOUSE_WAREHOUSE_URL", None)
+        fetch_seconds = _fetch_raw(
+            root / "raw",
+            tenants_file,
+            {**base_env, "STOREHOUSE_WAREHOUSE_URL": f"duckdb:///{root / 'unused.duckdb'}"},
+            days,
+        )
+        orders = sum(figure.orders for figure in shop.ground_truth(days[0], days[-1]))
+
+        def backfill(policy: str, policy_days: list[date], timeout: float) -> BackfillResult:
+            home = root / policy.replace(":", "-")
+            home.mkdir()
+            (home / "dagster.yaml").write_text(_instance_yaml(home, plan.max_concurrent_runs))
+            (home / "workspace.yaml").write_text(_workspace_yaml())
+            warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
+            result = _launch_and_wait(
+                home, {**base_env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}, policy, policy_days, timeout
+            )
+            _check_against_ground_truth(warehouse_url, shop, policy_days)
+            return result
+
+        single = backfill("single_run", days, timeout=1200)
+        multi = (
+            backfill(f"multi_run:{plan.multi_run_days}", days, timeout=1200) if plan.multi_run_days else None
+        )
+        sample = days[-plan.per_partition_sample :]
+        per_partition = backfill("per_partition", sample, timeout=1200)
+
+    concurrency = plan.max_concurrent_runs
+    work_per_day = single.mean_run_seconds / single.days
+    overhead = per_partition.mean_run_seconds - work_per_day
+    # 365 one-day runs, `concurrency` at a time, after the daemon picks the backfill up.
+    year_per_partition = (
+        per_partition.pickup_seconds + per_partition.mean_run_seconds * plan.days / concurrency
+    )
+    detail = f"{plan.days} days × {plan.orders_per_day:,.0f} orders/day ({orders:,} orders counted)"
+    figures += [
+        Figure(
+            SECTION,
+            "raw files fetched before the backfill (not timed below)",
+            fetch_seconds,
+            "s",
+            detail=detail,
+        ),
+        Figure(
+            SECTION,
+            "backfill, single_run (the default)",
+            single.wall_seconds,
+            "s",
+            target=600,
+            detail=f"{single.runs} run of {single.mean_run_seconds:.0f} s; the daemon picked the backfill "
+            f"up after {single.pickup_seconds:.0f} s; {detail}",
+        ),
+        Figure(
+            SECTION,
+            "backfill, one run per partition (extrapolated)",
+            year_per_partition,
+            "s",
+            target=600,
+            ratio=year_per_partition / single.wall_seconds,
+            ratio_to="single_run",
+            detail=f"measured {per_partition.runs} one-day runs of {per_partition.mean_run_seconds:.1f} s "
+            f"on average; {plan.days} of them, {concurrency} at a time",
+        ),
+        Figure(
+            SECTION,
+            "per-run overhead",
+            overhead,
+            "s",
+            detail=f"a one-day run ({per_partition.mean_run_seconds:.1f} s) minus a day's share of the "
+            f"single run ({work_per_day:.2f} s)",
+        ),
+    ]
+    if multi is not None:
+        figures.insert(
+            2,
+            Figure(
+                SECTION,
+                f"backfill, multi_run({plan.multi_run_days})",
+                multi.wall_seconds,
+                "s",
+                target=600,
+                ratio=multi.wall_seconds / single.wall_seconds,
+                ratio_to="single_run",
+                detail=f"{multi.runs} runs of {multi.mean_run_seconds:.0f} s on average, "
+                f"{concurrency} at a time",
+            ),
+        )
+    return figures
+
+
+HEAVY_ORDERS_PER_DAY = 2000
+
+
+def year_estimate(figures: list[Figure]) -> Figure | None:
+    """A year of a 2,000-orders-a-day store as one single_run backfill: the light year's single run (the
+    daemon, the run's process and every step's Dagster cost, with a light year's work) plus 730,000 orders
+    at the two-year DuckDB rate of the transform section. None unless both sections ran."""
+    by_name = {(f.section, f.name): f for f in figures}
+    single = by_name.get((SECTION, "backfill, single_run (the default)"))
+    duck = by_name.get(("Transform at scale", "Two years on DuckDB: wall time"))
+    if single is None or duck is None or not duck.extra.get("orders"):
+        return None
+    seconds_per_order = duck.value / float(duck.extra["orders"])
+    orders = HEAVY_ORDERS_PER_DAY * 365
+    value = single.value + orders * seconds_per_order
+    return Figure(
+        SECTION,
+        "a year of a 2,000-orders-a-day store, single_run (derived)",
+        value,
+        "s",
+        target=600,
+        detail=f"the light year's single_run backfill ({single.value:.0f} s) + {orders:,} orders at the "
+        f"two-year DuckDB rate ({seconds_per_order * 1000:.3f} ms per order)",
+    )

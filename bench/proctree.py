@@ -1,0 +1,84 @@
+"""Running a child command and measuring it: wall time, CPU time, and the peak resident memory of its
+whole process tree (the child and every process it starts, such as staging workers), sampled from
+/proc every 0.2 s. ``ru_maxrss`` alone would miss the grandchildren."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a child command did: its stdout, wall seconds, CPU seconds of it and its waited-for children,
+    and the peak resident memory of its process tree (MB)."""
+
+    stdout: str
+    wall_seconds: float
+    cpu_seconds: float
+    peak_tree_mb: float
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants now, in MB."""
+    tree = _children()
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        with contextlib.suppress(OSError, IndexError, ValueError):  # the process may just have exited
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_MB
+        stack.extend(tree.get(pid, []))
+    return total
+
+
+def run_measured(
+    command: Sequence[str], env: dict[str, str] | None = None, interval: float = 0.2
+) -> Measured:
+    """Run ``command``, sampling its process tree's memory; raises if it fails (with its stderr tail)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr[-3000:]}")
+    return Measured(stdout, wall, cpu, peak)

@@ -1,0 +1,112 @@
+"""The sandbox stores the transform benchmark reads, and where their raw stores are cached.
+
+Two stores per size: ``two-years`` (about 1,000,000 orders over 731 days at full size) and ``busy-day``
+(one day of a 100,000-orders-a-day store). Generating a raw store walks the in-process sandbox API through
+the raw assets (slow: minutes at full size), so it is done once and cached under ``bench/.cache/`` in a
+folder named after a hash of the spec; a ``complete.json`` marker says the cache is whole and holds the
+generation's figures and the ground truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bench.report import Size
+from sandbox.shopify.spec import ShopSpec
+
+CACHE_DIR = Path(__file__).parent / ".cache" / "transform"
+#: Bump when the way raw stores are generated changes, so old caches are not reused.
+GENERATION_VERSION = 1
+NY = ZoneInfo("America/New_York")
+
+
+@dataclass(frozen=True)
+class BenchStore:
+    """One sandbox store and the business days the benchmark builds (``start``..``end``, tenant-local)."""
+
+    label: str
+    orders_per_day: float
+    history_days: int
+    customers: int
+    clock: datetime
+    start: date
+    end: date
+
+    @property
+    def tenant_id(self) -> str:
+        return f"bench-{self.label}"
+
+    def spec(self) -> ShopSpec:
+        return ShopSpec(
+            name=self.tenant_id,
+            seed=11,
+            timezone="America/New_York",
+            currency="USD",
+            orders_per_day=self.orders_per_day,
+            history_days=self.history_days,
+            customers=self.customers,
+            plan="plus",
+            bucket_size=1_000_000,  # no API pacing: generation is not an ingest benchmark
+            leak_rate=1_000_000.0,
+        )
+
+    def key(self) -> str:
+        recipe = {**asdict(self), "version": GENERATION_VERSION}
+        digest = hashlib.sha256(json.dumps(recipe, default=str, sort_keys=True).encode()).hexdigest()
+        return f"{self.label}-{digest[:12]}"
+
+    @property
+    def folder(self) -> Path:
+        return CACHE_DIR / self.key()
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.folder / "raw"
+
+    @property
+    def marker(self) -> Path:
+        return self.folder / "complete.json"
+
+    @property
+    def tenants_file(self) -> Path:
+        return self.folder / "tenants.yaml"
+
+    @property
+    def token_env(self) -> str:
+        return self.tenant_id.upper().replace("-", "_") + "_SHOPIFY_TOKEN"
+
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _store(label: str, orders_per_day: float, days: int, customers: int, end: date) -> BenchStore:
+    """A store whose history is the ``days`` business days ending at ``end`` (clock: the midnight after)."""
+    start = end - timedelta(days=days - 1)
+    clock = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=NY)
+    return BenchStore(label, orders_per_day, days, customers, clock, start, end)
+
+
+def two_years(size: Size) -> BenchStore:
+    """~1,000,000 orders over 2024-01-01 … 2025-12-31 (weekends sell 15 % more: 1,312 a day on average)."""
+    if size.tiny:
+        return _store("two-years-tiny", 30, 20, 200, date(2025, 12, 31))
+    return _store("two-years", 1312, 731, 10_000, date(2025, 12, 31))
+
+
+def busy_day(size: Size) -> BenchStore:
+    """One day of a store selling 100,000 orders a day."""
+    if size.tiny:
+        return _store("busy-day-tiny", 300, 1, 500, date(2025, 6, 2))
+    return _store("busy-day", 100_000, 1, 100_000, date(2025, 6, 2))
+
+
+def load_marker(store: BenchStore) -> dict | None:
+    """The cached generation's record, or None when the store has not been generated completely."""
+    if not store.marker.exists():
+        return None
+    return json.loads(store.marker.read_text())
