@@ -20,6 +20,7 @@ starts; the backfill selects every asset but the raw ones.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -339,9 +340,13 @@ def run(size: Size) -> list[Figure]:
         )
         orders = sum(figure.orders for figure in shop.ground_truth(days[0], days[-1]))
 
-        def backfill(policy: str, policy_days: list[date], timeout: float) -> BackfillResult:
+        def backfill(
+            policy: str, policy_days: list[date], timeout: float, warehouse_from: Path | None = None
+        ) -> BackfillResult:
             home = root / policy.replace(":", "-")
             home.mkdir()
+            if warehouse_from is not None:  # re-backfilling days of a warehouse that holds the history
+                shutil.copy(warehouse_from / "warehouse.duckdb", home / "warehouse.duckdb")
             (home / "dagster.yaml").write_text(_instance_yaml(home, plan.max_concurrent_runs))
             (home / "workspace.yaml").write_text(_workspace_yaml())
             warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
@@ -356,7 +361,9 @@ def run(size: Size) -> list[Figure]:
             backfill(f"multi_run:{plan.multi_run_days}", days, timeout=1200) if plan.multi_run_days else None
         )
         sample = days[-plan.per_partition_sample :]
-        per_partition = backfill("per_partition", sample, timeout=1200)
+        # A sample of days re-backfilled one run each into the single run's warehouse: dimensions need
+        # the history before the sample (new vs returning customers), as in any later backfill.
+        per_partition = backfill("per_partition", sample, timeout=1200, warehouse_from=root / "single_run")
 
     concurrency = plan.max_concurrent_runs
     work_per_day = single.mean_run_seconds / single.days
