@@ -148,6 +148,7 @@ def markdown(figures: list[Figure], run: dict) -> str:
         "",
         f"Written by `make bench` at {run['finished_at']} "
         f"(size `{run['size']}`, {run['wall_seconds']:.0f} s in all).",
+        *([f"Note: {run['note']}."] if run.get("note") else []),
         "",
         "## Machine",
         "",
