@@ -245,8 +245,9 @@ def _shop_spec(plan: Plan):
     )
 
 
-def _fetch_raw(raw_dir: Path, tenants_file: Path, env: dict[str, str], days: list[date]) -> float:
-    """Fetch every raw partition of ``days`` from the sandbox into ``raw_dir`` (one ranged run)."""
+def _fetch_raw(env: dict[str, str], days: list[date]) -> float:
+    """Fetch every raw partition of ``days`` from the sandbox into the raw store ``env`` names (one ranged
+    run, with the tenants file and token ``env`` sets)."""
     import dagster as dg
 
     from platform_assets.definitions import ALL_ASSETS, build_resources
@@ -333,8 +334,6 @@ def run(size: Size) -> list[Figure]:
         }
         base_env.pop("STOREHOUSE_WAREHOUSE_URL", None)
         fetch_seconds = _fetch_raw(
-            root / "raw",
-            tenants_file,
             {**base_env, "STOREHOUSE_WAREHOUSE_URL": f"duckdb:///{root / 'unused.duckdb'}"},
             days,
         )

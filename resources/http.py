@@ -169,6 +169,11 @@ class Pacer:
         self._headroom = float(headroom)
         self._level = 0.0
         self._outstanding = 0
+        # Reservations are numbered; a request's reserve and release run on one thread, which remembers
+        # its number, so a release can tell whether a newer request's header was applied already.
+        self._reserved = 0
+        self._newest_applied = 0
+        self._thread = threading.local()
         self._updated = clock()
         self.total_wait = 0.0  # seconds handed out by reserve(), across all callers
 
@@ -227,6 +232,8 @@ class Pacer:
             wait = overflow / self._leak_rate if overflow > 0 else 0.0
             self._level += 1.0
             self._outstanding += 1
+            self._reserved += 1
+            self._thread.reservation = self._reserved
             self.total_wait += wait
             return wait
 
@@ -242,7 +249,13 @@ class Pacer:
                     self._size = size
                     if not self._leak_rate_fixed:
                         self._leak_rate = default_leak_rate(size)
-                self._level = used + self._outstanding
+                reported = used + self._outstanding
+                reservation = getattr(self._thread, "reservation", self._reserved)
+                if reservation > self._newest_applied:
+                    self._level = reported
+                    self._newest_applied = reservation
+                else:  # an older response come back late: its level misses requests counted since
+                    self._level = max(self._level, reported)
             if throttled:
                 self._level = max(self._level, self._size + self._outstanding)
 

@@ -188,7 +188,8 @@ class WarehouseResource(dg.ConfigurableResource):
         self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any], rows: Sequence[Sequence[Any]]
     ) -> int:
         """Delete the rows matching ``where`` (column = value), insert ``rows``: a partition replaced."""
-        self.delete_where(conn, spec, where)
+        condition = " AND ".join(f"{column} = :{column}" for column in where)
+        conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
         return self.insert_rows(conn, spec, rows)
 
     def analyze(self, specs: Sequence[TableSpec]) -> None:
@@ -210,11 +211,6 @@ class WarehouseResource(dg.ConfigurableResource):
             f"DELETE FROM {spec.name} WHERE tenant_id = :tenant_id AND partition_date IN :days"
         ).bindparams(sa.bindparam("days", expanding=True))
         conn.execute(statement, {"tenant_id": tenant_id, "days": list(days)})
-
-    def delete_where(self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any]) -> None:
-        """Delete the rows matching ``where`` (column = value)."""
-        condition = " AND ".join(f"{column} = :{column}" for column in where)
-        conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
 
 
 #: Types whose text form is ``str(value)`` (bool is not one of them: it is written true/false).

@@ -19,7 +19,6 @@ from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.business_days import utc_now
 from platform_assets.shopify.raw_fetch import FetchPages, client_for, fetch_days
-from platform_assets.tenants import Tenant
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource, ShopifyShopClient
 
@@ -31,10 +30,6 @@ SNAPSHOT_NOTE = (
     "(its snapshot_taken_at is in the metadata); each day's snapshot is kept, building a history from the "
     "first run on."
 )
-
-
-def _client(shopify: ShopifyClientResource, tenant: Tenant) -> ShopifyShopClient:
-    return client_for(shopify, tenant)
 
 
 def _fetch_by_day(
@@ -85,7 +80,7 @@ def raw_shopify_shop(
     taken: dict[str, str] = {}
     days: list[date] = []
     for td in tenant_days(context):
-        with _client(shopify, td.tenant) as client:
+        with client_for(shopify, td.tenant) as client:
             shop = client.get_shop()
             snapshot_at = utc_now().isoformat()
             for day in td.days:
@@ -151,7 +146,7 @@ def _snapshot(
     taken: dict[str, str] = {}
     days: list[date] = []
     for td in tenant_days(context):
-        with _client(shopify, td.tenant) as client:
+        with client_for(shopify, td.tenant) as client:
             pages = list(fetch(client))
             snapshot_at = utc_now().isoformat()
             for day in td.days:

@@ -114,6 +114,19 @@ def test_pacer_self_corrects_a_too_pessimistic_leak_rate():
     assert pacer.total_wait == 0.0
 
 
+def test_an_older_response_released_late_does_not_lower_the_estimate():
+    """Two requests in flight: the server counts both (2/10), but the first one's response, reporting
+    1/10, comes back last. The estimate keeps both requests (and, conservatively, the first one again,
+    still in flight when the newer header came)."""
+    t = FakeTime()
+    pacer = Pacer(10, 0.5, clock=t.monotonic)
+    pacer.reserve()
+    pacer.reserve()
+    pacer.release("2/10")  # the second request's response
+    pacer.release("1/10")  # the first one's, older
+    assert pacer.level == 3.0
+
+
 def test_configured_leak_rate_is_kept_when_size_changes():
     t = FakeTime()
     pacer = Pacer(40, 5.0, clock=t.monotonic)
