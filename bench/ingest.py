@@ -178,10 +178,15 @@ def _child(conn: Connection, shops: list[BenchShop]) -> None:
                 "expected": expected,
             }
         )
-        while conn.recv() == "go":  # fill every bucket (steady state); the parent starts at once
-            for sandbox_shop in built.values():
+        cpu = time.process_time()
+        while (message := conn.recv()) in ("go", "cpu"):
+            if message == "cpu":  # the sandbox's CPU seconds since the last "go"
+                conn.send(time.process_time() - cpu)
+                continue
+            for sandbox_shop in built.values():  # fill every bucket (steady state); the parent starts at once
                 sandbox_shop.bucket.reset()
                 sandbox_shop.bucket.try_acquire(sandbox_shop.bucket.capacity - 1)
+            cpu = time.process_time()
             conn.send("filled")
         # anything else ("stop"): stop serving
 
@@ -229,7 +234,7 @@ def check_partitions(
 class Run:
     """A measured run: the fetch's outcome (per tenant), the checks, and what the machine was doing:
     the 1-minute load average at the end (the machine may be shared; the figures are CPU-bound there)
-    and the client process's CPU seconds during the fetch."""
+    and the CPU seconds of the client process and of the sandbox's during the fetch."""
 
     label: str  # appended to the figures' names ("" for the main run)
     shops: list[BenchShop]
@@ -237,6 +242,7 @@ class Run:
     checks: dict[str, Check]
     load_average: float
     cpu_seconds: float
+    sandbox_cpu_seconds: float
 
 
 def _ceiling(shop: BenchShop) -> float:
@@ -309,17 +315,17 @@ def _fetch_phase(
         child.recv()
         now = CLOCK + timedelta(hours=12)
         cpu = time.process_time()
-        outcome = fetch_days(
-            resource, raw_store, "orders", lambda c, lo, hi: c.iter_orders(lo, hi), tenants, now
-        )
+        outcome = fetch_days(resource, raw_store, "orders", tenants, now)
         cpu = time.process_time() - cpu
+        child.send("cpu")
+        sandbox_cpu = child.recv()
         load = os.getloadavg()[0]
         log(
             f"   {', '.join(s.name for s in shops)}: fetched in {outcome.seconds:.1f} s; "
             f"load average {load:.1f} on {os.cpu_count()} cores"
         )
         checks = {shop.name: check_partitions(raw_store, shop, info["expected"]) for shop in shops}
-    return Run(label, shops, outcome, checks, load, cpu)
+    return Run(label, shops, outcome, checks, load, cpu, sandbox_cpu)
 
 
 def figures_for(runs: list[Run]) -> list[Figure]:
@@ -408,10 +414,12 @@ def _run_figures(run: Run) -> list[Figure]:
             detail=(
                 f"{cpu:.1f} s of CPU in the client process for {requests} requests (mostly pages of 250 "
                 f"orders, ~2.8 MB of JSON each) in {outcome.seconds:.1f} s: {cpu / outcome.seconds:.2f} "
-                "cores busy; the sandbox serves from another process"
+                f"cores busy; the sandbox, serving from another process, "
+                f"{run.sandbox_cpu_seconds / outcome.seconds:.2f} cores"
             ),
             extra={
                 "cpu_seconds": round(cpu, 2),
+                "sandbox_cpu_seconds": round(run.sandbox_cpu_seconds, 2),
                 "requests": requests,
                 "seconds": round(outcome.seconds, 2),
                 "peak_rss_mb": round(peak_rss_mb()),

@@ -37,6 +37,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from resources import fast_json
+from resources.page_encoding import EncodedPage
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
@@ -112,10 +113,13 @@ class RawStoreResource(dg.ConfigurableResource):
         entity: str,
         tenant: str,
         day: date,
-        pages: Iterable[list[dict]],
+        pages: Iterable[list[dict] | EncodedPage],
         extra_meta: dict | None = None,
     ) -> RawWriteResult:
-        """Stream ``pages`` into the partition, replacing it atomically; then write the sidecar."""
+        """Stream ``pages`` into the partition, replacing it atomically; then write the sidecar.
+
+        A page is a list of records, or an :class:`EncodedPage` whose records are already encoded as lines.
+        """
         extra = dict(extra_meta or {})
         clash = sorted(set(extra) & set(_RESERVED_META))
         if clash:
@@ -138,10 +142,11 @@ class RawStoreResource(dg.ConfigurableResource):
                 ) as gz,
             ):
                 for page in pages:
-                    lines = [fast_json.dumps_line(record) for record in page]
-                    if lines:
-                        gz.write(b"\n".join(lines) + b"\n")
-                        records += len(lines)
+                    if not isinstance(page, EncodedPage):
+                        lines = [fast_json.dumps_line(record) for record in page]
+                        page = EncodedPage(b"\n".join(lines) + b"\n" if lines else b"", len(lines))
+                    gz.write(page.lines)
+                    records += page.records
             size = int(fs.size(tmp_path))
             self._move(fs, tmp_path, data_path)
         except BaseException:

@@ -31,6 +31,7 @@ import dagster as dg
 import requests
 
 from resources import fast_json
+from resources.gc_pause import collector_paused
 from resources.http import (
     PACERS,
     HttpStats,
@@ -42,6 +43,7 @@ from resources.http import (
     Sleep,
     url_path,
 )
+from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ TOKEN_HEADER = "X-Shopify-Access-Token"
 MAX_PAGE_SIZE = 250
 INVENTORY_IDS_PER_REQUEST = 50
 _CURSOR_PARAMS = ("page_info", "limit", "fields")
+#: Resources listed by ``updated_at`` window, with the query each takes besides the window.
+WINDOW_RESOURCES: dict[str, dict[str, str]] = {"orders": {"status": "any"}, "customers": {}, "products": {}}
 
 #: Access scopes the raw assets need (see docs/shopify-client.md).
 REQUIRED_SCOPES = (
@@ -164,6 +168,7 @@ class ShopifyShopClient:
         sleep: Sleep = time.sleep,
         rng: random.Random | None = None,
         session: requests.Session | None = None,
+        encoder: PageEncoder | None = None,
     ) -> None:
         if not token:
             raise ValueError("an access token is required")
@@ -199,6 +204,7 @@ class ShopifyShopClient:
             stats=self._stats,
             logger=log,
         )
+        self._encoder = encoder or PageEncoder(workers=0)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -268,16 +274,21 @@ class ShopifyShopClient:
     ) -> tuple[Any, requests.Response]:
         response = self._get(url, params, resource)
         try:
-            return fast_json.loads(response.content), response
+            with collector_paused():  # a page is ~150,000 new dicts and lists, none of them cyclic
+                return fast_json.loads(response.content), response
         except ValueError:
-            path = url_path(url)
-            raise ShopifyAPIError(
-                f"GET {path} -> HTTP {response.status_code}: response body is not JSON",
-                method="GET",
-                path=path,
-                status=response.status_code,
-                api_message="",
-            ) from None
+            raise self._format_error(url, response, "response body is not JSON") from None
+
+    @staticmethod
+    def _format_error(url: str, response: requests.Response, problem: str) -> ShopifyAPIError:
+        path = url_path(url)
+        return ShopifyAPIError(
+            f"GET {path} -> HTTP {response.status_code}: {problem}",
+            method="GET",
+            path=path,
+            status=response.status_code,
+            api_message="",
+        )
 
     def get_json(self, resource: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``{api_root}/{resource}.json`` and return the decoded body."""
@@ -293,21 +304,36 @@ class ShopifyShopClient:
         re-applied to this client's own URL, so the token is only ever sent to the configured shop.
         """
         root_key = _resource_name(resource)
+        for url, response in self._iter_responses(resource, params):
+            try:
+                with collector_paused():  # a page is ~150,000 new dicts and lists, none of them cyclic
+                    records = page_records(response.content, root_key)
+            except PageFormatError as exc:
+                raise self._format_error(url, response, str(exc)) from None
+            yield records
+
+    def iter_encoded_pages(self, resource: str, params: Mapping[str, str | int]) -> Iterator[EncodedPage]:
+        """:meth:`iter_pages`, each page's records already encoded as raw-store lines by the client's
+        :class:`PageEncoder` (in worker processes for big pages)."""
+        root_key = _resource_name(resource)
+        for url, response in self._iter_responses(resource, params):
+            try:
+                page = self._encoder.encode(response.content, root_key)
+            except PageFormatError as exc:
+                raise self._format_error(url, response, str(exc)) from None
+            yield page
+
+    def _iter_responses(
+        self, resource: str, params: Mapping[str, str | int]
+    ) -> Iterator[tuple[str, requests.Response]]:
+        """The successful responses of every page, with the URL each was asked of; the caller reads the
+        body before asking for the next one."""
         url = self._url(resource)
         query: Mapping[str, Any] | None = dict(params)
         seen_cursors: set[str] = set()
         while True:
-            body, response = self._get_json(url, query, resource)
-            if not isinstance(body, dict) or not isinstance(body.get(root_key), list):
-                path = url_path(url)
-                raise ShopifyAPIError(
-                    f"GET {path} -> HTTP {response.status_code}: response has no list under {root_key!r}",
-                    method="GET",
-                    path=path,
-                    status=response.status_code,
-                    api_message="",
-                )
-            yield body[root_key]
+            response = self._get(url, query, resource)
+            yield url, response
             next_link = response.links.get("next", {}).get("url")
             if not next_link:
                 return
@@ -319,24 +345,26 @@ class ShopifyShopClient:
                     query[key] = params[key]
             cursor = query.get("page_info", "")
             if not cursor or cursor in seen_cursors:
-                path = url_path(url)
-                raise ShopifyAPIError(
-                    f"GET {path} -> HTTP {response.status_code}: bad or repeated page_info in Link header",
-                    method="GET",
-                    path=path,
-                    status=response.status_code,
-                    api_message="",
-                )
+                raise self._format_error(url, response, "bad or repeated page_info in Link header")
             seen_cursors.add(cursor)
 
-    def _window_params(
-        self, updated_at_min: datetime | None, updated_at_max: datetime
+    def window_query(
+        self, resource: str, updated_at_min: datetime | None, updated_at_max: datetime
     ) -> dict[str, str | int]:
-        params: dict[str, str | int] = {"limit": self.page_size}
+        """The query of a page of ``resource`` (orders, customers, products) updated in
+        ``[updated_at_min, updated_at_max]`` (both inclusive; no lower bound when ``None``)."""
+        params: dict[str, str | int] = {**WINDOW_RESOURCES[resource], "limit": self.page_size}
         if updated_at_min is not None:
             params["updated_at_min"] = _format_timestamp(updated_at_min)
         params["updated_at_max"] = _format_timestamp(updated_at_max)
         return params
+
+    def iter_window(
+        self, resource: str, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> Iterator[EncodedPage]:
+        """Pages of ``resource`` updated in the window, encoded as raw-store lines (what the raw assets
+        store)."""
+        return self.iter_encoded_pages(resource, self.window_query(resource, updated_at_min, updated_at_max))
 
     # -- resources --------------------------------------------------------------------------------------
     def get_shop(self) -> dict:
@@ -349,13 +377,13 @@ class ShopifyShopClient:
         fields: Sequence[str] | None = None,
     ) -> Iterator[list[dict]]:
         """Orders of every status updated in ``[updated_at_min, updated_at_max]`` (both inclusive)."""
-        params = {"status": "any", **self._window_params(updated_at_min, updated_at_max)}
+        params = self.window_query("orders", updated_at_min, updated_at_max)
         if fields:
             params["fields"] = ",".join(fields)
         return self.iter_pages("orders", params)
 
     def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
-        params = {"status": "any", **self._window_params(updated_at_min, updated_at_max)}
+        params = self.window_query("orders", updated_at_min, updated_at_max)
         params.pop("limit")
         body = self.get_json("orders/count", params)
         return int(body["count"])
@@ -363,12 +391,12 @@ class ShopifyShopClient:
     def iter_customers(
         self, updated_at_min: datetime | None, updated_at_max: datetime
     ) -> Iterator[list[dict]]:
-        return self.iter_pages("customers", self._window_params(updated_at_min, updated_at_max))
+        return self.iter_pages("customers", self.window_query("customers", updated_at_min, updated_at_max))
 
     def iter_products(
         self, updated_at_min: datetime | None, updated_at_max: datetime
     ) -> Iterator[list[dict]]:
-        return self.iter_pages("products", self._window_params(updated_at_min, updated_at_max))
+        return self.iter_pages("products", self.window_query("products", updated_at_min, updated_at_max))
 
     def list_locations(self) -> list[dict]:
         return [location for page in self.iter_pages("locations", {}) for location in page]
@@ -400,6 +428,13 @@ class ShopifyClientResource(dg.ConfigurableResource):
     max_concurrent_windows: int = 16
     #: Tenants fetched side by side by the raw assets (each shop has a bucket of its own).
     max_concurrent_tenants: int = 4
+    #: Processes that parse and re-encode the raw assets' big pages (None: one per CPU core; 0: none, the
+    #: fetching threads do it). One interpreter cannot keep up with a Plus shop's ceiling on its own.
+    page_workers: int | None = None
+
+    def page_encoder(self) -> PageEncoder:
+        """A page encoder for one run's fetch; close it (``with``) when the fetch is done."""
+        return PageEncoder(self.page_workers)
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -418,11 +453,13 @@ class ShopifyClientResource(dg.ConfigurableResource):
         pacers: PacerRegistry | None = None,
         rng: random.Random | None = None,
         session: requests.Session | None = None,
+        encoder: PageEncoder | None = None,
     ) -> ShopifyShopClient:
         """A client for ``shop_url`` authenticating with ``token``.
 
         The keyword-only arguments are for tests: a fake ``sleep``, a private pacer registry (with a fake
-        clock), a seeded ``rng`` for backoff jitter, a prepared ``session``.
+        clock), a seeded ``rng`` for backoff jitter, a prepared ``session``; ``encoder`` encodes the pages
+        of :meth:`ShopifyShopClient.iter_window` (default: in the calling thread).
         """
         return ShopifyShopClient(
             shop_url,
@@ -437,4 +474,5 @@ class ShopifyClientResource(dg.ConfigurableResource):
             sleep=sleep,
             rng=rng,
             session=session,
+            encoder=encoder,
         )

@@ -18,7 +18,7 @@ from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.business_days import utc_now
-from platform_assets.shopify.raw_fetch import FetchPages, client_for, fetch_days
+from platform_assets.shopify.raw_fetch import client_for, fetch_days
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource, ShopifyShopClient
 
@@ -37,14 +37,13 @@ def _fetch_by_day(
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
     entity: str,
-    fetch: FetchPages,
 ) -> dg.MaterializeResult:
     """Write, for each tenant and business day, the records whose updated_at falls in that day.
 
     Days of a tenant are fetched concurrently through the shop's one pacer and tenants side by side
     (``platform_assets.shopify.raw_fetch``); the partitions and the metadata are those of a day-by-day walk.
     """
-    outcome = fetch_days(shopify, raw_store, entity, fetch, tenant_days(context), utc_now())
+    outcome = fetch_days(shopify, raw_store, entity, tenant_days(context), utc_now())
     for warning in outcome.warnings:
         context.log.warning(warning)
     metadata: dict[str, Any] = {
@@ -109,7 +108,7 @@ def raw_shopify_shop(
 def raw_shopify_orders(
     context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "orders", lambda c, lo, hi: c.iter_orders(lo, hi))
+    return _fetch_by_day(context, shopify, raw_store, "orders")
 
 
 @_raw_asset(
@@ -120,7 +119,7 @@ def raw_shopify_orders(
 def raw_shopify_customers(
     context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "customers", lambda c, lo, hi: c.iter_customers(lo, hi))
+    return _fetch_by_day(context, shopify, raw_store, "customers")
 
 
 @_raw_asset(
@@ -132,7 +131,7 @@ def raw_shopify_customers(
 def raw_shopify_products(
     context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "products", lambda c, lo, hi: c.iter_products(lo, hi))
+    return _fetch_by_day(context, shopify, raw_store, "products")
 
 
 def _snapshot(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,11 +29,9 @@ import dagster as dg
 from platform_assets.runs import TenantDays
 from platform_assets.shopify.business_days import day_window, shop_timezone
 from platform_assets.tenants import Tenant
+from resources.page_encoding import PageEncoder
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource, ShopifyProtectedDataError, ShopifyShopClient
-
-#: Pages of records updated in ``[updated_at_min, updated_at_max]`` (``None``: from the beginning).
-FetchPages = Callable[[ShopifyShopClient, datetime | None, datetime], Iterator[list[dict]]]
 
 #: The API counters summed into the assets' metadata.
 API_COUNTERS = ("requests", "retries", "throttled")
@@ -83,12 +80,17 @@ class FetchOutcome:
         self.seconds = max(self.seconds, other.seconds)
 
 
-def client_for(shopify: ShopifyClientResource, tenant: Tenant) -> ShopifyShopClient:
-    """A new client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer."""
+def client_for(
+    shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
+) -> ShopifyShopClient:
+    """A new client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer, and
+    ``encoder`` (the run's worker processes) if given."""
     if tenant.shopify is None:
         raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
     connection = tenant.shopify
-    return shopify.for_shop(connection.shop_url, connection.token(), api_version=connection.api_version)
+    return shopify.for_shop(
+        connection.shop_url, connection.token(), api_version=connection.api_version, encoder=encoder
+    )
 
 
 def plan_windows(
@@ -115,11 +117,12 @@ def fetch_tenant(
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
     entity: str,
-    fetch: FetchPages,
     td: TenantDays,
     now: datetime,
+    encoder: PageEncoder,
 ) -> FetchOutcome:
-    """Fetch one tenant's days, up to ``shopify.max_concurrent_windows`` at once, one partition per day."""
+    """Fetch one tenant's days of ``entity`` (orders, customers, products), up to
+    ``shopify.max_concurrent_windows`` at once, one partition per day."""
     tenant = td.tenant
     started = time.perf_counter()
     outcome = FetchOutcome()
@@ -135,14 +138,14 @@ def fetch_tenant(
         with lock:
             if failed and min(failed) < window.day:
                 return None
-        client = client_for(shopify, tenant)
+        client = client_for(shopify, tenant, encoder)
         try:
             result = raw_store.write_partition(
                 "shopify",
                 entity,
                 tenant.id,
                 window.day,
-                fetch(client, window.updated_min, window.updated_max),
+                client.iter_window(entity, window.updated_min, window.updated_max),
                 extra_meta=window.extra_meta(),
             )
             return result.records
@@ -190,25 +193,26 @@ def fetch_days(
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
     entity: str,
-    fetch: FetchPages,
     tenants: list[TenantDays],
     now: datetime,
 ) -> FetchOutcome:
-    """Fetch every tenant's days, ``shopify.max_concurrent_tenants`` tenants side by side.
+    """Fetch every tenant's days of ``entity``, ``shopify.max_concurrent_tenants`` tenants side by side.
 
     The outcome lists tenants in the run's order. If tenants fail, the first failing tenant's error (in
-    that order) is raised once all started tenants are done.
+    that order) is raised once all started tenants are done. Big pages are parsed and encoded in the run's
+    worker processes (``shopify.page_workers``).
     """
     workers = max(1, min(shopify.max_concurrent_tenants, len(tenants)))
-    if workers == 1:
-        per_tenant = [fetch_tenant(shopify, raw_store, entity, fetch, td, now) for td in tenants]
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"raw-{entity}") as pool:
-            futures = [
-                pool.submit(fetch_tenant, shopify, raw_store, entity, fetch, td, now) for td in tenants
-            ]
-            wait(futures)
-        per_tenant = [future.result() for future in futures]
+    with shopify.page_encoder() as encoder:
+        if workers == 1:
+            per_tenant = [fetch_tenant(shopify, raw_store, entity, td, now, encoder) for td in tenants]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"raw-{entity}") as pool:
+                futures = [
+                    pool.submit(fetch_tenant, shopify, raw_store, entity, td, now, encoder) for td in tenants
+                ]
+                wait(futures)
+            per_tenant = [future.result() for future in futures]
     total = FetchOutcome()
     for td, outcome in zip(tenants, per_tenant, strict=True):
         total.merge(outcome)

@@ -11,20 +11,21 @@ would scan everything alive again and again (it doubled the time to parse a day)
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from platform_assets.runs import TenantDays
 from platform_assets.shopify import staging
+from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
+from resources.worker_processes import preload, worker_context
+
+preload("platform_assets.shopify.staging_assets")  # what the staging workers run
 
 Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Staged]
 
@@ -49,18 +50,6 @@ class StagedDay:
     texts: dict[str, list[list[str | None]]] = field(default_factory=dict)
     dead_letters: list[staging.DeadLetter] = field(default_factory=list)
     new_fields: dict[str, int] = field(default_factory=dict)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (reference counting still frees everything acyclic)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def stage_day(
@@ -98,14 +87,6 @@ def _raw_bytes(raw_store: RawStoreResource, entity: str, days: Sequence[tuple[Te
     return total
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers start from a clean process, not a fork of this one (threads, open connections);
-    # the server imports the staging code once, so each worker starts in milliseconds.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["platform_assets.shopify.staging_assets"])
-    return context
-
-
 def staged_days(
     stage: Stager,
     entity: str,
@@ -120,7 +101,7 @@ def staged_days(
         return
     workers = _workers()
     base_url = raw_store.base_url
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
         pending: deque[Future[StagedDay]] = deque()
         queue = iter(days)
         try:

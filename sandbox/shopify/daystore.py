@@ -10,14 +10,12 @@ are cached until the clock moves.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING
 
+from resources.gc_pause import collector_paused
 from sandbox.shopify.daybook import DayBook
 from sandbox.shopify.summary import DayState, DaySummary, SummaryContext, summarize
 
@@ -27,23 +25,6 @@ if TYPE_CHECKING:
 #: Default bound of the order cache (whole days are kept; a Python order takes about 4 KB). Enough for
 #: the ~51 days an ``updated_at`` window reaches back at 1,400 orders a day.
 DAY_CACHE_ORDERS = 100_000
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a day's orders are built.
-
-    A day is tens of thousands of new, acyclic objects; with the collector on, every few hundred of them
-    trigger a scan, and the scans keep walking the millions of objects of the cached days. Reference
-    counting frees the orders either way; collection resumes (if it was on) right after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class DayStore:
@@ -86,7 +67,7 @@ class DayStore:
                 return orders
             if self.book.count(day) == 0:
                 return []
-            with _collector_paused():
+            with collector_paused():
                 orders = self._generator.generate_day(day, self.book.first_number(day))
                 if day not in self._summaries:
                     self._summaries[day] = summarize(day, orders, self.context)

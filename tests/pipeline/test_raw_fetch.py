@@ -46,10 +46,6 @@ def tenant(name: str, url: str, start: date, monkeypatch, token: str) -> Tenant:
     return Tenant(name, name, start, None, ShopifyConnection(url, env))
 
 
-def orders_fetch(client, lo, hi):
-    return client.iter_orders(lo, hi)
-
-
 class InFlight:
     """Wraps a sandbox shop's API to count the requests it is answering at the same moment."""
 
@@ -91,8 +87,8 @@ def test_concurrent_windows_share_the_shop_pacer_and_stay_under_its_bucket(tmp_p
     in_flight = InFlight(shop)
     clients = []
 
-    def recording_client_for(shopify, tenant):
-        client = real_client_for(shopify, tenant)
+    def recording_client_for(shopify, tenant, encoder=None):
+        client = real_client_for(shopify, tenant, encoder)
         clients.append(client)
         return client
 
@@ -105,7 +101,7 @@ def test_concurrent_windows_share_the_shop_pacer_and_stay_under_its_bucket(tmp_p
         url = server.base_url("t-bucket")
         td = TenantDays(tenant("t-bucket", url, date(2026, 2, 1), monkeypatch, shop.spec.access_token), DAYS)
         started = time.monotonic()
-        outcome = fetch_days(resource, raw_store, "orders", orders_fetch, [td], NOW)
+        outcome = fetch_days(resource, raw_store, "orders", [td], NOW)
         elapsed = time.monotonic() - started
         with resource.for_shop(url, shop.spec.access_token) as counter:
             counts = [
@@ -149,7 +145,7 @@ def test_concurrent_fetch_writes_what_a_day_by_day_fetch_writes(tmp_path, monkey
                 page_size=7, max_concurrent_windows=windows, max_concurrent_tenants=side_by_side
             )
             raw_store = RawStoreResource(base_url=str(tmp_path / mode))
-            outcomes[mode] = fetch_days(resource, raw_store, "orders", orders_fetch, tenants, NOW)
+            outcomes[mode] = fetch_days(resource, raw_store, "orders", tenants, NOW)
 
     sequential, concurrent = outcomes["sequential"], outcomes["concurrent"]
     assert partitions(tmp_path / "concurrent") == partitions(tmp_path / "sequential")
@@ -184,6 +180,6 @@ def test_a_failing_day_fails_the_run_and_leaves_no_partial_partition(tmp_path, m
             DAYS,
         )
         with pytest.raises(ShopifyAPIError, match="HTTP 400"):
-            fetch_days(resource, raw_store, "orders", orders_fetch, [td], NOW)
+            fetch_days(resource, raw_store, "orders", [td], NOW)
     assert not raw_store.exists("shopify", "orders", "t-fail", date(2026, 2, 26))
     assert not list((tmp_path / "raw").rglob(".*tmp-*"))

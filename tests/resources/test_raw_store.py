@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import fsspec
 import pytest
 
+from resources.page_encoding import encode_page
 from resources.raw_store import RawStoreResource, RawWriteResult
 
 DAY = date(2024, 3, 1)
@@ -126,6 +127,18 @@ def test_rewrite_replaces_and_is_idempotent(store):
     with fsspec.open(first.path, "rb") as f:
         assert f.read() == content
     assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+
+
+def test_encoded_pages_write_the_same_file_as_their_records(store):
+    by_records = store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:2], ORDERS[2:]])
+    with fsspec.open(by_records.path, "rb") as f:
+        content = f.read()
+    body = json.dumps({"orders": ORDERS[:2]}).encode()
+    mixed = store.write_partition("shopify", "orders", "acme", DAY, [encode_page(body, "orders"), ORDERS[2:]])
+    assert (mixed.records, mixed.bytes) == (3, by_records.bytes)
+    with fsspec.open(mixed.path, "rb") as f:
+        assert f.read() == content
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
 
 
 def test_partitions_are_independent(store):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from resources.page_encoding import EncodedPage
 from resources.shopify_client import (
     ShopifyAPIError,
     ShopifyAuthError,
@@ -89,6 +90,47 @@ def test_iter_pages_is_lazy_and_streams(stub, make_client):
     assert list(pages) == [[{"id": 2}]]
     assert "updated_at_min" not in stub.requests[0].query
     assert stub.requests[0].query["updated_at_max"] == "2024-01-01T00:00:00+00:00"
+
+
+def test_iter_window_yields_pages_encoded_as_raw_lines(stub, make_client):
+    client = make_client(stub.base_url)
+    stub.route(
+        f"{V}/orders.json",
+        ok(
+            {"orders": [{"id": 1, "note": "ü"}]},
+            Link=f'<{stub.base_url}{V}/orders.json?page_info=x>; rel="next"',
+        ),
+        ok({"orders": []}),
+    )
+    start = datetime(2024, 3, 1, 0, 0, tzinfo=EST)
+    end = datetime(2024, 3, 1, 23, 59, 59, tzinfo=EST)
+    pages = list(client.iter_window("orders", start, end))
+    assert pages == [EncodedPage(b'{"id":1,"note":"\\u00fc"}\n', 1), EncodedPage(b"", 0)]
+    assert stub.hits(f"{V}/orders.json")[0].query == {
+        "status": "any",
+        "limit": "250",
+        "updated_at_min": "2024-03-01T00:00:00-05:00",
+        "updated_at_max": "2024-03-01T23:59:59-05:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"<html>maintenance</html>", "response body is not JSON"),
+        (b"{}", "response has no list under 'customers'"),
+    ],
+)
+@pytest.mark.parametrize("encoded", [False, True])
+def test_a_bad_page_is_an_api_error_naming_the_request(stub, make_client, body, problem, encoded):
+    client = make_client(stub.base_url)
+    stub.route(f"{V}/customers.json", Reply(200, body, LIMIT))
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    pages = client.iter_window("customers", None, day) if encoded else client.iter_customers(None, day)
+    with pytest.raises(ShopifyAPIError) as info:
+        list(pages)
+    assert str(info.value) == f"GET {V}/customers.json -> HTTP 200: {problem}"
+    assert info.value.status == 200
 
 
 def test_repeated_cursor_is_an_error_not_an_endless_loop(stub, make_client):
