@@ -217,12 +217,25 @@ class RawStoreResource(dg.ConfigurableResource):
             raise self._missing("partition", platform, entity, tenant, day, self._display(fs, data_path))
         return self._iter_records(fs, data_path)
 
+    def read_lines(self, platform: str, entity: str, tenant: str, day: date) -> Iterator[bytes]:
+        """The partition's records as their raw JSON lines (newline included), unparsed, streamed; for a
+        reader that only parses some of them. Raises ``FileNotFoundError`` naming the partition."""
+        fs, _, data_path, _ = self._paths(platform, entity, tenant, day)
+        if not fs.exists(data_path):
+            raise self._missing("partition", platform, entity, tenant, day, self._display(fs, data_path))
+        return self._iter_lines(fs, data_path)
+
     @staticmethod
-    def _iter_records(fs: fsspec.AbstractFileSystem, path: str) -> Iterator[dict]:
+    def _iter_lines(fs: fsspec.AbstractFileSystem, path: str) -> Iterator[bytes]:
         with fs.open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
             for line in gz:
                 if line.strip():
-                    yield fast_json.loads(line)  # json.loads, parsed by orjson when it can
+                    yield line
+
+    @classmethod
+    def _iter_records(cls, fs: fsspec.AbstractFileSystem, path: str) -> Iterator[dict]:
+        for line in cls._iter_lines(fs, path):
+            yield fast_json.loads(line)  # json.loads, parsed by orjson when it can
 
     def read_meta(self, platform: str, entity: str, tenant: str, day: date) -> dict:
         fs, _, _, meta_path = self._paths(platform, entity, tenant, day)

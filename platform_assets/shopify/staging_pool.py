@@ -4,7 +4,8 @@ staging step's CPU) runs beside the warehouse writes instead of before them.
 
 A worker returns each day's rows already as the text the bulk load sends (``text_columns``), which
 crosses the process boundary much faster than Decimals and datetimes. At most a few days are in flight,
-so memory stays bounded whatever the range. Python's cyclic garbage collector is paused while a day is
+so memory stays bounded whatever the range. A very big day (a 100,000-orders-a-day store) is split by id
+into a share per worker, staged side by side and merged. Python's cyclic garbage collector is paused while a day is
 parsed and staged: a day is hundreds of thousands of acyclic objects, and collections triggered by them
 would scan everything alive again and again (it doubled the time to parse a day).
 """
@@ -12,7 +13,9 @@ would scan everything alive again and again (it doubled the time to parse a day)
 from __future__ import annotations
 
 import os
-from collections import deque
+import re
+import zlib
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from datetime import date
 
 from platform_assets.runs import TenantDays
 from platform_assets.shopify import staging
+from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
@@ -32,6 +36,11 @@ Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.
 #: Runs whose raw partitions hold at least this many gzipped bytes (about 20,000 orders) are staged in
 #: worker processes; smaller ones do not pay for starting them.
 PARALLEL_MIN_BYTES = 16_000_000
+#: A day with at least this many gzipped bytes (about 25,000 orders) is staged by every worker, each
+#: taking a share of its ids, rather than by one: a day of a 100,000-orders-a-day store would otherwise
+#: keep one core busy while the other waits. Only for entities whose records are keyed by their id.
+SPLIT_MIN_BYTES = 15_000_000
+SPLIT_ENTITIES = frozenset({"orders", "customers", "products"})
 #: Days staged ahead of the warehouse writes, per worker.
 DAYS_AHEAD_PER_WORKER = 2
 #: Consecutive days of one tenant written in one transaction, up to this many rows (and 31 days): a
@@ -59,16 +68,69 @@ def stage_day(
     raw_store: RawStoreResource | str,
     td: TenantDays,
     day: date,
+    part: int = 0,
+    parts: int = 1,
 ) -> StagedDay:
-    """Read one raw partition and stage it into text columns per table ((name, width) of each)."""
+    """Read one raw partition and stage it into text columns per table ((name, width) of each).
+
+    With ``parts`` > 1, only the records of share ``part`` (by :func:`share_of` their id) are staged: the
+    day's shares, staged in several processes and merged (:func:`merged_day`), give the whole day. Every
+    version of an id falls in the same share, so the duplicate check stays exact.
+    """
     if isinstance(raw_store, str):
         raw_store = RawStoreResource(base_url=raw_store)
     if not raw_store.exists("shopify", entity, td.tenant.id, day):
         return StagedDay(td, day, missing=True)
     with collector_paused():
-        staged = stage(raw_store.read_partition("shopify", entity, td.tenant.id, day), td, day, raw_store)
+        if parts == 1:
+            records: Iterable[dict] = raw_store.read_partition("shopify", entity, td.tenant.id, day)
+        else:
+            lines = raw_store.read_lines("shopify", entity, td.tenant.id, day)
+            records = _records_of_share(lines, part, parts)
+        staged = stage(records, td, day, raw_store)
         texts = {name: text_columns(staged.rows.get(name, []), width) for name, width in tables}
     return StagedDay(td, day, False, texts, staged.dead_letters, dict(staged.new_fields))
+
+
+#: A raw line that starts with its record's id, as Shopify writes orders, customers and products.
+_LEADING_ID = re.compile(rb'^\{"id":(-?\d+)[,}]')
+
+
+def share_of(record_id: object, parts: int) -> int:
+    """The share (0 … parts-1) a record id belongs to, the same for 123 and "123"."""
+    return zlib.crc32(str(record_id).encode()) % parts
+
+
+def _records_of_share(lines: Iterable[bytes], part: int, parts: int) -> Iterator[dict]:
+    """The records of one share, parsing only their lines (and those whose id is not up front)."""
+    for line in lines:
+        match = _LEADING_ID.match(line)
+        if match is not None:
+            if share_of(int(match.group(1)), parts) == part:
+                yield fast_json.loads(line)
+            continue
+        record = fast_json.loads(line)
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if share_of(record_id, parts) == part:
+            yield record
+
+
+def merged_day(shares: Sequence[StagedDay]) -> StagedDay:
+    """One day from the days of its shares: rows, dead letters and new fields of every share."""
+    first = shares[0]
+    if len(shares) == 1 or first.missing:
+        return first
+    texts: dict[str, list[list[str | None]]] = {}
+    new_fields: Counter[str] = Counter()
+    dead_letters: list[staging.DeadLetter] = []
+    for share in shares:
+        for table, columns in share.texts.items():
+            merged = texts.setdefault(table, [[] for _ in columns])
+            for into, values in zip(merged, columns, strict=True):
+                into.extend(values)
+        dead_letters += share.dead_letters
+        new_fields.update(share.new_fields)
+    return StagedDay(first.td, first.day, False, texts, dead_letters, dict(new_fields))
 
 
 def _workers() -> int:
@@ -102,22 +164,42 @@ def staged_days(
     workers = _workers()
     base_url = raw_store.base_url
     with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
-        pending: deque[Future[StagedDay]] = deque()
+
+        def submit(td: TenantDays, day: date) -> list[Future[StagedDay]]:
+            parts = _shares(raw_store, entity, td, day, workers)
+            return [
+                pool.submit(stage_day, stage, entity, tables, base_url, td, day, part, parts)
+                for part in range(parts)
+            ]
+
+        pending: deque[list[Future[StagedDay]]] = deque()
         queue = iter(days)
         try:
             for td, day in queue:
-                pending.append(pool.submit(stage_day, stage, entity, tables, base_url, td, day))
+                pending.append(submit(td, day))
                 if len(pending) >= workers * DAYS_AHEAD_PER_WORKER:
                     break
             while pending:
-                done = pending.popleft().result()
+                done = merged_day([future.result() for future in pending.popleft()])
                 following = next(queue, None)
                 if following is not None:
-                    pending.append(pool.submit(stage_day, stage, entity, tables, base_url, *following))
+                    pending.append(submit(*following))
                 yield done
         finally:
-            for future in pending:
-                future.cancel()
+            for futures in pending:
+                for future in futures:
+                    future.cancel()
+
+
+def _shares(raw_store: RawStoreResource, entity: str, td: TenantDays, day: date, workers: int) -> int:
+    """How many processes stage the day: every worker for a big day of an entity keyed by id, else one."""
+    if workers == 1 or entity not in SPLIT_ENTITIES:
+        return 1
+    try:
+        size = int(raw_store.read_meta("shopify", entity, td.tenant.id, day).get("bytes") or 0)
+    except FileNotFoundError:
+        return 1
+    return workers if size >= SPLIT_MIN_BYTES else 1
 
 
 def _rows(staged: StagedDay) -> int:

@@ -10,7 +10,9 @@ from platform_assets import sql_assets
 from platform_assets.runs import TenantDays
 from platform_assets.shopify import staging_assets, staging_pool
 from platform_assets.tenants import Tenant
+from resources.raw_store import RawStoreResource
 from resources.warehouse import _to_text, text_columns
+from tests.conftest import load_fixture
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_postgres import pg_database  # noqa: F401, F811 - the fixture
 from tests.pipeline.test_whole_graph import CLOCK, END, START
@@ -52,6 +54,7 @@ def test_workers_and_batches_write_the_same_tables(tmp_path, monkeypatch):
     serial.materialise(START, END)
 
     monkeypatch.setattr(staging_pool, "PARALLEL_MIN_BYTES", 0)  # every range in worker processes
+    monkeypatch.setattr(staging_pool, "SPLIT_MIN_BYTES", 0)  # every day in shares staged side by side
     monkeypatch.setattr(staging_pool, "BATCH_ROWS", 50)  # several transactions of a few days
     parallel = make_pipeline(tmp_path / "parallel", monkeypatch, make_spec(), CLOCK, START)
     parallel.materialise(START, END)
@@ -69,3 +72,50 @@ def test_workers_batches_and_statistics_on_postgres(tmp_path, monkeypatch, pg_da
     on_pg = make_pipeline(tmp_path / "pg", monkeypatch, make_spec(), CLOCK, START, warehouse_url=pg_database)
     on_pg.materialise(START, END)
     assert on_pg.ground_truth_diffs(START, END) == []
+
+
+def test_a_day_staged_in_shares_is_the_day_staged_whole(tmp_path):
+    """Real order payloads, made into 40 orders with an identical duplicate, a conflicting duplicate, an
+    order without id and one whose id is not its first field: the shares, merged, stage exactly the rows
+    and dead letters of the whole day."""
+    base = load_fixture("orders.json")["orders"][0]
+    orders = [{**base, "id": 1000 + n, "name": f"#{1000 + n}"} for n in range(40)]
+    orders.append(dict(orders[3]))  # the same record twice: counts once
+    orders.append({**orders[5], "note": "changed under the same updated_at"})  # conflicting: dead letters
+    orders.append({key: value for key, value in base.items() if key != "id"})  # no id: a dead letter
+    late_id = {key: value for key, value in base.items() if key != "id"}
+    orders.append({**late_id, "id": 2000})  # the id is the last field of its line
+    day = date(2026, 1, 5)
+    raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    raw_store.write_partition("shopify", "orders", "acme", day, [orders])
+    td = TenantDays(Tenant("acme", "acme", day, "America/New_York", None), [day])
+    tables = [(spec.name, len(spec.column_names)) for spec in staging_assets.ORDER_TABLES]
+
+    def stage(part: int, parts: int) -> staging_pool.StagedDay:
+        return staging_pool.stage_day(
+            staging_assets._stage_orders, "orders", tables, raw_store, td, day, part, parts
+        )
+
+    whole = stage(0, 1)
+    shares = [stage(part, 3) for part in range(3)]
+    merged = staging_pool.merged_day(shares)
+
+    def rows(staged: staging_pool.StagedDay) -> dict[str, list[tuple]]:
+        return {table: sorted(zip(*columns, strict=True), key=str) for table, columns in staged.texts.items()}
+
+    def dead(staged: staging_pool.StagedDay) -> list[tuple[str, str]]:
+        return sorted((letter.record_key, letter.reason) for letter in staged.dead_letters)
+
+    assert len(rows(whole)["stg_shopify_orders"]) == 40  # 39 good + the late id; id 1005 is a dead letter
+    assert all(share.texts["stg_shopify_orders"][0] for share in shares)  # every share has orders
+    assert rows(merged) == rows(whole)
+    assert (
+        dead(merged)
+        == dead(whole)
+        == [
+            ("", "id is missing"),
+            ("1005", "the same id came twice with different content"),
+            ("1005", "the same id came twice with different content"),
+        ]
+    )
+    assert merged.new_fields == whole.new_fields
