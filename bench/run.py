@@ -17,7 +17,6 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.backfill import year_estimate
 from bench.report import Figure, Size, machine, now_iso, versions, write_results
 
 SECTIONS = ("ingest", "transform", "backfill")
@@ -65,9 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     size = Size(args.size)
     started = time.perf_counter()
     figures, errors = run_sections(names, size)
-    estimate = year_estimate(figures)
-    if estimate is not None:
-        figures.append(estimate)
     run = {
         "size": size.name,
         "sections": names,

@@ -24,9 +24,9 @@ from pathlib import Path
 import yaml
 
 from bench.report import Size, peak_rss_mb
-from bench.transform_stores import BenchStore, busy_day, two_years
+from bench.transform_stores import BenchStore, busy_day, heavy_year, two_years
 
-STORES = {"two-years": two_years, "busy-day": busy_day}
+STORES = {"two-years": two_years, "busy-day": busy_day, "heavy-year": heavy_year}
 RESULT_PREFIX = "RESULT "
 
 

@@ -105,6 +105,13 @@ def busy_day(size: Size) -> BenchStore:
     return _store("busy-day", 100_000, 1, 100_000, date(2025, 6, 2))
 
 
+def heavy_year(size: Size) -> BenchStore:
+    """A year of a store selling 2,000 orders a day: the backfill target's store (``bench.backfill``)."""
+    if size.tiny:
+        return _store("heavy-year-tiny", 20, 3, 200, date(2025, 12, 31))
+    return _store("heavy-year", 2000, 365, 40_000, date(2025, 12, 31))
+
+
 def load_marker(store: BenchStore) -> dict | None:
     """The cached generation's record, or None when the store has not been generated completely."""
     if not store.marker.exists():

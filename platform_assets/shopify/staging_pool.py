@@ -5,9 +5,9 @@ staging step's CPU) runs beside the warehouse writes instead of before them.
 A worker returns each day's rows already as the text the bulk load sends (``text_columns``), which
 crosses the process boundary much faster than Decimals and datetimes. At most a few days are in flight,
 so memory stays bounded whatever the range. A very big day (a 100,000-orders-a-day store) is split by id
-into a share per worker, staged side by side and merged. Python's cyclic garbage collector is paused while a day is
-parsed and staged: a day is hundreds of thousands of acyclic objects, and collections triggered by them
-would scan everything alive again and again (it doubled the time to parse a day).
+into a share per worker, staged side by side and merged. Python's cyclic garbage collector is paused
+while a day is parsed and staged: a day is hundreds of thousands of acyclic objects, and collections
+triggered by them would scan everything alive again and again (it doubled the time to parse a day).
 """
 
 from __future__ import annotations

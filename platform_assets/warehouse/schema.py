@@ -13,12 +13,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 # The small type vocabulary every table uses.
-TEXT, BIGINT, INT, MONEY, RATE, BOOL, DATE, TIMESTAMP = (
+TEXT, BIGINT, INT, MONEY, RATE, PERCENT, BOOL, DATE, TIMESTAMP = (
     "text",
     "bigint",
     "int",
     "money",
     "rate",
+    "percent",
     "bool",
     "date",
     "timestamp",
@@ -30,6 +31,8 @@ _SQLALCHEMY_TYPES = {
     INT: sa.Integer(),
     MONEY: sa.Numeric(18, 2),
     RATE: sa.Numeric(12, 6),
+    # A change in percent, to the hundredth: unbounded (a week after a week of a few cents' sales).
+    PERCENT: sa.Numeric(18, 2),
     BOOL: sa.Boolean(),
     DATE: sa.Date(),
     TIMESTAMP: sa.DateTime(),
@@ -40,11 +43,17 @@ _CAST_TYPES = {
     INT: "INTEGER",
     MONEY: "DECIMAL(18,2)",
     RATE: "DECIMAL(12,6)",
+    PERCENT: "DECIMAL(18,2)",
     BOOL: "BOOLEAN",
     DATE: "DATE",
     TIMESTAMP: "TIMESTAMP",
 }
-_UI_TYPES = {MONEY: "decimal(18,2)", RATE: "decimal(12,6)", TIMESTAMP: "timestamp (UTC)"}
+_UI_TYPES = {
+    MONEY: "decimal(18,2)",
+    RATE: "decimal(12,6)",
+    PERCENT: "decimal(18,2)",
+    TIMESTAMP: "timestamp (UTC)",
+}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from platform_assets.warehouse.schema import (
     DATE,
     INT,
     MONEY,
+    PERCENT,
     RATE,
     TEXT,
     TIMESTAMP,
@@ -680,10 +681,12 @@ AGG_WEEKLY_TRENDS = TableSpec(
         col("net_sales_prev_7d", MONEY, "Net sales in the 7 days before.", nullable=False),
         col("total_sales_prev_7d", MONEY, "Total sales in the 7 days before.", nullable=False),
         col(
-            "orders_change_pct", RATE, "Change in orders vs the 7 days before, percent; null if none before."
+            "orders_change_pct",
+            PERCENT,
+            "Change in orders vs the 7 days before, percent; null if none before.",
         ),
-        col("net_sales_change_pct", RATE, "Change in net sales, percent; null if none before."),
-        col("total_sales_change_pct", RATE, "Change in total sales, percent; null if none before."),
+        col("net_sales_change_pct", PERCENT, "Change in net sales, percent; null if none before."),
+        col("total_sales_change_pct", PERCENT, "Change in total sales, percent; null if none before."),
     ),
     ("tenant_id", "date", "platform", "currency"),
     (("tenant_id", "date"),),

@@ -14,13 +14,13 @@ SELECT
     orders_prev_7d, net_sales_prev_7d, total_sales_prev_7d,
     CASE WHEN orders_prev_7d <> 0
          THEN CAST(ROUND(CAST((orders_7d - orders_prev_7d) * 100.0 / orders_prev_7d AS DOUBLE PRECISION)
-                         * 100) / 100 AS DECIMAL(12, 6)) END,
+                         * 100) / 100 AS DECIMAL(18, 2)) END,
     CASE WHEN net_sales_prev_7d <> 0
          THEN CAST(ROUND(CAST((net_sales_7d - net_sales_prev_7d) * 100 / net_sales_prev_7d AS DOUBLE PRECISION)
-                         * 100) / 100 AS DECIMAL(12, 6)) END,
+                         * 100) / 100 AS DECIMAL(18, 2)) END,
     CASE WHEN total_sales_prev_7d <> 0
          THEN CAST(ROUND(CAST((total_sales_7d - total_sales_prev_7d) * 100 / total_sales_prev_7d
-                              AS DOUBLE PRECISION) * 100) / 100 AS DECIMAL(12, 6)) END
+                              AS DOUBLE PRECISION) * 100) / 100 AS DECIMAL(18, 2)) END
 FROM (
     SELECT
         d.tenant_id, d.day, d.platform, d.currency,
