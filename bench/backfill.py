@@ -227,6 +227,27 @@ def _launch_and_wait(
     return BackfillResult(policy, len(days), wall, pickup, run_seconds)
 
 
+def _checked_backfill(
+    home: Path,
+    env: dict[str, str],
+    plan: Plan,
+    policy: str,
+    days: list[date],
+    timeout: float,
+    truth: list,
+    tenant: str = TENANT,
+) -> BackfillResult:
+    """A backfill of ``days`` on a new instance in ``home`` (its warehouse there too), checked against
+    ``truth``."""
+    (home / "dagster.yaml").write_text(_instance_yaml(home, plan.max_concurrent_runs))
+    (home / "workspace.yaml").write_text(_workspace_yaml())
+    warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
+    env = {**env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}
+    result = _launch_and_wait(home, env, policy, days, timeout, tenant=tenant)
+    _check_against_ground_truth(warehouse_url, truth, days, tenant=tenant)
+    return result
+
+
 def _daemon_errors(home: Path, last: int = 40) -> str:
     """The last lines of the daemon's log that report a failure."""
     lines = (home / "daemon.log").read_text(errors="replace").splitlines()
@@ -357,16 +378,8 @@ def run(size: Size) -> list[Figure]:
             home.mkdir()
             if warehouse_from is not None:  # re-backfilling days of a warehouse that holds the history
                 shutil.copy(warehouse_from / "warehouse.duckdb", home / "warehouse.duckdb")
-            (home / "dagster.yaml").write_text(_instance_yaml(home, plan.max_concurrent_runs))
-            (home / "workspace.yaml").write_text(_workspace_yaml())
-            warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
-            result = _launch_and_wait(
-                home, {**base_env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}, policy, policy_days, timeout
-            )
-            _check_against_ground_truth(
-                warehouse_url, shop.ground_truth(policy_days[0], policy_days[-1]), policy_days
-            )
-            return result
+            truth = shop.ground_truth(policy_days[0], policy_days[-1])
+            return _checked_backfill(home, base_env, plan, policy, policy_days, timeout, truth)
 
         single = backfill("single_run", days, timeout=1200)
         multi = (
@@ -453,20 +466,15 @@ def heavy_year(size: Size) -> Figure:
     marker, cached = ensure_generated(store, size)
     days = [store.start + timedelta(days=n) for n in range(store.days())]
     with tempfile.TemporaryDirectory(prefix="storehouse-bench-heavy-") as tmp:
-        home = Path(tmp)
-        (home / "dagster.yaml").write_text(_instance_yaml(home, PLANS[size.name].max_concurrent_runs))
-        (home / "workspace.yaml").write_text(_workspace_yaml())
-        warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
         env = {
             **os.environ,
             "STOREHOUSE_TENANTS_FILE": str(store.tenants_file),
             "STOREHOUSE_RAW_STORE_URL": str(store.raw_dir),
-            "STOREHOUSE_WAREHOUSE_URL": warehouse_url,
             "PYTHONPATH": str(PROJECT_ROOT),
         }
-        result = _launch_and_wait(home, env, "single_run", days, timeout=1800, tenant=store.tenant_id)
-        _check_against_ground_truth(
-            warehouse_url, truth_from_json(marker["ground_truth"]), days, tenant=store.tenant_id
+        truth = truth_from_json(marker["ground_truth"])
+        result = _checked_backfill(
+            Path(tmp), env, PLANS[size.name], "single_run", days, 1800, truth, tenant=store.tenant_id
         )
     return Figure(
         SECTION,

@@ -55,7 +55,12 @@ def encode_page(body: bytes, root_key: str) -> EncodedPage:
     # A page is ~150,000 new dicts and lists, none of them cyclic: they are freed before the collector
     # resumes, so it never walks them.
     with collector_paused():
-        lines = [fast_json.dumps_line(record) for record in page_records(body, root_key)]
+        return encode_records(page_records(body, root_key))
+
+
+def encode_records(records: list[Any]) -> EncodedPage:
+    """Records as raw-store lines."""
+    lines = [fast_json.dumps_line(record) for record in records]
     return EncodedPage(b"\n".join(lines) + b"\n" if lines else b"", len(lines))
 
 

@@ -37,7 +37,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from resources import fast_json
-from resources.page_encoding import EncodedPage
+from resources.page_encoding import EncodedPage, encode_records
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
@@ -143,8 +143,7 @@ class RawStoreResource(dg.ConfigurableResource):
             ):
                 for page in pages:
                     if not isinstance(page, EncodedPage):
-                        lines = [fast_json.dumps_line(record) for record in page]
-                        page = EncodedPage(b"\n".join(lines) + b"\n" if lines else b"", len(lines))
+                        page = encode_records(page)
                     gz.write(page.lines)
                     records += page.records
             size = int(fs.size(tmp_path))

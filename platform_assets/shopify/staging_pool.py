@@ -120,16 +120,11 @@ def merged_day(shares: Sequence[StagedDay]) -> StagedDay:
     first = shares[0]
     if len(shares) == 1 or first.missing:
         return first
-    texts: dict[str, list[list[str | None]]] = {}
+    texts = {table: merged_texts(shares, table, len(columns)) for table, columns in first.texts.items()}
     new_fields: Counter[str] = Counter()
-    dead_letters: list[staging.DeadLetter] = []
     for share in shares:
-        for table, columns in share.texts.items():
-            merged = texts.setdefault(table, [[] for _ in columns])
-            for into, values in zip(merged, columns, strict=True):
-                into.extend(values)
-        dead_letters += share.dead_letters
         new_fields.update(share.new_fields)
+    dead_letters = [letter for share in shares for letter in share.dead_letters]
     return StagedDay(first.td, first.day, False, texts, dead_letters, dict(new_fields))
 
 
