@@ -1,6 +1,7 @@
 """Backfill through Dagster: a year of one tenant's daily partitions, from raw files to aggregates,
-launched as a real asset backfill on a real instance (SQLite storage, the queued run coordinator, the
-daemon launching each run in its own process), under each backfill policy.
+launched as a real asset backfill on a real instance (storage as deployed, ``deploy/postgres/dagster.yaml``
+on a fresh database, or SQLite when no PostgreSQL server answers; the queued run coordinator; the daemon
+launching each run in its own process), under each backfill policy.
 
 * ``single_run``: the whole year in one run (the assets loop over the days themselves);
 * ``multi_run:N``: N days per run;
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -43,6 +45,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TENANT = "bench-backfill"
 TOKEN_ENV = "BENCH_BACKFILL_SHOPIFY_TOKEN"
 TIMEZONE = "America/New_York"
+#: ``sqlite`` runs the backfills on a SQLite instance instead of PostgreSQL.
+INSTANCE_ENV = "STOREHOUSE_BENCH_INSTANCE"
+INSTANCE_DATABASE = "storehouse_bench_instance"
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class BackfillResult:
     wall_seconds: float
     pickup_seconds: float
     run_seconds: list[float]
+    instance: str = ""  # the instance's storage: PostgreSQL or SQLite
 
     @property
     def runs(self) -> int:
@@ -84,10 +90,17 @@ class BackfillResult:
         return sum(self.run_seconds) / len(self.run_seconds)
 
 
-def _instance_yaml(home: Path, max_concurrent_runs: int) -> str:
+def _instance_yaml(home: Path, max_concurrent_runs: int, postgres: bool) -> str:
+    """The bench instance: storage as deployed (``deploy/postgres/dagster.yaml``'s run, event-log and
+    schedule storage on ``$DAGSTER_PG_URL``) when ``postgres``, else SQLite in ``home``."""
+    if postgres:
+        deployed = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+        storage = {key: deployed[key] for key in ("run_storage", "event_log_storage", "schedule_storage")}
+    else:
+        storage = {"storage": {"sqlite": {"base_dir": str(home / "storage")}}}
     return yaml.safe_dump(
         {
-            "storage": {"sqlite": {"base_dir": str(home / "storage")}},
+            **storage,
             "local_artifact_storage": {
                 "module": "dagster._core.storage.root",
                 "class": "LocalArtifactStorage",
@@ -238,13 +251,23 @@ def _checked_backfill(
     tenant: str = TENANT,
 ) -> BackfillResult:
     """A backfill of ``days`` on a new instance in ``home`` (its warehouse there too), checked against
-    ``truth``."""
-    (home / "dagster.yaml").write_text(_instance_yaml(home, plan.max_concurrent_runs))
+    ``truth``. The instance is on PostgreSQL as deployed when a server answers (a fresh database), else on
+    SQLite (``$STOREHOUSE_BENCH_INSTANCE=sqlite`` asks for SQLite)."""
+    from bench.transform import fresh_postgres
+
+    instance_url = None
+    if os.environ.get(INSTANCE_ENV, "postgres") != "sqlite":
+        instance_url = fresh_postgres(INSTANCE_DATABASE)
+    env = {**env, **({"DAGSTER_PG_URL": instance_url} if instance_url else {})}
+    instance_yaml = _instance_yaml(home, plan.max_concurrent_runs, postgres=instance_url is not None)
+    (home / "dagster.yaml").write_text(instance_yaml)
     (home / "workspace.yaml").write_text(_workspace_yaml())
     warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
     env = {**env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}
-    result = _launch_and_wait(home, env, policy, days, timeout, tenant=tenant)
+    with mock.patch.dict(os.environ, {"DAGSTER_PG_URL": instance_url} if instance_url else {}):
+        result = _launch_and_wait(home, env, policy, days, timeout, tenant=tenant)
     _check_against_ground_truth(warehouse_url, truth, days, tenant=tenant)
+    result.instance = "PostgreSQL" if instance_url else "SQLite"
     return result
 
 
@@ -413,7 +436,7 @@ def run(size: Size) -> list[Figure]:
             "s",
             target=600,
             detail=f"{single.runs} run of {single.mean_run_seconds:.0f} s; the daemon picked the backfill "
-            f"up after {single.pickup_seconds:.0f} s; {detail}",
+            f"up after {single.pickup_seconds:.0f} s; {detail}; {single.instance} instance",
         ),
         Figure(
             SECTION,
@@ -483,8 +506,8 @@ def heavy_year(size: Size) -> Figure:
         "s",
         target=600,
         detail=f"{store.days()} days, {marker['orders_in_truth']:,} orders counted, raw files to aggregates; "
-        f"1 run of {result.mean_run_seconds:.0f} s, picked up after {result.pickup_seconds:.0f} s; ground "
-        f"truth equal; raw store generated in {marker['generation_seconds']:.0f} s "
-        f"({'cached' if cached else 'this run'}, not counted)",
+        f"1 run of {result.mean_run_seconds:.0f} s, picked up after {result.pickup_seconds:.0f} s; "
+        f"{result.instance} instance; ground truth equal; raw store generated in "
+        f"{marker['generation_seconds']:.0f} s ({'cached' if cached else 'this run'}, not counted)",
         extra={"run_seconds": round(result.mean_run_seconds, 1), "days": store.days()},
     )

@@ -62,9 +62,12 @@ def _duckdb_url(store: BenchStore) -> str:
     return f"duckdb:///{path}"
 
 
-def _fresh_postgres() -> str | None:
-    """Drop and create the benchmark database; None when no server answers."""
+def fresh_postgres(database: str | None = None) -> str | None:
+    """Drop and create the benchmark's database (``database``, by default the one the URL names) on the
+    server at ``$STOREHOUSE_BENCH_POSTGRES_URL``; its URL, or None when no server answers."""
     url = sa.engine.make_url(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL))
+    if database is not None:
+        url = url.set(database=database)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -173,7 +176,7 @@ def run(size: Size) -> list[Figure]:
             f"extrapolated linearly to {raw_orders:,} raw orders",
         ),
     ]
-    pg_url = _fresh_postgres()
+    pg_url = fresh_postgres()
     if pg_url is None:
         figures.append(
             Figure(

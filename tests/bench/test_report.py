@@ -59,3 +59,19 @@ def test_results_files_hold_every_figure_with_its_target_and_ratio(tmp_path):
     )
     assert "- backfill: TimeoutError: late" in table
     assert markdown(figures, RUN).count("## ") == 4  # machine, versions, two sections
+
+
+def test_the_whole_run_is_held_to_make_bench_target_only_when_every_section_ran_at_full_size():
+    from bench.report import Size
+    from bench.run import FULL_RUN_TARGET_SECONDS, run_figures
+
+    seconds = {"ingest": 120.0, "transform": 500.0, "backfill": 700.0}
+    full = run_figures(seconds, 1320.0, Size("full"))
+    assert [(f.name, f.value, f.target, f.meets) for f in full] == [
+        ("section ingest", 120.0, None, None),
+        ("section transform", 500.0, None, None),
+        ("section backfill", 700.0, None, None),
+        ("the whole run", 1320.0, FULL_RUN_TARGET_SECONDS, False),
+    ]
+    assert run_figures({"ingest": 120.0}, 121.0, Size("full"))[-1].target is None
+    assert run_figures(seconds, 30.0, Size("tiny"))[-1].target is None

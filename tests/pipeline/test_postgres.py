@@ -47,12 +47,21 @@ def test_whole_graph_on_postgres_equals_ground_truth_and_duckdb(tmp_path, monkey
 def test_materialise_with_postgres_instance_storage(tmp_path, monkeypatch, pg_database):
     """deploy/postgres/dagster.yaml's storage on the real server: runs and materialisations land there."""
     from platform_assets.settings import PROJECT_ROOT
+    from resources.instance_storage import PooledPostgresEventLogStorage
 
     monkeypatch.setenv("DAGSTER_PG_URL", pg_database)
     config = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
-    with dg.instance_for_test(overrides={"storage": config["storage"]}) as instance:
+    storages = {key: config[key] for key in ("run_storage", "event_log_storage", "schedule_storage")}
+    with dg.instance_for_test(overrides=storages) as instance:
+        assert isinstance(instance.event_log_storage, PooledPostgresEventLogStorage)
+        connects: list[object] = []
+        sa.event.listen(instance.event_log_storage._engine, "connect", lambda *_: connects.append(1))
         pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START, instance=instance)
         pipeline.materialise(END, END)
+        events = len(instance.all_logs(instance.get_runs()[0].run_id))
+        # Hundreds of events, a handful of connections: the pool holds them between statements.
+        assert events > 200
+        assert 1 <= len(connects) <= 10
         record = instance.get_latest_materialization_event(dg.AssetKey("agg_daily_sales"))
         assert record is not None
         assert record.asset_materialization.partition == f"{END.isoformat()}|test-ny"
