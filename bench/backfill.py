@@ -251,21 +251,26 @@ def _checked_backfill(
     tenant: str = TENANT,
 ) -> BackfillResult:
     """A backfill of ``days`` on a new instance in ``home`` (its warehouse there too), checked against
-    ``truth``. The instance is on PostgreSQL as deployed when a server answers (a fresh database), else on
-    SQLite (``$STOREHOUSE_BENCH_INSTANCE=sqlite`` asks for SQLite)."""
-    from bench.transform import fresh_postgres
+    ``truth``. The instance is on PostgreSQL as deployed when a server answers (a database of its own,
+    dropped afterwards), else on SQLite (``$STOREHOUSE_BENCH_INSTANCE=sqlite`` asks for SQLite)."""
+    from bench.transform import drop_postgres, fresh_postgres
 
     instance_url = None
     if os.environ.get(INSTANCE_ENV, "postgres") != "sqlite":
-        instance_url = fresh_postgres(INSTANCE_DATABASE)
-    env = {**env, **({"DAGSTER_PG_URL": instance_url} if instance_url else {})}
+        # Named for this process, so a benchmark and the smoke test can run at once.
+        instance_url = fresh_postgres(f"{INSTANCE_DATABASE}_{os.getpid()}")
+    pg_env = {"DAGSTER_PG_URL": instance_url} if instance_url else {}
     instance_yaml = _instance_yaml(home, plan.max_concurrent_runs, postgres=instance_url is not None)
     (home / "dagster.yaml").write_text(instance_yaml)
     (home / "workspace.yaml").write_text(_workspace_yaml())
     warehouse_url = f"duckdb:///{home / 'warehouse.duckdb'}"
-    env = {**env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}
-    with mock.patch.dict(os.environ, {"DAGSTER_PG_URL": instance_url} if instance_url else {}):
-        result = _launch_and_wait(home, env, policy, days, timeout, tenant=tenant)
+    env = {**env, **pg_env, "STOREHOUSE_WAREHOUSE_URL": warehouse_url}
+    try:
+        with mock.patch.dict(os.environ, pg_env):
+            result = _launch_and_wait(home, env, policy, days, timeout, tenant=tenant)
+    finally:
+        if instance_url:
+            drop_postgres(instance_url)
     _check_against_ground_truth(warehouse_url, truth, days, tenant=tenant)
     result.instance = "PostgreSQL" if instance_url else "SQLite"
     return result

@@ -68,16 +68,29 @@ def fresh_postgres(database: str | None = None) -> str | None:
     url = sa.engine.make_url(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL))
     if database is not None:
         url = url.set(database=database)
+    try:
+        _admin_execute(
+            url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)', f'CREATE DATABASE "{url.database}"'
+        )
+    except sa.exc.OperationalError:
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    """Drop the benchmark database at ``url`` (made by :func:`fresh_postgres`)."""
+    name = sa.engine.make_url(url).database
+    _admin_execute(sa.engine.make_url(url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(url: sa.URL, *statements: str) -> None:
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    except sa.exc.OperationalError:
-        return None
+            for statement in statements:
+                conn.execute(sa.text(statement))
     finally:
         admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 def _transform(store: BenchStore, size: Size, warehouse_url: str) -> tuple[dict, Measured]:
