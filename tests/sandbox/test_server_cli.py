@@ -53,9 +53,14 @@ def test_cli_serves_presets_until_interrupted():
         assert [row["date"] for row in rows][:1] == ["2026-01-20"] and rows[-1]["date"] <= "2026-02-01"
         assert isinstance(rows[0]["net_sales"], str)
     finally:
+        # communicate() drains both pipes while waiting: a server blocked writing to a full pipe would
+        # otherwise look like one that ignores Ctrl-C.
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=10)
-        finally:
+            out, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
             process.kill()
-    assert process.returncode == 0
+            out, err = process.communicate()
+            out, err = f"(killed: still running 10 s after SIGINT) {out}", err
+    assert process.returncode == 0, f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}"
+    assert out.rstrip().endswith("stopping")
