@@ -15,11 +15,14 @@ retry, not a failed run. ``deploy/postgres/dagster.yaml`` names it as the instan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres.event_log import PostgresEventLogStorage
 from dagster_postgres.utils import create_pg_engine, get_token_provider_from_config, pg_url_from_config
+
+if TYPE_CHECKING:
+    from dagster_postgres.auth import PgTokenProvider
 
 #: Connections held per process: a run worker records events from one thread, the daemon from a few.
 POOL_SIZE = 2
@@ -38,7 +41,7 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
         postgres_url: str,
         should_autocreate_tables: bool = True,
         inst_data: ConfigurableClassData | None = None,
-        token_provider: Any = None,
+        token_provider: PgTokenProvider | None = None,
     ) -> None:
         super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
         self._engine.dispose()
