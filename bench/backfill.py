@@ -148,6 +148,9 @@ def _daemon(home: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # It is stopped with SIGINT: give it the default action even when the benchmark runs in a shell's
+        # background, which starts it with SIGINT ignored (kept across exec).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         yield process

@@ -15,7 +15,6 @@ import argparse
 import socket
 import sys
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -217,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'':<14} export {spec.token_env_var}={spec.access_token}")
         sys.stdout.flush()
         try:
-            while True:
-                # Short sleeps, not one endless wait: Ctrl-C's signal may land on a serving thread, and
-                # Python runs its handler only once the main thread wakes.
-                time.sleep(0.5)
+            threading.Event().wait()
         except KeyboardInterrupt:
             print("stopping", flush=True)
     return 0

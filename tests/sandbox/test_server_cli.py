@@ -15,6 +15,12 @@ from .conftest import API
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _take_interrupts() -> None:
+    """In the server's process before it starts: Ctrl-C's default action, even when the tests run in a
+    shell's background (which starts them with SIGINT ignored, and a process keeps that across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_cli_serves_presets_until_interrupted():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -34,6 +40,7 @@ def test_cli_serves_presets_until_interrupted():
         text=True,
         env=env,
         cwd=ROOT,
+        preexec_fn=_take_interrupts,
     )
     try:
         lines = [process.stdout.readline() for _ in range(3)]
