@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -275,8 +275,7 @@ def _checked_backfill(
         if instance_url:
             drop_postgres(instance_url)
     _check_against_ground_truth(warehouse_url, truth, days, tenant=tenant)
-    result.instance = "PostgreSQL" if instance_url else "SQLite"
-    return result
+    return replace(result, instance="PostgreSQL" if instance_url else "SQLite")
 
 
 def _daemon_errors(home: Path, last: int = 40) -> str:
@@ -314,9 +313,7 @@ def _fetch_raw(env: dict[str, str], days: list[date]) -> float:
     from platform_assets.definitions import ALL_ASSETS, build_resources
 
     started = time.perf_counter()
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("tenant", [TENANT])
         raw_assets = [
@@ -333,9 +330,6 @@ def _fetch_raw(env: dict[str, str], days: list[date]) -> float:
                 "dagster/asset_partition_range_end": f"{days[-1].isoformat()}|{TENANT}",
             },
         )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     return time.perf_counter() - started
 
 

@@ -79,8 +79,8 @@ def fresh_postgres(database: str | None = None) -> str | None:
 
 def drop_postgres(url: str) -> None:
     """Drop the benchmark database at ``url`` (made by :func:`fresh_postgres`)."""
-    name = sa.engine.make_url(url).database
-    _admin_execute(sa.engine.make_url(url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    parsed = sa.engine.make_url(url)
+    _admin_execute(parsed, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
 def _admin_execute(url: sa.URL, *statements: str) -> None:
