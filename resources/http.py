@@ -176,6 +176,7 @@ class Pacer:
         self._thread = threading.local()
         self._updated = clock()
         self.total_wait = 0.0  # seconds handed out by reserve(), across all callers
+        self._last_wait_at = -math.inf  # when a reservation last had to wait
 
     # -- introspection -------------------------------------------------------------------------------
     @property
@@ -235,7 +236,15 @@ class Pacer:
             self._reserved += 1
             self._thread.reservation = self._reserved
             self.total_wait += wait
+            if wait > 0:
+                self._last_wait_at = self._clock()
             return wait
+
+    def waited_within(self, seconds: float) -> bool:
+        """Whether a reservation had to wait for room in the last ``seconds``: the bucket is what sets
+        the pace, not the callers."""
+        with self._lock:
+            return self._clock() - self._last_wait_at <= seconds
 
     def release(self, call_limit: str | None = None, *, throttled: bool = False) -> None:
         """One reserved attempt is over. ``call_limit``: the response's ``used/size`` header, if any."""
@@ -304,13 +313,15 @@ PACERS = PacerRegistry()
 # ---------------------------------------------------------------------------------------------------------
 @dataclass
 class HttpStats:
-    """Thread-safe counters: attempts sent, retries, 429s seen, seconds slept for pacing and for backoff."""
+    """Thread-safe counters: attempts sent, retries, 429s seen, seconds slept for pacing and for backoff,
+    seconds spent waiting for responses."""
 
     requests: int = 0
     retries: int = 0
     throttled: int = 0
     pacing_sleep_seconds: float = 0.0
     retry_sleep_seconds: float = 0.0
+    response_seconds: float = 0.0  # waiting for the server's answers (the API's latency)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **deltas: float) -> None:
@@ -326,6 +337,7 @@ class HttpStats:
                 "throttled": self.throttled,
                 "pacing_sleep_seconds": round(self.pacing_sleep_seconds, 6),
                 "retry_sleep_seconds": round(self.retry_sleep_seconds, 6),
+                "response_seconds": round(self.response_seconds, 6),
             }
 
 
@@ -447,12 +459,14 @@ class RetryingRequester:
                 self._sleep(wait)
         self.stats.add(requests=1)
         response: requests.Response | None = None
+        sent = time.monotonic()
         try:
             # stream=False: the whole body is read here, so a connection dropped mid-body is caught too.
             response = self.session.request(
                 method, url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
             )
         finally:
+            self.stats.add(response_seconds=time.monotonic() - sent)
             throttled = response is not None and response.status_code == 429
             if throttled:
                 self.stats.add(throttled=1)

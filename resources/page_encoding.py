@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,12 @@ class PageFormatError(ValueError):
 
 @dataclass(frozen=True)
 class EncodedPage:
-    """One page's records as raw-store JSON lines, each ending in a newline."""
+    """One page's records as raw-store JSON lines, each ending in a newline, and the ``updated_at`` of
+    its last record (where pages are sorted by it, how far the page reached)."""
 
     lines: bytes
     records: int
+    last_updated_at: str | None = None
 
 
 def page_records(body: bytes | str, root_key: str) -> list[Any]:
@@ -61,7 +63,10 @@ def encode_page(body: bytes, root_key: str) -> EncodedPage:
 def encode_records(records: list[Any]) -> EncodedPage:
     """Records as raw-store lines."""
     lines = [fast_json.dumps_line(record) for record in records]
-    return EncodedPage(b"\n".join(lines) + b"\n" if lines else b"", len(lines))
+    last = records[-1].get("updated_at") if records and isinstance(records[-1], dict) else None
+    return EncodedPage(
+        b"\n".join(lines) + b"\n" if lines else b"", len(lines), last if isinstance(last, str) else None
+    )
 
 
 preload(__name__)
@@ -99,9 +104,19 @@ class PageEncoder:
         return self._pool is not None
 
     def encode(self, body: bytes, root_key: str) -> EncodedPage:
+        return self.submit(body, root_key).result()
+
+    def submit(self, body: bytes, root_key: str) -> Future[EncodedPage]:
+        """Start encoding a page; the future holds the page or the :class:`PageFormatError`. A small page
+        (or every page with ``workers=0``) is encoded at once, in the calling thread."""
         if self.workers == 0 or len(body) < self.min_pool_bytes:
-            return encode_page(body, root_key)
-        return self._started().submit(encode_page, body, root_key).result()
+            done: Future[EncodedPage] = Future()
+            try:
+                done.set_result(encode_page(body, root_key))
+            except PageFormatError as exc:
+                done.set_exception(exc)
+            return done
+        return self._started().submit(encode_page, body, root_key)
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:

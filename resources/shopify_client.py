@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -52,8 +53,16 @@ TOKEN_HEADER = "X-Shopify-Access-Token"
 MAX_PAGE_SIZE = 250
 INVENTORY_IDS_PER_REQUEST = 50
 _CURSOR_PARAMS = ("page_info", "limit", "fields")
-#: Resources listed by ``updated_at`` window, with the query each takes besides the window.
-WINDOW_RESOURCES: dict[str, dict[str, str]] = {"orders": {"status": "any"}, "customers": {}, "products": {}}
+#: Resources listed by ``updated_at`` window, with the query each takes besides the window. Orders come
+#: sorted by ``updated_at`` (the cursor keeps the order), so a window's progress can be told from its pages.
+WINDOW_RESOURCES: dict[str, dict[str, str]] = {
+    "orders": {"status": "any", "order": "updated_at asc"},
+    "customers": {},
+    "products": {},
+}
+SORTED_BY_UPDATED_AT = frozenset(
+    name for name, query in WINDOW_RESOURCES.items() if query.get("order") == "updated_at asc"
+)
 
 #: Access scopes the raw assets need (see docs/shopify-client.md).
 REQUIRED_SCOPES = (
@@ -231,6 +240,11 @@ class ShopifyShopClient:
     def pacer(self) -> Pacer:
         return self._pacer
 
+    def mean_response_seconds(self) -> float | None:
+        """How long this client's requests waited for their answers, on average (None before any)."""
+        stats = self.stats
+        return stats["response_seconds"] / stats["requests"] if stats["requests"] else None
+
     # -- low level ---------------------------------------------------------------------------------------
     def _url(self, resource: str) -> str:
         return f"{self._api_root}/{resource.strip('/').removesuffix('.json')}.json"
@@ -314,14 +328,32 @@ class ShopifyShopClient:
 
     def iter_encoded_pages(self, resource: str, params: Mapping[str, str | int]) -> Iterator[EncodedPage]:
         """:meth:`iter_pages`, each page's records already encoded as raw-store lines by the client's
-        :class:`PageEncoder` (in worker processes for big pages)."""
+        :class:`PageEncoder` (in worker processes for big pages).
+
+        One page ahead: the next page is asked for while this one is being encoded, and this one is
+        handed over once the next has arrived, so a window's chain of requests waits on the API's latency
+        alone, not on encoding and writing as well. Pages are handed over in order; one that cannot be
+        read raises when its turn comes.
+        """
         root_key = _resource_name(resource)
+        ahead: tuple[str, requests.Response, Future[EncodedPage]] | None = None
         for url, response in self._iter_responses(resource, params):
-            try:
-                page = self._encoder.encode(response.content, root_key)
-            except PageFormatError as exc:
-                raise self._format_error(url, response, str(exc)) from None
-            yield page
+            encoding = self._encoder.submit(response.content, root_key)
+            if ahead is not None:
+                yield self._encoded(*ahead)
+                ahead = None
+            if encoding.done():  # encoded in this thread (a small page): nothing to wait for
+                yield self._encoded(url, response, encoding)
+            else:
+                ahead = (url, response, encoding)
+        if ahead is not None:
+            yield self._encoded(*ahead)
+
+    def _encoded(self, url: str, response: requests.Response, encoding: Future[EncodedPage]) -> EncodedPage:
+        try:
+            return encoding.result()
+        except PageFormatError as exc:
+            raise self._format_error(url, response, str(exc)) from None
 
     def _iter_responses(
         self, resource: str, params: Mapping[str, str | int]
@@ -384,7 +416,7 @@ class ShopifyShopClient:
 
     def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
         params = self.window_query("orders", updated_at_min, updated_at_max)
-        params.pop("limit")
+        del params["limit"], params["order"]  # a count is neither paged nor sorted
         body = self.get_json("orders/count", params)
         return int(body["count"])
 
@@ -426,6 +458,10 @@ class ShopifyClientResource(dg.ConfigurableResource):
     leak_rate_per_second: float | None = None  # None: derived from the bucket size the shop reports
     #: Business days of one shop fetched at once by the raw assets, all through the shop's one pacer.
     max_concurrent_windows: int = 16
+    #: Threads with no day left to start help the days still paging, taking over the upper half of a
+    #: window's remaining ``updated_at`` range (orders only: their pages come sorted by it), while the
+    #: shop's bucket has room to spare. See ``platform_assets/shopify/window_split.py``.
+    split_windows: bool = True
     #: Tenants fetched side by side by the raw assets (each shop has a bucket of its own).
     max_concurrent_tenants: int = 4
     #: Processes that parse and re-encode the raw assets' big pages (None: one per CPU core; 0: none, the

@@ -41,7 +41,8 @@ def _fetch_by_day(
     """Write, for each tenant and business day, the records whose updated_at falls in that day.
 
     Days of a tenant are fetched concurrently through the shop's one pacer and tenants side by side
-    (``platform_assets.shopify.raw_fetch``); the partitions and the metadata are those of a day-by-day walk.
+    (``platform_assets.shopify.raw_fetch``); a partition holds the records a day-by-day walk would write,
+    and a big day's window may be split between threads (``windows_split``; orders only).
     """
     outcome = fetch_days(shopify, raw_store, entity, tenant_days(context), utc_now())
     for warning in outcome.warnings:
@@ -52,6 +53,7 @@ def _fetch_by_day(
         "api_requests": dg.MetadataValue.int(int(outcome.api["requests"])),
         "api_retries": dg.MetadataValue.int(int(outcome.api["retries"])),
         "api_throttled": dg.MetadataValue.int(int(outcome.api["throttled"])),
+        "windows_split": dg.MetadataValue.int(outcome.splits),
     }
     if outcome.skipped:
         metadata["warnings"] = dg.MetadataValue.json(outcome.skipped)

@@ -8,18 +8,23 @@ leaky bucket. Tenants have buckets of their own, so several tenants go side by s
 (``max_concurrent_tenants``).
 
 Each day is still written on its own, atomically, to its own partition, and the outcome (records, days
-written, skipped days with their reasons, API counters) is what fetching the days one after the other
-gives: partitions are independent of the order in which they are fetched. When a day fails, the days
-not yet started are cancelled and the error of the earliest failing day is raised, as it would be when
-walking the days in order. A 403 for protected customer data skips the entity for the tenant: the
-earliest refused day is reported and the tenant's days not yet started are not fetched.
+written, skipped days with their reasons) is what fetching the days one after the other gives:
+partitions are independent of the order in which they are fetched. Threads with no day left to start
+help the days still paging by taking over part of their window (``window_split``, orders only): such a
+day's partition holds the same records, in another order, for a request or two more.
+
+When a day fails, the days not yet started are cancelled and the error of the earliest failing day is
+raised, as it would be when walking the days in order. A 403 for protected customer data skips the
+entity for the tenant: the earliest refused day is reported and the tenant's days not yet started are
+not fetched.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,10 +33,16 @@ import dagster as dg
 
 from platform_assets.runs import TenantDays
 from platform_assets.shopify.business_days import day_window, shop_timezone
+from platform_assets.shopify.window_split import Chain, ChainBoard, DayPages, help_day, own_pages
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource, ShopifyProtectedDataError, ShopifyShopClient
+from resources.shopify_client import (
+    SORTED_BY_UPDATED_AT,
+    ShopifyClientResource,
+    ShopifyProtectedDataError,
+    ShopifyShopClient,
+)
 
 #: The API counters summed into the assets' metadata.
 API_COUNTERS = ("requests", "retries", "throttled")
@@ -66,6 +77,7 @@ class FetchOutcome:
     warnings: list[str] = field(default_factory=list)  # one line per entity skipped for a tenant
     seconds: float = 0.0  # wall time of a tenant's fetch (for a whole run: of the slowest tenant)
     tenants: dict[str, FetchOutcome] = field(default_factory=dict)  # a run's outcome per tenant
+    splits: int = 0  # day windows split between threads (``window_split``)
 
     def add_api(self, stats: dict[str, float]) -> None:
         for counter in API_COUNTERS:
@@ -78,6 +90,7 @@ class FetchOutcome:
         self.warnings += other.warnings
         self.add_api(other.api)
         self.seconds = max(self.seconds, other.seconds)
+        self.splits += other.splits
 
 
 def client_for(
@@ -122,66 +135,98 @@ def fetch_tenant(
     encoder: PageEncoder,
 ) -> FetchOutcome:
     """Fetch one tenant's days of ``entity`` (orders, customers, products), up to
-    ``shopify.max_concurrent_windows`` at once, one partition per day."""
+    ``shopify.max_concurrent_windows`` chains of pages at once, one partition per day. Threads with no
+    day left to start help the days still paging (``window_split``), where the entity's pages are
+    sorted by ``updated_at``."""
     tenant = td.tenant
     started = time.perf_counter()
     outcome = FetchOutcome()
     with client_for(shopify, tenant) as client:
         timezone = shop_timezone(tenant, client.get_shop())
         outcome.add_api(client.stats)
+        splittable = shopify.split_windows and entity in SORTED_BY_UPDATED_AT
+        board = ChainBoard(client.pacer) if splittable else None
     windows, skipped = plan_windows(tenant, td.days, timezone, now)
     lock = threading.Lock()
+    queued = deque(windows)
     failed: list[date] = []  # days that raised: later days not yet started are not fetched
+    results: dict[date, int | BaseException] = {}
 
-    def one_day(window: DayWindow) -> int | None:
-        """Records written for the day, or None when a failure of an earlier day cancelled it."""
+    def next_window() -> DayWindow | None:
         with lock:
-            if failed and min(failed) < window.day:
-                return None
+            while queued:
+                window = queued.popleft()
+                if not (failed and min(failed) < window.day):
+                    return window
+            return None
+
+    def fetched(client: ShopifyShopClient) -> None:
+        client.close()
+        with lock:
+            outcome.add_api(client.stats)
+
+    def one_day(window: DayWindow) -> None:
         client = client_for(shopify, tenant, encoder)
         try:
+            if board is None:
+                pages = client.iter_window(entity, window.updated_min, window.updated_max)
+            else:
+                day = DayPages()
+                chain = board.start(day, window.updated_min, window.updated_max)
+                pages = day.merged(own_pages(chain, board, client, entity))
             result = raw_store.write_partition(
-                "shopify",
-                entity,
-                tenant.id,
-                window.day,
-                client.iter_window(entity, window.updated_min, window.updated_max),
-                extra_meta=window.extra_meta(),
+                "shopify", entity, tenant.id, window.day, pages, extra_meta=window.extra_meta()
             )
-            return result.records
-        except BaseException:
+            results[window.day] = result.records
+        except BaseException as exc:  # noqa: BLE001 - reported in day order below
+            results[window.day] = exc
             with lock:
                 failed.append(window.day)
-            raise
         finally:
-            client.close()
-            with lock:
-                outcome.add_api(client.stats)
+            fetched(client)
+
+    def help_a_day(board: ChainBoard, chain: Chain) -> None:
+        client = client_for(shopify, tenant, encoder)
+        try:
+            help_day(chain, board, client, entity)
+        finally:
+            fetched(client)
+
+    def worker() -> None:
+        while (window := next_window()) is not None:
+            one_day(window)
+        while board is not None and not failed and board.active():
+            chain = board.split()
+            if chain is not None:
+                help_a_day(board, chain)
 
     workers = max(1, min(shopify.max_concurrent_windows, len(windows)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"raw-{entity}-{tenant.id}") as pool:
-        futures: list[tuple[DayWindow, Future[int | None]]] = [(w, pool.submit(one_day, w)) for w in windows]
-        wait([f for _, f in futures], return_when=FIRST_EXCEPTION)
-        if failed:
-            for _, future in futures:
-                future.cancel()  # those not started yet
+    if board is not None and windows:
+        workers = max(1, shopify.max_concurrent_windows)
+    threads = [
+        threading.Thread(target=worker, name=f"raw-{entity}-{tenant.id}-{n}", daemon=True)
+        for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     # Walk the days in order, as a sequential run would: stop at the first failure.
-    for window, future in futures:
-        if future.cancelled():
-            continue
-        error = future.exception()
-        if isinstance(error, ShopifyProtectedDataError):
-            skipped[f"{tenant.id}/{window.day}"] = f"skipped: {error}"
-            outcome.warnings.append(f"{entity} for {tenant.id} skipped: {error}")
+    for window in windows:
+        result = results.get(window.day)
+        if result is None:
+            continue  # not started: an earlier day failed
+        if isinstance(result, ShopifyProtectedDataError):
+            skipped[f"{tenant.id}/{window.day}"] = f"skipped: {result}"
+            outcome.warnings.append(f"{entity} for {tenant.id} skipped: {result}")
             break
-        if error is not None:
-            raise error
-        records = future.result()
-        if records is not None:
-            outcome.records += records
-            outcome.written.append(window.day)
+        if isinstance(result, BaseException):
+            raise result
+        outcome.records += result
+        outcome.written.append(window.day)
     outcome.skipped = {key: skipped[key] for key in sorted(skipped, key=_day_of_key)}
     outcome.seconds = time.perf_counter() - started
+    outcome.splits = board.splits if board is not None else 0
     return outcome
 
 

@@ -95,7 +95,10 @@ def test_concurrent_windows_share_the_shop_pacer_and_stay_under_its_bucket(tmp_p
     real_client_for = raw_fetch.client_for
     monkeypatch.setattr(raw_fetch, "client_for", recording_client_for)
     # A bucket of 6 leaking 12/s (Shopify's buckets leak size/20 per second; this one is told to the pacer).
-    resource = ShopifyClientResource(page_size=5, max_concurrent_windows=4, leak_rate_per_second=12.0)
+    # One chain per day, so the requests can be counted exactly (splitting days: the tests below).
+    resource = ShopifyClientResource(
+        page_size=5, max_concurrent_windows=4, leak_rate_per_second=12.0, split_windows=False
+    )
     raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
     with serve({"t-bucket": shop}) as server:
         url = server.base_url("t-bucket")
@@ -141,8 +144,13 @@ def test_concurrent_fetch_writes_what_a_day_by_day_fetch_writes(tmp_path, monkey
             for name, shop in shops.items()
         ]
         for mode, windows, side_by_side in (("sequential", 1, 1), ("concurrent", 4, 2)):
+            # Days not split between threads, so the files match byte for byte (a split day holds the
+            # same lines in another order: the tests below).
             resource = ShopifyClientResource(
-                page_size=7, max_concurrent_windows=windows, max_concurrent_tenants=side_by_side
+                page_size=7,
+                max_concurrent_windows=windows,
+                max_concurrent_tenants=side_by_side,
+                split_windows=False,
             )
             raw_store = RawStoreResource(base_url=str(tmp_path / mode))
             outcomes[mode] = fetch_days(resource, raw_store, "orders", tenants, NOW)
@@ -182,4 +190,61 @@ def test_a_failing_day_fails_the_run_and_leaves_no_partial_partition(tmp_path, m
         with pytest.raises(ShopifyAPIError, match="HTTP 400"):
             fetch_days(resource, raw_store, "orders", [td], NOW)
     assert not raw_store.exists("shopify", "orders", "t-fail", date(2026, 2, 26))
+    assert not list((tmp_path / "raw").rglob(".*tmp-*"))
+
+
+def _order_lines(path: Path) -> list[bytes]:
+    return gzip.decompress(path.read_bytes()).splitlines()
+
+
+def test_idle_threads_split_a_big_day_and_its_partition_holds_every_order_once(tmp_path, monkeypatch):
+    """A daily run of a busy shop: one day of 40 pages. Without splitting, one chain pages it alone;
+    with it, the idle threads take over halves of what is left, and the partition holds exactly the
+    orders of the unsplit fetch, each once."""
+    shop = build_shop(spec("t-big", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
+    day = DAYS[2]
+    outcomes: dict[bool, FetchOutcome] = {}
+    with serve({"t-big": shop}) as server:
+        td = TenantDays(
+            tenant("t-big", server.base_url("t-big"), date(2026, 2, 1), monkeypatch, shop.spec.access_token),
+            [day],
+        )
+        for split in (False, True):
+            resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4, split_windows=split)
+            raw_store = RawStoreResource(base_url=str(tmp_path / str(split)))
+            outcomes[split] = fetch_days(resource, raw_store, "orders", [td], NOW)
+
+    unsplit, split = outcomes[False], outcomes[True]
+    whole = _order_lines(tmp_path / "False/shopify/orders/t-big" / f"{day}.jsonl.gz")
+    pieces = _order_lines(tmp_path / "True/shopify/orders/t-big" / f"{day}.jsonl.gz")
+    ids = [json.loads(line)["id"] for line in pieces]
+    assert unsplit.splits == 0
+    assert split.splits >= 2
+    assert len(ids) == len(set(ids)) == len(whole) == unsplit.records == split.records > 350
+    assert sorted(pieces) == sorted(whole)
+    assert unsplit.api["requests"] == 1 + -(-len(whole) // 10)  # shop.json and the day's pages
+    # Each split costs at most a partly filled page and the page its victim had asked for ahead.
+    assert unsplit.api["requests"] < split.api["requests"] <= unsplit.api["requests"] + 2 * split.splits
+    meta = json.loads((tmp_path / "True/shopify/orders/t-big" / f"{day}.meta.json").read_text())
+    assert meta["records"] == len(whole)
+
+
+def test_a_failing_helper_fails_its_day_and_leaves_no_partial_partition(tmp_path, monkeypatch):
+    """The first helper's range starts in the early afternoon: the API refuses it, and the day (paged by
+    its own chain without trouble) is not written."""
+    shop = build_shop(spec("t-helper", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
+    day = DAYS[2]
+    shop.faults.add(f"updated_at_min={day}T1", "status", status=400, times=1000)
+    resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4)
+    raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    with serve({"t-helper": shop}) as server:
+        td = TenantDays(
+            tenant(
+                "t-helper", server.base_url("t-helper"), date(2026, 2, 1), monkeypatch, shop.spec.access_token
+            ),
+            [day],
+        )
+        with pytest.raises(ShopifyAPIError, match="HTTP 400"):
+            fetch_days(resource, raw_store, "orders", [td], NOW)
+    assert not raw_store.exists("shopify", "orders", "t-helper", day)
     assert not list((tmp_path / "raw").rglob(".*tmp-*"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from resources.page_encoding import EncodedPage
+from resources.page_encoding import EncodedPage, PageEncoder
 from resources.shopify_client import (
     ShopifyAPIError,
     ShopifyAuthError,
@@ -64,6 +64,7 @@ def test_iter_orders_follows_link_and_sends_window_params(stub, make_client):
     first, second, third = stub.hits(f"{V}/orders.json")
     assert first.query == {
         "status": "any",
+        "order": "updated_at asc",
         "limit": "250",
         "updated_at_min": "2024-03-01T00:00:00-05:00",
         "updated_at_max": "2024-03-01T23:59:59-05:00",
@@ -108,10 +109,34 @@ def test_iter_window_yields_pages_encoded_as_raw_lines(stub, make_client):
     assert pages == [EncodedPage(b'{"id":1,"note":"\\u00fc"}\n', 1), EncodedPage(b"", 0)]
     assert stub.hits(f"{V}/orders.json")[0].query == {
         "status": "any",
+        "order": "updated_at asc",
         "limit": "250",
         "updated_at_min": "2024-03-01T00:00:00-05:00",
         "updated_at_max": "2024-03-01T23:59:59-05:00",
     }
+
+
+def test_iter_window_asks_for_the_next_page_while_a_page_is_encoded_in_a_worker(stub):
+    """One page ahead: with pages encoded in worker processes, page 2 is already asked for when page 1 is
+    handed over, and the pages still come in order; a page encoded in the calling thread is handed over
+    at once."""
+    link = f'<{stub.base_url}{V}/orders.json?page_info=p2>; rel="next"'
+    first = {"id": 1, "updated_at": "2024-03-01T10:00:00-05:00"}
+    second = {"id": 2, "updated_at": "2024-03-01T11:00:00-05:00"}
+    start = datetime(2024, 3, 1, 0, 0, tzinfo=EST)
+    end = datetime(2024, 3, 1, 23, 59, 59, tzinfo=EST)
+    for workers, asked_before_first_page in ((1, 2), (0, 1)):
+        stub.requests.clear()
+        stub.route(f"{V}/orders.json", ok({"orders": [first]}, Link=link), ok({"orders": [second]}))
+        with PageEncoder(workers, min_pool_bytes=0) as encoder:
+            client = ShopifyClientResource().for_shop(stub.base_url, TOKEN, encoder=encoder)
+            with client:
+                pages = client.iter_window("orders", start, end)
+                page = next(pages)
+                assert len(stub.hits(f"{V}/orders.json")) == asked_before_first_page
+                assert page.last_updated_at == "2024-03-01T10:00:00-05:00"
+                assert [p.last_updated_at for p in pages] == ["2024-03-01T11:00:00-05:00"]
+                assert page.lines == b'{"id":1,"updated_at":"2024-03-01T10:00:00-05:00"}\n'
 
 
 @pytest.mark.parametrize(
