@@ -369,13 +369,15 @@ def _run_figures(run: Run) -> list[Figure]:
             "requests": requests,
             "retries": retries,
             "throttled_429": throttled,
+            "windows_split": result.splits,
             "ceiling_orders_per_second": ceiling,
             "load_average_1min": round(load, 2),
         }
         plan = f"{shop.plan} {'400 @ 20/s' if shop.plan == 'plus' else '40 @ 2/s'}"
         detail = (
             f"{plan}; {result.records:,} orders, {shop.days} days in {result.seconds:.1f} s; "
-            f"{requests} requests, {throttled} × 429, {retries} retries; load average {load:.1f}"
+            f"{requests} requests, {throttled} × 429, {retries} retries, {result.splits} windows split; "
+            f"load average {load:.1f}"
         )
         figures.append(
             Figure(
