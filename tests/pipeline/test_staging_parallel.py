@@ -1,10 +1,13 @@
 """Staging a long range in worker processes and in batches of days writes exactly what staging each day
 in this process, one transaction per day, writes; and the bulk-load text is the same value by value."""
 
+import pickle
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from platform_assets import sql_assets
 from platform_assets.runs import TenantDays
@@ -26,6 +29,22 @@ def test_text_columns_are_the_text_of_each_value():
     expected = [[None if v is None else _to_text(v) for v in column] for column in zip(*rows, strict=True)]
     assert text_columns(rows, 7) == expected
     assert text_columns([], 3) == [[], [], []]
+
+
+@given(st.lists(st.none() | st.text()))
+def test_a_staged_day_crosses_a_process_boundary_unchanged(column):
+    """Text columns are packed into one string each for pickling; any text (separators, empty strings,
+    NULLs) comes back the same."""
+    td = TenantDays(Tenant("a", "a", date(2026, 1, 1), None, None), [date(2026, 1, 2)])
+    staged = staging_pool.StagedDay(td, date(2026, 1, 2), texts={"t": [column, ["x", None, "", "\x1f"]]})
+    assert pickle.loads(pickle.dumps(staged)) == staged
+
+
+def test_text_columns_are_packed_into_one_string_each():
+    assert staging_pool.pack_column(["a", None, ""]) == "a\x1f\x1e\x1f"
+    assert staging_pool.pack_column(["a\x1fb"]) == ["a\x1fb"]  # a separator inside: left as it is
+    assert staging_pool.pack_column(["\x1e"]) == ["\x1e"]
+    assert staging_pool.unpack_column("a\x1f\x1e\x1f") == ["a", None, ""]
 
 
 def _staged(tenant: str, day: int, rows: int) -> staging_pool.StagedDay:
