@@ -146,8 +146,9 @@ class ChainBoard:
             if response_seconds is not None:
                 self._response_seconds = response_seconds
             high = chain.high
-            if page.last_updated_at is not None:
-                chain.reached = datetime.fromisoformat(page.last_updated_at)
+            reached = _updated_at(page.last_updated_at)
+            if reached is not None:
+                chain.reached = reached
             chain.pages += 1
             past = chain.reached is not None and chain.reached >= high + _SECOND
             if past:
@@ -250,14 +251,27 @@ def own_pages(
 
 
 def _lines_before(page: EncodedPage, bound: datetime) -> EncodedPage:
-    """The page's leading lines whose record was updated before ``bound`` (lines are in updated_at
-    order)."""
+    """The page's lines up to the first record updated at or after ``bound`` (lines are in updated_at
+    order). A record without a readable updated_at is kept: at worst it is stored twice, which staging
+    counts once."""
     kept: list[bytes] = []
     last: str | None = None
     for line in page.lines.splitlines(keepends=True):
-        updated = fast_json.loads(line).get("updated_at")
-        if updated is None or datetime.fromisoformat(updated) >= bound:
+        value = fast_json.loads(line).get("updated_at")
+        updated = _updated_at(value)
+        if updated is not None and updated >= bound:
             break
         kept.append(line)
-        last = updated
+        last = value if updated is not None else last
     return EncodedPage(b"".join(kept), len(kept), last)
+
+
+def _updated_at(value: object) -> datetime | None:
+    """An API timestamp (ISO 8601 with offset), or None when it is missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
