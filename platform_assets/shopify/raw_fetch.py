@@ -186,7 +186,11 @@ def fetch_tenant(
             fetched(client)
 
     def help_a_day(board: ChainBoard, chain: Chain) -> None:
-        client = client_for(shopify, tenant, encoder)
+        try:
+            client = client_for(shopify, tenant, encoder)
+        except BaseException as exc:  # noqa: BLE001 - the day's writer raises it
+            board.helper_done(chain, exc)
+            return
         try:
             help_day(chain, board, client, entity)
         finally:

@@ -165,6 +165,11 @@ class ChainBoard:
             self._chains = [c for c in self._chains if c is not chain]
             self._lock.notify_all()
 
+    def helper_done(self, chain: Chain, error: BaseException | None = None) -> None:
+        """A helper chain is over (with the error that ended it, which its day's writer raises)."""
+        self.finish(chain)
+        chain.day.inbox.put(_HelperDone(error))
+
     def split(self, wait: float = 0.5) -> Chain | None:
         """A new chain taking the upper half of the chain with the most pages left, if one is worth
         splitting now; waits up to ``wait`` seconds for one. None when there is none."""
@@ -231,8 +236,7 @@ def help_day(chain: Chain, board: ChainBoard, client: ShopifyShopClient, entity:
     except BaseException as exc:  # noqa: BLE001 - handed to the day's writer, which raises it
         error = exc
     finally:
-        board.finish(chain)
-        day.inbox.put(_HelperDone(error))
+        board.helper_done(chain, error)
 
 
 def own_pages(

@@ -248,3 +248,33 @@ def test_a_failing_helper_fails_its_day_and_leaves_no_partial_partition(tmp_path
             fetch_days(resource, raw_store, "orders", [td], NOW)
     assert not raw_store.exists("shopify", "orders", "t-helper", day)
     assert not list((tmp_path / "raw").rglob(".*tmp-*"))
+
+
+def test_a_helper_that_cannot_start_fails_its_day_instead_of_hanging(tmp_path, monkeypatch):
+    """The client of the first helper cannot be made (say, its token vanished from the environment):
+    the day it was to help fails with that error and the fetch ends."""
+    shop = build_shop(spec("t-nohelp", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
+    day = DAYS[2]
+    made: list[int] = []
+    real_client_for = raw_fetch.client_for
+
+    def failing_third_client(shopify, tenant, encoder=None):
+        made.append(1)
+        if len(made) == 3:  # shop.json's, the day's own, then the first helper's
+            raise RuntimeError("no client for the helper")
+        return real_client_for(shopify, tenant, encoder)
+
+    monkeypatch.setattr(raw_fetch, "client_for", failing_third_client)
+    resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4)
+    raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    with serve({"t-nohelp": shop}) as server:
+        td = TenantDays(
+            tenant(
+                "t-nohelp", server.base_url("t-nohelp"), date(2026, 2, 1), monkeypatch, shop.spec.access_token
+            ),
+            [day],
+        )
+        with pytest.raises(RuntimeError, match="no client for the helper"):
+            fetch_days(resource, raw_store, "orders", [td], NOW)
+    assert len(made) >= 3
+    assert not raw_store.exists("shopify", "orders", "t-nohelp", day)
