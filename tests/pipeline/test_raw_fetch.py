@@ -3,6 +3,7 @@ under its bucket, and the partitions and the outcome are exactly those of fetchi
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import threading
@@ -197,26 +198,40 @@ def _order_lines(path: Path) -> list[bytes]:
     return gzip.decompress(path.read_bytes()).splitlines()
 
 
+BIG_DAY = DAYS[2]
+
+
+@contextlib.contextmanager
+def one_big_day(name: str, monkeypatch, arm=None):
+    """A busy shop served over HTTP (400 orders on ``BIG_DAY``, 40 pages of 10) and the run of that day;
+    ``arm(shop)`` plants faults first."""
+    shop = build_shop(spec(name, orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
+    if arm is not None:
+        arm(shop)
+    with serve({name: shop}) as server:
+        start = date(2026, 2, 1)
+        yield TenantDays(
+            tenant(name, server.base_url(name), start, monkeypatch, shop.spec.access_token), [BIG_DAY]
+        )
+
+
+def fetch_big_day(td: TenantDays, raw_store: RawStoreResource, split: bool = True) -> FetchOutcome:
+    resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4, split_windows=split)
+    return fetch_days(resource, raw_store, "orders", [td], NOW)
+
+
 def test_idle_threads_split_a_big_day_and_its_partition_holds_every_order_once(tmp_path, monkeypatch):
     """A daily run of a busy shop: one day of 40 pages. Without splitting, one chain pages it alone;
     with it, the idle threads take over halves of what is left, and the partition holds exactly the
     orders of the unsplit fetch, each once."""
-    shop = build_shop(spec("t-big", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
-    day = DAYS[2]
     outcomes: dict[bool, FetchOutcome] = {}
-    with serve({"t-big": shop}) as server:
-        td = TenantDays(
-            tenant("t-big", server.base_url("t-big"), date(2026, 2, 1), monkeypatch, shop.spec.access_token),
-            [day],
-        )
+    with one_big_day("t-big", monkeypatch) as td:
         for split in (False, True):
-            resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4, split_windows=split)
-            raw_store = RawStoreResource(base_url=str(tmp_path / str(split)))
-            outcomes[split] = fetch_days(resource, raw_store, "orders", [td], NOW)
+            outcomes[split] = fetch_big_day(td, RawStoreResource(base_url=str(tmp_path / str(split))), split)
 
     unsplit, split = outcomes[False], outcomes[True]
-    whole = _order_lines(tmp_path / "False/shopify/orders/t-big" / f"{day}.jsonl.gz")
-    pieces = _order_lines(tmp_path / "True/shopify/orders/t-big" / f"{day}.jsonl.gz")
+    whole = _order_lines(tmp_path / "False/shopify/orders/t-big" / f"{BIG_DAY}.jsonl.gz")
+    pieces = _order_lines(tmp_path / "True/shopify/orders/t-big" / f"{BIG_DAY}.jsonl.gz")
     ids = [json.loads(line)["id"] for line in pieces]
     assert unsplit.splits == 0
     assert split.splits >= 2
@@ -225,36 +240,30 @@ def test_idle_threads_split_a_big_day_and_its_partition_holds_every_order_once(t
     assert unsplit.api["requests"] == 1 + -(-len(whole) // 10)  # shop.json and the day's pages
     # Each split costs at most a partly filled page and the page its victim had asked for ahead.
     assert unsplit.api["requests"] < split.api["requests"] <= unsplit.api["requests"] + 2 * split.splits
-    meta = json.loads((tmp_path / "True/shopify/orders/t-big" / f"{day}.meta.json").read_text())
+    meta = json.loads((tmp_path / "True/shopify/orders/t-big" / f"{BIG_DAY}.meta.json").read_text())
     assert meta["records"] == len(whole)
 
 
 def test_a_failing_helper_fails_its_day_and_leaves_no_partial_partition(tmp_path, monkeypatch):
     """The first helper's range starts in the early afternoon: the API refuses it, and the day (paged by
     its own chain without trouble) is not written."""
-    shop = build_shop(spec("t-helper", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
-    day = DAYS[2]
-    shop.faults.add(f"updated_at_min={day}T1", "status", status=400, times=1000)
-    resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4)
     raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
-    with serve({"t-helper": shop}) as server:
-        td = TenantDays(
-            tenant(
-                "t-helper", server.base_url("t-helper"), date(2026, 2, 1), monkeypatch, shop.spec.access_token
-            ),
-            [day],
-        )
-        with pytest.raises(ShopifyAPIError, match="HTTP 400"):
-            fetch_days(resource, raw_store, "orders", [td], NOW)
-    assert not raw_store.exists("shopify", "orders", "t-helper", day)
+
+    def refuse_afternoons(shop) -> None:
+        shop.faults.add(f"updated_at_min={BIG_DAY}T1", "status", status=400, times=1000)
+
+    with (
+        one_big_day("t-helper", monkeypatch, refuse_afternoons) as td,
+        pytest.raises(ShopifyAPIError, match="HTTP 400"),
+    ):
+        fetch_big_day(td, raw_store)
+    assert not raw_store.exists("shopify", "orders", "t-helper", BIG_DAY)
     assert not list((tmp_path / "raw").rglob(".*tmp-*"))
 
 
 def test_a_helper_that_cannot_start_fails_its_day_instead_of_hanging(tmp_path, monkeypatch):
     """The client of the first helper cannot be made (say, its token vanished from the environment):
     the day it was to help fails with that error and the fetch ends."""
-    shop = build_shop(spec("t-nohelp", orders_per_day=400.0, customers=300, latency_seconds=0.02), CLOCK)
-    day = DAYS[2]
     made: list[int] = []
     real_client_for = raw_fetch.client_for
 
@@ -265,16 +274,11 @@ def test_a_helper_that_cannot_start_fails_its_day_instead_of_hanging(tmp_path, m
         return real_client_for(shopify, tenant, encoder)
 
     monkeypatch.setattr(raw_fetch, "client_for", failing_third_client)
-    resource = ShopifyClientResource(page_size=10, max_concurrent_windows=4)
     raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
-    with serve({"t-nohelp": shop}) as server:
-        td = TenantDays(
-            tenant(
-                "t-nohelp", server.base_url("t-nohelp"), date(2026, 2, 1), monkeypatch, shop.spec.access_token
-            ),
-            [day],
-        )
-        with pytest.raises(RuntimeError, match="no client for the helper"):
-            fetch_days(resource, raw_store, "orders", [td], NOW)
+    with (
+        one_big_day("t-nohelp", monkeypatch) as td,
+        pytest.raises(RuntimeError, match="no client for the helper"),
+    ):
+        fetch_big_day(td, raw_store)
     assert len(made) >= 3
-    assert not raw_store.exists("shopify", "orders", "t-nohelp", day)
+    assert not raw_store.exists("shopify", "orders", "t-nohelp", BIG_DAY)
