@@ -39,9 +39,11 @@ ASSETS = 38
 
 @dataclass(frozen=True)
 class Truth:
-    """The store's truth for DAY: ids of the orders last updated on it, ascending (the sync's order)."""
+    """The store's truth for DAY: ids of the orders last updated on it, ascending, and the same ids in
+    the order the day's sync pages them (by updated_at, then id)."""
 
     ids: list[int]
+    synced: list[int]
 
     @property
     def first(self) -> int:
@@ -103,7 +105,7 @@ SCENARIOS = {
             f"stored, {len(truth.ids)} reported by orders/count.json"
         ),
         lambda truth: [],  # the lost orders never arrived: there is nothing to keep aside
-        lambda truth: set(truth.ids[PAGE_SIZE : 2 * PAGE_SIZE]),
+        lambda truth: set(truth.synced[PAGE_SIZE : 2 * PAGE_SIZE]),
     ),
 }
 
@@ -172,10 +174,14 @@ def test_planted_defect_turns_the_right_check_red_alerts_once_and_clears_after_t
     pipeline = make_pipeline(
         tmp_path, monkeypatch, make_spec(tenant, history_days=4), CLOCK, START, instance=instance
     )
-    pipeline.resources["shopify"] = ShopifyClientResource(page_size=PAGE_SIZE)
+    # One walk per day, so the missing page is one page of the day's one sync (a day split between
+    # threads is several walks, each of which the sandbox's defect would hit).
+    pipeline.resources["shopify"] = ShopifyClientResource(page_size=PAGE_SIZE, split_windows=False)
     shop = registry.get_shop(tenant)
-    updated_day = {o.id: o.updated_at(shop.clock).astimezone(NY).date() for o in shop.orders()}
-    truth = Truth(sorted(i for i, day in updated_day.items() if day == DAY))
+    updated = {o.id: o.updated_at(shop.clock) for o in shop.orders()}
+    updated_day = {i: at.astimezone(NY).date() for i, at in updated.items()}
+    ids = sorted(i for i, day in updated_day.items() if day == DAY)
+    truth = Truth(ids, sorted(ids, key=lambda i: (updated[i], i)))
     assert len(truth.ids) > 2 * PAGE_SIZE  # DAY's sync has at least three pages
     every_order = {i for i, day in updated_day.items() if day <= END}
     check_alerts, run_alerts = Sensor(alert_on_asset_checks, instance), Sensor(alert_on_run_failure, instance)
