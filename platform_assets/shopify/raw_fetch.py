@@ -33,7 +33,7 @@ import dagster as dg
 
 from platform_assets.runs import TenantDays
 from platform_assets.shopify.business_days import day_window, shop_timezone
-from platform_assets.shopify.window_split import Chain, ChainBoard, DayPages, help_day, own_pages
+from platform_assets.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder
 from resources.raw_store import RawStoreResource
@@ -173,7 +173,7 @@ def fetch_tenant(
             else:
                 day = DayPages()
                 chain = board.start(day, window.updated_min, window.updated_max)
-                pages = day.merged(own_pages(chain, board, client, entity))
+                pages = day.merged(chain_pages(chain, board, client, entity))
             result = raw_store.write_partition(
                 "shopify", entity, tenant.id, window.day, pages, extra_meta=window.extra_meta()
             )

@@ -225,24 +225,20 @@ def help_day(chain: Chain, board: ChainBoard, client: ShopifyShopClient, entity:
     day = chain.day
     error: BaseException | None = None
     try:
-        for page in client.iter_window(entity, chain.low, chain.high):
+        for page in chain_pages(chain, board, client, entity):
             if day.aborted:
                 raise DayAborted()
-            kept = board.paged(chain, page, client.mean_response_seconds())
-            if kept is not None:
-                day.inbox.put(kept)
-            if chain.finished:
-                break
+            day.inbox.put(page)
     except BaseException as exc:  # noqa: BLE001 - handed to the day's writer, which raises it
         error = exc
     finally:
         board.helper_done(chain, error)
 
 
-def own_pages(
+def chain_pages(
     chain: Chain, board: ChainBoard, client: ShopifyShopClient, entity: str
 ) -> Iterator[EncodedPage]:
-    """The day's own chain, cut where a split left it."""
+    """The pages of a chain's range, cut where a split left it; the chain leaves the board at the end."""
     try:
         for page in client.iter_window(entity, chain.low, chain.high):
             kept = board.paged(chain, page, client.mean_response_seconds())
