@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.automation import automation_sensor
+from platform_assets.checks.completeness import COMPLETENESS_CHECKS
 from platform_assets.checks.reconciliation import RECONCILIATION_CHECKS
 from platform_assets.checks.table_checks import SCHEMA_CHECKS
 from platform_assets.core.assets import CORE_ASSETS
@@ -28,7 +29,7 @@ from sensors.schedules import SCHEDULES
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
-ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS, *RECONCILIATION_CHECKS]
+ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS, *RECONCILIATION_CHECKS, *COMPLETENESS_CHECKS]
 
 storehouse_job = dg.define_asset_job(
     "storehouse_job",

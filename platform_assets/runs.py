@@ -20,13 +20,28 @@ class TenantDays:
     days: list[date]
 
     def ranges(self) -> Iterator[tuple[date, date]]:
-        start = previous = self.days[0]
-        for day in self.days[1:]:
-            if day != previous + timedelta(days=1):
-                yield start, previous
-                start = day
-            previous = day
-        yield start, previous
+        return contiguous_ranges(self.days)
+
+
+def contiguous_ranges(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Sorted days as (first, last) runs of consecutive days."""
+    if not days:
+        return
+    start = previous = days[0]
+    for day in days[1:]:
+        if day != previous + timedelta(days=1):
+            yield start, previous
+            start = day
+        previous = day
+    yield start, previous
+
+
+def compact_days(days: list[date]) -> str:
+    """Sorted days written as ranges: '2026-05-13…2026-05-15, 2026-05-20'."""
+    return ", ".join(
+        first.isoformat() if first == last else f"{first.isoformat()}…{last.isoformat()}"
+        for first, last in contiguous_ranges(days)
+    )
 
 
 def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[TenantDays]:

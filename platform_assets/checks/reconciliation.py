@@ -2,7 +2,7 @@
 source. Each SQL check is a query returning the offending rows of the run's partitions (none = pass);
 a silent loss anywhere turns one of them red."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,21 @@ SQL_DIR = Path(__file__).parent / "sql"
 SAMPLE = 20
 
 
-def sql_check(asset: str, name: str, sql_file: str, description: str) -> dg.AssetChecksDefinition:
-    """A non-blocking check that fails when ``sql_file`` returns rows for the run's partitions."""
+#: What a check says about its offending rows: the one-line description and extra metadata.
+Summary = Callable[[pd.DataFrame], tuple[str, dict[str, Any]]]
+
+
+def sql_check(
+    asset: str,
+    name: str,
+    sql_file: str,
+    description: str,
+    *,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+    summary: Summary | None = None,
+) -> dg.AssetChecksDefinition:
+    """A non-blocking check that does not pass (with ``severity``) when ``sql_file`` returns rows for the
+    run's partitions; ``summary`` words the result (default: how many rows break the rule)."""
     (query,) = statements(SQL_DIR / sql_file)
 
     @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=False, description=description)
@@ -39,12 +52,11 @@ def sql_check(asset: str, name: str, sql_file: str, description: str) -> dg.Asse
         metadata["sample"] = dg.MetadataValue.md(
             offending.head(SAMPLE).astype(str).to_markdown(index=False, disable_numparse=True)
         )
-        return dg.AssetCheckResult(
-            passed=False,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=f"{len(offending)} rows break the rule: {description}",
-            metadata=metadata,
-        )
+        text = f"{len(offending)} rows break the rule: {description}"
+        if summary is not None:
+            text, extra = summary(offending)
+            metadata.update(extra)
+        return dg.AssetCheckResult(passed=False, severity=severity, description=text, metadata=metadata)
 
     return _check
 

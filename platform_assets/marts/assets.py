@@ -5,6 +5,7 @@ A partition's run restates every business day its changes touch: the days of the
 (however old), the days of their refunds, and the order days of the customers involved. So a refund
 arriving weeks later corrects the original day without a manual backfill."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ import sqlalchemy as sa
 from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.core.assets import fact_orders, fact_refunds
+from platform_assets.marts.completeness import judge_completeness
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.sql import query_file, run_file
 from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL
+from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from resources.warehouse import WarehouseResource
@@ -45,7 +48,11 @@ def _restating_asset(
     description: str,
     expand_days: int,
     sales_totals: bool = False,
+    after_restating: Callable[[sa.Connection, Tenant], None] | None = None,
 ):
+    """An aggregate restating the days its partitions touch; ``after_restating`` runs in the same
+    transaction, once per tenant range (agg_daily_sales judges its completeness there)."""
+
     @dg.asset(
         name=spec.name,
         description=description,
@@ -63,7 +70,7 @@ def _restating_asset(
         restated: list[date] = []
         partition_days: list[date] = []
         tenants = tenant_days(context)
-        warehouse.ensure_tables([spec])
+        warehouse.ensure_tables([spec, t.STAGED_PARTITIONS] if after_restating else [spec])
         for td in tenants:
             for start, end in td.ranges():
                 with warehouse.transaction() as conn:
@@ -71,6 +78,8 @@ def _restating_asset(
                     if expand_days:
                         days = sorted({d + timedelta(days=n) for d in days for n in range(expand_days)})
                     run_file(conn, sql_file, {"tenant_id": td.tenant.id, "days": days})
+                    if after_restating is not None:
+                        after_restating(conn, td.tenant)
                 restated.extend(days)
             partition_days.extend(td.days)
         return dg.MaterializeResult(
@@ -129,9 +138,11 @@ agg_daily_sales = _restating_asset(
     [fact_orders, fact_refunds],
     "Daily sales per tenant, platform and currency with the one definition of orders, units, gross sales, "
     "discounts, returns, net sales, shipping, taxes, total sales, AOV and new/returning customers. "
-    "Restates every earlier day a late change touches.",
+    "Restates every earlier day a late change touches. is_complete/provisional_reason say whether every raw "
+    "orders partition the day depends on was ingested (docs/metrics.md#completeness).",
     expand_days=0,
     sales_totals=True,
+    after_restating=judge_completeness,
 )
 agg_weekly_trends = _restating_asset(
     t.AGG_WEEKLY_TRENDS,

@@ -3,6 +3,7 @@ overrides it. Raw partitions hold what changed during that local day."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,5 +34,17 @@ def shop_timezone(tenant: Tenant, shop: dict) -> ZoneInfo:
     return ZoneInfo(timezone)
 
 
-def utc_now() -> datetime:
+def system_clock() -> datetime:
+    """The machine's clock, in UTC."""
     return datetime.now(UTC)
+
+
+#: The pipeline's clock. A simulation whose world runs at another time (the test harness on a sandbox shop
+#: whose clock is months away from today) replaces it, so that "today" and "yesterday" mean the same to
+#: the pipeline as to the source it reads.
+clock: Callable[[], datetime] = system_clock
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, by the pipeline's clock: which days have begun, which are over, when rows are written."""
+    return clock().astimezone(UTC)

@@ -4,7 +4,7 @@ table replaced for that (tenant, day) in one transaction. Then the conformed, pl
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import dagster as dg
 from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
+from platform_assets.ledger import IngestedPartition, record_staged
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import staging
@@ -26,11 +27,11 @@ from platform_assets.shopify.raw_assets import (
     raw_shopify_products,
     raw_shopify_shop,
 )
-from platform_assets.shopify.staging_pool import batches, merged_texts, staged_days
+from platform_assets.shopify.staging_pool import StagedDay, batches, merged_texts, staged_days
 from platform_assets.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
-from platform_assets.warehouse.tables import DLQ_RECORDS
+from platform_assets.warehouse.tables import DLQ_RECORDS, STAGED_PARTITIONS
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource
 
@@ -72,6 +73,18 @@ def _stage_inventory_levels(records, td, day, raw_store):
     return staging.stage_inventory_levels(records, td.tenant.id, day, snapshot_at)
 
 
+def _ingested(raw_store: RawStoreResource, entity: str, staged: StagedDay) -> IngestedPartition:
+    """The ledger's view of a staged day: its timezone (as orders are staged) and when it was fetched."""
+    tenant = staged.td.tenant
+    try:
+        written = raw_store.read_meta("shopify", entity, tenant.id, staged.day).get("written_at")
+    except FileNotFoundError:
+        written = None
+    fetched = timestamp(written, "written_at")
+    fetched_at = fetched.replace(tzinfo=UTC) if fetched else None
+    return IngestedPartition(staged.day, tenant_timezone(tenant, raw_store, staged.day), fetched_at)
+
+
 def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list[TableSpec], stage: Stager):
     """A multi-asset writing every staging table fed by one raw entity, one transaction per (tenant, day)."""
 
@@ -100,7 +113,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
         new_fields: Counter[str] = Counter()
         covered: list[date] = []
         missing: list[str] = []
-        warehouse.ensure_tables([*specs, DLQ_RECORDS])
+        warehouse.ensure_tables([*specs, DLQ_RECORDS, STAGED_PARTITIONS])
         days = list(each_day(tenant_days(context)))
         tables = [(spec.name, len(spec.column_names)) for spec in specs]
         with warehouse.connect() as conn:
@@ -123,6 +136,16 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                             staged.dead_letters,
                             utc_now().replace(tzinfo=None),
                         )
+                    record_staged(  # "ingested" = fetched and staged, committed with the rows
+                        warehouse,
+                        conn,
+                        tenant_id=tenant_id,
+                        platform="shopify",
+                        entity=entity,
+                        days=[staged.day for staged in batch],
+                        ingested=[_ingested(raw_store, entity, s) for s in batch if not s.missing],
+                        staged_at=utc_now(),
+                    )
                 for staged in batch:
                     if staged.missing:
                         missing.append(f"{tenant_id}/{staged.day}")

@@ -658,6 +658,18 @@ AGG_DAILY_SALES = TableSpec(
             ge=0,
         ),
         col("returning_customers", INT, "customers − new_customers.", nullable=False, ge=0),
+        col(
+            "is_complete",
+            BOOL,
+            "Every raw orders partition the day's figures depend on (tenant start date through yesterday, "
+            "as of the restatement) was ingested: the figures are final unless the source changes them.",
+            nullable=False,
+        ),
+        col(
+            "provisional_reason",
+            TEXT,
+            "Why the figures may still change, naming the days not ingested; null when complete.",
+        ),
     ),
     ("tenant_id", "date", "platform", "currency"),
     (("tenant_id", "date"),),
@@ -711,6 +723,30 @@ DLQ_RECORDS = TableSpec(
         col("last_seen", TIMESTAMP, "When it was last seen (UTC).", nullable=False),
     ),
     ("tenant_id", "platform", "entity", "partition_date", "record_key", "reason", "payload_sha256"),
+    (("tenant_id", "entity", "partition_date"),),
+)
+
+STAGED_PARTITIONS = TableSpec(
+    "staged_partitions",
+    "Ledger of ingested raw partitions, for every platform and entity: a row says the partition of that "
+    "business day was fetched and staged (written in the staging write's own transaction, also for a day "
+    "without records). Whether a day's figures are complete is judged from it (docs/metrics.md).",
+    (
+        TENANT,
+        PLATFORM,
+        col("entity", TEXT, "Raw entity, e.g. orders.", nullable=False),
+        PARTITION,
+        col("timezone", TEXT, "IANA timezone the business day was cut in.", nullable=False),
+        col("fetched_at", TIMESTAMP, "When the raw partition was fetched (UTC), if the raw store says."),
+        col("staged_at", TIMESTAMP, "When it was staged (UTC).", nullable=False),
+        col(
+            "whole_day",
+            BOOL,
+            "Fetched and staged after the business day ended: it holds all of the day's changes.",
+            nullable=False,
+        ),
+    ),
+    ("tenant_id", "platform", "entity", "partition_date"),
     (("tenant_id", "entity", "partition_date"),),
 )
 

@@ -4,7 +4,8 @@ DELETE FROM agg_daily_sales WHERE tenant_id = :tenant_id AND date IN :days;
 
 INSERT INTO agg_daily_sales (
     tenant_id, date, platform, currency, orders, units, gross_sales, discounts, returns, net_sales, shipping,
-    taxes, total_sales, average_order_value, customers, new_customers, returning_customers
+    taxes, total_sales, average_order_value, customers, new_customers, returning_customers,
+    is_complete, provisional_reason
 )
 SELECT
     tenant_id, day, platform, currency, orders, units, gross_sales, discounts, returns,
@@ -12,7 +13,8 @@ SELECT
     shipping, taxes,
     gross_sales - discounts - returns + shipping + taxes,
     CASE WHEN orders > 0 THEN money_ratio(gross_sales - discounts, orders) END,
-    customers, new_customers, customers - new_customers
+    customers, new_customers, customers - new_customers,
+    FALSE, 'not judged yet'  -- judged right after, in the same transaction: agg_daily_sales_completeness.sql
 FROM (
     SELECT
         tenant_id, day, platform, currency,
