@@ -11,34 +11,27 @@ import pandas as pd
 from platform_assets.checks.reconciliation import sql_check
 from platform_assets.runs import compact_days
 
-#: Provisional days listed in the description, per tenant, before "…".
-SHOWN_REASONS = 3
-
 
 def describe_provisional(rows: pd.DataFrame) -> tuple[str, dict[str, Any]]:
-    """'3 days have provisional figures: test-ny 2026-05-13…2026-05-15 (2026-05-13: changes since …)',
-    and the provisional days per tenant as metadata."""
+    """'3 days have provisional figures: test-ny 2026-05-20…2026-05-22 (e.g. 2026-05-20: changes since
+    …)', and the provisional days per tenant as metadata (every day's reason is in the sample table)."""
     by_tenant: dict[str, list[date]] = {}
-    reasons: list[str] = []
+    examples: list[str] = []
     for tenant_id, frame in rows.groupby("tenant_id", sort=True):
-        firsts = frame.drop_duplicates("day").sort_values("day")
-        days = [pd.Timestamp(d).date() for d in firsts["day"]]
+        days = sorted({pd.Timestamp(day).date() for day in frame["day"]})
         by_tenant[str(tenant_id)] = days
-        reasons.extend(
-            f"{tenant_id} {pd.Timestamp(d).date()}: {reason}"
-            for d, reason in zip(firsts["day"][:SHOWN_REASONS], firsts["provisional_reason"], strict=False)
+        first = frame.sort_values("day").iloc[0]
+        examples.append(
+            f"{tenant_id} {compact_days(days)} (e.g. {days[0].isoformat()}: {first['provisional_reason']})"
         )
     total = sum(len(days) for days in by_tenant.values())
-    where = "; ".join(f"{tenant} {compact_days(days)}" for tenant, days in by_tenant.items())
     text = (
-        f"{total} days have provisional figures ({where}): "
-        + "; ".join(reasons)
-        + ("; …" if total > len(reasons) else "")
-        + ". Materialise the missing days through yesterday to complete them."
+        f"{total} days have provisional figures: {'; '.join(examples)}. "
+        "Materialise the missing days through yesterday to complete them."
     )
     metadata = {
         "provisional_days": dg.MetadataValue.json(
-            {tenant: [d.isoformat() for d in days] for tenant, days in by_tenant.items()}
+            {tenant: [day.isoformat() for day in days] for tenant, days in by_tenant.items()}
         ),
         "provisional_day_count": dg.MetadataValue.int(total),
     }
