@@ -38,3 +38,26 @@ def test_every_configuration_variable_is_documented():
     assert variables
     missing = sorted(v for v in variables if v not in README)
     assert missing == [], f"environment variables not documented in README.md: {missing}"
+
+
+def test_the_readme_backfill_command_is_valid_for_the_project():
+    """The README's `dagster asset materialize --partition-range` command: its selection is every asset, its
+    ends are `date|tenant` keys of one tenant, and every asset allows a ranged run (single_run), which the
+    command requires."""
+    import dagster as dg
+
+    from platform_assets.definitions import ALL_ASSETS
+    from platform_assets.partitions import date_tenant_partitions
+    from platform_assets.tenants import DEMO_TENANTS_FILE, load_tenants
+
+    command = re.search(
+        r"dagster asset materialize -m (\S+) --select '([^']+)' \\\n\s+--partition-range '([^']+)'", README
+    )
+    assert command, "README.md shows no `dagster asset materialize ... --partition-range` command"
+    module, selection, partition_range = command.groups()
+    assert module == "platform_assets.definitions" and selection == "*"
+    start, end = partition_range.split("...")
+    keys = [date_tenant_partitions.get_partition_key_from_str(k).keys_by_dimension for k in (start, end)]
+    assert keys[0]["tenant"] == keys[1]["tenant"] in load_tenants(DEMO_TENANTS_FILE)
+    assert keys[0]["date"] <= keys[1]["date"]
+    assert all(a.backfill_policy == dg.BackfillPolicy.single_run() for a in ALL_ASSETS)

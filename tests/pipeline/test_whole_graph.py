@@ -30,6 +30,7 @@ def test_whole_graph_equals_ground_truth_and_is_idempotent(pipeline):
     assert pipeline.ground_truth_diffs(START, END) == []
     rows = pipeline.agg_daily_sales(START, END)
     assert len(rows) == 20
+    assert {(r["is_complete"], r["provisional_reason"]) for r in rows} == {(True, None)}
     assert sum(r["orders"] for r in rows) > 100
 
     first = pipeline.checksums()
