@@ -13,6 +13,7 @@ from platform_assets.shopify import business_days
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
+from tests.pipeline.test_postgres import pg_database  # noqa: F401 - pytest fixture: a fresh database
 
 NY = ZoneInfo("America/New_York")
 START = date(2026, 5, 1)
@@ -25,12 +26,17 @@ def sales_row(day: date) -> tuple:
     return ("acme", day, "shopify", "USD", 1, 1, zero, zero, zero, zero, zero, zero, zero, zero, 1, 1, 0)
 
 
-@pytest.fixture
-def judged(tmp_path, monkeypatch):
+@pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def judged(request, tmp_path, monkeypatch):
     """Stage the given days (whole or fetched mid-day), write a row per sales day, judge; returns
-    {day: (is_complete, provisional_reason)}."""
+    {day: (is_complete, provisional_reason)}. The same SQL on DuckDB and on PostgreSQL."""
     monkeypatch.setattr(business_days, "clock", lambda: NOW)
-    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    url = (
+        f"duckdb:///{tmp_path / 'w.duckdb'}"
+        if request.param == "duckdb"
+        else request.getfixturevalue("pg_database")
+    )
+    warehouse = WarehouseResource(url=url)
     warehouse.ensure_tables([t.AGG_DAILY_SALES, t.STAGED_PARTITIONS])
 
     def judge(staged: list[date], sales_days: list[date], fetched_early: date | None = None) -> dict:
