@@ -23,8 +23,8 @@ def tax_of(amount: Decimal, rate: Decimal, total_rate: Decimal, included: bool) 
     """The tax at ``rate`` on a taxed ``amount`` (a line or shipping charge after discounts), in cents.
 
     Taxes on top: ``amount × rate``. Taxes included (``amount`` already holds every tax of the item, whose
-    rates add up to ``total_rate``): this tax's part of it, ``amount × rate / (1 + total_rate)``. Rounded
-    half-up to cents, as Shopify does per tax line.
+    rates add up to ``total_rate``): this tax's part of it, ``amount × rate / (1 + total_rate)``. Each tax
+    line is rounded on its own, half-up to cents like every sandbox money figure.
     """
     if included:
         return cents(amount * rate / (1 + total_rate))
