@@ -197,14 +197,14 @@ def sync_tenants(prune: bool = False, dry_run: bool = False) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(f"tenants file: {describe_tenants_file()}; nothing changed", file=sys.stderr)
         return 1
-    instance = _instance()
-    plan = _print_tenant_plan(instance, tenants)
-    _warn_unset_tokens(tenants)
-    if dry_run:
-        would_remove = f" (--prune would remove: {_names(plan.absent)})" if prune and plan.absent else ""
-        print(f"Dry run: nothing changed{would_remove}.")
-        return 0
-    _apply_tenant_plan(instance, plan, prune)
+    with _instance() as instance:
+        plan = _print_tenant_plan(instance, tenants)
+        _warn_unset_tokens(tenants)
+        if dry_run:
+            would_remove = f" (--prune would remove: {_names(plan.absent)})" if prune and plan.absent else ""
+            print(f"Dry run: nothing changed{would_remove}.")
+            return 0
+        _apply_tenant_plan(instance, plan, prune)
     return 0
 
 

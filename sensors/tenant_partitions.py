@@ -44,8 +44,13 @@ class MaterialisedPartitions:
         if not self.asset_partitions:
             return "nothing materialised"
         return (
-            f"{self.asset_partitions} materialised asset partitions: {self.assets} assets, {self.dates} dates"
+            f"{_count(self.asset_partitions, 'materialised asset partition')}: "
+            f"{_count(self.assets, 'asset')}, {_count(self.dates, 'date')}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def plan_tenant_partitions(
