@@ -136,12 +136,12 @@ class WarehouseResource(dg.ConfigurableResource):
             for spec in missing:
                 table = spec.sqlalchemy_table()
                 conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                self._upgrade_columns(conn, spec, table)
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-                self._upgrade_columns(conn, spec)
         self._ensured.update(spec.name for spec in missing)
 
-    def _upgrade_columns(self, conn: sa.Connection, spec: TableSpec) -> None:
+    def _upgrade_columns(self, conn: sa.Connection, spec: TableSpec, table: sa.Table) -> None:
         """Bring a table made by an older version up to its spec: add the columns it lacks (nullable: rows
         staged before have none, so re-materialise those partitions to fill them) and widen decimal
         columns to the spec's precision (money went from 2 to 4 decimal places). Nothing is dropped."""
@@ -151,7 +151,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 sa.text(COLUMNS_OF_TABLE), {"table": spec.name}
             ).fetchall()
         }
-        table = spec.sqlalchemy_table()
+        indexes_dropped = False
         for column in table.columns:
             type_sql = column.type.compile(dialect=conn.dialect)
             if column.name not in present:
@@ -160,6 +160,10 @@ class WarehouseResource(dg.ConfigurableResource):
             elif isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Integer):
                 wanted = (column.type.precision, column.type.scale)
                 if present[column.name] != wanted:
+                    if not indexes_dropped:  # DuckDB alters no column of an indexed table; they are remade
+                        for index in table.indexes:
+                            conn.execute(sa.schema.DropIndex(index, if_exists=True))
+                        indexes_dropped = True
                     logger.warning("warehouse: changing %s.%s to %s", spec.name, column.name, type_sql)
                     conn.execute(
                         sa.text(f"ALTER TABLE {spec.name} ALTER COLUMN {column.name} TYPE {type_sql}")
