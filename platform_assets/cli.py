@@ -16,6 +16,21 @@ from tabulate import tabulate
 
 from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
 from platform_assets.settings import DATA_DIR, PROJECT_ROOT
+from platform_assets.tenants import (
+    Tenant,
+    TenantConfigError,
+    describe_tenants_file,
+    load_tenants,
+    unset_token_variables,
+)
+from sensors.tenant_partitions import (
+    PRUNE_COMMAND,
+    TenantPartitionPlan,
+    add_new_tenant_partitions,
+    materialised_partitions_by_tenant,
+    plan_tenant_partitions,
+    prune_tenant_partitions,
+)
 
 
 def _instance() -> dg.DagsterInstance:
@@ -23,7 +38,7 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def _sandbox_tokens(tenants) -> None:
+def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
     """Demo tenants point at the in-process sandbox: give them the sandbox's own tokens if unset."""
     from sandbox.shopify.presets import PRESETS
 
@@ -98,13 +113,11 @@ def _print_check_problems(label: str, evaluations: list[dg.AssetCheckEvaluation]
 def demo(days: int) -> int:
     """Materialise the whole graph for the last `days` complete days of every tenant, print the result."""
     from platform_assets.definitions import defs
-    from platform_assets.tenants import load_tenants
-    from sensors.tenant_partitions import sync_tenant_partitions
 
     tenants = load_tenants()
     _sandbox_tokens(tenants)
     instance = _instance()
-    sync_tenant_partitions(instance)
+    add_new_tenant_partitions(instance, plan_tenant_partitions(instance, tenants))
     job = defs.resolve_job_def("storehouse_job")
     steps = len(job.graph.node_defs)
     print(f"Storehouse demo: {len(tenants)} tenants, {days} days each, {steps} steps per run")
@@ -172,12 +185,73 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
     return 1 if mismatches else 0
 
 
-def sync_tenants() -> int:
-    from sensors.tenant_partitions import sync_tenant_partitions
+def sync_tenants(prune: bool = False, dry_run: bool = False) -> int:
+    """Make the instance's tenant partitions follow the tenants file, saying what changes before it does.
 
-    added, removed = sync_tenant_partitions(_instance())
-    print(f"tenant partitions added: {added or 'none'}; removed: {removed or 'none'}")
+    Validates the file first (exit 1 and nothing changed if it is invalid), prints the plan, adds new
+    tenants' partitions, and removes the partitions of tenants absent from the file only with ``prune``.
+    With ``dry_run`` it prints the plan and changes nothing."""
+    try:
+        tenants = load_tenants()
+    except TenantConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"tenants file: {describe_tenants_file()}; nothing changed", file=sys.stderr)
+        return 1
+    with _instance() as instance:
+        plan = _print_tenant_plan(instance, tenants)
+        _warn_unset_tokens(tenants)
+        if dry_run:
+            would_remove = f" (--prune would remove: {_names(plan.absent)})" if prune and plan.absent else ""
+            print(f"Dry run: nothing changed{would_remove}.")
+            return 0
+        _apply_tenant_plan(instance, plan, prune)
     return 0
+
+
+def _print_tenant_plan(instance: dg.DagsterInstance, tenants: dict[str, Tenant]) -> TenantPartitionPlan:
+    """The plan, in the order it is applied: what is added, what is already there, what is absent."""
+    plan = plan_tenant_partitions(instance, tenants)
+    print(f"Tenants file: {describe_tenants_file()}; {len(tenants)} tenants, valid")
+    print(f"Dagster instance: {instance.root_directory}")
+    print(f"To add: {_names(plan.to_add)}")
+    print(f"Already present: {_names(plan.present)}")
+    if not plan.absent:
+        print("In the instance but not in the tenants file: none")
+        return plan
+    print("In the instance but not in the tenants file:")
+    for tenant_id, counts in materialised_partitions_by_tenant(instance, plan.absent).items():
+        print(f"  {tenant_id}: {counts.describe()}")
+    return plan
+
+
+def _apply_tenant_plan(instance: dg.DagsterInstance, plan: TenantPartitionPlan, prune: bool) -> None:
+    """Add new tenants; remove absent ones only when asked to, printing exactly what was removed."""
+    print(f"Added: {_names(add_new_tenant_partitions(instance, plan))}")
+    if not plan.absent:
+        return
+    if prune:
+        removed = prune_tenant_partitions(instance, plan.absent)
+        print(
+            f"Removed: {_names(removed)} (their partition keys only: run and materialisation history stay "
+            "in the instance; the warehouse and the raw store are untouched)"
+        )
+    else:
+        print(f"Kept: {_names(plan.absent)}. To remove their partitions: {PRUNE_COMMAND}")
+
+
+def _warn_unset_tokens(tenants: dict[str, Tenant]) -> None:
+    """Name (never show) each token variable this shell lacks: runs started from here would fail."""
+    _sandbox_tokens(tenants)
+    for tenant_id, variable in unset_token_variables(tenants).items():
+        print(
+            f"warning: tenant {tenant_id}: {variable} is not set in this shell; export it before starting "
+            "`make ui` or the daemon, or its runs fail",
+            file=sys.stderr,
+        )
+
+
+def _names(tenant_ids: list[str]) -> str:
+    return ", ".join(tenant_ids) if tenant_ids else "none"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,14 +259,29 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="materialise the demo tenants and print agg_daily_sales")
     demo_parser.add_argument("--days", type=int, default=30, help="complete days to materialise (default 30)")
-    commands.add_parser("sync-tenants", help="make the tenant partitions match the tenants file")
+    sync_parser = commands.add_parser(
+        "sync-tenants",
+        help="add the tenants file's new tenants to the Dagster instance; report (or --prune) absent ones",
+        description=(
+            "Validates the tenants file, prints the plan (tenants to add, already present, and in the "
+            "instance but absent from the file), then adds the new tenants' partitions. Absent tenants' "
+            "partitions are kept unless --prune is given. Exit status: 0 done, 1 invalid tenants file "
+            "(nothing changed), 2 bad arguments."
+        ),
+    )
+    sync_parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove the partitions of tenants that are in the instance but not in the tenants file",
+    )
+    sync_parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     args = parser.parse_args(argv)
     # Dagster marks backfill_policy as beta; the policy is ours to choose (docs/scaling.md), so the
     # demo's output is not buried under one warning per asset.
     warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
     if args.command == "demo":
         return demo(args.days)
-    return sync_tenants()
+    return sync_tenants(prune=args.prune, dry_run=args.dry_run)
 
 
 if __name__ == "__main__":

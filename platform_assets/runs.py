@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 from platform_assets.partitions import dates_by_tenant
-from platform_assets.tenants import Tenant, load_tenants
+from platform_assets.tenants import Tenant, load_tenants, tenants_file_path
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContex
     for tenant_id, keys in dates_by_tenant(context.partition_keys).items():
         if tenant_id not in tenants:
             raise dg.Failure(
-                f"tenant partition {tenant_id!r} is not in the tenants file; add it there or delete it"
+                f"tenant partition {tenant_id!r} is not in the tenants file {tenants_file_path()}; add it "
+                "there, or remove its partitions with `.venv/bin/storehouse sync-tenants --prune`"
             )
         result.append(TenantDays(tenants[tenant_id], [date.fromisoformat(k) for k in keys]))
     return result

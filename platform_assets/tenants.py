@@ -59,7 +59,26 @@ class Tenant:
 
 
 def tenants_file_path() -> Path:
+    """The tenants file in force for this process: ``STOREHOUSE_TENANTS_FILE``, else the bundled demo file."""
     return Path(os.environ.get(TENANTS_FILE_ENV) or DEMO_TENANTS_FILE)
+
+
+def describe_tenants_file() -> str:
+    """Which tenants file this process reads and why, so an operator sees when a shell (or a UI started
+    without the variable) silently falls back to the bundled demo tenants."""
+    if os.environ.get(TENANTS_FILE_ENV):
+        return f"{tenants_file_path()} (from {TENANTS_FILE_ENV})"
+    return f"{DEMO_TENANTS_FILE} (the bundled demo tenants: {TENANTS_FILE_ENV} is not set)"
+
+
+def unset_token_variables(tenants: dict[str, Tenant]) -> dict[str, str]:
+    """Tenants whose Shopify token variable is not set in this process, by tenant id: their runs would fail
+    here. Names only; a token's value is never returned."""
+    return {
+        tenant.id: tenant.shopify.token_env
+        for tenant in tenants.values()
+        if tenant.shopify is not None and not os.environ.get(tenant.shopify.token_env)
+    }
 
 
 def _parse_start_date(raw: object, tenant_id: str, today: date) -> date:

@@ -35,11 +35,12 @@ logger = logging.getLogger(__name__)
 
 
 # money_ratio(amount, count): amount / count rounded to the cent, halves away from zero, computed exactly.
-# DuckDB divides decimals in floating point, so it works in integer cents there.
+# DuckDB divides decimals in floating point, so it works in integer ten-thousandths there (the finest
+# amount the warehouse keeps): round(a / n, 2) = floor((2 * a * 10^4 + 100 n) / (200 n)) / 100 for a >= 0.
 MONEY_RATIO_FUNCTIONS = {
     "duckdb": (
         "CREATE OR REPLACE MACRO money_ratio(amount, divisor) AS "
-        "SIGN(amount) * CAST((CAST(ABS(amount) * 100 AS HUGEINT) * 2 + divisor) // (2 * divisor) "
+        "SIGN(amount) * CAST((CAST(ABS(amount) * 10000 AS HUGEINT) * 2 + 100 * divisor) // (200 * divisor) "
         "AS DECIMAL(18, 0)) * 0.01"
     ),
     "postgresql": (
@@ -47,6 +48,13 @@ MONEY_RATIO_FUNCTIONS = {
         "LANGUAGE SQL IMMUTABLE AS $$ SELECT ROUND(amount / divisor, 2) $$"
     ),
 }
+
+
+# The columns of a table in the connection's schema, with their decimal precision and scale.
+COLUMNS_OF_TABLE = (
+    "SELECT column_name, numeric_precision, numeric_scale FROM information_schema.columns "
+    "WHERE table_name = :table AND table_schema = current_schema()"
+)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -121,14 +129,45 @@ class WarehouseResource(dg.ConfigurableResource):
         if not missing:
             return
         with self.transaction() as conn:
-            if not self._functions_ready(conn):
+            # DuckDB has one writer, so its macro is always replaced (a warehouse made by an older version
+            # gets the current one); PostgreSQL's function is the same in every version.
+            if self.dialect == "duckdb" or not self._functions_ready(conn):
                 conn.execute(sa.text(MONEY_RATIO_FUNCTIONS[self.dialect]))
             for spec in missing:
                 table = spec.sqlalchemy_table()
                 conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                self._upgrade_columns(conn, spec, table)
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
         self._ensured.update(spec.name for spec in missing)
+
+    def _upgrade_columns(self, conn: sa.Connection, spec: TableSpec, table: sa.Table) -> None:
+        """Bring a table made by an older version up to its spec: add the columns it lacks (nullable: rows
+        staged before have none, so re-materialise those partitions to fill them) and widen decimal
+        columns to the spec's precision (money went from 2 to 4 decimal places). Nothing is dropped."""
+        present = {
+            name: (precision, scale)
+            for name, precision, scale in conn.execute(
+                sa.text(COLUMNS_OF_TABLE), {"table": spec.name}
+            ).fetchall()
+        }
+        indexes_dropped = False
+        for column in table.columns:
+            type_sql = column.type.compile(dialect=conn.dialect)
+            if column.name not in present:
+                logger.warning("warehouse: adding column %s.%s (%s)", spec.name, column.name, type_sql)
+                conn.execute(sa.text(f"ALTER TABLE {spec.name} ADD COLUMN {column.name} {type_sql}"))
+            elif isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Integer):
+                wanted = (column.type.precision, column.type.scale)
+                if present[column.name] != wanted:
+                    if not indexes_dropped:  # DuckDB alters no column of an indexed table; they are remade
+                        for index in table.indexes:
+                            conn.execute(sa.schema.DropIndex(index, if_exists=True))
+                        indexes_dropped = True
+                    logger.warning("warehouse: changing %s.%s to %s", spec.name, column.name, type_sql)
+                    conn.execute(
+                        sa.text(f"ALTER TABLE {spec.name} ALTER COLUMN {column.name} TYPE {type_sql}")
+                    )
 
     def _functions_ready(self, conn: sa.Connection) -> bool:
         catalog = {

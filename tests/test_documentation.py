@@ -1,10 +1,19 @@
-"""The README documents every command users run: each Makefile target and each `storehouse` subcommand."""
+"""The README documents every command users run: each Makefile target and each `storehouse` subcommand;
+its 'real Shopify store' section works when followed literally next to the demo tenants."""
 
 import contextlib
+import os
 import re
+import shutil
+import subprocess
+import sys
+
+import dagster as dg
 
 from platform_assets.cli import main
 from platform_assets.settings import PROJECT_ROOT
+from platform_assets.tenants import DEMO_TENANTS_FILE, TENANTS_FILE_ENV, ShopifyConnection, load_tenants
+from sensors.tenant_partitions import PRUNE_COMMAND, tenant_partitions_sensor
 
 README = (PROJECT_ROOT / "README.md").read_text()
 
@@ -40,15 +49,75 @@ def test_every_configuration_variable_is_documented():
     assert missing == [], f"environment variables not documented in README.md: {missing}"
 
 
+REAL_STORE_SECTION = README.split("### Pointing a tenant at a real Shopify store", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_real_store_section_followed_literally_keeps_the_demo_tenants(tmp_path, monkeypatch):
+    """Run the section's shell block as written, in a copy of the project's layout with its own
+    DAGSTER_HOME where `make demo` has left the demo tenants, the token typed at the prompt."""
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```", REAL_STORE_SECTION, re.MULTILINE | re.DOTALL)
+    assert [language for language, _ in blocks] == ["bash"], "the section's steps are one bash block"
+    project, home = tmp_path / "project", tmp_path / "home"
+    (project / "platform_assets" / "config").mkdir(parents=True)
+    shutil.copy(DEMO_TENANTS_FILE, project / "platform_assets" / "config" / "demo_tenants.yaml")
+    (project / ".venv").symlink_to(sys.prefix)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("tenant", ["demo-ny", "demo-berlin"])
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_SHOPIFY_TOKEN")}
+    env.pop(TENANTS_FILE_ENV, None)
+    env["DAGSTER_HOME"] = str(home)
+
+    shell = subprocess.run(
+        ["bash", "-e", "-c", blocks[0][1]],
+        cwd=project,
+        env=env,
+        input="shpat_typed_at_the_prompt\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert shell.returncode == 0, shell.stderr
+    assert "shpat_typed_at_the_prompt" not in shell.stdout + shell.stderr
+    assert "warning:" not in shell.stderr  # every token variable was exported
+    output = shell.stdout.splitlines()
+    assert output == [
+        "",  # the `echo` that ends the silent prompt's line
+        f"Tenants file: {project / 'tenants.yaml'} (from {TENANTS_FILE_ENV}); 3 tenants, valid",
+        f"Dagster instance: {home}",
+        "To add: acme",
+        "Already present: demo-ny, demo-berlin",
+        "In the instance but not in the tenants file: none",
+        "Added: acme",
+    ]
+    for quoted in ("To add: acme", "Already present: demo-ny, demo-berlin", "Added: acme"):
+        assert f"`{quoted}`" in REAL_STORE_SECTION and quoted in output
+    tenants = load_tenants(project / "tenants.yaml")
+    assert list(tenants) == ["demo-ny", "demo-berlin", "acme"]
+    assert tenants["acme"].shopify == ShopifyConnection("https://acme.myshopify.com", "ACME_SHOPIFY_TOKEN")
+
+    monkeypatch.setenv(TENANTS_FILE_ENV, str(project / "tenants.yaml"))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        tick = tenant_partitions_sensor(dg.build_sensor_context(instance=instance))
+        assert tick.skip_reason.skip_message == "tenant partitions already match the tenants file"
+        assert sorted(instance.get_dynamic_partitions("tenant")) == ["acme", "demo-berlin", "demo-ny"]
+
+
+def test_the_real_store_section_says_to_restart_the_ui_and_how_to_prune():
+    assert "**Restart the UI from this same shell**" in REAL_STORE_SECTION
+    assert "then run `make ui`" in REAL_STORE_SECTION
+    assert "`.venv/bin/storehouse sync-tenants --prune`" in REAL_STORE_SECTION
+    assert PRUNE_COMMAND == ".venv/bin/storehouse sync-tenants --prune"
+
+
 def test_the_readme_backfill_command_is_valid_for_the_project():
     """The README's `dagster asset materialize --partition-range` command: its selection is every asset, its
     ends are `date|tenant` keys of one tenant, and every asset allows a ranged run (single_run), which the
     command requires."""
-    import dagster as dg
-
     from platform_assets.definitions import ALL_ASSETS
     from platform_assets.partitions import date_tenant_partitions
-    from platform_assets.tenants import DEMO_TENANTS_FILE, load_tenants
 
     command = re.search(
         r"dagster asset materialize -m (\S+) --select '([^']+)' \\\n\s+--partition-range '([^']+)'", README

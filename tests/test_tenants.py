@@ -1,12 +1,14 @@
-"""The tenants file: validation with errors naming the tenant and field, relative start dates, and the
-sensor that keeps the 'tenant' partitions in step with it."""
+"""The tenants file: validation with errors naming the tenant and field, relative start dates; the sensor
+that adds new tenants' partitions and never removes any; `storehouse sync-tenants`, which prints its plan
+and removes absent tenants' partitions only with --prune."""
 
 from datetime import date
 
 import dagster as dg
 import pytest
 
-from platform_assets.tenants import TenantConfigError, load_tenants
+from platform_assets.cli import main
+from platform_assets.tenants import DEMO_TENANTS_FILE, TenantConfigError, describe_tenants_file, load_tenants
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 TODAY = date(2026, 11, 22)
@@ -63,27 +65,190 @@ def test_missing_token_variable_names_the_variable_not_a_value(tmp_path, monkeyp
         load_tenants(path, today=TODAY)["acme"].shopify.token()
 
 
-def test_sensor_adds_new_tenants_and_removes_deleted_ones(tmp_path, monkeypatch):
-    monkeypatch.setenv(
-        "STOREHOUSE_TENANTS_FILE",
-        str(
-            write(
-                tmp_path,
-                "tenants:\n  - id: acme\n    start_date: 2026-01-01\n  - id: globex\n    start_date: -5d\n",
-            )
-        ),
+ABSENT_INITECH = (
+    "tenants in the Dagster instance but not in the tenants file {path}: initech. Their partitions are kept "
+    "(this sensor never removes partitions); if they are gone for good, remove them with: "
+    ".venv/bin/storehouse sync-tenants --prune"
+)
+
+
+def partitions(instance: dg.DagsterInstance) -> list[str]:
+    return sorted(instance.get_dynamic_partitions("tenant"))
+
+
+def sensor_tick(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
+    return tenant_partitions_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+
+@pytest.fixture
+def acme_globex_file(tmp_path, monkeypatch):
+    path = write(
+        tmp_path, "tenants:\n  - id: acme\n    start_date: 2026-01-01\n  - id: globex\n    start_date: -5d\n"
     )
+    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
+    return path
+
+
+def test_sensor_adds_new_tenants_and_never_removes_absent_ones(acme_globex_file, capsys):
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("tenant", ["initech", "acme"])
+    absent = ABSENT_INITECH.format(path=acme_globex_file)
 
-    result = tenant_partitions_sensor(dg.build_sensor_context(instance=instance))
+    result = sensor_tick(instance)
     requests = {type(r).__name__: list(r.partition_keys) for r in result.dynamic_partitions_requests}
-    assert requests == {
-        "AddDynamicPartitionsRequest": ["globex"],
-        "DeleteDynamicPartitionsRequest": ["initech"],
-    }
+    assert requests == {"AddDynamicPartitionsRequest": ["globex"]}
+    assert result.cursor == "initech"
+    assert capsys.readouterr().err.count(f"WARNING - {absent}") == 1
 
     instance.add_dynamic_partitions("tenant", ["globex"])
-    instance.delete_dynamic_partition("tenant", "initech")
-    skipped = tenant_partitions_sensor(dg.build_sensor_context(instance=instance))
-    assert isinstance(skipped, dg.SkipReason)
+    again = sensor_tick(instance, cursor=result.cursor)
+    assert again.dynamic_partitions_requests == []
+    assert again.skip_reason.skip_message == absent
+    assert "WARNING" not in capsys.readouterr().err  # reported once per change, not every 30 s
+    assert partitions(instance) == ["acme", "globex", "initech"]
+
+    instance.add_dynamic_partitions("tenant", ["hooli"])
+    changed = sensor_tick(instance, cursor=again.cursor)
+    assert changed.cursor == "hooli,initech"
+    assert f"not in the tenants file {acme_globex_file}: hooli, initech." in capsys.readouterr().err
+    assert partitions(instance) == ["acme", "globex", "hooli", "initech"]
+
+
+def test_sensor_skips_when_the_partitions_match_the_file(acme_globex_file):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenant", ["acme", "globex"])
+    result = sensor_tick(instance)
+    assert result.skip_reason.skip_message == "tenant partitions already match the tenants file"
+    assert result.cursor == ""
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch):
+    """A fresh DAGSTER_HOME holding initech (absent from the file, 3 materialised partitions) and acme."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("tenant", ["initech", "acme"])
+        for asset, day in [
+            ("raw_orders", "2026-11-20"),
+            ("raw_orders", "2026-11-21"),
+            ("stg_orders", "2026-11-20"),
+        ]:
+            instance.report_runless_asset_event(dg.AssetMaterialization(asset, partition=f"{day}|initech"))
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("raw_orders", partition="2026-11-20|acme")
+        )
+    return home
+
+
+def home_partitions(home) -> list[str]:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return partitions(instance)
+
+
+def sync(capsys, *flags: str) -> tuple[int, list[str], str]:
+    code = main(["sync-tenants", *flags])
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err
+
+
+def plan_lines(path, home) -> list[str]:
+    return [
+        f"Tenants file: {path} (from STOREHOUSE_TENANTS_FILE); 2 tenants, valid",
+        f"Dagster instance: {home}",
+        "To add: globex",
+        "Already present: acme",
+        "In the instance but not in the tenants file:",
+        "  initech: 3 materialised asset partitions: 2 assets, 2 dates",
+    ]
+
+
+def test_sync_tenants_prints_its_plan_adds_new_tenants_and_keeps_absent_ones(
+    acme_globex_file, dagster_home, capsys
+):
+    code, lines, err = sync(capsys)
+    assert code == 0
+    assert lines == [
+        *plan_lines(acme_globex_file, dagster_home),
+        "Added: globex",
+        "Kept: initech. To remove their partitions: .venv/bin/storehouse sync-tenants --prune",
+    ]
+    assert err == ""
+    assert home_partitions(dagster_home) == ["acme", "globex", "initech"]
+
+
+def test_sync_tenants_removes_absent_tenants_only_with_prune(acme_globex_file, dagster_home, capsys):
+    code, lines, _ = sync(capsys, "--prune")
+    assert code == 0
+    assert lines == [
+        *plan_lines(acme_globex_file, dagster_home),
+        "Added: globex",
+        "Removed: initech (their partition keys only: run and materialisation history stay in the instance; "
+        "the warehouse and the raw store are untouched)",
+    ]
+    assert home_partitions(dagster_home) == ["acme", "globex"]
+
+    code, lines, _ = sync(capsys, "--prune")
+    assert lines[2:] == [
+        "To add: none",
+        "Already present: acme, globex",
+        "In the instance but not in the tenants file: none",
+        "Added: none",
+    ]
+
+
+def test_sync_tenants_dry_run_changes_nothing(acme_globex_file, dagster_home, capsys):
+    code, lines, _ = sync(capsys, "--dry-run", "--prune")
+    assert code == 0
+    assert lines == [
+        *plan_lines(acme_globex_file, dagster_home),
+        "Dry run: nothing changed (--prune would remove: initech).",
+    ]
+    assert home_partitions(dagster_home) == ["acme", "initech"]
+
+
+def test_sync_tenants_refuses_an_invalid_file_before_touching_the_instance(
+    tmp_path, dagster_home, monkeypatch, capsys
+):
+    path = write(tmp_path, "tenants:\n  - id: acme\n")
+    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
+    code, lines, err = sync(capsys, "--prune")
+    assert code == 1
+    assert lines == []
+    assert err.splitlines() == [
+        "error: tenant acme: start_date is required",
+        f"tenants file: {path} (from STOREHOUSE_TENANTS_FILE); nothing changed",
+    ]
+    assert home_partitions(dagster_home) == ["acme", "initech"]
+
+
+def test_sync_tenants_names_unset_token_variables_and_never_prints_a_token(
+    tmp_path, dagster_home, monkeypatch, capsys
+):
+    shop = "    shopify:\n      shop_url: https://{0}.myshopify.com\n      token_env: {1}\n"
+    path = write(
+        tmp_path,
+        "tenants:\n  - id: acme\n    start_date: 2026-01-01\n"
+        + shop.format("acme", "ACME_TOKEN")
+        + "  - id: globex\n    start_date: 2026-01-01\n"
+        + shop.format("globex", "GLOBEX_TOKEN"),
+    )
+    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
+    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not_print_me")
+    monkeypatch.delenv("GLOBEX_TOKEN", raising=False)
+    code, lines, err = sync(capsys, "--dry-run")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: tenant globex: GLOBEX_TOKEN is not set in this shell; export it before starting `make ui` "
+        "or the daemon, or its runs fail"
+    ]
+    assert "shpat_do_not_print_me" not in "\n".join(lines) + err
+
+
+def test_tenants_file_description_says_when_the_demo_file_is_used(monkeypatch):
+    monkeypatch.delenv("STOREHOUSE_TENANTS_FILE", raising=False)
+    assert describe_tenants_file() == (
+        f"{DEMO_TENANTS_FILE} (the bundled demo tenants: STOREHOUSE_TENANTS_FILE is not set)"
+    )

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from platform_assets.warehouse.schema import (
     BIGINT,
     BOOL,
+    CENTS,
     DATE,
     INT,
     MONEY,
@@ -27,14 +28,24 @@ from platform_assets.warehouse.schema import (
 )
 
 CENT = Decimal("0.01")
+MONEY_STEP = Decimal("0.0001")
 
 
 def _is_integer(value: object) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def _is_money(value: object) -> bool:
-    return isinstance(value, Decimal) and value.is_finite() and value == value.quantize(CENT)
+def _is_decimal_to(step: Decimal):
+    """A predicate: an exact, finite Decimal with no digits below ``step``."""
+
+    def predicate(value: object) -> bool:
+        return isinstance(value, Decimal) and value.is_finite() and value == value.quantize(step)
+
+    return predicate
+
+
+_is_money = _is_decimal_to(MONEY_STEP)
+_is_cents = _is_decimal_to(CENT)
 
 
 def _is_date(value: object) -> bool:
@@ -45,9 +56,10 @@ _TYPE_CHECKS = {
     TEXT: ("a string", lambda v: isinstance(v, str)),
     BIGINT: ("an integer", _is_integer),
     INT: ("an integer", _is_integer),
-    MONEY: ("an amount in cents", _is_money),
+    MONEY: ("an amount to 4 decimal places", _is_money),
+    CENTS: ("an amount in cents", _is_cents),
     RATE: ("a decimal", lambda v: isinstance(v, Decimal) and v.is_finite()),
-    PERCENT: ("a percentage to the hundredth", _is_money),
+    PERCENT: ("a percentage to the hundredth", _is_cents),
     BOOL: ("true or false", lambda v: isinstance(v, bool) or type(v).__name__ == "bool"),
     DATE: ("a date", _is_date),
     TIMESTAMP: ("a timestamp", lambda v: isinstance(v, datetime)),

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,19 +23,48 @@ from platform_assets.shopify.parse import (
     money,
     money0,
     presentment,
+    rate,
     tags,
     timestamp,
 )
 from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.record_rules import RecordRules
 
 Rows = dict[str, list[tuple]]
 
+#: The Shopify staging tables' value rules and grains, checked on each record's rows before they are kept.
+RULES = RecordRules(spec for spec in t.ALL_TABLES if spec.name.startswith("stg_shopify_"))
+
+
+ZERO = Decimal("0")
+#: Allocated amounts (a share of a tax or of a line) are computed to the warehouse's 4 decimal places.
+ALLOCATION_STEP = Decimal("0.0001")
+
 
 def _sum(values: Iterable[Decimal]) -> Decimal:
-    return sum(values, Decimal("0.00"))
+    return sum(values, ZERO)
+
+
+def _allocated(amount: Decimal) -> Decimal:
+    """An allocated share, to 4 decimal places, halves away from zero (the only rounding before a figure)."""
+    return amount.quantize(ALLOCATION_STEP, rounding=ROUND_HALF_UP)
+
+
+def _tax_rates_total(tax_lines: list[dict] | None, field: str) -> Decimal:
+    return _sum(rate(tl.get("rate"), f"{field}.tax_lines.rate") or ZERO for tl in tax_lines or [])
+
+
+def _taxes_included(value: Any) -> bool:
+    """Shopify's ``taxes_included``: prices include tax. Absent (older payloads) means they do not."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"taxes_included is not true or false: {value!r}")
+    return value
 
 
 def _tax_total(tax_lines: list[dict] | None, field: str) -> Decimal:
+    """The sum of a line's tax lines (the tax the line carries, inside its price when prices include tax)."""
     return _sum(money0(tl.get("price"), f"{field}.tax_lines.price") for tl in tax_lines or [])
 
 
@@ -107,6 +136,7 @@ def _stage_each(
         record_rows: Rows = defaultdict(list)
         try:
             stage_one(record, prefix, record_rows)
+            RULES.check(record_rows)
         except ValueError as exc:
             staged.dead_letters.append(DeadLetter(str(key(record)), str(exc), record))
             continue
@@ -138,6 +168,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
     currency = order.get("currency")
     if not currency:
         raise ValueError("currency is missing")
+    taxes_included = _taxes_included(order.get("taxes_included"))
     rows[t.STG_SHOPIFY_ORDERS.name].append(
         (
             *prefix,
@@ -160,7 +191,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
             order.get("fulfillment_status"),
             bool(order.get("test")),
             order.get("source_name"),
-            order.get("taxes_included"),
+            taxes_included,
             money(order.get("subtotal_price"), "subtotal_price"),
             money(order.get("total_line_items_price"), "total_line_items_price"),
             money(order.get("total_discounts"), "total_discounts"),
@@ -195,15 +226,24 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
             _tax_row(prefix, order_id, "order", order_id, position, tax_line)
         )
 
+    line_ids: set[int] = set()
     gift_card_lines: set[int] = set()
     for line in order.get("line_items") or []:
         line_id = integer(line.get("id"), "line_items.id", required=True)
         quantity = integer(line.get("quantity"), "line_items.quantity", required=True)
         if quantity < 0:
             raise ValueError(f"line_items.quantity is negative: {quantity}")
+        line_ids.add(line_id)
         if line.get("gift_card"):
             gift_card_lines.add(line_id)
         allocations = line.get("discount_allocations") or []
+        price = money(line.get("price"), "line_items.price", required=True)
+        discount = _allocations_total(allocations, "line_items")
+        tax = _tax_total(line.get("tax_lines"), "line_items")
+        discount_tax = ZERO
+        if taxes_included:
+            rates = _tax_rates_total(line.get("tax_lines"), "line_items")
+            discount_tax = _allocated(discount * rates / (1 + rates))
         rows[t.STG_SHOPIFY_ORDER_LINES.name].append(
             (
                 *prefix,
@@ -216,11 +256,14 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
                 line.get("variant_title"),
                 line.get("vendor"),
                 quantity,
-                money(line.get("price"), "line_items.price", required=True),
+                price,
                 presentment(line.get("price_set")),
                 money(line.get("total_discount"), "line_items.total_discount"),
-                _allocations_total(allocations, "line_items"),
-                _tax_total(line.get("tax_lines"), "line_items"),
+                discount,
+                tax,
+                discount_tax,
+                price * quantity - (tax + discount_tax if taxes_included else ZERO),
+                discount - discount_tax,
                 bool(line.get("gift_card")),
                 line.get("taxable"),
                 line.get("requires_shipping"),
@@ -235,6 +278,9 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
     for position, shipping in enumerate(shipping_lines):
         shipping_id = integer(shipping.get("id"), "shipping_lines.id") or position
         allocations = shipping.get("discount_allocations") or []
+        shipping_price = money(shipping.get("price"), "shipping_lines.price", required=True)
+        shipping_discount = _allocations_total(allocations, "shipping_lines")
+        shipping_tax = _tax_total(shipping.get("tax_lines"), "shipping_lines")
         rows[t.STG_SHOPIFY_SHIPPING_LINES.name].append(
             (
                 *prefix,
@@ -243,10 +289,11 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
                 shipping.get("title"),
                 shipping.get("code"),
                 shipping.get("source"),
-                money(shipping.get("price"), "shipping_lines.price", required=True),
+                shipping_price,
                 money(shipping.get("discounted_price"), "shipping_lines.discounted_price"),
-                _allocations_total(allocations, "shipping_lines"),
-                _tax_total(shipping.get("tax_lines"), "shipping_lines"),
+                shipping_discount,
+                shipping_tax,
+                shipping_price - shipping_discount - (shipping_tax if taxes_included else ZERO),
             )
         )
         _allocation_rows(prefix, order_id, "shipping_line", shipping_id, allocations, rows)
@@ -255,8 +302,18 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
                 _tax_row(prefix, order_id, "shipping_line", shipping_id, tax_position, tax_line)
             )
 
+    lines = _OrderLines(line_ids, gift_card_lines, taxes_included)
     for refund in order.get("refunds") or []:
-        _stage_refund(refund, prefix, order_id, timezone, gift_card_lines, rows)
+        _stage_refund(refund, prefix, order_id, timezone, lines, rows)
+
+
+@dataclass(frozen=True)
+class _OrderLines:
+    """What a refund of an order needs to know about the order's lines."""
+
+    ids: set[int]
+    gift_cards: set[int]
+    taxes_included: bool
 
 
 def _tax_row(
@@ -269,7 +326,7 @@ def _tax_row(
         parent_id,
         position,
         tax_line.get("title"),
-        money(tax_line.get("rate"), f"{scope}.tax_lines.rate"),
+        rate(tax_line.get("rate"), f"{scope}.tax_lines.rate"),
         money(tax_line.get("price"), f"{scope}.tax_lines.price", required=True),
         presentment(tax_line.get("price_set")),
     )
@@ -294,7 +351,7 @@ def _allocation_rows(
 
 
 def _stage_refund(
-    refund: dict, prefix: tuple, order_id: int, timezone: ZoneInfo, gift_card_lines: set[int], rows: Rows
+    refund: dict, prefix: tuple, order_id: int, timezone: ZoneInfo, lines: _OrderLines, rows: Rows
 ) -> None:
     refund_id = integer(refund.get("id"), "refunds.id", required=True)
     created_at = timestamp(refund.get("created_at"), "refunds.created_at", required=True)
@@ -321,6 +378,8 @@ def _stage_refund(
         line_id = integer(
             item.get("line_item_id") or line.get("id"), "refund_line_items.line_item_id", required=True
         )
+        if line_id not in lines.ids:
+            raise ValueError(f"refund_line_items.line_item_id {line_id} is not a line of this order")
         quantity = integer(item.get("quantity"), "refund_line_items.quantity", required=True)
         if quantity < 0:
             raise ValueError(f"refund_line_items.quantity is negative: {quantity}")
@@ -334,7 +393,7 @@ def _stage_refund(
                 integer(line.get("quantity"), "refund_line_items.line_item.quantity") or quantity or 1
             )
             line_tax = _tax_total(line.get("tax_lines"), "refund_line_items.line_item")
-            total_tax = (line_tax * quantity / line_quantity).quantize(Decimal("0.01"))
+            total_tax = _allocated(line_tax * quantity / line_quantity)
         rows[t.STG_SHOPIFY_REFUND_LINES.name].append(
             (
                 *prefix,
@@ -345,12 +404,15 @@ def _stage_refund(
                 quantity,
                 subtotal,
                 total_tax,
+                subtotal - (total_tax if lines.taxes_included else ZERO),
                 item.get("restock_type"),
                 integer(item.get("location_id"), "refund_line_items.location_id"),
-                bool(line.get("gift_card")) or line_id in gift_card_lines,
+                bool(line.get("gift_card")) or line_id in lines.gift_cards,
             )
         )
     for adjustment in refund.get("order_adjustments") or []:
+        amount = money0(adjustment.get("amount"), "order_adjustments.amount")
+        tax_amount = money0(adjustment.get("tax_amount"), "order_adjustments.tax_amount")
         rows[t.STG_SHOPIFY_ORDER_ADJUSTMENTS.name].append(
             (
                 *prefix,
@@ -359,8 +421,9 @@ def _stage_refund(
                 integer(adjustment.get("id"), "order_adjustments.id", required=True),
                 adjustment.get("kind") or "unknown",
                 adjustment.get("reason"),
-                money0(adjustment.get("amount"), "order_adjustments.amount"),
-                money0(adjustment.get("tax_amount"), "order_adjustments.tax_amount"),
+                amount,
+                tax_amount,
+                amount - (tax_amount if lines.taxes_included else ZERO),
             )
         )
 

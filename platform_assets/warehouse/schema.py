@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 import dagster as dg
 import sqlalchemy as sa
 
-# The small type vocabulary every table uses.
-TEXT, BIGINT, INT, MONEY, RATE, PERCENT, BOOL, DATE, TIMESTAMP = (
+# The small type vocabulary every table uses. MONEY is an exact amount as the platform sent it or as
+# computed from such amounts (up to 4 decimal places, never rounded); CENTS is a reported figure, rounded
+# once to the cent (half away from zero) where it is computed.
+TEXT, BIGINT, INT, MONEY, CENTS, RATE, PERCENT, BOOL, DATE, TIMESTAMP = (
     "text",
     "bigint",
     "int",
     "money",
+    "cents",
     "rate",
     "percent",
     "bool",
@@ -29,7 +32,8 @@ _SQLALCHEMY_TYPES = {
     TEXT: sa.Text(),
     BIGINT: sa.BigInteger(),
     INT: sa.Integer(),
-    MONEY: sa.Numeric(18, 2),
+    MONEY: sa.Numeric(18, 4),
+    CENTS: sa.Numeric(18, 2),
     RATE: sa.Numeric(12, 6),
     # A change in percent, to the hundredth: unbounded (a week after a week of a few cents' sales).
     PERCENT: sa.Numeric(18, 2),
@@ -41,7 +45,8 @@ _CAST_TYPES = {
     TEXT: "VARCHAR",
     BIGINT: "BIGINT",
     INT: "INTEGER",
-    MONEY: "DECIMAL(18,2)",
+    MONEY: "DECIMAL(18,4)",
+    CENTS: "DECIMAL(18,2)",
     RATE: "DECIMAL(12,6)",
     PERCENT: "DECIMAL(18,2)",
     BOOL: "BOOLEAN",
@@ -49,7 +54,8 @@ _CAST_TYPES = {
     TIMESTAMP: "TIMESTAMP",
 }
 _UI_TYPES = {
-    MONEY: "decimal(18,2)",
+    MONEY: "decimal(18,4)",
+    CENTS: "decimal(18,2)",
     RATE: "decimal(12,6)",
     PERCENT: "decimal(18,2)",
     TIMESTAMP: "timestamp (UTC)",

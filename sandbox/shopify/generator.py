@@ -3,6 +3,10 @@
 Each local day's orders come from one random stream seeded with (seed, day), so a day never depends on
 another day's orders. An order is generated with its whole future at once (payment, edits, fulfilment,
 cancellation or void, refunds up to ~50 days later); the shop clock decides how much of it is visible.
+
+In a tax-inclusive shop (``ShopSpec.taxes_included``) the same prices, shipping rates and discount codes
+are drawn, but they include tax: a tax line is the part of the discounted charge that is tax
+(``money.tax_of``) and totals and refunds add nothing on top.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from sandbox.shopify.model import (
     ShippingLine,
     TaxLine,
     Transaction,
+    refund_amount,
 )
-from sandbox.shopify.money import ZERO, cents, fx_rate
+from sandbox.shopify.money import ZERO, cents, fx_rate, tax_of
 from sandbox.shopify.people import COUNTRIES, DOMESTIC, Customer, People, Person
 from sandbox.shopify.pricing import DISCOUNT_CODES, shipping_option, shipping_tax_rates, tax_rates
 from sandbox.shopify.seeding import DayIds, cumulative, hex_token, poisson, rng_for, weighted_index
@@ -241,10 +246,9 @@ class OrderGenerator:
         for line in lines:
             self._tax_line(line, tax_class[line.id], country, province)
         for ship in shipping_lines:
-            ship.tax_lines = [
-                TaxLine(title, rate_, cents(ship.discounted_price * rate_))
-                for title, rate_ in shipping_tax_rates(spec.country_code, country, province)
-            ]
+            ship.tax_lines = self._taxes(
+                ship.discounted_price, shipping_tax_rates(spec.country_code, country, province)
+            )
 
         gateway = (
             "bogus" if test else ("cash" if source == "pos" and rng.random() < 0.3 else "shopify_payments")
@@ -304,6 +308,7 @@ class OrderGenerator:
             voided_at=voided_at,
             cancelled_at=cancelled_at,
             cancel_reason=cancel_reason,
+            taxes_included=spec.taxes_included,
         )
         self._payments(ids, order)
         if cancelled_at is None and initial != "authorized" and source != "pos":
@@ -374,11 +379,14 @@ class OrderGenerator:
     def _tax_line(self, line: LineItem, tax_class: str, country: str, province: str | None) -> None:
         if not line.taxable:
             return
-        base = line.gross - line.discount
-        line.tax_lines = [
-            TaxLine(title, rate, cents(base * rate))
-            for title, rate in tax_rates(self.spec.country_code, country, province, tax_class)
-        ]
+        rates = tax_rates(self.spec.country_code, country, province, tax_class)
+        line.tax_lines = self._taxes(line.gross - line.discount, rates)
+
+    def _taxes(self, amount: Decimal, rates: list[tuple[str, Decimal]]) -> list[TaxLine]:
+        """The tax lines of a charge of ``amount`` (after discounts) at ``rates`` ((title, rate) pairs)."""
+        included = self.spec.taxes_included
+        total_rate = sum((rate for _title, rate in rates), ZERO) if included else ZERO
+        return [TaxLine(title, rate, tax_of(amount, rate, total_rate, included)) for title, rate in rates]
 
     @staticmethod
     def _discount(
@@ -412,13 +420,8 @@ class OrderGenerator:
         return [DiscountApplication(code, value_type, value, target, "across", amount)]
 
     # ----- the order's future -----------------------------------------------------------------------------
-    @staticmethod
-    def _initial_total(order: Order) -> Decimal:
-        lines = sum((line.gross - line.discount + line.tax for line in order.lines), ZERO)
-        return lines + sum((ship.discounted_price + ship.tax for ship in order.shipping_lines), ZERO)
-
     def _payments(self, ids: DayIds, order: Order) -> None:
-        total = self._initial_total(order)
+        total = order.total_price_of(order.lines)
         if order.initial_status == "paid":
             order.transactions.append(
                 Transaction(ids.next("transaction"), "sale", total, order.processed_at, order.gateway)
@@ -465,7 +468,9 @@ class OrderGenerator:
                 order.lines.append(line)
                 order.edits.append(Edit(at, added_line_id=line.id))
                 order.transactions.append(
-                    Transaction(ids.next("transaction"), "sale", line.gross + line.tax, at, order.gateway)
+                    Transaction(
+                        ids.next("transaction"), "sale", line.charge(order.taxes_included), at, order.gateway
+                    )
                 )
 
     def _fulfil(self, rng: Random, ids: DayIds, order: Order) -> None:
@@ -568,9 +573,7 @@ class OrderGenerator:
             adjustment_id = ids.next("adjustment")
         if not refund_lines and adjustment_id is None:
             return
-        amount = (
-            sum((rl.subtotal + rl.total_tax for rl in refund_lines), ZERO) + shipping_amount + shipping_tax
-        )
+        amount = refund_amount(refund_lines, shipping_amount, shipping_tax, order.taxes_included)
         note = "Order canceled" if cancel else rng.choice(_REFUND_NOTES)
         transaction = Transaction(ids.next("transaction"), "refund", amount, at, order.gateway, sale.id)
         order.refunds.append(
@@ -584,6 +587,7 @@ class OrderGenerator:
                 adjustment_id,
                 transaction,
                 cancel,
+                order.taxes_included,
             )
         )
 

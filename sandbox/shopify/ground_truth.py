@@ -2,20 +2,32 @@
 
 Computed from the event model as of the shop clock (never from rendered JSON, and sharing no code with
 any pipeline): from the compact day digests (``summary.DaySummary``) extracted from the generated orders,
-reading only the days that can feed the range. Definitions (all money in the shop currency):
+reading only the days that can feed the range. Definitions (all money in the shop currency, every sales
+amount without tax, so that taxes are counted once, in ``taxes``):
 
 * Business date = the date in the shop's timezone. An order counts on the date of its ``processed_at``.
   Counted orders: ``test`` is false and the current ``financial_status`` is not ``voided``.
-* ``orders``: counted orders of the day. ``units``, ``gross_sales`` (price × quantity) and ``discounts``
-  (discount allocations) sum over their current non-gift-card lines.
-* ``returns`` on day R: refund line subtotals of refunds (of counted orders) created on R.
-* ``net_sales`` = gross_sales − discounts − returns.
+* ``orders``: counted orders of the day. ``units``, ``gross_sales`` and ``discounts`` sum over their
+  current non-gift-card lines. Per line (P price, Q quantity, D = Σ its discount allocations):
+
+  - taxes on top: gross = P × Q, discounts = D;
+  - taxes included (``taxes_included``; T = Σ the line's tax lines, R = Σ their rates): the discount's
+    tax is discount_tax = D × R / (1 + R) rounded half away from zero to 4 decimals (the tax inside the
+    discount, allocated by rate); gross = P × Q − T − discount_tax, discounts = D − discount_tax. So
+    gross − discounts = P × Q − D − T exactly.
+* ``returns`` on day R: refund line subtotals of refunds (of counted orders) created on R, minus each
+  refund line's ``total_tax`` when prices include taxes.
 * ``shipping``: shipping prices minus their discount allocations (order day) minus shipping refunds
-  (refund day).
+  (refund day); when prices include taxes, both without their tax (minus the shipping tax lines, and
+  minus the refunded shipping's ``tax_amount``).
 * ``taxes``: the order's tax lines (order day) minus refunded line taxes and refunded shipping taxes
   (refund day).
-* ``total_sales`` = net_sales + shipping + taxes. ``average_order_value`` = (gross_sales − discounts) /
-  orders, rounded to cents half-up; None without orders.
+* Rounding: each of gross_sales, discounts, returns, shipping and taxes is its exact sum over the day
+  rounded once to cents, half away from zero (only tax-inclusive gross and discounts have sub-cent
+  parts). ``net_sales`` = gross_sales − discounts − returns and ``total_sales`` = net_sales + shipping +
+  taxes, from the rounded figures. ``average_order_value`` = exact (gross − discounts) / orders, rounded
+  half away from zero to cents; None without orders. For a tax-inclusive shop, total_sales on an order
+  day is what the customers paid for those lines and shipping.
 * Customer identity: the normalised order e-mail, else the customer's e-mail, else ``id:<customer id>``;
   orders with none are left out of customer figures. ``new_customers`` are identities whose first counted
   order ever (earliest ``processed_at``) falls on the day; ``returning_customers`` = customers − new.
@@ -25,20 +37,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sandbox.shopify.first_orders import FirstOrders
-from sandbox.shopify.money import from_cents
+from sandbox.shopify.money import TEN_THOUSANDTHS, cents, cents_from_ten_thousandths, from_cents
 from sandbox.shopify.summary import VOIDED, DayState, DaySummary
 from sandbox.shopify.timeutil import local_date
 
 if TYPE_CHECKING:
     from sandbox.shopify.model import SandboxShop
-
-_CENT = Decimal("0.01")
 
 
 @dataclass
@@ -64,7 +74,7 @@ class DailyFigures:
 
 @dataclass
 class _Day:
-    """Running sums of one business day, money in cents."""
+    """Running sums of one business day: money in cents, gross and discounts in 1/10000 units."""
 
     orders: int = 0
     units: int = 0
@@ -137,19 +147,20 @@ def _add_day(
 def _figures(
     shop: SandboxShop, ordinal: int, bucket: _Day, first_orders: FirstOrders, end: date
 ) -> DailyFigures:
-    gross, discounts, returns = (
-        from_cents(bucket.gross),
-        from_cents(bucket.discounts),
+    gross, discounts = cents_from_ten_thousandths(bucket.gross), cents_from_ten_thousandths(bucket.discounts)
+    returns, shipping, taxes = (
         from_cents(bucket.returns),
+        from_cents(bucket.shipping),
+        from_cents(bucket.taxes),
     )
-    shipping, taxes = from_cents(bucket.shipping), from_cents(bucket.taxes)
     net = gross - discounts - returns
     codes = np.array(sorted(bucket.identities), dtype=np.int64)
     through = end + timedelta(days=1)
     new = int((first_orders.first_days(codes, through) == ordinal).sum()) if len(codes) else 0
     aov = None
     if bucket.orders:
-        aov = ((gross - discounts) / bucket.orders).quantize(_CENT, rounding=ROUND_HALF_UP)
+        exact_sales = Decimal(bucket.gross - bucket.discounts) / TEN_THOUSANDTHS
+        aov = cents(exact_sales / bucket.orders)
     return DailyFigures(
         date=date.fromordinal(ordinal),
         currency=shop.spec.currency,

@@ -4,6 +4,8 @@ An :class:`Order` carries every event of its life with a timestamp (creation, pa
 cancellation, void, refunds). What the API shows is the order *as of the shop clock*: events after the
 clock are not applied, and orders created after it do not exist. All money is ``Decimal`` in the shop
 currency, rounded to cents; presentment money is derived at render time with the order's fixed rate.
+In a tax-inclusive shop (``Order.taxes_included``) prices, shipping and discounts include their taxes:
+the tax lines say how much of a charge is tax, and nothing is added on top of it.
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ class LineItem:
         """Sum of this line's taxes."""
         return sum((tax.amount for tax in self.tax_lines), ZERO)
 
+    def charge(self, taxes_included: bool) -> Decimal:
+        """What the customer pays for the line: after discounts, plus its taxes unless prices include them."""
+        return self.gross - self.discount + (ZERO if taxes_included else self.tax)
+
 
 @dataclass(slots=True)
 class ShippingLine:
@@ -109,6 +115,10 @@ class ShippingLine:
     @property
     def tax(self) -> Decimal:
         return sum((tax.amount for tax in self.tax_lines), ZERO)
+
+    def charge(self, taxes_included: bool) -> Decimal:
+        """What the customer pays for shipping: after discounts, plus its taxes unless included."""
+        return self.discounted_price + (ZERO if taxes_included else self.tax)
 
 
 @dataclass(slots=True)
@@ -143,7 +153,8 @@ class Transaction:
 
 @dataclass(slots=True)
 class RefundLine:
-    """Part of a line given back: ``subtotal`` is price × quantity minus the proportional discount."""
+    """Part of a line given back: ``subtotal`` is price × quantity minus the proportional discount (tax
+    included in a tax-inclusive shop), ``total_tax`` the proportional part of the line's taxes."""
 
     id: int
     line_item_id: int
@@ -156,7 +167,11 @@ class RefundLine:
 
 @dataclass(slots=True)
 class Refund:
-    """Money given back at ``created_at``: lines, optionally shipping (``shipping_amount`` > 0)."""
+    """Money given back at ``created_at``: lines, optionally shipping (``shipping_amount`` > 0).
+
+    ``shipping_amount`` is the shipping charge given back (tax included when ``taxes_included``),
+    ``shipping_tax`` the tax of it.
+    """
 
     id: int
     created_at: datetime
@@ -167,12 +182,22 @@ class Refund:
     adjustment_id: int | None
     transaction: Transaction
     cancel: bool = False
+    taxes_included: bool = False
 
     @property
     def amount(self) -> Decimal:
-        """Everything paid back by this refund (lines, their tax, shipping and shipping tax)."""
-        lines = sum((line.subtotal + line.total_tax for line in self.lines), ZERO)
-        return lines + self.shipping_amount + self.shipping_tax
+        """Everything paid back by this refund (see ``refund_amount``)."""
+        return refund_amount(self.lines, self.shipping_amount, self.shipping_tax, self.taxes_included)
+
+
+def refund_amount(
+    lines: list[RefundLine], shipping_amount: Decimal, shipping_tax: Decimal, taxes_included: bool
+) -> Decimal:
+    """What a refund pays back: line subtotals and shipping, plus their taxes unless already inside them."""
+    amount = sum((line.subtotal for line in lines), ZERO) + shipping_amount
+    if taxes_included:
+        return amount
+    return amount + sum((line.total_tax for line in lines), ZERO) + shipping_tax
 
 
 @dataclass(slots=True)
@@ -222,6 +247,8 @@ class Order:
     fulfilled_at: datetime | None = None
     fulfillment_id: int | None = None
     closed_at: datetime | None = None
+    #: Prices, shipping and discounts include their taxes (Shopify's ``taxes_included``).
+    taxes_included: bool = False
 
     # ----- the order as of an instant -------------------------------------------------------------------
     def lines_at(self, clock: datetime) -> list[LineItem]:
@@ -268,10 +295,15 @@ class Order:
         return self.fulfilled_at if self.fulfilled_at is not None and self.fulfilled_at <= clock else None
 
     def total_price_at(self, clock: datetime) -> Decimal:
-        """Order total (lines − discounts + shipping − shipping discounts + taxes) at ``clock``."""
-        lines = self.lines_at(clock)
-        total = sum((line.gross - line.discount + line.tax for line in lines), ZERO)
-        return total + sum((ship.discounted_price + ship.tax for ship in self.shipping_lines), ZERO)
+        """Order total at ``clock``: lines − discounts + shipping − shipping discounts, + taxes unless
+        prices include them."""
+        return self.total_price_of(self.lines_at(clock))
+
+    def total_price_of(self, lines: list[LineItem]) -> Decimal:
+        """What the customer pays for ``lines`` (some of the order's lines) and the order's shipping."""
+        included = self.taxes_included
+        total = sum((line.charge(included) for line in lines), ZERO)
+        return total + sum((ship.charge(included) for ship in self.shipping_lines), ZERO)
 
     def financial_status_at(self, clock: datetime) -> str:
         """Shopify's ``financial_status`` at ``clock``."""

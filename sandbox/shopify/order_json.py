@@ -156,7 +156,7 @@ class OrderJson:
         total_tax = sum((tax.amount for tax in tax_lines), ZERO)
         subtotal = line_gross - line_discounts
         total_discounts = line_discounts + ship_discounts
-        total_price = subtotal + ship_price - ship_discounts + total_tax
+        total_price = order.total_price_of(lines)
 
         refunded_subtotal = sum((rl.subtotal for r in refunds for rl in r.lines), ZERO)
         refunded_line_tax = sum((rl.total_tax for r in refunds for rl in r.lines), ZERO)
@@ -242,7 +242,7 @@ class OrderJson:
             f'"source_name":{_s(order.source_name)},"source_url":null,'
             f'"subtotal_price":"{fmt(subtotal)}","subtotal_price_set":{s(subtotal, order)},'
             f'"tags":{_s(order.tags_at(clock))},"tax_lines":{self._tax_lines(tax_lines, order)},'
-            f'"taxes_included":false,"test":{_b(order.test)},"token":{_s(token)},'
+            f'"taxes_included":{_b(order.taxes_included)},"test":{_b(order.test)},"token":{_s(token)},'
             f'"total_discounts":"{fmt(total_discounts)}","total_discounts_set":{s(total_discounts, order)},'
             f'"total_line_items_price":"{fmt(line_gross)}",'
             f'"total_line_items_price_set":{s(line_gross, order)},'

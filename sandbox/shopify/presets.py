@@ -2,7 +2,8 @@
 
 * ``demo-ny``: "Demo Outdoor Supply", New York, USD, ~40 orders/day, shoppers pay in USD only.
 * ``demo-berlin``: "Demo Kaffeehaus", Berlin, EUR, ~30 orders/day; about 30 % of orders are presented in
-  USD, GBP or CHF (customers in the US, UK and Switzerland).
+  USD, GBP or CHF (customers in the US, UK and Switzerland). Prices include VAT (``taxes_included``:
+  19 %, 7 % on coffee and food; none on exports outside the EU), as German shops show them.
 
 Both are Shopify Plus stores (bucket 400 calls @ 20/s) with 75 days of order history.
 """
@@ -54,6 +55,7 @@ PRESETS: dict[str, ShopSpec] = {
         country_code="DE",
         catalog="coffee",
         foreign_presentment_share=0.3,
+        taxes_included=True,
     ),
 }
 

@@ -5,7 +5,9 @@ Wire conventions (as Shopify): ids are int64 numbers, money is a string with two
 instant (second precision), tax ``rate`` is a number, and — a real quirk — ``refund_line_items[].subtotal``
 and ``total_tax`` are JSON numbers. Line ``price`` is shop money. ``line_items[].total_discount`` is
 ``"0.00"``: code discounts live in ``discount_allocations`` (as on Shopify). Transactions are in the
-presentment currency (the money the customer paid).
+presentment currency (the money the customer paid). ``shop.json`` and every order say ``taxes_included``:
+when true, prices, shipping, discounts, ``subtotal_price`` and refund ``subtotal``/shipping ``amount`` hold
+their taxes, and ``total_price`` adds no tax on top.
 """
 
 from __future__ import annotations
@@ -330,7 +332,7 @@ class Renderer:
             "money_with_currency_format": f"{money_format} {spec.currency}",
             "weight_unit": "kg",
             "province_code": primary.province_code,
-            "taxes_included": False,
+            "taxes_included": spec.taxes_included,
             "auto_configure_tax_inclusivity": None,
             "tax_shipping": None,
             "county_taxes": True,

@@ -57,6 +57,8 @@ class ShopSpec:
     Shares are probabilities per order. Money amounts are generated in ``currency`` (the shop currency);
     ``presentment_currencies`` are the currencies customers may see and pay in (the first one should be
     the shop currency). Orders exist for the tenant-local days ``[clock_date - history_days, clock_date]``.
+    With ``taxes_included`` (Shopify's shop setting, usual for VAT countries) every price the store asks
+    — variants, shipping, fixed discounts — already contains its taxes; otherwise taxes come on top.
     """
 
     name: str
@@ -88,6 +90,8 @@ class ShopSpec:
     display_name: str = ""
     #: Share of orders presented in a currency other than the shop currency (only when there is one).
     foreign_presentment_share: float = 0.3
+    #: Prices include their taxes (``shop.json`` / order ``taxes_included``); see ``money.tax_of``.
+    taxes_included: bool = False
     #: Planted API bugs (``defects.py``): they change what the API serves, never the store or its ground
     #: truth. Settable on a live shop (``shop.defects = []`` is the "fix").
     defects: list[Defect] = field(default_factory=list)

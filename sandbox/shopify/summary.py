@@ -9,7 +9,10 @@ clock, because nothing about an order changes between its events. :meth:`DaySumm
 that for the whole day at once (:class:`DayState`).
 
 Alongside the timelines: line items and refunds (for the ground truth), inventory moves, the buyer
-(customer id and identity code). Money is in integer cents.
+(customer id and identity code). The sales amounts are already what the ground truth counts (tax
+excluded: see ``ground_truth.py``). Money is in integer cents, except the lines' gross sales and discounts:
+integer 1/10000 units (``money.TEN_THOUSANDTHS``), because the tax taken out of a tax-inclusive discount
+is kept to 4 decimals until a day's sum is rounded.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from sandbox.shopify.money import ZERO, to_cents
+from sandbox.shopify.money import TEN_THOUSANDTHS, ZERO, tax_inside, to_cents, to_ten_thousandths
 from sandbox.shopify.timing import MAX_EVENT_DELAY, PROCESSED_MAX_LEAD
 
 if TYPE_CHECKING:
-    from sandbox.shopify.model import Order
+    from sandbox.shopify.model import LineItem, Order, Refund
     from sandbox.shopify.people import Customer
 
 #: ``financial_status`` values, coded as their position.
@@ -46,6 +49,8 @@ CLOSED = 1
 CANCELLED = 2
 
 _I64 = np.int64
+#: 1/10000 units per cent.
+_PER_CENT = TEN_THOUSANDTHS // 100
 
 
 class IdentityTable:
@@ -117,7 +122,7 @@ class DaySummary:
     test: np.ndarray
     customer: np.ndarray  # customer id, 0 for none
     identity: np.ndarray  # IdentityTable code, -1 for none
-    ship_net: np.ndarray  # shipping minus its discounts, cents
+    ship_net: np.ndarray  # shipping minus its discounts (minus its tax when included), cents
     ship_tax: np.ndarray
     # timelines: events of order i are ev_*[ev_start[i] : ev_start[i + 1]], oldest first
     ev_start: np.ndarray
@@ -130,16 +135,16 @@ class DaySummary:
     ln_order: np.ndarray
     ln_t: np.ndarray
     ln_units: np.ndarray
-    ln_gross: np.ndarray
-    ln_discount: np.ndarray
+    ln_gross: np.ndarray  # gross sales, tax excluded (``line_sales``), 1/10000 units
+    ln_discount: np.ndarray  # discounts, tax excluded (``line_sales``), 1/10000 units
     ln_tax: np.ndarray
     # refunds
     rf_order: np.ndarray
     rf_t: np.ndarray
     rf_day: np.ndarray
-    rf_returns: np.ndarray
+    rf_returns: np.ndarray  # refund line subtotals (minus their tax when included), cents
     rf_tax: np.ndarray  # line taxes plus shipping tax given back
-    rf_shipping: np.ndarray
+    rf_shipping: np.ndarray  # shipping given back (minus its tax when included), cents
     # inventory moves: sales (negative) and restocking returns (positive) per level code
     mv_t: np.ndarray
     mv_key: np.ndarray
@@ -196,8 +201,9 @@ def _timeline(order: Order) -> list[tuple[int, int, int, int, int]]:
         raise ValueError(f"order {order.id}: processed_at outside the bound the indexes rely on")
     if max(moments) >= created + MAX_EVENT_DELAY:
         raise ValueError(f"order {order.id}: an event after MAX_EVENT_DELAY (the indexes rely on it)")
-    shipping = to_cents(sum((ship.discounted_price + ship.tax for ship in order.shipping_lines), ZERO))
-    lines = sorted((line.added_at, to_cents(line.gross - line.discount + line.tax)) for line in order.lines)
+    included = order.taxes_included
+    shipping = to_cents(sum((ship.charge(included) for ship in order.shipping_lines), ZERO))
+    lines = sorted((line.added_at, to_cents(line.charge(included))) for line in order.lines)
     refunds = sorted((refund.created_at, to_cents(refund.amount)) for refund in order.refunds)
     cancelled = order.cancelled_at
     voided_by_cancel = cancelled is not None and not order.is_paid_at(cancelled)
@@ -233,6 +239,46 @@ def _epoch(instant: datetime) -> int:
     return int(instant.timestamp())
 
 
+def line_sales(line: LineItem, taxes_included: bool) -> tuple[int, int]:
+    """(gross sales, discounts) of a non-gift-card line as the ground truth counts them, in 1/10000 units.
+
+    Taxes on top: price × quantity and the line's discount allocations. Taxes included: both without
+    tax. The discount's tax is the tax inside it at the sum of the line's rates (``money.tax_inside``, 4
+    decimals); discounts = allocations − that, gross = price × quantity − the line's taxes − that. So
+    gross − discounts = price × quantity − allocations − taxes, exactly.
+    """
+    if not taxes_included:
+        return to_cents(line.gross) * _PER_CENT, to_cents(line.discount) * _PER_CENT
+    discount = line.discount
+    discount_tax = tax_inside(discount, sum((tax.rate for tax in line.tax_lines), ZERO))
+    return to_ten_thousandths(line.gross - line.tax - discount_tax), to_ten_thousandths(
+        discount - discount_tax
+    )
+
+
+def shipping_sales(order: Order) -> int:
+    """The order's shipping as the ground truth counts it, in cents: price − discounts, minus its taxes
+    when the price includes them."""
+    net = sum((ship.discounted_price for ship in order.shipping_lines), ZERO)
+    if order.taxes_included:
+        net -= sum((ship.tax for ship in order.shipping_lines), ZERO)
+    return to_cents(net)
+
+
+def refund_sales(refund: Refund) -> tuple[int, int]:
+    """(returns, shipping given back) of a refund as the ground truth counts them, in cents.
+
+    Returns = refund line subtotals, shipping = the shipping refunded; both minus their taxes when the
+    amounts include them.
+    """
+    returns = sum((line.subtotal for line in refund.lines), ZERO)
+    shipping = refund.shipping_amount
+    if refund.taxes_included:
+        returns -= sum((line.total_tax for line in refund.lines), ZERO)
+        shipping -= refund.shipping_tax
+    return to_cents(returns), to_cents(shipping)
+
+
 def summarize(day: date, orders: list[Order], context: SummaryContext) -> DaySummary:
     """The digest of one day's orders (positions follow the orders, which come in id order)."""
     columns: dict[str, list] = {name: [] for name in _COLUMNS}
@@ -249,9 +295,7 @@ def summarize(day: date, orders: list[Order], context: SummaryContext) -> DaySum
         columns["test"].append(order.test)
         columns["customer"].append(order.customer_id or 0)
         columns["identity"].append(context.identity(order))
-        columns["ship_net"].append(
-            to_cents(sum((ship.discounted_price for ship in order.shipping_lines), ZERO))
-        )
+        columns["ship_net"].append(shipping_sales(order))
         columns["ship_tax"].append(to_cents(sum((ship.tax for ship in order.shipping_lines), ZERO)))
         ev_start.append(len(events))
         events.extend(_timeline(order))
@@ -259,9 +303,10 @@ def summarize(day: date, orders: list[Order], context: SummaryContext) -> DaySum
             columns["ln_order"].append(position)
             columns["ln_t"].append(_epoch(line.added_at))
             goods = not line.gift_card
+            gross, discount = line_sales(line, order.taxes_included) if goods else (0, 0)
             columns["ln_units"].append(line.quantity if goods else 0)
-            columns["ln_gross"].append(to_cents(line.gross) if goods else 0)
-            columns["ln_discount"].append(to_cents(line.discount) if goods else 0)
+            columns["ln_gross"].append(gross)
+            columns["ln_discount"].append(discount)
             columns["ln_tax"].append(to_cents(line.tax))
             if goods and order.location_id is not None:
                 columns["mv_t"].append(_epoch(line.added_at))
@@ -272,10 +317,11 @@ def summarize(day: date, orders: list[Order], context: SummaryContext) -> DaySum
             columns["rf_order"].append(position)
             columns["rf_t"].append(_epoch(refund.created_at))
             columns["rf_day"].append(refund.created_at.astimezone(zone).date().toordinal())
-            columns["rf_returns"].append(to_cents(sum((line.subtotal for line in refund.lines), ZERO)))
+            returns, shipping = refund_sales(refund)
             line_tax = sum((line.total_tax for line in refund.lines), ZERO)
+            columns["rf_returns"].append(returns)
             columns["rf_tax"].append(to_cents(line_tax + refund.shipping_tax))
-            columns["rf_shipping"].append(to_cents(refund.shipping_amount))
+            columns["rf_shipping"].append(shipping)
             for line in refund.lines:
                 if line.location_id is None or line.restock_type == "no_restock":
                     continue

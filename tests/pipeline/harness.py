@@ -110,6 +110,23 @@ def make_spec(name: str = "test-ny", **overrides) -> ShopSpec:
     return ShopSpec(**values)
 
 
+def make_vat_spec(name: str = "test-vat", **overrides) -> ShopSpec:
+    """A Berlin shop whose prices include VAT (19 %, 7 % on coffee), with discounts, refunds (many, so
+    partial and shipping refunds come up) and orders presented in other currencies."""
+    values = dict(
+        timezone="Europe/Berlin",
+        currency="EUR",
+        presentment_currencies=["EUR", "USD", "CHF"],
+        country_code="DE",
+        catalog="coffee",
+        taxes_included=True,
+        refund_share=0.3,
+        seed=11,
+    )
+    values.update(overrides)
+    return make_spec(name, **values)
+
+
 def make_pipeline(
     tmp_path: Path,
     monkeypatch,

@@ -1,6 +1,6 @@
-"""Data-quality checks on the real graph: bad data that parses (an unknown financial status, a negative
-price, the same order twice) turns the blocking staging check red, names what is wrong, and keeps
-everything downstream from running."""
+"""Data-quality checks on the real graph: an order that would break a blocking staging check (an unknown
+financial status, a negative price) becomes a dead letter and the rest flow; the blocking checks stay as
+the last guard and keep everything downstream from bad data that no dead letter explains."""
 
 import gzip
 import json
@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import dagster as dg
 
+from platform_assets.shopify import staging
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, NY, START
 
@@ -30,16 +31,52 @@ def corrupt_raw_orders(path, mutate) -> None:
         out.writelines(json.dumps(r) + "\n" for r in records)
 
 
-def test_bad_staged_rows_fail_the_blocking_check_and_stop_downstream(tmp_path, monkeypatch):
+def _mystery_status_and_negative_price(records):
+    records[0]["financial_status"] = "mystery"
+    records[1]["line_items"][0]["price"] = "-5.00"
+    return records
+
+
+def test_orders_that_would_fail_a_blocking_check_are_dead_letters_and_the_rest_flow(tmp_path, monkeypatch):
     pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
     pipeline.materialise(START, DAY, selection=RAW)
+    raw_day = tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz"
+    with gzip.open(raw_day, "rt") as lines:
+        first, second = [json.loads(line)["id"] for line in lines][:2]
+    corrupt_raw_orders(raw_day, _mystery_status_and_negative_price)
+    result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW)
 
-    def mutate(records):
-        records[0]["financial_status"] = "mystery"
-        records[1]["line_items"][0]["price"] = "-5.00"
-        return records
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert not [name for name in failed if name.endswith("_schema")]
+    assert failed["orders_dead_letters"].severity == dg.AssetCheckSeverity.WARN
+    dead = pipeline.warehouse.query(
+        "SELECT record_key, reason FROM dlq_records WHERE tenant_id = 'test-ny' ORDER BY reason"
+    ).to_dict("records")
+    assert dead == [
+        {"record_key": str(second), "reason": "stg_shopify_order_lines.price is -5.00: below 0"},
+        {
+            "record_key": str(first),
+            "reason": "stg_shopify_orders.financial_status is 'mystery': not one of authorized, paid, "
+            "partially_paid, partially_refunded, pending, refunded, voided",
+        },
+    ]
+    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"stg_orders", "fact_orders", "agg_daily_sales"} <= materialised
+    facts = pipeline.warehouse.query("SELECT order_id FROM fact_orders")["order_id"].tolist()
+    assert str(first) not in facts and str(second) not in facts
+    assert len(facts) > 0
 
-    corrupt_raw_orders(tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz", mutate)
+
+def test_blocking_checks_stay_the_last_guard_for_what_no_dead_letter_explains(tmp_path, monkeypatch):
+    """Were staging to let a bad row through (a regression in its record rules), the blocking schema
+    check still turns red, names what is wrong and keeps everything downstream from running."""
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+    pipeline.materialise(START, DAY, selection=RAW)
+    corrupt_raw_orders(
+        tmp_path / "raw" / "shopify" / "orders" / "test-ny" / f"{DAY}.jsonl.gz",
+        _mystery_status_and_negative_price,
+    )
+    monkeypatch.setattr(staging.RULES, "check", lambda rows: None)
     result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW, expect_success=False)
 
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
@@ -57,8 +94,9 @@ def test_bad_staged_rows_fail_the_blocking_check_and_stop_downstream(tmp_path, m
     assert orders.metadata["failures"].value == 1
     assert "mystery" in orders.metadata["failure_cases"].value
     lines = failed["stg_shopify_order_lines_schema"]
-    assert lines.description == "1 failures in stg_shopify_order_lines, e.g. price: >= 0"
-    assert "-5.00" in lines.metadata["failure_cases"].value
+    # the negative price, and the line's gross sales computed from it
+    assert lines.description == "2 failures in stg_shopify_order_lines, e.g. gross_sales: >= 0"
+    assert "-5.0000" in lines.metadata["failure_cases"].value
 
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "stg_shopify_orders" in materialised

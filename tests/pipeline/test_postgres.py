@@ -2,7 +2,8 @@
 dagster-postgres storage. Runs in CI (.ci/run sets STOREHOUSE_TEST_POSTGRES_URL); skips elsewhere."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 import yaml
 
 from tests.conftest import postgres_url
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 from tests.pipeline.test_whole_graph import CLOCK, END, START
 
 pytestmark = pytest.mark.postgres
@@ -29,6 +30,20 @@ def pg_database():
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def test_vat_inclusive_shop_on_postgres_equals_ground_truth(tmp_path, monkeypatch, pg_database):
+    berlin_clock = datetime(2026, 6, 1, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # right after END there
+    on_pg = make_pipeline(
+        tmp_path / "pg",
+        monkeypatch,
+        make_vat_spec(),
+        berlin_clock,
+        date(2026, 5, 25),
+        warehouse_url=pg_database,
+    )
+    on_pg.materialise(date(2026, 5, 25), END)
+    assert on_pg.ground_truth_diffs(date(2026, 5, 25), END) == []
 
 
 def test_whole_graph_on_postgres_equals_ground_truth_and_duckdb(tmp_path, monkeypatch, pg_database):

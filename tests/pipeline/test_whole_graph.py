@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 
 NY = ZoneInfo("America/New_York")
 CLOCK = datetime(2026, 6, 1, 0, 0, tzinfo=NY)  # the sandbox's "now": the start of 2026-06-01 in New York
@@ -36,6 +36,18 @@ def test_whole_graph_equals_ground_truth_and_is_idempotent(pipeline):
     first = pipeline.checksums()
     pipeline.materialise(START, END)
     assert pipeline.checksums() == first
+
+
+def test_a_shop_whose_prices_include_vat_equals_ground_truth_taxes_and_totals_included(tmp_path, monkeypatch):
+    berlin_clock = datetime(2026, 6, 1, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    pipeline = make_pipeline(tmp_path, monkeypatch, make_vat_spec(), berlin_clock, date(2026, 5, 22))
+    result = pipeline.materialise(date(2026, 5, 22), END)
+    assert [e.check_name for e in result.get_asset_check_evaluations() if not e.passed] == []
+    assert pipeline.ground_truth_diffs(date(2026, 5, 22), END) == []
+    rows = pipeline.agg_daily_sales(date(2026, 5, 22), END)
+    assert len(rows) == 10 and sum(r["returns"] for r in rows) > 0
+    facts = pipeline.warehouse.query("SELECT taxes_included FROM fact_orders")
+    assert len(facts) > 0 and facts["taxes_included"].all()
 
 
 def test_backfill_in_another_order_gives_identical_tables(tmp_path, monkeypatch, pipeline):

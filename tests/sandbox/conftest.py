@@ -47,6 +47,41 @@ def tiny_shop(clock: datetime = CLOCK, **overrides: object) -> SandboxShop:
     return build_shop(tiny_spec(**overrides), clock)
 
 
+#: A tiny German coffee shop (VAT 19 %, 7 % on coffee; no VAT on exports outside the EU), tax exclusive.
+BERLIN: dict[str, object] = {
+    "name": "tiny-berlin",
+    "timezone": "Europe/Berlin",
+    "currency": "EUR",
+    "country_code": "DE",
+    "catalog": "coffee",
+    "presentment_currencies": ["EUR", "USD", "GBP", "CHF"],
+    "seed": 3,
+}
+#: Tax-inclusive test shops (``taxes_included``): German ones with 7 % and 19 % VAT, untaxed exports,
+#: percentage, fixed and free-shipping codes, partial and shipping refunds; and a New York one whose lines
+#: carry three rates at once (state, city, MCTD) or New Jersey's.
+TAX_INCLUSIVE: dict[str, dict[str, object]] = {
+    "vat-berlin": {**BERLIN, "name": "vat-berlin", "products": 12, "taxes_included": True},
+    "vat-busy": {
+        **BERLIN,
+        "name": "vat-busy",
+        "seed": 11,
+        "orders_per_day": 12.0,
+        "history_days": 20,
+        "products": 20,
+        "refund_share": 0.5,
+        "foreign_presentment_share": 0.5,
+        "taxes_included": True,
+    },
+    "vat-ny": {"name": "vat-ny", "seed": 5, "orders_per_day": 8.0, "taxes_included": True},
+}
+
+
+def tax_inclusive_shop(name: str, clock: datetime = CLOCK) -> SandboxShop:
+    """One of the ``TAX_INCLUSIVE`` test shops, with a bucket big enough for whole-store walks."""
+    return tiny_shop(clock, bucket_size=100_000, **TAX_INCLUSIVE[name])
+
+
 def call(
     shop: SandboxShop, path: str, query: str = "", token: str | None = None, base: str = "sandbox://tiny"
 ) -> tuple[int, dict[str, str], bytes]:

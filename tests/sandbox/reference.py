@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sandbox.shopify.ground_truth import DailyFigures
-from sandbox.shopify.model import CustomerStats, Order, SandboxShop
+from sandbox.shopify.model import CustomerStats, LineItem, Order, SandboxShop
 from sandbox.shopify.money import ZERO
 from sandbox.shopify.paging import Cursor, Page, page
 
@@ -142,8 +142,34 @@ def _identity(order: Order, shop: SandboxShop) -> str | None:
     return customer_email or f"id:{order.customer_id}"
 
 
+def _line_sales(line: LineItem, taxes_included: bool) -> tuple[Decimal, Decimal]:
+    """(gross, discounts) of a goods line without tax; exact, with the discount's tax to 4 decimals.
+
+    Taxes included: discount_tax = round_half_away(D × R / (1 + R), 4), gross = P × Q − T − discount_tax,
+    discounts = D − discount_tax (P price, Q quantity, D allocations, T taxes, R the sum of the rates).
+    """
+    price_times_quantity = line.price * line.quantity
+    allocations = sum((a.amount for a in line.discount_allocations), ZERO)
+    if not taxes_included:
+        return price_times_quantity, allocations
+    taxes = sum((t.amount for t in line.tax_lines), ZERO)
+    rates = sum((t.rate for t in line.tax_lines), Decimal(0))
+    discount_tax = (allocations * rates / (1 + rates)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return price_times_quantity - taxes - discount_tax, allocations - discount_tax
+
+
+def _to_cents(amount: Decimal) -> Decimal:
+    """An exact day sum reported to cents, half away from zero."""
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def ground_truth(shop: SandboxShop, start: date, end: date) -> list[DailyFigures]:
-    """The sandbox's original whole-history ground truth (see ``sandbox/shopify/ground_truth.py``)."""
+    """The sandbox's original whole-history ground truth (see ``sandbox/shopify/ground_truth.py``).
+
+    Tax-inclusive orders count every sales amount without its tax: lines as in ``_line_sales``, shipping
+    minus its tax lines, returns minus the refund lines' ``total_tax``, refunded shipping minus its tax.
+    Gross and discounts are summed exactly and rounded once per day.
+    """
     clock = shop.clock
     zone = shop.spec.zone
     days: dict[date, _Day] = {}
@@ -159,6 +185,7 @@ def ground_truth(shop: SandboxShop, start: date, end: date) -> list[DailyFigures
             if known is None or order.processed_at < known:
                 first_seen_at[identity] = order.processed_at
                 first_seen[identity] = order_day
+        included = order.taxes_included
         bucket = days.setdefault(order_day, _Day())
         bucket.orders += 1
         for line in order.lines:
@@ -166,42 +193,51 @@ def ground_truth(shop: SandboxShop, start: date, end: date) -> list[DailyFigures
                 continue
             bucket.taxes += line.tax
             if not line.gift_card:
+                gross, discounts = _line_sales(line, included)
                 bucket.units += line.quantity
-                bucket.gross += line.gross
-                bucket.discounts += line.discount
+                bucket.gross += gross
+                bucket.discounts += discounts
         for ship in order.shipping_lines:
-            bucket.shipping += ship.discounted_price
+            bucket.shipping += ship.discounted_price - (ship.tax if included else ZERO)
             bucket.taxes += ship.tax
         if identity is not None:
             bucket.identities.add(identity)
         for refund in order.refunds_at(clock):
             refund_day = days.setdefault(refund.created_at.astimezone(zone).date(), _Day())
+            line_tax = sum((line.total_tax for line in refund.lines), ZERO)
             refund_day.returns += sum((line.subtotal for line in refund.lines), ZERO)
-            refund_day.taxes -= sum((line.total_tax for line in refund.lines), ZERO) + refund.shipping_tax
+            refund_day.taxes -= line_tax + refund.shipping_tax
             refund_day.shipping -= refund.shipping_amount
+            if included:
+                refund_day.returns -= line_tax
+                refund_day.shipping += refund.shipping_tax
     figures = []
     for day in sorted(d for d in days if start <= d <= end):
         bucket = days[day]
-        net = bucket.gross - bucket.discounts - bucket.returns
+        gross, discounts = _to_cents(bucket.gross), _to_cents(bucket.discounts)
+        returns, shipping, taxes = (
+            _to_cents(bucket.returns),
+            _to_cents(bucket.shipping),
+            _to_cents(bucket.taxes),
+        )
+        net = gross - discounts - returns
         new = sum(1 for identity in bucket.identities if first_seen[identity] == day)
         aov = None
         if bucket.orders:
-            aov = ((bucket.gross - bucket.discounts) / bucket.orders).quantize(
-                Decimal("0.01"), rounding=ROUND_HALF_UP
-            )
+            aov = _to_cents((bucket.gross - bucket.discounts) / bucket.orders)
         figures.append(
             DailyFigures(
                 date=day,
                 currency=shop.spec.currency,
                 orders=bucket.orders,
                 units=bucket.units,
-                gross_sales=bucket.gross,
-                discounts=bucket.discounts,
-                returns=bucket.returns,
+                gross_sales=gross,
+                discounts=discounts,
+                returns=returns,
                 net_sales=net,
-                shipping=bucket.shipping,
-                taxes=bucket.taxes,
-                total_sales=net + bucket.shipping + bucket.taxes,
+                shipping=shipping,
+                taxes=taxes,
+                total_sales=net + shipping + taxes,
                 average_order_value=aov,
                 customers=len(bucket.identities),
                 new_customers=new,

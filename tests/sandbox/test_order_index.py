@@ -23,12 +23,14 @@ from sandbox.shopify.summary import CANCELLED, CLOSED, FINANCIAL_STATUSES
 from sandbox.shopify.timing import MAX_EVENT_DELAY, PROCESSED_MAX_LEAD
 
 from . import reference
-from .conftest import API, CLOCK, call, tiny_shop
+from .conftest import API, CLOCK, call, tax_inclusive_shop, tiny_shop
 
-# Two small stores, built once: a busy one with many edge cases, and one longer than the 60-day window.
+# Small stores, built once: a busy one with many edge cases, one longer than the 60-day window, and a
+# tax-inclusive German one (totals, refunds and the ground truth without tax on top).
 SHOPS = {
     "busy": tiny_shop(orders_per_day=7.0, history_days=20),
     "long": tiny_shop(name="long", seed=9, orders_per_day=2.5, history_days=70),
+    "vat": tax_inclusive_shop("vat-busy"),
 }
 SETTINGS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

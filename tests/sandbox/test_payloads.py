@@ -12,7 +12,7 @@ import pytest
 from sandbox.shopify.spec import FX_RATES_PER_USD
 from tests.conftest import load_fixture
 
-from .conftest import API, call, fetch_all, tiny_shop
+from .conftest import API, TAX_INCLUSIVE, call, fetch_all, tax_inclusive_shop, tiny_shop
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -268,3 +268,114 @@ def test_presentment_money_uses_the_fixed_rate():
         assert money["presentment_money"] == {"amount": f"{converted:.2f}", "currency_code": currency}
         for line in order["line_items"]:
             assert line["price"] == line["price_set"]["shop_money"]["amount"]
+
+
+# ----- tax-inclusive shops ----------------------------------------------------------------------------------
+CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, ROUND_HALF_UP)
+
+
+def _money(values) -> Decimal:
+    return sum((Decimal(str(value)) for value in values), Decimal(0))
+
+
+def _in_presentment(amount: Decimal, order: dict) -> str:
+    """Shop money converted to the order's presentment currency (fixed rate, half-up), as the wire says it."""
+    rate = FX_RATES_PER_USD[order["presentment_currency"]] / FX_RATES_PER_USD[order["currency"]]
+    return f"{_cents(amount * rate):.2f}"
+
+
+def _assert_taxes_inside(item: dict, amount: Decimal) -> None:
+    """Each tax line of a line or shipping line is its rate's part of the tax-inclusive ``amount``."""
+    rates = _money(tax["rate"] for tax in item["tax_lines"])
+    for tax in item["tax_lines"]:
+        rate = Decimal(str(tax["rate"]))
+        assert Decimal(tax["price"]) == _cents(amount * rate / (1 + rates)), (item["id"], tax)
+
+
+@pytest.fixture(scope="module")
+def tax_inclusive_orders() -> dict[str, tuple[dict, list[dict], dict[int, list[dict]]]]:
+    """Per tax-inclusive test shop: its shop.json, its orders, and each order's transactions."""
+    stores = {}
+    for name in TAX_INCLUSIVE:
+        shop = tax_inclusive_shop(name)
+        orders = fetch_all(shop, "orders", "status=any&limit=250")
+        transactions = {
+            order["id"]: json.loads(call(shop, f"{API}/orders/{order['id']}/transactions.json")[2])[
+                "transactions"
+            ]
+            for order in orders
+        }
+        stores[name] = (json.loads(call(shop, f"{API}/shop.json")[2])["shop"], orders, transactions)
+    return stores
+
+
+def test_taxes_included_flag_follows_the_shop(payloads, tax_inclusive_orders):
+    _shop, data = payloads
+    assert data["shop"]["taxes_included"] is False
+    assert all(order["taxes_included"] is False for order in data["orders"])
+    for shop_json, orders, _transactions in tax_inclusive_orders.values():
+        assert shop_json["taxes_included"] is True
+        assert orders and all(order["taxes_included"] is True for order in orders)
+
+
+@pytest.mark.parametrize("name", sorted(TAX_INCLUSIVE))
+def test_tax_inclusive_orders_add_up(name, tax_inclusive_orders):
+    """Prices include tax: tax lines are the part of each charge that is tax, totals add none on top,
+    refunds give back tax-inclusive subtotals and shipping."""
+    _shop_json, orders, transactions = tax_inclusive_orders[name]
+    refunded_shipping = 0
+    for order in orders:
+        lines, ships = order["line_items"], order["shipping_lines"]
+        charged = {}
+        for item in lines:
+            charged[item["id"]] = Decimal(item["price"]) * item["quantity"] - _money(
+                a["amount"] for a in item["discount_allocations"]
+            )
+            _assert_taxes_inside(item, charged[item["id"]])
+        ship_charged = Decimal(0)
+        for ship in ships:
+            amount = Decimal(ship["price"]) - _money(a["amount"] for a in ship["discount_allocations"])
+            assert Decimal(ship["discounted_price"]) == amount
+            _assert_taxes_inside(ship, amount)
+            ship_charged += amount
+        total_tax = Decimal(order["total_tax"])
+        assert total_tax == _money(t["price"] for t in order["tax_lines"])
+        assert total_tax == _money(t["price"] for item in lines + ships for t in item["tax_lines"])
+        assert Decimal(order["total_line_items_price"]) == _money(
+            Decimal(item["price"]) * item["quantity"] for item in lines
+        )
+        assert Decimal(order["subtotal_price"]) == sum(charged.values(), Decimal(0))
+        assert Decimal(order["total_price"]) == Decimal(order["subtotal_price"]) + ship_charged
+        sales = [t for t in transactions[order["id"]] if t["kind"] == "sale"]
+        if sales and order["presentment_currency"] == order["currency"]:
+            assert _money(t["amount"] for t in sales) == Decimal(order["total_price"])
+        given_back = Decimal(0)
+        subtotals: dict[int, Decimal] = {}
+        taxes: dict[int, Decimal] = {}
+        for refund in order["refunds"]:
+            items, adjustments = refund["refund_line_items"], refund["order_adjustments"]
+            for item in items:
+                subtotals[item["line_item_id"]] = subtotals.get(item["line_item_id"], 0) + _money(
+                    [item["subtotal"]]
+                )
+                taxes[item["line_item_id"]] = taxes.get(item["line_item_id"], 0) + _money([item["total_tax"]])
+            shipping_back = -_money(a["amount"] for a in adjustments)
+            amount = _money(item["subtotal"] for item in items) + shipping_back
+            assert [t["amount"] for t in refund["transactions"]] == [_in_presentment(amount, order)]
+            given_back += amount
+            if adjustments:  # the whole shipping charge (tax included) and the tax inside it
+                refunded_shipping += 1
+                assert shipping_back == ship_charged
+                assert -_money(a["tax_amount"] for a in adjustments) == _money(
+                    t["price"] for ship in ships for t in ship["tax_lines"]
+                )
+        for item in lines:  # a line given back in full returns exactly its charge and its taxes
+            if item["current_quantity"] == 0 and item["id"] in subtotals:
+                assert subtotals[item["id"]] == charged[item["id"]]
+                assert taxes[item["id"]] == _money(t["price"] for t in item["tax_lines"])
+        assert Decimal(order["current_total_price"]) == Decimal(order["total_price"]) - given_back
+    assert refunded_shipping

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -36,5 +37,9 @@ def test_preset_store(name):
     if name == "demo-berlin":
         assert 0.2 < foreign < 0.4
         assert {o.presentment_currency for o in orders} == {"EUR", "USD", "GBP", "CHF"}
+        assert spec.taxes_included and all(order.taxes_included for order in orders)  # prices incl. VAT
+        rates = {tax.rate for order in orders for line in order.lines for tax in line.tax_lines}
+        assert rates == {Decimal("0.07"), Decimal("0.19")}
     else:
         assert foreign == 0
+        assert not spec.taxes_included and not any(order.taxes_included for order in orders)

@@ -1,5 +1,6 @@
 -- Days of the run whose agg_daily_sales figures differ from the facts' own totals for that day
--- (orders, gross sales, discounts and returns, summed straight from fact_orders and fact_refunds).
+-- (orders, gross sales, discounts and returns, summed straight from fact_orders and fact_refunds and
+-- rounded to the cent per platform and currency, as the aggregate rounds them).
 SELECT COALESCE(a.date, t.day) AS day, a.orders AS agg_orders, t.orders AS fact_orders,
        a.gross_sales AS agg_gross, t.gross_sales AS fact_gross,
        a.discounts AS agg_discounts, t.discounts AS fact_discounts,
@@ -15,15 +16,22 @@ FULL OUTER JOIN (
     SELECT day, SUM(orders) AS orders, SUM(gross_sales) AS gross_sales, SUM(discounts) AS discounts,
            SUM(returns) AS returns
     FROM (
-        SELECT business_date AS day, 1 AS orders, gross_sales, discounts, 0 AS returns
-        FROM fact_orders
-        WHERE tenant_id = :tenant_id AND is_counted AND business_date BETWEEN :start_date AND :end_date
-        UNION ALL
-        SELECT business_date, 0, 0, 0, returns_amount
-        FROM fact_refunds
-        WHERE tenant_id = :tenant_id AND is_counted AND NOT is_gift_card
-          AND business_date BETWEEN :start_date AND :end_date
-    ) facts
+        SELECT day, platform, currency, SUM(orders) AS orders, ROUND(SUM(gross_sales), 2) AS gross_sales,
+               ROUND(SUM(discounts), 2) AS discounts, ROUND(SUM(returns), 2) AS returns
+        FROM (
+            SELECT business_date AS day, platform, currency, 1 AS orders, gross_sales, discounts, 0 AS returns
+            FROM fact_orders
+            WHERE tenant_id = :tenant_id AND is_counted AND business_date BETWEEN :start_date AND :end_date
+            UNION ALL
+            SELECT r.business_date, r.platform, f.currency, 0, 0, 0, r.returns_amount
+            FROM fact_refunds r
+            JOIN fact_orders f
+              ON f.tenant_id = r.tenant_id AND f.platform = r.platform AND f.order_id = r.order_id
+            WHERE r.tenant_id = :tenant_id AND r.is_counted AND NOT r.is_gift_card
+              AND r.business_date BETWEEN :start_date AND :end_date
+        ) facts
+        GROUP BY day, platform, currency
+    ) per_currency
     GROUP BY day
 ) t ON t.day = a.date
 WHERE a.date IS NULL OR t.day IS NULL

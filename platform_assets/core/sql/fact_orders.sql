@@ -10,14 +10,14 @@ WHERE tenant_id = :tenant_id
 INSERT INTO fact_orders (
     tenant_id, platform, order_id, order_number, customer_key, customer_id, business_date, date_key,
     processed_at, updated_at, currency, presentment_currency, financial_status, is_test, is_cancelled,
-    is_counted, units, line_count, gross_sales, discounts, shipping, taxes, total_price
+    is_counted, taxes_included, units, line_count, gross_sales, discounts, shipping, taxes, total_price
 )
 SELECT
     tenant_id, platform, order_id, order_number, customer_key, customer_id, business_date,
     CAST(EXTRACT(YEAR FROM business_date) * 10000 + EXTRACT(MONTH FROM business_date) * 100
          + EXTRACT(DAY FROM business_date) AS INTEGER),
     processed_at, updated_at, currency, presentment_currency, financial_status, is_test, is_cancelled,
-    is_counted, units, line_count, gross_sales, discounts, shipping, taxes, total_price
+    is_counted, taxes_included, units, line_count, gross_sales, discounts, shipping, taxes, total_price
 FROM (
     SELECT s.*,
            ROW_NUMBER() OVER (PARTITION BY s.platform, s.order_id

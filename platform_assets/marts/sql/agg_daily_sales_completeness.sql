@@ -10,7 +10,8 @@ FROM (
     WITH rows_to_judge AS (
         SELECT DISTINCT date AS day, platform
         FROM agg_daily_sales
-        WHERE tenant_id = :tenant_id AND NOT is_complete
+        -- (null: a row written before the column existed)
+        WHERE tenant_id = :tenant_id AND NOT COALESCE(is_complete, FALSE)
     ),
     needed AS (
         SELECT CAST(g AS DATE) AS day

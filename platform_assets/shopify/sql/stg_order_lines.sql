@@ -10,7 +10,7 @@ SELECT
     l.tenant_id, 'shopify', l.partition_date,
     CAST(l.order_id AS VARCHAR), CAST(l.line_id AS VARCHAR),
     CAST(l.product_id AS VARCHAR), CAST(l.variant_id AS VARCHAR),
-    l.sku, l.title, l.quantity, l.price, l.price * l.quantity, l.discount_allocated, l.tax_amount,
+    l.sku, l.title, l.quantity, l.price, l.gross_sales, l.discounts, l.tax_amount,
     l.is_gift_card, o.updated_at
 FROM stg_shopify_order_lines l
 JOIN stg_shopify_orders o

@@ -1,5 +1,5 @@
 -- Shopify refunds → the conformed stg_refunds: refunded items, and shipping refunds / other adjustments
--- (sent as negative amounts by the API, stored here as positive money given back).
+-- (sent as negative amounts by the API, stored here as positive money given back), tax excluded.
 DELETE FROM stg_refunds
 WHERE tenant_id = :tenant_id AND platform = 'shopify' AND partition_date BETWEEN :start_date AND :end_date;
 
@@ -11,7 +11,7 @@ SELECT
     rl.tenant_id, 'shopify', rl.partition_date,
     CAST(rl.order_id AS VARCHAR), CAST(rl.refund_id AS VARCHAR), 'line:' || CAST(rl.refund_line_id AS VARCHAR),
     'line_item', CAST(rl.line_id AS VARCHAR),
-    r.created_at, r.business_date, rl.quantity, rl.subtotal, 0, rl.total_tax, rl.is_gift_card, o.updated_at
+    r.created_at, r.business_date, rl.quantity, rl.returns_amount, 0, rl.total_tax, rl.is_gift_card, o.updated_at
 FROM stg_shopify_refund_lines rl
 JOIN stg_shopify_refunds r
   ON r.tenant_id = rl.tenant_id AND r.partition_date = rl.partition_date
@@ -25,7 +25,7 @@ SELECT
     CAST(a.order_id AS VARCHAR), CAST(a.refund_id AS VARCHAR), 'adjustment:' || CAST(a.adjustment_id AS VARCHAR),
     CASE WHEN a.kind = 'shipping_refund' THEN 'shipping' ELSE 'adjustment' END, NULL,
     r.created_at, r.business_date, 0, 0,
-    CASE WHEN a.kind = 'shipping_refund' THEN -a.amount ELSE 0 END,
+    CASE WHEN a.kind = 'shipping_refund' THEN -a.amount_excl_tax ELSE 0 END,
     CASE WHEN a.kind = 'shipping_refund' THEN -a.tax_amount ELSE 0 END,
     FALSE, o.updated_at
 FROM stg_shopify_order_adjustments a
