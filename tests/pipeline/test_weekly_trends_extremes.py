@@ -10,7 +10,7 @@ from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
 
 DAY = date(2025, 1, 8)
-DEFAULTS = {"int": 0, "bigint": 0, "money": Decimal("0.00"), "text": "", "date": DAY}
+DEFAULTS = {"int": 0, "bigint": 0, "cents": Decimal("0.00"), "bool": True, "text": "", "date": DAY}
 
 
 def _daily_row(day: date, orders: int, sales: str) -> list:
