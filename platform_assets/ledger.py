@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from platform_assets.shopify.business_days import day_window
+from platform_assets.clock import day_window
 from platform_assets.warehouse.tables import STAGED_PARTITIONS
 from resources.warehouse import WarehouseResource
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from platform_assets import clock as pipeline_clock
 from platform_assets.ledger import IngestedPartition, record_staged
 from platform_assets.marts.completeness import judge_completeness
-from platform_assets.shopify import business_days
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
@@ -30,7 +30,7 @@ def sales_row(day: date) -> tuple:
 def judged(request, tmp_path, monkeypatch):
     """Stage the given days (whole or fetched mid-day), write a row per sales day, judge; returns
     {day: (is_complete, provisional_reason)}. The same SQL on DuckDB and on PostgreSQL."""
-    monkeypatch.setattr(business_days, "clock", lambda: NOW)
+    monkeypatch.setattr(pipeline_clock, "clock", lambda: NOW)
     url = (
         f"duckdb:///{tmp_path / 'w.duckdb'}"
         if request.param == "duckdb"

@@ -10,8 +10,9 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from platform_assets.clock import day_window
 from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.business_days import day_window, shop_timezone
+from platform_assets.shopify.business_days import shop_timezone
 from platform_assets.sql import statements
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from platform_assets.clock import utc_now
 from platform_assets.ledger import newest_timezone
-from platform_assets.shopify.business_days import utc_now
 from platform_assets.sql import run_file
 from platform_assets.tenants import Tenant
 

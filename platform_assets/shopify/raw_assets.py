@@ -15,9 +15,9 @@ import dagster as dg
 
 from platform_assets.automation import RAW_AUTOMATION
 from platform_assets.backfill import BACKFILL_POLICY
+from platform_assets.clock import utc_now
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.business_days import utc_now
 from platform_assets.shopify.raw_fetch import client_for, fetch_days
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource, ShopifyShopClient

@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from platform_assets.clock import day_window
 from platform_assets.runs import TenantDays
-from platform_assets.shopify.business_days import day_window, shop_timezone
+from platform_assets.shopify.business_days import shop_timezone
 from platform_assets.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder

@@ -12,12 +12,13 @@ import dagster as dg
 
 from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.backfill import BACKFILL_POLICY
+from platform_assets.clock import utc_now
 from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
 from platform_assets.ledger import IngestedPartition, record_staged
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import staging
-from platform_assets.shopify.business_days import tenant_timezone, utc_now
+from platform_assets.shopify.business_days import tenant_timezone
 from platform_assets.shopify.parse import timestamp
 from platform_assets.shopify.raw_assets import (
     raw_shopify_customers,

@@ -10,9 +10,9 @@ import dagster as dg
 import sqlalchemy as sa
 import yaml
 
+from platform_assets import clock as pipeline_clock
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
-from platform_assets.shopify import business_days
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource
@@ -141,7 +141,7 @@ def make_pipeline(
     shop = build_shop(spec, clock)
     registry.register(spec.name, shop)
     # The pipeline lives in the sandbox's world: its "now" is the shop clock, wherever a test moves it.
-    monkeypatch.setattr(business_days, "clock", lambda: registry.get_shop(spec.name).clock)
+    monkeypatch.setattr(pipeline_clock, "clock", lambda: registry.get_shop(spec.name).clock)
     token_env = f"TEST_{spec.name.upper().replace('-', '_')}_TOKEN"
     monkeypatch.setenv(token_env, spec.access_token)
     tenant = {
