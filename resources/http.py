@@ -411,13 +411,13 @@ def read_body(
         _check_size(len(response.content or b""), path, status, max_bytes)
         _check_deadline(path, deadline)
         return
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit():
-        _check_size(int(declared), path, status, max_bytes, declared=True)
     chunks: list[bytes] = []
     received = 0
     raw = response.raw
     try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit():
+            _check_size(int(declared), path, status, max_bytes, declared=True)
         while True:
             chunk = raw.read1(BODY_READ_BYTES, decode_content=True)
             if not chunk:

@@ -134,10 +134,10 @@ class PageWalk:
         if len(keys) == len(versions) and all(key in seen for key in keys):
             first = versions[0]
             assert first is not None
+            ids = f"{len(versions)} record id{'s' * (len(versions) != 1)}"
             raise self._error(
-                f"{self.request}: page {number} repeats {len(versions)} record id{'s' * (len(versions) != 1)} "
-                f"already seen in this walk (same updated_at; first: {first[0]}); "
-                f"the API is handing out cursors that loop"
+                f"{self.request}: page {number} repeats {ids} already seen in this walk "
+                f"(same updated_at; first: {first[0]}); the API is handing out cursors that loop"
             )
         seen.update(keys)
 

@@ -395,9 +395,7 @@ class ShopifyShopClient:
         walk.page(number, page.versions)
         return page
 
-    def _walk(
-        self, resource: str, params: Mapping[str, str | int], expected_records: int | None
-    ) -> PageWalk:
+    def _walk(self, resource: str, params: Mapping[str, str | int], expected_records: int | None) -> PageWalk:
         """The guard of one walk over ``resource``: it raises :class:`ShopifyPaginationLoopError` on a
         repeated ``page_info``, a page of records already served, more records than ``expected_records``
         plus slack, or more than ``max_pages`` pages (``resources/pagination.py``)."""
