@@ -466,7 +466,7 @@ class ShopifyAPI:
 
     def _order_page(self, filters: dict[str, str], limit: int, cursor: Cursor | None) -> Page:
         query = OrderQuery(self.shop, self._order_filter(filters))
-        return defect_wire.adjust_page(self.shop, query, limit, cursor, query.page(limit, cursor))
+        return defect_wire.serve_page(self.shop, query, limit, cursor)
 
     def _visible_order(self, raw_id: str) -> Order:
         try:
