@@ -16,6 +16,10 @@ walk goes (the paginator tells it every cursor it is about to follow and every p
 * **More records than the API counted**: when the paginator knows how many records the walk should bring
   (a count endpoint, a total header), the walk may bring that many plus slack (``max(page_size, 10 %)``,
   for records that move while the walk runs), and no more; nor more pages than that takes.
+  A paginator that can count but would rather not pay a count request on every walk passes ``counter``
+  instead: the walk asks it once, when it passes ``count_after_pages`` pages (a walk that long is rare,
+  and a count request is cheap beside it), and is bounded by that count from then on. So an API that
+  serves fresh records and fresh cursors forever is stopped within about ``count_after_pages`` pages too.
 * **A cap on pages**: with or without a count, no more than ``max_pages`` pages (the resource's setting).
 
 All checks are per page or per record id already in hand (the paginator parses every page anyway), so a
@@ -30,6 +34,8 @@ from collections.abc import Callable, Hashable, Sequence
 #: Pages one walk may take when the resource does not say otherwise: 2.5 million records at 250 a page,
 #: more than any single ``updated_at`` window the raw assets ask for.
 DEFAULT_MAX_PAGES = 10_000
+#: Pages a walk with a ``counter`` takes before it asks for its count (5,000 records at 250 a page).
+COUNT_AFTER_PAGES = 20
 #: The share of the counted records a walk may bring on top of the count (records updated mid-walk move).
 COUNT_SLACK_SHARE = 0.10
 
@@ -83,27 +89,36 @@ class PageWalk:
         page_size: int,
         max_pages: int = DEFAULT_MAX_PAGES,
         expected_records: int | None = None,
+        counter: Callable[[], int] | None = None,
+        count_after_pages: int = COUNT_AFTER_PAGES,
         error: Callable[[str], PaginationLoopError] = PaginationLoopError,
     ) -> None:
         if max_pages < 1:
             raise ValueError(f"max_pages must be >= 1, got {max_pages}")
         self.request = request
         self.page_size = page_size
-        self.expected_records = expected_records
+        self.expected_records: int | None = None
         self.max_pages = max_pages
         self.record_limit: int | None = None
         self._cap_from_count = False
-        if expected_records is not None:
-            self.record_limit = expected_records + count_slack(expected_records, page_size)
-            # One page more than the records can fill: the last page may be empty.
-            pages_for_count = math.ceil(self.record_limit / page_size) + 1
-            if pages_for_count < max_pages:
-                self.max_pages, self._cap_from_count = pages_for_count, True
+        self._counter = counter if expected_records is None else None
+        self._count_after_pages = count_after_pages
         self._error = error
         self.pages = 1  # the first page is asked for without a cursor
         self.records = 0
         self._cursors: dict[str, int] = {}
         self._seen: set[int] = set()
+        if expected_records is not None:
+            self._bound_by(expected_records)
+
+    def _bound_by(self, expected: int) -> None:
+        """From now on the walk may bring ``expected`` records plus slack, in as many pages as they fill."""
+        self.expected_records = expected
+        self.record_limit = expected + count_slack(expected, self.page_size)
+        # One page more than the records can fill: the last page may be empty.
+        pages_for_count = math.ceil(self.record_limit / self.page_size) + 1
+        if pages_for_count < self.max_pages:
+            self.max_pages, self._cap_from_count = pages_for_count, True
 
     def follow(self, cursor: str) -> None:
         """The walk is about to ask for its next page with ``cursor``."""
@@ -113,6 +128,10 @@ class PageWalk:
                 f"{self.request}: page {self.pages} links to the same cursor as page {followed_at - 1} did "
                 f"(already followed in this walk); the API is handing out cursors that loop"
             )
+        if self._counter is not None and self.pages >= self._count_after_pages:
+            counter, self._counter = self._counter, None
+            self._bound_by(counter())
+            self._check_records(self.pages)
         if self.pages >= self.max_pages:
             raise self._error(self._cap_message())
         self.pages += 1
@@ -121,12 +140,7 @@ class PageWalk:
     def page(self, number: int, versions: Sequence[RecordVersion | None]) -> None:
         """Page ``number`` (1-based) of the walk held records with these versions."""
         self.records += len(versions)
-        if self.record_limit is not None and self.records > self.record_limit:
-            raise self._error(
-                f"{self.request}: page {number} brings the walk to {self.records} records, more than the "
-                f"{self.expected_records} the API counted plus {self.record_limit - self.expected_records} "
-                f"of slack; the pages do not end"
-            )
+        self._check_records(number)
         if not versions:
             return
         seen = self._seen
@@ -140,6 +154,15 @@ class PageWalk:
                 f"(same updated_at; first: {first[0]}); the API is handing out cursors that loop"
             )
         seen.update(keys)
+
+    def _check_records(self, number: int) -> None:
+        if self.record_limit is not None and self.records > self.record_limit:
+            assert self.expected_records is not None
+            raise self._error(
+                f"{self.request}: page {number} brings the walk to {self.records} records, more than the "
+                f"{self.expected_records} the API counted plus {self.record_limit - self.expected_records} "
+                f"of slack; the pages do not end"
+            )
 
     def _cap_message(self) -> str:
         if self._cap_from_count:

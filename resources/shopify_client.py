@@ -59,6 +59,8 @@ INVENTORY_IDS_PER_REQUEST = 50
 _CURSOR_PARAMS = ("page_info", "limit", "fields")
 #: Resources listed by ``updated_at`` window, with the query each takes besides the window. Orders come
 #: sorted by ``updated_at`` (the cursor keeps the order), so a window's progress can be told from its pages.
+#: Query parameters of a list request that its count request does not take.
+_NOT_COUNT_PARAMS = frozenset({"limit", "order", "fields", "page_info"})
 WINDOW_RESOURCES: dict[str, dict[str, str]] = {
     "orders": {"status": "any", "order": "updated_at asc"},
     "customers": {},
@@ -405,11 +407,18 @@ class ShopifyShopClient:
             return ShopifyPaginationLoopError(message, method="GET", path=path, status=200, api_message="")
 
         page_size = int(params.get("limit", 50))  # Shopify's default page size is 50
+        counter = None
+        if _resource_name(resource) in WINDOW_RESOURCES:  # each has a count endpoint with the same filters
+
+            def counter() -> int:
+                return self.count(resource, params)
+
         return PageWalk(
             f"GET {path}",
             page_size=page_size,
             max_pages=self.max_pages,
             expected_records=expected_records,
+            counter=counter,
             error=error,
         )
 
@@ -484,10 +493,23 @@ class ShopifyShopClient:
         return self.iter_pages("orders", params, expected_records=expected_records)
 
     def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
-        params = self.window_query("orders", updated_at_min, updated_at_max)
-        del params["limit"], params["order"]  # a count is neither paged nor sorted
-        body = self.get_json("orders/count", params)
-        return int(body["count"])
+        return self.count("orders", self.window_query("orders", updated_at_min, updated_at_max))
+
+    def count(self, resource: str, params: Mapping[str, str | int]) -> int:
+        """How many records ``GET {resource}.json`` with these filters holds (``{resource}/count.json``;
+        paging, sorting and field parameters are left out: a count is neither paged nor sorted)."""
+        filters = {k: v for k, v in params.items() if k not in _NOT_COUNT_PARAMS}
+        body = self.get_json(f"{resource.strip('/').removesuffix('.json')}/count", filters)
+        count = body.get("count") if isinstance(body, dict) else None
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ShopifyAPIError(
+                f"GET {url_path(self._url(resource + '/count'))}: the answer holds no count",
+                method="GET",
+                path=url_path(self._url(resource + "/count")),
+                status=200,
+                api_message="",
+            )
+        return count
 
     def iter_customers(
         self, updated_at_min: datetime | None, updated_at_max: datetime

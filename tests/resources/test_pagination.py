@@ -262,3 +262,47 @@ def test_the_client_stops_the_sandbox_repeated_cursor_over_http():
         f"GET /{name}{V}/orders.json: page 3 repeats 5 record ids already seen in this walk "
         f"(same updated_at; first: {truth[PAGE_SIZE]}); {LOOP}"
     )
+
+
+def counted(stub, count: int) -> list[dict]:
+    """A count route for the orders, answering ``count``; returns the queries it was asked."""
+    asked: list[dict] = []
+
+    def orders_count(request: StubRequest) -> Reply:
+        asked.append(dict(request.query))
+        return Reply(200, {"count": count}, LIMIT)
+
+    stub.route(f"{V}/orders/count.json", orders_count)
+    return asked
+
+
+@pytest.mark.parametrize("encoded", [False, True])
+def test_a_long_walk_asks_its_count_once_and_an_endless_one_stops_at_it(stub, make_client, encoded):
+    endless(stub, fresh_records=True)
+    asked = counted(stub, 30)
+    client = make_client(stub.base_url, page_size=2)
+    pages = client.iter_window("orders", None, CLOCK) if encoded else client.iter_orders(None, CLOCK)
+    with pytest.raises(ShopifyPaginationLoopError) as info:
+        list(pages)
+    assert str(info.value) == (
+        f"{REQUEST}: page 20 brings the walk to 40 records, more than the 30 the API counted plus 3 of "
+        "slack; the pages do not end"
+    )
+    assert client.stats["requests"] == 21  # 20 pages and one count
+    assert asked == [{"status": "any", "updated_at_max": "2026-03-01T05:00:00+00:00"}]
+
+
+def test_a_long_walk_within_its_count_ends_normally(stub, make_client):
+    def orders(request: StubRequest) -> Reply:
+        number = int(request.query.get("page_info", "p1")[1:])
+        headers = dict(LIMIT)
+        if number < 25:
+            headers["Link"] = f'<{stub.base_url}{V}/orders.json?limit=2&page_info=p{number + 1}>; rel="next"'
+        return Reply(200, {"orders": [{"id": number * 10}, {"id": number * 10 + 1}]}, headers)
+
+    stub.route(f"{V}/orders.json", orders)
+    asked = counted(stub, 50)
+    client = make_client(stub.base_url, page_size=2)
+    records = [record for page in client.iter_orders(None, CLOCK) for record in page]
+    assert len(records) == 50
+    assert len(asked) == 1 and client.stats["requests"] == 26
