@@ -45,8 +45,10 @@ from resources.http import (
     url_path,
 )
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
+from resources.secrets import check_header_value, install_log_filter, scrub
 
 log = logging.getLogger(__name__)
+install_log_filter()
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 TOKEN_HEADER = "X-Shopify-Access-Token"
@@ -82,15 +84,16 @@ class ShopifyError(Exception):
     """Base class of everything this client raises.
 
     ``method``, ``path`` (URL path, never the query), ``status`` (``None`` for network failures) and
-    ``api_message`` (the API's ``errors`` text) are always set.
+    ``api_message`` (the API's ``errors`` text) are always set. The message and ``api_message`` are
+    scrubbed of every secret this process has read (``resources.secrets``).
     """
 
     def __init__(self, message: str, *, method: str, path: str, status: int | None, api_message: str) -> None:
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.method = method
         self.path = path
         self.status = status
-        self.api_message = api_message
+        self.api_message = scrub(api_message)
 
 
 class ShopifyAuthError(ShopifyError):
@@ -181,6 +184,7 @@ class ShopifyShopClient:
     ) -> None:
         if not token:
             raise ValueError("an access token is required")
+        token = check_header_value(token, "the access token given to the Shopify client")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         parts = urlsplit(shop_url.strip())
@@ -251,6 +255,7 @@ class ShopifyShopClient:
 
     def _get(self, url: str, params: Mapping[str, Any] | None, resource: str) -> requests.Response:
         method = "GET"
+        failure: ShopifyAPIError | None = None
         try:
             response = self._http.request(method, url, params=params, headers=self._headers)
         except RetriesExhausted as exc:
@@ -261,14 +266,28 @@ class ShopifyShopClient:
             else:
                 status, api_message = None, ""
                 what = f"network error ({type(exc.error).__name__})"
-            raise ShopifyAPIError(
+            failure = ShopifyAPIError(
                 f"{method} {exc.path} -> {what}; gave up after {exc.attempts} attempts",
                 method=method,
                 path=exc.path,
                 status=status,
                 api_message=api_message,
                 attempts=exc.attempts,
-            ) from None
+            )
+        except requests.RequestException as exc:
+            # e.g. InvalidHeader, whose message quotes the header's value: the token.
+            path = url_path(url)
+            failure = ShopifyAPIError(
+                f"{method} {path} -> request not sent ({type(exc).__name__}): {exc}",
+                method=method,
+                path=path,
+                status=None,
+                api_message="",
+            )
+        if failure is not None:
+            # Raised outside the except blocks, so neither __cause__ nor __context__ holds the original
+            # exception (a traceback prints both, and theirs may quote the token).
+            raise failure
         if response.status_code < 300:
             return response
 
