@@ -42,6 +42,11 @@ class ShopifyConnection:
     token_env: str
     api_version: str = "2025-07"
 
+    @property
+    def token_source(self) -> str:
+        """Where the token is read from, for messages: "environment variable ACME_TOKEN"."""
+        return f"environment variable {self.token_env}"
+
     def token(self) -> str:
         """The access token, read from the environment at the moment it is needed: surrounding whitespace
         (a file's trailing newline) stripped, refused unless it can be sent as a header. Errors name the

@@ -181,10 +181,14 @@ class ShopifyShopClient:
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         encoder: PageEncoder | None = None,
+        token_source: str | None = None,
     ) -> None:
         if not token:
             raise ValueError("an access token is required")
-        token = check_header_value(token, "the access token given to the Shopify client")
+        # Where the token comes from (e.g. "environment variable ACME_TOKEN"): named, never shown, when the
+        # token is unusable or the shop refuses it.
+        self._token_source = token_source
+        token = check_header_value(token, token_source or "the access token given to the Shopify client")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         parts = urlsplit(shop_url.strip())
@@ -297,7 +301,8 @@ class ShopifyShopClient:
         message = f"{method} {path} -> HTTP {status}: {api_message}"
         common = {"method": method, "path": path, "status": status, "api_message": api_message}
         if status == 401:
-            raise ShopifyAuthError(message, **common)
+            refused = f"; the shop refused the token in {self._token_source}" if self._token_source else ""
+            raise ShopifyAuthError(message + refused, **common)
         if status == 403:
             raise ShopifyProtectedDataError(message, resource=_resource_name(resource), **common)
         raise ShopifyAPIError(message, **common)
@@ -509,8 +514,10 @@ class ShopifyClientResource(dg.ConfigurableResource):
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         encoder: PageEncoder | None = None,
+        token_source: str | None = None,
     ) -> ShopifyShopClient:
-        """A client for ``shop_url`` authenticating with ``token``.
+        """A client for ``shop_url`` authenticating with ``token``; ``token_source`` (e.g. "environment
+        variable ACME_TOKEN") is named in the errors about the token.
 
         The keyword-only arguments are for tests: a fake ``sleep``, a private pacer registry (with a fake
         clock), a seeded ``rng`` for backoff jitter, a prepared ``session``; ``encoder`` encodes the pages
@@ -530,4 +537,5 @@ class ShopifyClientResource(dg.ConfigurableResource):
             rng=rng,
             session=session,
             encoder=encoder,
+            token_source=token_source,
         )
