@@ -95,6 +95,19 @@ def unset_token_variables(tenants: dict[str, Tenant]) -> dict[str, str]:
     }
 
 
+def unusable_tokens(tenants: dict[str, Tenant]) -> dict[str, str]:
+    """Tenants whose token variable is set but holds no usable token (e.g. a space or line break inside), by
+    tenant id, with the error naming the variable. A token's value is never returned."""
+    problems = {}
+    for tenant in tenants.values():
+        if tenant.shopify is not None and os.environ.get(tenant.shopify.token_env):
+            try:
+                tenant.shopify.token()
+            except TenantConfigError as exc:
+                problems[tenant.id] = str(exc)
+    return problems
+
+
 def _parse_start_date(raw: object, tenant_id: str, today: date) -> date:
     if isinstance(raw, date):
         return raw

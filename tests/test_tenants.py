@@ -231,7 +231,7 @@ def test_sync_tenants_names_unset_token_variables_and_never_prints_a_token(
         + shop.format("globex", "GLOBEX_TOKEN"),
     )
     monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
-    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not_print_me")
+    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not_print_me\n")
     monkeypatch.delenv("GLOBEX_TOKEN", raising=False)
     code, lines, err = sync(capsys, "--dry-run")
     assert code == 0
@@ -240,6 +240,18 @@ def test_sync_tenants_names_unset_token_variables_and_never_prints_a_token(
         "or the daemon, or its runs fail"
     ]
     assert "shpat_do_not_print_me" not in "\n".join(lines) + err
+
+    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not print_me\n")
+    monkeypatch.setenv("GLOBEX_TOKEN", "shpat_globex")
+    code, lines, err = sync(capsys, "--dry-run")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: tenant acme: environment variable ACME_TOKEN does not hold a usable token: it contains "
+        "spaces, line breaks, control or non-ASCII characters inside the value (a token is printable ASCII "
+        "without spaces); the value is not shown (the Shopify token for https://acme.myshopify.com); its "
+        "runs would fail"
+    ]
+    assert "print_me" not in "\n".join(lines) + err
 
 
 def test_tenants_file_description_says_when_the_demo_file_is_used(monkeypatch):
