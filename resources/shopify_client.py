@@ -192,6 +192,8 @@ class ShopifyShopClient:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         parts = urlsplit(shop_url.strip())
+        if "@" in parts.netloc:  # checked first: the messages below would show the URL
+            raise ValueError("shop_url must not carry a user name or password (user:pass@host; not shown)")
         if parts.scheme not in ("http", "https", "sandbox") or not parts.netloc:
             raise ValueError(f"shop_url must be http(s)://host[/prefix] or sandbox://name, got {shop_url!r}")
         if parts.query or parts.fragment:

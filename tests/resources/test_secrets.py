@@ -207,3 +207,13 @@ def test_a_403_with_a_good_token_padded_by_a_newline_shows_no_token(canary_shop,
     assert info.value.api_message == PROTECTED_MSG
     out, err = capfd.readouterr()
     assert canary not in everything_about(info.value) + caplog.text + repr(client) + out + err
+
+
+def test_the_client_refuses_credentials_in_the_shop_url_without_showing_them(make_client):
+    canary = new_canary()
+    for url in (f"https://acme:{canary}@acme.myshopify.com", f"ftp://acme:{canary}@acme.myshopify.com"):
+        with pytest.raises(ValueError) as info:
+            make_client(url, new_canary())
+        assert str(info.value) == (
+            "shop_url must not carry a user name or password (user:pass@host; not shown)"
+        )
