@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.staging import DeadLetter
+from platform_assets.warehouse.record_rules import storable
 from platform_assets.warehouse.tables import DLQ_RECORDS
 from resources.warehouse import WarehouseResource
 
@@ -44,14 +45,15 @@ def replace_dead_letters(
     for letter in dead_letters:
         payload = json.dumps(letter.payload, sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        first = earlier.get((letter.record_key, letter.reason, digest), seen_at)
-        rows[(letter.record_key, letter.reason, digest)] = (
+        key, reason = storable(letter.record_key), storable(letter.reason)
+        first = earlier.get((key, reason, digest), seen_at)
+        rows[(key, reason, digest)] = (
             where["tenant_id"],
             where["platform"],
             where["entity"],
             where["partition_date"],
-            letter.record_key,
-            letter.reason,
+            key,
+            reason,
             digest,
             payload,
             first,

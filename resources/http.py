@@ -11,7 +11,8 @@ Three small pieces, none of them Shopify-specific:
   the registry (:data:`PACERS`), keyed by the shop's base URL.
 * :class:`RetryingRequester` - a retry loop at the ``requests.Session`` level (so it also works for mounted
   in-process adapters, which urllib3's ``Retry`` cannot serve). Every request carries connect and read
-  timeouts.
+  timeouts, and every response is bounded as a whole: a total deadline (body download included) and a
+  maximum body size (:func:`read_body`).
 
 Sleeping and the clock are injectable so tests never wait for real.
 
@@ -33,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,28 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
     requests.exceptions.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
+
+#: Seconds one response may take in all, from sending the request to the body's last byte.
+DEFAULT_RESPONSE_DEADLINE = 120.0
+#: Bytes one response body may hold (a page of 250 Shopify orders is about 2.8 MB).
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: Bytes asked of the socket at a time while reading a body (one read returns what has arrived).
+BODY_READ_BYTES = 1024 * 1024
+
+
+class ResponseDeadlineExceeded(requests.exceptions.Timeout):
+    """The response did not arrive whole within the total deadline (a server dripping its body slower than
+    the read timeout notices). Transient: retried like a read timeout."""
+
+
+class ResponseTooLarge(requests.exceptions.RequestException):
+    """The response body is bigger than the limit (by its ``Content-Length`` or as it arrived); reading
+    stopped there. Not retried: the same request would bring the same body."""
+
+    def __init__(self, message: str, *, path: str, status: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.status = status
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -370,11 +394,78 @@ def url_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
+def read_body(
+    response: requests.Response, path: str, *, deadline: float | None, max_bytes: int | None
+) -> None:
+    """Read the body of a streamed ``response`` into it (``response.content`` then holds it), within the
+    ``deadline`` (a ``time.monotonic()`` value) and ``max_bytes``.
+
+    The read timeout bounds each wait for bytes; the deadline bounds them all together, checked as each
+    read returns (so it is overrun by at most one read timeout). The size is checked on ``Content-Length``
+    before reading and on the bytes received (decoded) as they arrive. Raises
+    :class:`ResponseDeadlineExceeded`, :class:`ResponseTooLarge`, or the ``requests`` exception that a
+    network failure mid-body maps to. A response already read (an in-process adapter's) is only checked.
+    """
+    status = response.status_code
+    if response._content_consumed or response.raw is None:  # noqa: SLF001 - an adapter set the body already
+        _check_size(len(response.content or b""), path, status, max_bytes)
+        _check_deadline(path, deadline)
+        return
+    chunks: list[bytes] = []
+    received = 0
+    raw = response.raw
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit():
+            _check_size(int(declared), path, status, max_bytes, declared=True)
+        while True:
+            chunk = raw.read1(BODY_READ_BYTES, decode_content=True)
+            if not chunk:
+                break
+            received += len(chunk)
+            _check_size(received, path, status, max_bytes)
+            _check_deadline(path, deadline)
+            chunks.append(chunk)
+    except (ResponseDeadlineExceeded, ResponseTooLarge):
+        response.close()  # the connection is mid-body: it cannot be reused
+        raise
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        response.close()
+        raise requests.exceptions.ReadTimeout(f"{path}: read timed out mid-body") from exc
+    except urllib3.exceptions.ProtocolError as exc:
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(f"{path}: body cut off ({exc})") from exc
+    except urllib3.exceptions.DecodeError as exc:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(f"{path}: body cannot be decoded") from exc
+    response._content = b"".join(chunks)  # noqa: SLF001 - what requests itself does when it reads a body
+    response._content_consumed = True  # noqa: SLF001
+
+
+def _check_size(size: int, path: str, status: int, max_bytes: int | None, *, declared: bool = False) -> None:
+    if max_bytes is not None and size > max_bytes:
+        how = f"declares {size:,} bytes" if declared else f"passed {max_bytes:,} bytes"
+        raise ResponseTooLarge(
+            f"HTTP {status}: response body {how}, more than the limit of {max_bytes:,} bytes "
+            f"(max_response_bytes); not read further",
+            path=path,
+            status=status,
+        )
+
+
+def _check_deadline(path: str, deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise ResponseDeadlineExceeded(f"{path}: response not complete within its deadline")
+
+
 class RetryingRequester:
     """Sends requests through a ``requests.Session`` with timeouts, pacing and retries.
 
     Meant for reads (GET) or other idempotent calls: a request that timed out may have been processed.
-    Non-retryable responses (2xx-4xx except 429) are returned to the caller, who decides what they mean.
+    Non-retryable responses (2xx-4xx except 429) are returned to the caller, who decides what they mean,
+    with their bodies read (``response.content``), within ``response_deadline`` seconds in all and
+    ``max_response_bytes`` (``None``: no bound). A response past its deadline is retried like a timeout;
+    one too big raises :class:`ResponseTooLarge` at once.
     """
 
     def __init__(
@@ -390,7 +481,15 @@ class RetryingRequester:
         rng: random.Random | None = None,
         stats: HttpStats | None = None,
         logger: logging.Logger | None = None,
+        response_deadline: float | None = DEFAULT_RESPONSE_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if response_deadline is not None and response_deadline <= 0:
+            raise ValueError(f"response_deadline must be > 0 seconds, got {response_deadline}")
+        if max_response_bytes is not None and max_response_bytes < 1:
+            raise ValueError(f"max_response_bytes must be >= 1, got {max_response_bytes}")
+        self.response_deadline = response_deadline
+        self.max_response_bytes = max_response_bytes
         self.session = session
         self.policy = policy or RetryPolicy()
         self.timeout = (connect_timeout, read_timeout)
@@ -460,11 +559,20 @@ class RetryingRequester:
         self.stats.add(requests=1)
         response: requests.Response | None = None
         sent = time.monotonic()
+        deadline = sent + self.response_deadline if self.response_deadline is not None else None
         try:
-            # stream=False: the whole body is read here, so a connection dropped mid-body is caught too.
+            # The body is read here, within the deadline and size bound, so a connection dropped or
+            # stalled mid-body is caught (and retried) here too.
             response = self.session.request(
-                method, url, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
+                method,
+                url,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
             )
+            read_body(response, url_path(url), deadline=deadline, max_bytes=self.max_response_bytes)
         finally:
             self.stats.add(response_seconds=time.monotonic() - sent)
             throttled = response is not None and response.status_code == 429

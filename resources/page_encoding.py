@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resources import fast_json
 from resources.gc_pause import collector_paused
+from resources.pagination import RecordVersion, record_versions
 from resources.worker_processes import preload, worker_context
 
 #: Bodies smaller than this are encoded in the calling thread: shipping them to a worker costs more.
@@ -34,11 +35,13 @@ class PageFormatError(ValueError):
 @dataclass(frozen=True)
 class EncodedPage:
     """One page's records as raw-store JSON lines, each ending in a newline, and the ``updated_at`` of
-    its last record (where pages are sorted by it, how far the page reached)."""
+    its last record (where pages are sorted by it, how far the page reached). ``versions``: each record's
+    ``(id, updated_at)``, for the page walk's guard (``resources.pagination``); not part of equality."""
 
     lines: bytes
     records: int
     last_updated_at: str | None = None
+    versions: tuple[RecordVersion | None, ...] = field(default=(), compare=False, repr=False)
 
 
 def page_records(body: bytes | str, root_key: str) -> list[Any]:
@@ -65,7 +68,10 @@ def encode_records(records: list[Any]) -> EncodedPage:
     lines = [fast_json.dumps_line(record) for record in records]
     last = records[-1].get("updated_at") if records and isinstance(records[-1], dict) else None
     return EncodedPage(
-        b"\n".join(lines) + b"\n" if lines else b"", len(lines), last if isinstance(last, str) else None
+        b"\n".join(lines) + b"\n" if lines else b"",
+        len(lines),
+        last if isinstance(last, str) else None,
+        tuple(record_versions(records)),
     )
 
 

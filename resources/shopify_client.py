@@ -34,10 +34,13 @@ import requests
 from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
     PACERS,
     HttpStats,
     Pacer,
     PacerRegistry,
+    ResponseTooLarge,
     RetriesExhausted,
     RetryingRequester,
     RetryPolicy,
@@ -45,6 +48,7 @@ from resources.http import (
     url_path,
 )
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
+from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, PaginationLoopError, record_versions
 from resources.secrets import check_header_value, install_log_filter, scrub
 
 log = logging.getLogger(__name__)
@@ -119,6 +123,12 @@ class ShopifyAPIError(ShopifyError):
         self.attempts = attempts
 
 
+class ShopifyPaginationLoopError(ShopifyAPIError, PaginationLoopError):
+    """A page walk that would not end was stopped (a repeated cursor, a page of records already served,
+    more records than counted, or more pages than ``max_pages``): see ``resources/pagination.py``.
+    ``status`` is that of the page that gave it away (200)."""
+
+
 def api_error_text(response: requests.Response) -> str:
     """The API's error text: ``{"errors": "..."}``, ``{"errors": {"field": ["msg"]}}``, ``{"error": ...}``."""
     try:
@@ -181,6 +191,9 @@ class ShopifyShopClient:
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         encoder: PageEncoder | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        response_deadline: float | None = DEFAULT_RESPONSE_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         token_source: str | None = None,
     ) -> None:
         if not token:
@@ -201,6 +214,7 @@ class ShopifyShopClient:
         self.shop_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
         self.api_version = api_version
         self.page_size = page_size
+        self.max_pages = max_pages
         self._api_root = f"{self.shop_url}/admin/api/{api_version}"
 
         self._session = session or requests.Session()
@@ -222,6 +236,8 @@ class ShopifyShopClient:
             rng=rng,
             stats=self._stats,
             logger=log,
+            response_deadline=response_deadline,
+            max_response_bytes=max_response_bytes,
         )
         self._encoder = encoder or PageEncoder(workers=0)
         self._closed = False
@@ -280,6 +296,11 @@ class ShopifyShopClient:
                 api_message=api_message,
                 attempts=exc.attempts,
             )
+        except ResponseTooLarge as exc:
+            path = exc.path
+            failure = ShopifyAPIError(
+                f"{method} {path} -> {exc}", method=method, path=path, status=exc.status, api_message=""
+            )
         except requests.RequestException as exc:
             # e.g. InvalidHeader, whose message quotes the header's value: the token.
             path = url_path(url)
@@ -336,59 +357,95 @@ class ShopifyShopClient:
         return body
 
     # -- pagination --------------------------------------------------------------------------------------
-    def iter_pages(self, resource: str, params: Mapping[str, str | int]) -> Iterator[list[dict]]:
+    def iter_pages(
+        self, resource: str, params: Mapping[str, str | int], *, expected_records: int | None = None
+    ) -> Iterator[list[dict]]:
         """Stream ``resource`` page by page, following ``Link: <…>; rel="next"``.
 
         The records are under the root key named by the resource's last path segment
         (``"orders"`` -> ``body["orders"]``). The next link's query (``page_info``, ``limit``, ``fields``) is
         re-applied to this client's own URL, so the token is only ever sent to the configured shop.
+
+        The walk always ends: a looping API raises :class:`ShopifyPaginationLoopError` (see
+        :meth:`_walk`); ``expected_records`` (e.g. from :meth:`count_orders`) bounds the records it may bring.
         """
         root_key = _resource_name(resource)
-        for url, response in self._iter_responses(resource, params):
+        walk = self._walk(resource, params, expected_records)
+        for number, (url, response) in enumerate(self._iter_responses(resource, params, walk), start=1):
             try:
                 with collector_paused():  # a page is ~150,000 new dicts and lists, none of them cyclic
                     records = page_records(response.content, root_key)
             except PageFormatError as exc:
                 raise self._format_error(url, response, str(exc)) from None
+            walk.page(number, record_versions(records))
             yield records
 
-    def iter_encoded_pages(self, resource: str, params: Mapping[str, str | int]) -> Iterator[EncodedPage]:
+    def iter_encoded_pages(
+        self, resource: str, params: Mapping[str, str | int], *, expected_records: int | None = None
+    ) -> Iterator[EncodedPage]:
         """:meth:`iter_pages`, each page's records already encoded as raw-store lines by the client's
         :class:`PageEncoder` (in worker processes for big pages).
 
         One page ahead: the next page is asked for while this one is being encoded, and this one is
         handed over once the next has arrived, so a window's chain of requests waits on the API's latency
         alone, not on encoding and writing as well. Pages are handed over in order; one that cannot be
-        read raises when its turn comes.
+        read raises when its turn comes, and so does one the walk's guard stops (a request after it).
         """
         root_key = _resource_name(resource)
-        ahead: tuple[str, requests.Response, Future[EncodedPage]] | None = None
-        for url, response in self._iter_responses(resource, params):
+        walk = self._walk(resource, params, expected_records)
+        ahead: tuple[str, requests.Response, Future[EncodedPage], int] | None = None
+        for number, (url, response) in enumerate(self._iter_responses(resource, params, walk), start=1):
             encoding = self._encoder.submit(response.content, root_key)
             if ahead is not None:
-                yield self._encoded(*ahead)
+                yield self._encoded(walk, *ahead)
                 ahead = None
             if encoding.done():  # encoded in this thread (a small page): nothing to wait for
-                yield self._encoded(url, response, encoding)
+                yield self._encoded(walk, url, response, encoding, number)
             else:
-                ahead = (url, response, encoding)
+                ahead = (url, response, encoding, number)
         if ahead is not None:
-            yield self._encoded(*ahead)
+            yield self._encoded(walk, *ahead)
 
-    def _encoded(self, url: str, response: requests.Response, encoding: Future[EncodedPage]) -> EncodedPage:
+    def _encoded(
+        self,
+        walk: PageWalk,
+        url: str,
+        response: requests.Response,
+        encoding: Future[EncodedPage],
+        number: int,
+    ) -> EncodedPage:
         try:
-            return encoding.result()
+            page = encoding.result()
         except PageFormatError as exc:
             raise self._format_error(url, response, str(exc)) from None
+        walk.page(number, page.versions)
+        return page
+
+    def _walk(self, resource: str, params: Mapping[str, str | int], expected_records: int | None) -> PageWalk:
+        """The guard of one walk over ``resource``: it raises :class:`ShopifyPaginationLoopError` on a
+        repeated ``page_info``, a page of records already served, more records than ``expected_records``
+        plus slack, or more than ``max_pages`` pages (``resources/pagination.py``)."""
+        path = url_path(self._url(resource))
+
+        def error(message: str) -> ShopifyPaginationLoopError:
+            return ShopifyPaginationLoopError(message, method="GET", path=path, status=200, api_message="")
+
+        page_size = int(params.get("limit", 50))  # Shopify's default page size is 50
+        return PageWalk(
+            f"GET {path}",
+            page_size=page_size,
+            max_pages=self.max_pages,
+            expected_records=expected_records,
+            error=error,
+        )
 
     def _iter_responses(
-        self, resource: str, params: Mapping[str, str | int]
+        self, resource: str, params: Mapping[str, str | int], walk: PageWalk
     ) -> Iterator[tuple[str, requests.Response]]:
         """The successful responses of every page, with the URL each was asked of; the caller reads the
-        body before asking for the next one."""
+        body before asking for the next one. Every next cursor goes through ``walk`` first."""
         url = self._url(resource)
         query: Mapping[str, Any] | None = dict(params)
-        seen_cursors: set[str] = set()
         while True:
             response = self._get(url, query, resource)
             yield url, response
@@ -402,9 +459,9 @@ class ShopifyShopClient:
                 if key not in query and key in params:
                     query[key] = params[key]
             cursor = query.get("page_info", "")
-            if not cursor or cursor in seen_cursors:
-                raise self._format_error(url, response, "bad or repeated page_info in Link header")
-            seen_cursors.add(cursor)
+            if not cursor:
+                raise self._format_error(url, response, "no page_info in the Link header's next URL")
+            walk.follow(cursor)
 
     def window_query(
         self, resource: str, updated_at_min: datetime | None, updated_at_max: datetime
@@ -418,11 +475,20 @@ class ShopifyShopClient:
         return params
 
     def iter_window(
-        self, resource: str, updated_at_min: datetime | None, updated_at_max: datetime
+        self,
+        resource: str,
+        updated_at_min: datetime | None,
+        updated_at_max: datetime,
+        *,
+        expected_records: int | None = None,
     ) -> Iterator[EncodedPage]:
         """Pages of ``resource`` updated in the window, encoded as raw-store lines (what the raw assets
-        store)."""
-        return self.iter_encoded_pages(resource, self.window_query(resource, updated_at_min, updated_at_max))
+        store); ``expected_records``: the window's count, if known (it bounds the walk)."""
+        return self.iter_encoded_pages(
+            resource,
+            self.window_query(resource, updated_at_min, updated_at_max),
+            expected_records=expected_records,
+        )
 
     # -- resources --------------------------------------------------------------------------------------
     def get_shop(self) -> dict:
@@ -433,12 +499,15 @@ class ShopifyShopClient:
         updated_at_min: datetime | None,
         updated_at_max: datetime,
         fields: Sequence[str] | None = None,
+        *,
+        expected_records: int | None = None,
     ) -> Iterator[list[dict]]:
-        """Orders of every status updated in ``[updated_at_min, updated_at_max]`` (both inclusive)."""
+        """Orders of every status updated in ``[updated_at_min, updated_at_max]`` (both inclusive);
+        ``expected_records``: their :meth:`count_orders`, if known (it bounds the walk)."""
         params = self.window_query("orders", updated_at_min, updated_at_max)
         if fields:
             params["fields"] = ",".join(fields)
-        return self.iter_pages("orders", params)
+        return self.iter_pages("orders", params, expected_records=expected_records)
 
     def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
         params = self.window_query("orders", updated_at_min, updated_at_max)
@@ -493,6 +562,13 @@ class ShopifyClientResource(dg.ConfigurableResource):
     #: Processes that parse and re-encode the raw assets' big pages (None: one per CPU core; 0: none, the
     #: fetching threads do it). One interpreter cannot keep up with a Plus shop's ceiling on its own.
     page_workers: int | None = None
+    #: Pages one walk (one window's chain of cursors) may take before it is stopped as endless.
+    max_pages: int = DEFAULT_MAX_PAGES
+    #: Seconds one response may take in all, body download included (None: no total deadline; the
+    #: connect and read timeouts still apply). Exceeding it is a transient failure, retried.
+    response_deadline_seconds: float | None = DEFAULT_RESPONSE_DEADLINE
+    #: Bytes one response body may hold (None: no limit). A bigger body is an error, not retried.
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
 
     def page_encoder(self) -> PageEncoder:
         """A page encoder for one run's fetch; close it (``with``) when the fetch is done."""
@@ -539,5 +615,8 @@ class ShopifyClientResource(dg.ConfigurableResource):
             rng=rng,
             session=session,
             encoder=encoder,
+            max_pages=self.max_pages,
+            response_deadline=self.response_deadline_seconds,
+            max_response_bytes=self.max_response_bytes,
             token_source=token_source,
         )

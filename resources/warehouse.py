@@ -11,7 +11,6 @@ holds the lock, so concurrent runs queue instead of failing.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import random
@@ -254,7 +253,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
 #: Types whose text form is ``str(value)`` (bool is not one of them: it is written true/false).
 _PLAIN_TYPES = (int, Decimal)
-_NULL = "\\N"
 
 
 def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[str | None]]:
@@ -273,14 +271,23 @@ def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[str | N
 def _copy_text(
     conn: sa.Connection, table: str, columns: Sequence[str], texts: Sequence[Sequence[str | None]]
 ) -> None:
-    """PostgreSQL COPY of text columns as CSV (NULL written as an unquoted \\N)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(zip(*([_NULL if v is None else v for v in column] for column in texts), strict=True))
-    buffer.seek(0)
+    """PostgreSQL COPY of text columns as CSV in which no text can be taken for NULL.
+
+    Every value is quoted and NULL is the one unquoted field, the empty one (COPY's CSV default), so a
+    string ``\\N``, an empty string, a quote, a comma or a line break loads exactly as it was."""
+    buffer = io.StringIO(_csv_text(texts))
     cursor = conn.connection.driver_connection.cursor()
-    copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-    cursor.copy_expert(copy, buffer)
+    cursor.copy_expert(COPY_CSV.format(table=table, columns=", ".join(columns)), buffer)
+
+
+#: COPY's CSV format with its defaults spelled out: NULL is an unquoted empty field, quotes double.
+COPY_CSV = "COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '', QUOTE '\"')"
+
+
+def _csv_text(texts: Sequence[Sequence[str | None]]) -> str:
+    """Text columns as CSV lines: each value quoted (inner quotes doubled), each NULL an empty field."""
+    quoted = [['' if v is None else '"' + v.replace('"', '""') + '"' for v in column] for column in texts]
+    return "".join(",".join(row) + "\n" for row in zip(*quoted, strict=True))
 
 
 def _to_text(value: Any) -> str:

@@ -2,9 +2,11 @@
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "shopify"))
@@ -26,3 +28,18 @@ def postgres_url() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{POSTGRES_ENV} is not set in CI: .ci/run must start PostgreSQL and set it")
     pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run); skipped outside CI")
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the test server, dropped afterwards."""
+    server = postgres_url()
+    name = f"storehouse_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

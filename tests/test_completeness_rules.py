@@ -13,7 +13,6 @@ from platform_assets.marts.completeness import judge_completeness
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
-from tests.pipeline.test_postgres import pg_database  # noqa: F401 - pytest fixture: a fresh database
 
 NY = ZoneInfo("America/New_York")
 START = date(2026, 5, 1)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.schema import TEXT, TableSpec
 
 #: Key columns every staged row of one record shares; left out of the duplicate-key message.
 _PARTITION_COLUMNS = {"tenant_id", "platform", "partition_date"}
@@ -40,8 +40,30 @@ class _ColumnRule:
         return None
 
 
+def text_problem(value: str) -> str | None:
+    """Why a text value cannot be stored identically on both warehouses, or None when it can.
+
+    PostgreSQL's text cannot hold the NUL character, and an unpaired surrogate (which JSON's ``\\ud800``
+    escapes can produce) is not a character in any encoding a database stores."""
+    if "\x00" in value:
+        return "contains the NUL character (U+0000), which PostgreSQL cannot store"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"contains an unpaired surrogate (U+{ord(value[exc.start]):04X}), which is not a character"
+    return None
+
+
+def storable(value: str) -> str:
+    """``value`` itself when both warehouses store it, else its escaped form (``'a\\x00b'``): for the
+    dead letters' own key and reason, which must be written whatever the record held."""
+    return value if text_problem(value) is None else ascii(value)
+
+
 class _TableRules:
-    """One table's rules: its columns' value rules and its grain (no two rows of a record share a key)."""
+    """One table's rules: its columns' value rules, text both warehouses store, and its grain (no two rows
+    of a record share a key)."""
 
     def __init__(self, spec: TableSpec) -> None:
         self.name = spec.name
@@ -60,6 +82,7 @@ class _TableRules:
             or column.isin is not None
             or column.pattern is not None
         ]
+        self.texts = [(i, column.name) for i, column in enumerate(spec.columns) if column.type == TEXT]
         names = spec.column_names
         self.key = [(names.index(name), name) for name in spec.key if name not in _PARTITION_COLUMNS]
 
@@ -69,6 +92,12 @@ class _TableRules:
                 problem = rule.violation(row[rule.index])
                 if problem is not None:
                     raise ValueError(f"{self.name}.{rule.name} {problem}")
+            for index, name in self.texts:
+                value = row[index]
+                if type(value) is str and ("\x00" in value or not value.isascii()):
+                    problem = text_problem(value)
+                    if problem is not None:
+                        raise ValueError(f"{self.name}.{name} {problem}")
         if len(rows) > 1 and self.key:
             seen: set[tuple] = set()
             for row in rows:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sandbox.shopify import defect_wire
+from sandbox.shopify import events as event_log
 from sandbox.shopify.faults import ConnectionDropped
 from sandbox.shopify.inventory import inventory_levels
 from sandbox.shopify.lru import LruCache
@@ -116,6 +117,8 @@ class _Request:
     headers: dict[str, str]
     base_url: str
     version: str
+    #: The path carried a version (``/admin/api/{version}/...``), as opposed to ``/admin/...``.
+    versioned: bool = True
 
 
 class ShopifyAPI:
@@ -207,6 +210,7 @@ class ShopifyAPI:
             if not match:
                 raise ApiError(404, "Not Found")
             version, resource_path = OLDEST_VERSION, match.group(1)
+        versioned = _VERSIONED.match(path) is not None
         pairs = parse_qsl(query, keep_blank_values=True)
         params: dict[str, str] = {}
         names: list[str] = []
@@ -225,12 +229,16 @@ class ShopifyAPI:
             headers={key.lower(): value for key, value in headers.items()},
             base_url=base_url.rstrip("/"),
             version=version,
+            versioned=versioned,
         )
 
     # ----- routing ----------------------------------------------------------------------------------------
     def _route(self, request: _Request) -> tuple[Any, dict[str, str]]:
         parts = request.resource_path.split("/")
         resource = parts[0]
+        foreign = self._foreign_route(request, parts)
+        if foreign is not None:
+            return foreign
         if resource != "shop" and resource not in _SCOPES:
             raise ApiError(404, "Not Found")
         if request.method not in {"GET", "HEAD"}:
@@ -458,7 +466,7 @@ class ShopifyAPI:
 
     def _order_page(self, filters: dict[str, str], limit: int, cursor: Cursor | None) -> Page:
         query = OrderQuery(self.shop, self._order_filter(filters))
-        return defect_wire.adjust_page(self.shop, query, limit, cursor, query.page(limit, cursor))
+        return defect_wire.serve_page(self.shop, query, limit, cursor)
 
     def _visible_order(self, raw_id: str) -> Order:
         try:
@@ -639,6 +647,73 @@ class ShopifyAPI:
         return self._list(
             request, "inventory_levels", self._inventory_rows, Renderer(self.shop).inventory_level
         )
+
+    # ----- endpoints foreign clients call first: granted scopes and the activity log --------------------
+    def _foreign_route(self, request: _Request, parts: list[str]) -> tuple[Any, dict[str, str]] | None:
+        """``/admin/oauth/access_scopes.json`` and ``events``; None for every other path."""
+        if request.resource_path == "oauth/access_scopes":
+            if request.versioned or request.method not in {"GET", "HEAD"}:
+                raise ApiError(404, "Not Found")
+            return {"access_scopes": [{"handle": scope} for scope in sorted(self.shop.spec.scopes)]}, {}
+        if parts[0] != "events":
+            return None
+        if request.method not in {"GET", "HEAD"}:
+            raise ApiError(404, "Not Found")
+        return self._events(request, parts[1:])
+
+    def _event_subjects(self) -> frozenset[str]:
+        """Subject types whose events the token may read (Shopify shows events of readable resources)."""
+        spec = self.shop.spec
+        subjects = set()
+        if "read_orders" in spec.scopes and "orders" not in spec.forbidden_resources:
+            subjects.add("Order")
+        if "read_products" in spec.scopes:
+            subjects.add("Product")
+        return frozenset(subjects)
+
+    def _all_events(self) -> list[event_log.Event]:
+        subjects = self._event_subjects()
+        visible_from = self._visible_from()
+        return self.shop.cached(
+            f"events:{sorted(subjects)}:{visible_from}",
+            lambda: event_log.shop_events(self.shop, subjects, visible_from),
+        )
+
+    def _event_rows(self, filters: dict[str, str]) -> list[tuple[tuple[int, ...], Any]]:
+        """Events matching ``filter`` (subject types, comma-separated, case-insensitive), ``verb``,
+        ``since_id`` and ``created_at_min/max``, by id ascending."""
+        raw_filter = filters.get("filter") or ""
+        subjects = {part.strip().lower() for part in raw_filter.split(",") if part.strip()} or None
+        verb = filters.get("verb") or None
+        since_id = self._since_id(filters)
+        bounds = self._time_filters(filters, ("created_at",))
+        rows = []
+        for event in self._all_events():
+            if subjects is not None and event.subject_type.lower() not in subjects:
+                continue
+            if (verb is not None and event.verb != verb) or (since_id is not None and event.id <= since_id):
+                continue
+            if not self._in_bounds(bounds, "created_at", event.created_at.timestamp()):
+                continue
+            rows.append(((event.id,), event))
+        return rows
+
+    def _events(self, request: _Request, rest: list[str]) -> tuple[Any, dict[str, str]]:
+        zone = self.shop.spec.zone
+
+        def render(event: event_log.Event) -> dict:
+            return event_log.render(event, zone)
+
+        if not rest:
+            return self._list(request, "events", self._event_rows, render)
+        if rest == ["count"]:
+            filters = {k: v for k, v in request.params.items() if k not in _PAGING_PARAMS}
+            return {"count": len(self._event_rows(filters))}, {}
+        if len(rest) == 1 and rest[0].isdigit():
+            for event in self._all_events():
+                if event.id == int(rest[0]):
+                    return {"event": _project(render(event), request.params.get("fields"))}, {}
+        raise ApiError(404, "Not Found")
 
 
 def clock_iso(shop: SandboxShop) -> str:

@@ -2,7 +2,9 @@
 
 The API computes every page and payload truthfully (and caches them), then passes them through here:
 :func:`adjust_page` skips a page (``missing_page``) or appends a second copy of an order to the last page
-of a walk (``conflicting_duplicate``); :func:`patch_payload` / :func:`patch_fragment` rewrite the top-level
+of a walk (``conflicting_duplicate``); :func:`serve_page` turns a walk into a loop from a page on
+(``looping_cursor``: that page again with a fresh cursor every time; ``repeated_cursor``: with the same
+one); :func:`patch_payload` / :func:`patch_fragment` rewrite the top-level
 fields of the orders a defect targets (``corrupt_order``, ``drift_field``, the second copy). Nothing here
 touches the store, its digests, ``orders/count.json`` or the ground truth, so clearing the defects (the
 "fix") makes the very next request truthful again.
@@ -118,6 +120,52 @@ def _append_copy(
     if order is None:
         return result
     return dataclasses.replace(result, items=[*result.items, SecondCopy(order)])
+
+
+#: First part of the sort key in a looping walk's cursors: ``(LOOP_KEY, page, n)``. Orders' real keys have
+#: two parts, so a looping cursor is told apart by its length.
+LOOP_KEY = -1
+
+
+def _loop_defect(shop: SandboxShop, order_filter: OrderFilter) -> Defect | None:
+    for defect in shop.spec.defects:
+        if defect.kind in ("looping_cursor", "repeated_cursor") and _hits_walk(shop, defect, order_filter):
+            return defect
+    return None
+
+
+def _page_start(query: OrderQuery, limit: int, page: int) -> tuple[bool, Cursor | None]:
+    """Whether the walk has a page ``page`` and the cursor it is asked with (None for page 1)."""
+    if page == 1:
+        return True, None
+    before = query.page(limit * (page - 1), None)
+    if before.last_key is None or not before.has_next:
+        return False, None
+    return True, _after(before.last_key)
+
+
+def _looping(items: list, defect: Defect, served: int) -> Page:
+    """Page ``defect.page``'s items again, linking to one more round of the loop."""
+    number = served if defect.kind == "looping_cursor" else 0  # fresh, or the very same cursor
+    return Page(items, None, (LOOP_KEY, defect.page, number), False, True)
+
+
+def serve_page(shop: SandboxShop, query: OrderQuery, limit: int, cursor: Cursor | None) -> Page:
+    """One ``orders.json`` page as the (possibly buggy) API serves it."""
+    trap = _loop_defect(shop, query.filter) if shop.spec.defects else None
+    if cursor is not None and len(cursor.key) == 3 and cursor.key[0] == LOOP_KEY:
+        page = cursor.key[1]
+        exists, start = _page_start(query, limit, page)
+        result = query.page(limit, start) if exists else Page([], None, None, False, False)
+        if trap is None:  # the loop was fixed: the walk goes on truthfully from that page
+            return result
+        return _looping(result.items, trap, cursor.key[2] + 1)
+    result = adjust_page(shop, query, limit, cursor, query.page(limit, cursor))
+    if trap is not None and _forward(cursor) and result.items:
+        exists, start = _page_start(query, limit, trap.page)
+        if exists and (start.key if start else None) == (cursor.key if cursor else None):
+            return _looping(result.items, trap, 1)
+    return result
 
 
 def adjust_page(

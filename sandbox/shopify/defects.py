@@ -10,12 +10,17 @@ sandbox serve ``orders.json`` the way a buggy real API would:
 * ``conflicting_duplicate``: one order is served a second time, on the last page of the walk, with
   different content (``note`` by default) under the same ``updated_at``;
 * ``missing_page``: a page walk silently skips page ``page`` (1-based): the ``Link`` of the page before
-  it points past it (page 1: the first answer is page 2), while ``orders/count.json`` still counts it.
+  it points past it (page 1: the first answer is page 2), while ``orders/count.json`` still counts it;
+* ``looping_cursor``: a page walk never ends: from page ``page`` on, every answer is that page's orders
+  again, with a fresh ``page_info`` each time (the field's 3,562 requests for the same 10 orders);
+* ``repeated_cursor``: a page walk never ends: page ``page`` links to a cursor that brings that page again,
+  with the same link.
 
 A defect targets ``order_id``, else the orders whose ``updated_at`` (as of the clock) falls on the local
 ``day``: for ``corrupt_order`` and ``conflicting_duplicate`` the first of them by id, for ``drift_field``
-all of them, for ``missing_page`` the walks whose ``updated_at_max`` is on that day (a per-day sync).
-Without a target, ``drift_field`` and ``missing_page`` hit every order or walk. The store, its ground
+all of them, for the walk kinds (``missing_page``, ``looping_cursor``, ``repeated_cursor``) the walks whose
+``updated_at_max`` is on that day (a per-day sync). Without a target, ``drift_field`` and the walk kinds hit
+every order or walk. The store, its ground
 truth and ``orders/count.json`` stay the truth: the defects exist only on the wire
 (``defect_wire.py``).
 
@@ -33,7 +38,16 @@ from urllib.parse import parse_qsl
 #: entries separated by ``;`` or new lines.
 DEFECTS_ENV = "STOREHOUSE_SANDBOX_DEFECTS"
 
-DEFECT_KINDS: tuple[str, ...] = ("corrupt_order", "drift_field", "conflicting_duplicate", "missing_page")
+DEFECT_KINDS: tuple[str, ...] = (
+    "corrupt_order",
+    "drift_field",
+    "conflicting_duplicate",
+    "missing_page",
+    "looping_cursor",
+    "repeated_cursor",
+)
+#: Kinds that change a page walk, not order payloads; they target a day's walk (or every walk).
+WALK_KINDS = frozenset({"missing_page", "looping_cursor", "repeated_cursor"})
 
 #: What each kind changes when ``field``/``value`` are not given.
 DEFAULT_CHANGES: dict[str, tuple[str, str]] = {
@@ -51,7 +65,8 @@ class Defect:
 
     ``field``/``value``: the top-level order field set (``corrupt_order``, ``drift_field``,
     ``conflicting_duplicate``'s second copy); ``remove``: a top-level field left out (``corrupt_order``,
-    ``drift_field``); ``page``: the page skipped by ``missing_page``.
+    ``drift_field``); ``page``: the page skipped by ``missing_page``, or served again and again by
+    ``looping_cursor`` / ``repeated_cursor``.
     """
 
     kind: str
@@ -73,12 +88,12 @@ class Defect:
             and self.order_id is None
         ):
             raise ValueError(f"{self.kind} needs a day or an order id")
-        if self.kind == "missing_page" and self.order_id is not None:
-            raise ValueError("missing_page targets a day's walk, not an order id")
+        if self.kind in WALK_KINDS and self.order_id is not None:
+            raise ValueError(f"{self.kind} targets a day's walk, not an order id")
         if self.page < 1:
-            raise ValueError(f"missing_page: page must be >= 1, got {self.page}")
+            raise ValueError(f"{self.kind}: page must be >= 1, got {self.page}")
         if (
-            self.kind != "missing_page"
+            self.kind not in WALK_KINDS
             and self.field is None
             and not (self.kind == "corrupt_order" and self.remove is not None)
         ):
@@ -88,8 +103,8 @@ class Defect:
 
     @property
     def changes(self) -> bool:
-        """Whether the defect rewrites order payloads (every kind but ``missing_page``)."""
-        return self.kind != "missing_page"
+        """Whether the defect rewrites order payloads (every kind but the walk kinds)."""
+        return self.kind not in WALK_KINDS
 
 
 def parse_defect(text: str) -> tuple[str, Defect]:

@@ -1,7 +1,6 @@
 """The same graph on PostgreSQL: the warehouse on a real server, and the Dagster instance on
 dagster-postgres storage. Runs in CI (.ci/run sets STOREHOUSE_TEST_POSTGRES_URL); skips elsewhere."""
 
-import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,26 +9,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from tests.conftest import postgres_url
 from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 from tests.pipeline.test_whole_graph import CLOCK, END, START
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_database():
-    """A fresh database on the test server, dropped afterwards."""
-    server = postgres_url()
-    name = f"storehouse_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_vat_inclusive_shop_on_postgres_equals_ground_truth(tmp_path, monkeypatch, pg_database):

@@ -17,7 +17,6 @@ from resources.raw_store import RawStoreResource
 from resources.warehouse import _to_text, text_columns
 from tests.conftest import load_fixture
 from tests.pipeline.harness import make_pipeline, make_spec
-from tests.pipeline.test_postgres import pg_database  # noqa: F401, F811 - the fixture
 from tests.pipeline.test_whole_graph import CLOCK, END, START
 
 

@@ -2,7 +2,9 @@
 
 Each route (exact URL path) has a queue of replies; the last reply repeats once the queue is down to one.
 A reply is a :class:`Reply` or a callable ``(StubRequest) -> Reply``. ``Reply.drop`` closes the connection
-without answering; ``Reply.delay`` waits before answering (to provoke read timeouts).
+without answering; ``Reply.delay`` waits before answering (to provoke read timeouts). ``Reply.stream``
+sends the body piece by piece, ``Reply.drip`` seconds apart (no ``Content-Length`` unless the headers give
+one; the connection closes after it); ``StubServer.streamed`` records the bytes each such reply got out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +26,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    stream: Iterable[bytes] | None = None
+    drip: float = 0.0
 
 
 @dataclass
@@ -41,6 +45,7 @@ class StubServer:
     def __init__(self) -> None:
         self.routes: dict[str, list[Handler]] = {}
         self.requests: list[StubRequest] = []
+        self.streamed: list[int] = []
         self._lock = threading.Lock()
         stub = self
 
@@ -56,6 +61,9 @@ class StubServer:
                     time.sleep(reply.delay)
                 if reply.drop:
                     self.close_connection = True
+                    return
+                if reply.stream is not None:
+                    self._stream(reply)
                     return
                 if isinstance(reply.body, bytes):
                     payload = reply.body
@@ -73,6 +81,27 @@ class StubServer:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
+
+            def _stream(self, reply: Reply) -> None:
+                self.close_connection = True
+                sent = 0
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    for piece in reply.stream or ():
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        sent += len(piece)
+                        if reply.drip:
+                            time.sleep(reply.drip)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with stub._lock:
+                        stub.streamed.append(sent)
 
             def log_message(self, *args: object) -> None:
                 pass

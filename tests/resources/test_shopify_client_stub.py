@@ -13,6 +13,7 @@ from resources.shopify_client import (
     ShopifyAuthError,
     ShopifyClientResource,
     ShopifyError,
+    ShopifyPaginationLoopError,
     ShopifyProtectedDataError,
     ShopifyShopClient,
 )
@@ -159,11 +160,22 @@ def test_a_bad_page_is_an_api_error_naming_the_request(stub, make_client, body, 
 
 
 def test_repeated_cursor_is_an_error_not_an_endless_loop(stub, make_client):
+    """New records on every page, but the second page links to the cursor the first one did."""
     client = make_client(stub.base_url)
     link = f'<{V}/products.json?page_info=a>; rel="next"'
-    stub.route(f"{V}/products.json", ok({"products": [{"id": 1}]}, Link=link))
-    with pytest.raises(ShopifyAPIError, match="repeated page_info"):
+    stub.route(
+        f"{V}/products.json",
+        ok({"products": [{"id": 1}]}, Link=link),
+        ok({"products": [{"id": 2}]}, Link=link),
+        ok({"products": [{"id": 3}]}),
+    )
+    with pytest.raises(ShopifyPaginationLoopError) as info:
         list(client.iter_products(None, datetime(2024, 1, 1, tzinfo=UTC)))
+    assert str(info.value) == (
+        f"GET {V}/products.json: page 2 links to the same cursor as page 1 did (already followed in this "
+        "walk); the API is handing out cursors that loop"
+    )
+    assert len(stub.hits(f"{V}/products.json")) == 2
 
 
 def test_count_shop_locations(stub, make_client):

@@ -130,6 +130,60 @@ def test_missing_page_is_skipped_by_the_link_while_count_still_counts_it(shop):
     assert walk(shop) == truth
 
 
+def bounded_walk(shop: SandboxShop, requests: int, day: date = DAY) -> tuple[list[list[dict]], list[str]]:
+    """The first ``requests`` pages of a per-day sync and the next URLs they linked to."""
+    pages, links, path, query = [], [], f"{API}/orders.json", window(day)
+    for _ in range(requests):
+        status, headers, body = call(shop, path, query)
+        assert status == 200, body
+        pages.append(json.loads(body)["orders"])
+        url = next_url(headers)
+        if url is None:
+            break
+        links.append(url)
+        path, query = urlsplit(url).path, urlsplit(url).query
+    return pages, links
+
+
+def test_looping_cursor_serves_the_same_page_with_a_fresh_cursor_forever(shop):
+    truth = walk(shop)
+    shop.defects = [Defect("looping_cursor", day=DAY, page=2)]
+
+    pages, links = bounded_walk(shop, 6)
+    assert pages == [truth[0], truth[1], truth[1], truth[1], truth[1], truth[1]]
+    assert len(links) == 6 and len(set(links)) == 6  # a new page_info every time
+    assert count(shop) == 8
+    assert ids(walk(shop, OTHER_DAY)) == updated_on(shop, OTHER_DAY)
+
+    shop.defects = []  # the fix: a looping cursor goes on truthfully from its page
+    path, query = urlsplit(links[-1]).path, urlsplit(links[-1]).query
+    status, headers, body = call(shop, path, query)
+    assert status == 200 and json.loads(body)["orders"] == truth[1]
+    assert json.loads(call(shop, urlsplit(next_url(headers)).path, urlsplit(next_url(headers)).query)[2]) == {
+        "orders": truth[2]
+    }
+
+
+def test_repeated_cursor_links_a_page_to_itself(shop):
+    truth = walk(shop)
+    shop.defects = [Defect("repeated_cursor", day=DAY)]  # page 1
+
+    pages, links = bounded_walk(shop, 4)
+    assert pages == [truth[0]] * 4
+    assert len(links) == 4 and len(set(links)) == 1
+
+
+def test_walk_defects_take_a_day_or_nothing_and_parse_from_text():
+    assert parse_defect("demo-ny:looping_cursor@2026-03-05?page=2") == (
+        "demo-ny",
+        Defect("looping_cursor", day=DAY, page=2),
+    )
+    assert parse_defect("demo-ny:repeated_cursor")[1] == Defect("repeated_cursor")
+    with pytest.raises(ValueError, match="^looping_cursor targets a day's walk, not an order id$"):
+        parse_defect("demo-ny:looping_cursor@7397630000002")
+    assert not Defect("looping_cursor").changes and Defect("repeated_cursor").field is None
+
+
 def test_clearing_the_defects_is_the_fix_and_the_ground_truth_never_changes(shop):
     truth_pages = [call(shop, f"{API}/orders.json", window(DAY))[2]]
     figures = shop.ground_truth(date(2026, 3, 1), date(2026, 3, 9))
