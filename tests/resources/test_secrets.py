@@ -101,7 +101,7 @@ def test_an_empty_or_unset_token_variable_is_named(monkeypatch):
         read_secret(VARIABLE)
 
 
-def test_scrub_hides_every_registered_secret_and_its_repr(monkeypatch):
+def test_scrub_hides_every_registered_secret_and_its_repr():
     canary = new_canary()
     backslashed = new_canary() + "\\x"
     remember(canary + "\n")
