@@ -22,6 +22,7 @@ from platform_assets.tenants import (
     describe_tenants_file,
     load_tenants,
     unset_token_variables,
+    unusable_tokens,
 )
 from sensors.tenant_partitions import (
     PRUNE_COMMAND,
@@ -240,7 +241,8 @@ def _apply_tenant_plan(instance: dg.DagsterInstance, plan: TenantPartitionPlan, 
 
 
 def _warn_unset_tokens(tenants: dict[str, Tenant]) -> None:
-    """Name (never show) each token variable this shell lacks: runs started from here would fail."""
+    """Name (never show) each token variable this shell lacks or holds unusable: runs started from here
+    would fail."""
     _sandbox_tokens(tenants)
     for tenant_id, variable in unset_token_variables(tenants).items():
         print(
@@ -248,6 +250,8 @@ def _warn_unset_tokens(tenants: dict[str, Tenant]) -> None:
             "`make ui` or the daemon, or its runs fail",
             file=sys.stderr,
         )
+    for tenant_id, problem in unusable_tokens(tenants).items():
+        print(f"warning: tenant {tenant_id}: {problem}; its runs would fail", file=sys.stderr)
 
 
 def _names(tenant_ids: list[str]) -> str:

@@ -49,8 +49,10 @@ from resources.http import (
 )
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
 from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, PaginationLoopError, record_versions
+from resources.secrets import check_header_value, install_log_filter, scrub
 
 log = logging.getLogger(__name__)
+install_log_filter()
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 TOKEN_HEADER = "X-Shopify-Access-Token"
@@ -88,15 +90,16 @@ class ShopifyError(Exception):
     """Base class of everything this client raises.
 
     ``method``, ``path`` (URL path, never the query), ``status`` (``None`` for network failures) and
-    ``api_message`` (the API's ``errors`` text) are always set.
+    ``api_message`` (the API's ``errors`` text) are always set. The message and ``api_message`` are
+    scrubbed of every secret this process has read (``resources.secrets``).
     """
 
     def __init__(self, message: str, *, method: str, path: str, status: int | None, api_message: str) -> None:
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.method = method
         self.path = path
         self.status = status
-        self.api_message = api_message
+        self.api_message = scrub(api_message)
 
 
 class ShopifyAuthError(ShopifyError):
@@ -193,12 +196,19 @@ class ShopifyShopClient:
         max_pages: int = DEFAULT_MAX_PAGES,
         response_deadline: float | None = DEFAULT_RESPONSE_DEADLINE,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        token_source: str | None = None,
     ) -> None:
         if not token:
             raise ValueError("an access token is required")
+        # Where the token comes from (e.g. "environment variable ACME_TOKEN"): named, never shown, when the
+        # token is unusable or the shop refuses it.
+        self._token_source = token_source
+        token = check_header_value(token, token_source or "the access token given to the Shopify client")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         parts = urlsplit(shop_url.strip())
+        if "@" in parts.netloc:  # checked first: the messages below would show the URL
+            raise ValueError("shop_url must not carry a user name or password (user:pass@host; not shown)")
         if parts.scheme not in ("http", "https", "sandbox") or not parts.netloc:
             raise ValueError(f"shop_url must be http(s)://host[/prefix] or sandbox://name, got {shop_url!r}")
         if parts.query or parts.fragment:
@@ -269,6 +279,7 @@ class ShopifyShopClient:
 
     def _get(self, url: str, params: Mapping[str, Any] | None, resource: str) -> requests.Response:
         method = "GET"
+        failure: ShopifyAPIError | None = None
         try:
             response = self._http.request(method, url, params=params, headers=self._headers)
         except RetriesExhausted as exc:
@@ -279,19 +290,33 @@ class ShopifyShopClient:
             else:
                 status, api_message = None, ""
                 what = f"network error ({type(exc.error).__name__})"
-            raise ShopifyAPIError(
+            failure = ShopifyAPIError(
                 f"{method} {exc.path} -> {what}; gave up after {exc.attempts} attempts",
                 method=method,
                 path=exc.path,
                 status=status,
                 api_message=api_message,
                 attempts=exc.attempts,
-            ) from None
+            )
         except ResponseTooLarge as exc:
             path = exc.path
-            raise ShopifyAPIError(
+            failure = ShopifyAPIError(
                 f"{method} {path} -> {exc}", method=method, path=path, status=exc.status, api_message=""
-            ) from None
+            )
+        except requests.RequestException as exc:
+            # e.g. InvalidHeader, whose message quotes the header's value: the token.
+            path = url_path(url)
+            failure = ShopifyAPIError(
+                f"{method} {path} -> request not sent ({type(exc).__name__}): {exc}",
+                method=method,
+                path=path,
+                status=None,
+                api_message="",
+            )
+        if failure is not None:
+            # Raised outside the except blocks, so neither __cause__ nor __context__ holds the original
+            # exception (a traceback prints both, and theirs may quote the token).
+            raise failure
         if response.status_code < 300:
             return response
 
@@ -301,7 +326,8 @@ class ShopifyShopClient:
         message = f"{method} {path} -> HTTP {status}: {api_message}"
         common = {"method": method, "path": path, "status": status, "api_message": api_message}
         if status == 401:
-            raise ShopifyAuthError(message, **common)
+            refused = f"; the shop refused the token in {self._token_source}" if self._token_source else ""
+            raise ShopifyAuthError(message + refused, **common)
         if status == 403:
             raise ShopifyProtectedDataError(message, resource=_resource_name(resource), **common)
         raise ShopifyAPIError(message, **common)
@@ -588,8 +614,10 @@ class ShopifyClientResource(dg.ConfigurableResource):
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         encoder: PageEncoder | None = None,
+        token_source: str | None = None,
     ) -> ShopifyShopClient:
-        """A client for ``shop_url`` authenticating with ``token``.
+        """A client for ``shop_url`` authenticating with ``token``; ``token_source`` (e.g. "environment
+        variable ACME_TOKEN") is named in the errors about the token.
 
         The keyword-only arguments are for tests: a fake ``sleep``, a private pacer registry (with a fake
         clock), a seeded ``rng`` for backoff jitter, a prepared ``session``; ``encoder`` encodes the pages
@@ -612,4 +640,5 @@ class ShopifyClientResource(dg.ConfigurableResource):
             max_pages=self.max_pages,
             response_deadline=self.response_deadline_seconds,
             max_response_bytes=self.max_response_bytes,
+            token_source=token_source,
         )

@@ -200,7 +200,9 @@ def scan_tenant(
     connection = tenant.shopify
     assert connection is not None
     token = connection.token()
-    with shopify.for_shop(connection.shop_url, token, api_version=connection.api_version) as client:
+    with shopify.for_shop(
+        connection.shop_url, token, api_version=connection.api_version, token_source=connection.token_source
+    ) as client:
         changed = [
             order
             for page in client.iter_orders(since, now, fields=ORDER_FIELDS)

@@ -39,11 +39,6 @@ def test_demo_tenants_load_with_relative_start_dates():
         ("tenants:\n  - id: acme\n    start_date: soon\n", "tenant acme: start_date 'soon' is neither"),
         ("tenants:\n  - id: acme\n    start_date: 2026-01-01\n    timezone: Mars/Base\n", "unknown timezone"),
         (
-            "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    shopify:\n      shop_url: https://a.myshopify.com\n"
-            "      token_env: ACME\n      token: shpat_secret\n",
-            "tokens must not be written in the tenants file",
-        ),
-        (
             "tenants:\n  - id: acme\n    start_date: 2026-01-01\n  - id: acme\n    start_date: 2026-01-01\n",
             "tenant id acme appears twice",
         ),
@@ -236,7 +231,7 @@ def test_sync_tenants_names_unset_token_variables_and_never_prints_a_token(
         + shop.format("globex", "GLOBEX_TOKEN"),
     )
     monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
-    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not_print_me")
+    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not_print_me\n")
     monkeypatch.delenv("GLOBEX_TOKEN", raising=False)
     code, lines, err = sync(capsys, "--dry-run")
     assert code == 0
@@ -246,9 +241,217 @@ def test_sync_tenants_names_unset_token_variables_and_never_prints_a_token(
     ]
     assert "shpat_do_not_print_me" not in "\n".join(lines) + err
 
+    monkeypatch.setenv("ACME_TOKEN", "shpat_do_not print_me\n")
+    monkeypatch.setenv("GLOBEX_TOKEN", "shpat_globex")
+    code, lines, err = sync(capsys, "--dry-run")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: tenant acme: environment variable ACME_TOKEN does not hold a usable token: it contains "
+        "spaces, line breaks, control or non-ASCII characters inside the value (a token is printable ASCII "
+        "without spaces); the value is not shown (the Shopify token for https://acme.myshopify.com); its "
+        "runs would fail"
+    ]
+    assert "print_me" not in "\n".join(lines) + err
+
 
 def test_tenants_file_description_says_when_the_demo_file_is_used(monkeypatch):
     monkeypatch.delenv("STOREHOUSE_TENANTS_FILE", raising=False)
     assert describe_tenants_file() == (
         f"{DEMO_TENANTS_FILE} (the bundled demo tenants: STOREHOUSE_TENANTS_FILE is not set)"
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# A strict tenants file: known keys only, no secrets, URLs and variable names checked at load
+# --------------------------------------------------------------------------------------------------
+SECRET = "shpat_0123456789abcdef0123456789abcdef"
+SECRET_HINT = (
+    "secrets must not be written in the tenants file: put the token in an environment variable and name "
+    "the variable in shopify.token_env"
+)
+TENANT_KEYS = "allowed keys: id, name, start_date, timezone, shopify"
+
+
+def acme_file(shopify: dict[str, str] | None = None, tenant: dict[str, str] | None = None) -> str:
+    """A one-tenant file; ``shopify`` entries are added to (or replace) a valid connection."""
+    connection = {"shop_url": "https://acme.myshopify.com", "token_env": "ACME_TOKEN", **(shopify or {})}
+    lines = ["tenants:", "  - id: acme", "    start_date: 2026-01-01"]
+    lines += [f"    {k}: {v}" for k, v in (tenant or {}).items()]
+    lines += ["    shopify:"] + [f"      {k}: {v!r}" for k, v in connection.items()]
+    return "\n".join(lines) + "\n"
+
+
+def load_error(tmp_path, body: str) -> str:
+    with pytest.raises(TenantConfigError) as info:
+        load_tenants(write(tmp_path, body), today=TODAY)
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    return str(info.value)
+
+
+@pytest.mark.parametrize("key", ["token", "access_token", "api_key", "apikey", "password", "client_secret"])
+def test_a_secret_under_any_secret_like_key_is_refused_without_echoing_it(tmp_path, key):
+    message = load_error(tmp_path, acme_file({key: SECRET}))
+    assert message == (
+        f"tenant acme: shopify: key {key!r} looks like a secret (its value is not shown); {SECRET_HINT}"
+    )
+
+
+def test_a_secret_like_key_on_the_tenant_or_the_top_level_is_refused_too(tmp_path):
+    assert load_error(tmp_path, acme_file(tenant={"password": SECRET})) == (
+        f"tenant acme: key 'password' looks like a secret (its value is not shown); {SECRET_HINT}"
+    )
+    path = write(tmp_path, f"api_key: {SECRET}\ntenants: []\n")
+    with pytest.raises(TenantConfigError) as info:
+        load_tenants(path, today=TODAY)
+    assert str(info.value) == (
+        f"tenants file {path}: key 'api_key' looks like a secret (its value is not shown); {SECRET_HINT}"
+    )
+
+
+def test_a_token_written_as_a_key_is_not_echoed(tmp_path):
+    message = load_error(tmp_path, acme_file({SECRET: "yes"}))
+    assert message == (
+        "tenant acme: shopify has a key that looks like a token itself (not shown); secrets must not be "
+        "written in the tenants file: put the token in an environment variable and name the variable in "
+        "shopify.token_env"
+    )
+
+
+def test_unknown_keys_are_errors_at_every_level_listing_the_allowed_keys(tmp_path):
+    assert load_error(tmp_path, acme_file(tenant={"timezon": "Europe/Berlin"})) == (
+        f"tenant acme: unknown key 'timezon'; {TENANT_KEYS}"
+    )
+    assert load_error(tmp_path, acme_file({"region": "eu"})) == (
+        "tenant acme: shopify: unknown key 'region'; allowed keys: shop_url, token_env, api_version"
+    )
+    path = write(tmp_path, "tenant:\n  - id: acme\n")
+    with pytest.raises(TenantConfigError) as info:
+        load_tenants(path, today=TODAY)
+    assert str(info.value) == f"tenants file {path}: unknown key 'tenant'; allowed keys: tenants"
+
+
+TOKEN_ENV_ERROR = (
+    "tenant acme: shopify.token_env must name an environment variable (like SHOP_TOKEN); the value given "
+    "looks like a token itself — put the token in the environment and name the variable here"
+)
+
+
+@pytest.mark.parametrize(
+    "value", [SECRET, "SHPAT_ABCDEF", "shppa_0123", "0123456789ABCDEF0123", "acme token", "1ACME"]
+)
+def test_a_token_env_that_is_not_a_variable_name_is_refused_without_echoing_it(tmp_path, value):
+    assert load_error(tmp_path, acme_file({"token_env": value})) == TOKEN_ENV_ERROR
+
+
+URL_RULE = (
+    "https://host[:port][/path]; http:// only for a loopback host (127.0.0.0/8, ::1, localhost); "
+    "sandbox://name for the built-in sandbox"
+)
+NO_QUERY = "must not carry a query (?…) or fragment (#…)"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", f"must be {URL_RULE}; got no scheme://host"),
+        ("ftp://acme.example.com", f"must be {URL_RULE}; got scheme ftp://"),
+        ("https://", f"must be {URL_RULE}; got no scheme://host"),
+        (
+            "http://acme.myshopify.com",
+            "uses http:// for a host that is not loopback; use https:// (http:// is only for 127.0.0.0/8, "
+            "::1 and localhost)",
+        ),
+        (
+            f"https://acme:{SECRET}@acme.myshopify.com",
+            "must not carry a user name or password (user:pass@host; not shown): the token goes in the "
+            "environment variable named by shopify.token_env",
+        ),
+        (f"https://acme.myshopify.com/?access_token={SECRET}", NO_QUERY),
+        ("https://acme.myshopify.com/#x", NO_QUERY),
+        ("https://acme.myshopify.com:99999", f"is not a valid URL; expected {URL_RULE}"),
+        ("sandbox://Demo NY", "must be sandbox://name for a sandbox shop (a-z, 0-9, '-', '_')"),
+    ],
+)
+def test_shop_urls_are_checked_at_load_without_echoing_credentials(tmp_path, url, message):
+    assert load_error(tmp_path, acme_file({"shop_url": url})) == f"tenant acme: shopify.shop_url {message}"
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://acme.myshopify.com/", "https://acme.myshopify.com"),
+        ("https://shops.example.com:8443/acme", "https://shops.example.com:8443/acme"),
+        ("http://127.0.0.1:8765/demo-ny", "http://127.0.0.1:8765/demo-ny"),
+        ("http://127.5.0.1/acme", "http://127.5.0.1/acme"),
+        ("http://[::1]:8765/acme", "http://[::1]:8765/acme"),
+        ("http://localhost:8765/acme", "http://localhost:8765/acme"),
+        ("sandbox://demo-ny", "sandbox://demo-ny"),
+    ],
+)
+def test_https_loopback_http_and_sandbox_urls_are_accepted(tmp_path, url, kept):
+    tenants = load_tenants(write(tmp_path, acme_file({"shop_url": url})), today=TODAY)
+    assert tenants["acme"].shopify.shop_url == kept
+
+
+def test_a_yaml_syntax_error_is_reported_by_position_without_quoting_the_line(tmp_path):
+    path = write(tmp_path, f"tenants:\n  - id: acme\n    token: {SECRET}: oops\n")
+    with pytest.raises(TenantConfigError) as info:
+        load_tenants(path, today=TODAY)
+    assert str(info.value) == f"tenants file {path} is not valid YAML at line 3, column 50"  # the second ":"
+    assert info.value.__context__ is None
+
+
+def test_every_error_leaves_the_secret_out(tmp_path):
+    """The canary goes into every place a secret could be written by mistake; no error shows it."""
+    bodies = [
+        acme_file({"token": SECRET}),
+        acme_file({"token_env": SECRET}),
+        acme_file({"shop_url": f"https://u:{SECRET}@acme.myshopify.com"}),
+        acme_file({"shop_url": f"https://acme.myshopify.com?token={SECRET}"}),
+        acme_file({"shop_url": SECRET}),
+        acme_file(tenant={"secret": SECRET}),
+        acme_file({SECRET: "1"}),
+        f"tenants: [{SECRET}]\n",
+    ]
+    for body in bodies:
+        assert SECRET not in load_error(tmp_path, body)
+
+
+def test_sync_tenants_changes_nothing_when_a_later_tenant_is_invalid(
+    tmp_path, dagster_home, monkeypatch, capsys
+):
+    """globex is new and valid, but the file also holds a secret: nothing is added, nothing pruned."""
+    path = write(
+        tmp_path,
+        "tenants:\n  - id: globex\n    start_date: 2026-01-01\n"
+        + acme_file({"api_key": SECRET}).removeprefix("tenants:\n"),
+    )
+    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
+    code, lines, err = sync(capsys, "--prune")
+    assert code == 1
+    assert lines == []
+    assert err.splitlines() == [
+        "error: tenant acme: shopify: key 'api_key' looks like a secret (its value is not shown); "
+        + SECRET_HINT,
+        f"tenants file: {path} (from STOREHOUSE_TENANTS_FILE); nothing changed",
+    ]
+    assert home_partitions(dagster_home) == ["acme", "initech"]
+
+
+def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, monkeypatch, capsys):
+    path = write(
+        tmp_path,
+        "tenants:\n  - id: globex\n    start_date: 2026-01-01\n"
+        + acme_file({"shop_url": f"https://u:{SECRET}@acme.myshopify.com"}).removeprefix("tenants:\n"),
+    )
+    monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(path))
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.raises(dg.Failure) as info:
+        sensor_tick(instance)
+    assert info.value.description == (
+        f"tenants file {path} is invalid: tenant acme: shopify.shop_url must not carry a user name or "
+        "password (user:pass@host; not shown): the token goes in the environment variable named by "
+        "shopify.token_env"
+    )
+    assert partitions(instance) == []
+    assert SECRET not in capsys.readouterr().err

@@ -93,7 +93,10 @@ def raw_orders_match_source_count(
             continue
         connection = tenant.shopify
         with shopify.for_shop(
-            connection.shop_url, connection.token(), api_version=connection.api_version
+            connection.shop_url,
+            connection.token(),
+            api_version=connection.api_version,
+            token_source=connection.token_source,
         ) as client:
             timezone = shop_timezone(tenant, client.get_shop())
             for day in td.days:

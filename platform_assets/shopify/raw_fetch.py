@@ -103,7 +103,11 @@ def client_for(
         raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
     connection = tenant.shopify
     return shopify.for_shop(
-        connection.shop_url, connection.token(), api_version=connection.api_version, encoder=encoder
+        connection.shop_url,
+        connection.token(),
+        api_version=connection.api_version,
+        encoder=encoder,
+        token_source=connection.token_source,
     )
 
 

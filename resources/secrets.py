@@ -1,0 +1,114 @@
+"""Secrets (API access tokens) read by this process, and the one layer that keeps them out of text.
+
+A secret is read from an environment variable with :func:`read_secret`: surrounding whitespace is stripped
+(a token mounted from a file usually ends in a newline), what is left must be usable as an HTTP header
+value (printable ASCII, no spaces), and a bad value is refused with an error that names the variable,
+never the value. Every secret read (or handed to a client with :func:`remember`) is kept in a
+process-wide registry so that :func:`scrub` can replace it, wherever it turns up, with ``[REDACTED]``.
+
+Scrubbing is applied where text leaves our code: the messages of the Shopify client's exceptions (built
+with :func:`scrub`, raised without a cause or context that could carry the original), and log records of
+the loggers that handle requests (:func:`install_log_filter`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+
+REDACTED = "[REDACTED]"
+#: What a header value may hold: printable ASCII without spaces (RFC 9110 field-value, minus the
+#: whitespace and obs-text that some servers and ``requests`` refuse).
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
+#: Registered secrets shorter than this are not scrubbed: replacing every "abc" would garble logs and a
+#: real access token is far longer.
+MIN_SCRUBBED_LENGTH = 8
+#: Loggers that see request and response details: requests, urllib3 and our HTTP plumbing.
+REQUEST_LOGGERS = (
+    "resources.http",
+    "resources.shopify_client",
+    "urllib3",
+    "urllib3.connectionpool",
+    "requests",
+)
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+class SecretValueError(ValueError):
+    """A secret is missing or unusable. The message names where it comes from, never its value."""
+
+
+def remember(value: str) -> None:
+    """Register a secret so :func:`scrub` hides it (and its ``repr`` form, as in ``'shpat_…\\n'``)."""
+    forms = {value, value.strip(), repr(value)[1:-1], repr(value.strip())[1:-1]}
+    with _lock:
+        _secrets.update(form for form in forms if len(form) >= MIN_SCRUBBED_LENGTH)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every registered secret replaced by ``[REDACTED]`` (longest first, so a secret that
+    contains another is hidden whole)."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def check_header_value(value: str, source: str) -> str:
+    """``value`` stripped of surrounding whitespace, if it can travel as an HTTP header value; else
+    :class:`SecretValueError` saying what is wrong with ``source`` (e.g. "environment variable
+    ACME_TOKEN"). The value is registered for scrubbing either way."""
+    remember(value)
+    stripped = value.strip()
+    if not stripped:
+        raise SecretValueError(f"{source} is empty")
+    if not _HEADER_SAFE.match(stripped):
+        raise SecretValueError(
+            f"{source} does not hold a usable token: it contains spaces, line breaks, control or non-ASCII "
+            "characters inside the value (a token is printable ASCII without spaces); the value is not shown"
+        )
+    return stripped
+
+
+def read_secret(variable: str) -> str:
+    """The secret in environment variable ``variable``, stripped and checked (:func:`check_header_value`).
+    Raises :class:`SecretValueError` naming the variable when it is unset, empty or unusable."""
+    value = os.environ.get(variable)
+    if value is None:
+        raise SecretValueError(f"environment variable {variable} is not set")
+    return check_header_value(value, f"environment variable {variable}")
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a log record's message and exception text with the secrets scrubbed. Never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _secrets:
+            return True
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        return True
+
+
+SCRUBBING_FILTER = ScrubbingFilter()
+
+
+def install_log_filter(*loggers: logging.Logger | str) -> None:
+    """Put the scrubbing filter on these loggers (default: :data:`REQUEST_LOGGERS`); idempotent. A
+    logger's filter sees only records logged to that very logger, hence the list of names."""
+    for logger in loggers or REQUEST_LOGGERS:
+        target = logging.getLogger(logger) if isinstance(logger, str) else logger
+        if SCRUBBING_FILTER not in target.filters:
+            target.addFilter(SCRUBBING_FILTER)
