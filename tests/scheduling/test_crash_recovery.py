@@ -174,3 +174,14 @@ def test_a_killed_run_frees_its_warehouse_slot_and_the_next_run_goes_on(
             "Run execution process was terminated by signal 9 (SIGKILL).\n"
             "Unfinished step: held_warehouse_write"
         )
+
+
+def test_both_instance_configurations_monitor_runs_the_same_way():
+    embedded = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    postgres = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+    assert embedded["run_monitoring"] == postgres["run_monitoring"] == {
+        "enabled": True,
+        "poll_interval_seconds": 10,
+        "free_slots_after_run_end_seconds": 10,
+        "start_timeout_seconds": 180,
+    }
