@@ -22,7 +22,7 @@ from typing import Any
 from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.pagination import RecordVersion, record_versions
-from resources.worker_processes import preload, worker_context
+from resources.worker_processes import preload, process_pool
 
 #: Bodies smaller than this are encoded in the calling thread: shipping them to a worker costs more.
 POOL_MIN_BYTES = 256 * 1024
@@ -129,7 +129,7 @@ class PageEncoder:
             if self._closed:
                 raise RuntimeError("the page encoder is closed")
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context())
+                self._pool = process_pool(self.workers)
             return self._pool
 
     def close(self) -> None:

@@ -6,18 +6,32 @@ Layout under ``base_url`` (a local path or any fsspec URL: ``memory://raw``, ``s
     {base_url}/{platform}/{entity}/{tenant}/{YYYY-MM-DD}.meta.json    counts, written_at, caller's extras
 
 Writes are all-or-nothing. Pages are streamed into a temporary file in the same folder
-(``.{day}.jsonl.gz.tmp-…``, which readers never look at) and only then moved over the partition:
+(``.{day}.jsonl.gz.tmp-{host}-{pid}-{random}``) and only then moved over the partition:
 
 * local filesystem: ``os.replace`` - an atomic rename; readers see the old file or the new one, never a mix;
 * other fsspec filesystems: the temporary object is written completely, then ``fs.mv`` moves it. On object
   stores (S3, GCS, Azure) a "move" is copy + delete; the copy creates the final object atomically (readers see
   the previous complete object or the new complete object), but a crash between copy and delete can leave the
-  temporary object behind. It is harmless (its name starts with ``.`` and contains ``.tmp-``) and can be
-  swept.
+  temporary object behind. It is harmless (its name starts with ``.`` and contains ``.tmp-``) and is
+  swept like any other left-over temporary file (below).
 
 If the pages iterator raises (API failure, crash of the producer), the temporary file is removed and the
 existing partition stays as it was. The data file is moved into place before the sidecar is written; if the
 sidecar is missing or older, readers still trust the data file.
+
+Temporary files are never data. Readers open a partition by its exact name (``{day}.jsonl.gz``) and
+nothing lists a folder for anything but those names, so a temporary file is never read, whatever is left.
+A killed writer (kill -9, OOM) cannot remove its own temporary files; the next successful write of the
+same partition does (:func:`stale_temporary`): it removes that partition's temporary files (data and
+sidecar) whose writer is known to be gone, and never those of another partition. A temporary file is
+stale when
+
+* its name carries this host and a process id that is no longer running (the writer died), or
+* it has not been modified for :data:`STALE_TEMP_SECONDS` (any host, any filesystem; also names from
+  before the host and pid were recorded).
+
+A concurrent writer of the same partition is running, on this host (its pid is alive) or elsewhere
+(it keeps writing, so its file stays younger than the limit), and its file is left alone.
 """
 
 from __future__ import annotations
@@ -26,6 +40,8 @@ import gzip
 import json
 import os
 import re
+import socket
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +57,42 @@ from resources.page_encoding import EncodedPage, encode_records
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
+
+#: A partition's temporary file untouched this long is a dead writer's, whoever wrote it: a live writer
+#: appends a page at least every few minutes, and a whole day is written within minutes.
+STALE_TEMP_SECONDS = 6 * 3600
+#: ``{host}-{pid}-{random}`` after ``.tmp-`` (the host may itself contain ``-``).
+_TEMP_OWNER = re.compile(r"^(?P<host>.+)-(?P<pid>\d+)-(?P<token>[0-9a-f]{32})$")
+
+
+def _host_tag() -> str:
+    """This host's name as it appears in temporary file names (path-safe)."""
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+
+
+def _temp_suffix() -> str:
+    """``.tmp-{host}-{pid}-{random}``: who is writing, so a later write can tell a dead writer's file."""
+    return f".tmp-{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
+def stale_temporary(name: str, modified: float | None, now: float) -> bool:
+    """Whether the temporary file ``name`` (last modified at ``modified``, epoch seconds, None if unknown)
+    was left by a writer that is gone: its pid on this host is dead, or it is older than
+    :data:`STALE_TEMP_SECONDS`."""
+    owner = _TEMP_OWNER.match(name.rsplit(".tmp-", 1)[-1]) if ".tmp-" in name else None
+    if owner is not None and owner["host"] == _host_tag() and not _pid_running(int(owner["pid"])):
+        return True
+    return modified is not None and now - modified > STALE_TEMP_SECONDS
 
 
 @dataclass(frozen=True)
@@ -66,6 +118,21 @@ def _check_day(day: date) -> date:
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"day must be a datetime.date, got {type(day).__name__}")
     return day
+
+
+def _modified(fs: fsspec.AbstractFileSystem, path: str, entry: dict) -> float | None:
+    """Last modification of a listed file in epoch seconds, or None when the filesystem does not say."""
+    raw = entry.get("mtime", entry.get("LastModified", entry.get("last_modified", entry.get("created"))))
+    if raw is None:
+        try:
+            raw = fs.modified(path)
+        except Exception:  # noqa: BLE001 - not every filesystem implements it
+            return None
+    if isinstance(raw, datetime):
+        return (raw if raw.tzinfo else raw.replace(tzinfo=UTC)).timestamp()
+    if isinstance(raw, int | float):
+        return float(raw)
+    return None
 
 
 class RawStoreResource(dg.ConfigurableResource):
@@ -128,7 +195,7 @@ class RawStoreResource(dg.ConfigurableResource):
 
         fs, folder, data_path, meta_path = self._paths(platform, entity, tenant, day)
         fs.makedirs(folder, exist_ok=True)
-        tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz.tmp-{uuid.uuid4().hex}"
+        tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
         records = 0
         try:
             with (
@@ -166,6 +233,7 @@ class RawStoreResource(dg.ConfigurableResource):
         self._write_small_atomically(
             fs, folder, meta_path, json.dumps(meta, default=_json_default, indent=2, sort_keys=True)
         )
+        self._sweep_temporary(fs, folder, day)
         return RawWriteResult(path=self._display(fs, data_path), records=records, bytes=size)
 
     @staticmethod
@@ -174,6 +242,26 @@ class RawStoreResource(dg.ConfigurableResource):
             os.replace(src, dst)
         else:
             fs.mv(src, dst)
+
+    def _sweep_temporary(self, fs: fsspec.AbstractFileSystem, folder: str, day: date) -> list[str]:
+        """Remove the stale temporary files (:func:`stale_temporary`) of this day's data file and sidecar;
+        returns the names removed. Never fails the write that calls it."""
+        prefixes = (f".{day.isoformat()}.jsonl.gz.tmp-", f".{day.isoformat()}.meta.json.tmp-")
+        removed: list[str] = []
+        try:
+            entries = fs.ls(folder, detail=True)
+        except Exception:  # noqa: BLE001 - sweeping is housekeeping; the partition is already written
+            return removed
+        now = time.time()
+        for entry in entries:
+            path = str(entry["name"])
+            name = path.rsplit("/", 1)[-1]
+            if entry.get("type") != "file" or not name.startswith(prefixes):
+                continue
+            if stale_temporary(name, _modified(fs, path, entry), now):
+                self._remove_quietly(fs, path)
+                removed.append(name)
+        return removed
 
     @staticmethod
     def _remove_quietly(fs: fsspec.AbstractFileSystem, path: str) -> None:
@@ -186,7 +274,7 @@ class RawStoreResource(dg.ConfigurableResource):
     def _write_small_atomically(
         self, fs: fsspec.AbstractFileSystem, folder: str, path: str, text: str
     ) -> None:
-        tmp = f"{folder}/.{path.rsplit('/', 1)[-1]}.tmp-{uuid.uuid4().hex}"
+        tmp = f"{folder}/.{path.rsplit('/', 1)[-1]}{_temp_suffix()}"
         try:
             with fs.open(tmp, "wb") as f:
                 f.write(text.encode("utf-8"))

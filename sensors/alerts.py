@@ -176,9 +176,40 @@ def _events(
     return list(instance.all_logs(run_id, of_type=event_type))
 
 
+#: How Dagster's code server words the death of a run's process, in the engine event it records before
+#: failing the run ("... was terminated by signal 9 (SIGKILL). ..." or "... unexpectedly exited with code 1.")
+_RUN_PROCESS_CRASH = "Run execution process for "
+_STEP_ENDS = (
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.STEP_SKIPPED,
+)
+
+
+def run_process_crash(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """How the run's process died, as its code server recorded it (None if it did not die)."""
+    for entry in reversed(_events(instance, run_id, dg.DagsterEventType.ENGINE_EVENT)):
+        message = (entry.message or "").strip()
+        if _RUN_PROCESS_CRASH in message:
+            message = message[message.index(_RUN_PROCESS_CRASH) :]
+            # "Run execution process for <run id> was terminated by signal 9 (SIGKILL)." - the first sentence
+            return message.split(". ", 1)[0].rstrip(".").replace(f" for {run_id}", "") + "."
+    return None
+
+
+def unfinished_steps(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """Steps of the run that started and never ended (succeeded, failed or were skipped), in start order."""
+    started = [e.dagster_event.step_key for e in _events(instance, run_id, dg.DagsterEventType.STEP_START)]
+    ended = {
+        e.dagster_event.step_key for event_type in _STEP_ENDS for e in _events(instance, run_id, event_type)
+    }
+    return [key for key in dict.fromkeys(started) if key and key not in ended]
+
+
 def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, ui_base_url: str) -> Alert:
     """The ``run_failure`` alert of a failed run, built from its events: each failed step's error (Dagster
-    wrappers removed), or the run's own failure reason when no step failed."""
+    wrappers removed); when no step failed, how the run's process died and the steps it left unfinished
+    (a killed run), else the run's own failure reason."""
     step_failures = _events(instance, run.run_id, dg.DagsterEventType.STEP_FAILURE)
     steps_to_assets = _step_assets(instance, run) if step_failures else {}
     assets: list[str] = []
@@ -194,12 +225,23 @@ def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, ui_base_
     if len(step_failures) > MAX_FAILED_STEPS:
         lines.append(f"... and {len(step_failures) - MAX_FAILED_STEPS} more failed steps")
     if not lines:
-        run_failures = _events(instance, run.run_id, dg.DagsterEventType.RUN_FAILURE)
-        last = run_failures[-1] if run_failures else None
-        data = last.dagster_event.event_specific_data if last and last.dagster_event else None
-        lines.append(
-            error_text(getattr(data, "error", None)) or (last.message if last else "") or "the run failed"
-        )
+        crash = run_process_crash(instance, run.run_id)
+        if crash is not None:
+            # The run's process died (kill -9, OOM killer): no step failed; those running never ended.
+            unfinished = unfinished_steps(instance, run.run_id)
+            steps_to_assets = _step_assets(instance, run) if unfinished else {}
+            for step_key in unfinished:
+                assets += [a for a in steps_to_assets.get(step_key, []) if a not in assets]
+            lines.append(crash)
+            if unfinished:
+                lines.append(f"Unfinished step{'s' if len(unfinished) > 1 else ''}: {', '.join(unfinished)}")
+        else:
+            run_failures = _events(instance, run.run_id, dg.DagsterEventType.RUN_FAILURE)
+            last = run_failures[-1] if run_failures else None
+            data = last.dagster_event.event_specific_data if last and last.dagster_event else None
+            lines.append(
+                error_text(getattr(data, "error", None)) or (last.message if last else "") or "the run failed"
+            )
     if not assets and run.asset_selection:
         assets = sorted(asset_path(k) for k in run.asset_selection)
     scope = run_scope(run.tags, instance)

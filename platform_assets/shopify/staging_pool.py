@@ -17,7 +17,7 @@ import re
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +27,7 @@ from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
-from resources.worker_processes import preload, worker_context
+from resources.worker_processes import preload, process_pool
 
 preload("platform_assets.shopify.staging_assets")  # what the staging workers run
 
@@ -199,7 +199,7 @@ def staged_days(
         return
     workers = _workers()
     base_url = raw_store.base_url
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
+    with process_pool(workers) as pool:
 
         def submit(td: TenantDays, day: date) -> list[Future[StagedDay]]:
             parts = _shares(raw_store, entity, td, day, workers)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, date, datetime
 
 import fsspec
 import pytest
 
+from platform_assets.settings import PROJECT_ROOT
+from resources import raw_store
 from resources.page_encoding import encode_page
 from resources.raw_store import RawStoreResource, RawWriteResult
+from sensors.schedules import newest_shop_snapshot_day
 
 DAY = date(2024, 3, 1)
 ORDERS = [
@@ -191,3 +198,132 @@ def test_default_base_url_is_relative_data_raw(tmp_path, monkeypatch):
     store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
     assert (tmp_path / "data/raw/shopify/orders/acme/2024-03-01.jsonl.gz").is_file()
     assert (tmp_path / "data/raw/shopify/orders/acme/2024-03-01.meta.json").is_file()
+
+
+# -- temporary files left by killed writers ----------------------------------------------------------------
+_KILLED_WRITER = """
+import sys, time
+from datetime import date
+from resources.raw_store import RawStoreResource
+
+def pages():
+    yield [{"id": 1}]
+    print("writing", flush=True)
+    time.sleep(120)  # killed here, in the middle of the partition
+
+RawStoreResource(base_url=sys.argv[1]).write_partition("shopify", "orders", "acme", date(2024, 3, 1), pages())
+"""
+
+
+def _names(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _temp_name(day: date, kind: str, pid: int) -> str:
+    return f".{day.isoformat()}.{kind}.tmp-{raw_store._host_tag()}-{pid}-{uuid.uuid4().hex}"
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write_of_its_partition(tmp_path):
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    folder = tmp_path / "raw" / "shopify" / "orders" / "acme"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, store.base_url],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline() == "writing\n"
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+    (left,) = _names(folder)
+    assert left.startswith(f".2024-03-01.jsonl.gz.tmp-{raw_store._host_tag()}-{writer.pid}-")
+    assert not store.exists("shopify", "orders", "acme", DAY)
+
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+    assert _names(folder) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
+
+
+def test_the_sweep_keeps_other_partitions_and_running_writers_temporary_files(tmp_path):
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    folder = tmp_path / "raw" / "shopify" / "orders" / "acme"
+    other_tenant = tmp_path / "raw" / "shopify" / "orders" / "globex"
+    folder.mkdir(parents=True)
+    other_tenant.mkdir(parents=True)
+    dead = _dead_pid()
+    stale = [_temp_name(DAY, "jsonl.gz", dead), _temp_name(DAY, "meta.json", dead)]
+    running = _temp_name(DAY, "jsonl.gz", os.getpid())  # a concurrent writer of the same partition
+    other_day = _temp_name(date(2024, 3, 2), "jsonl.gz", dead)
+    for name in [*stale, running, other_day]:
+        (folder / name).write_bytes(b"partial")
+    (other_tenant / stale[0]).write_bytes(b"partial")
+
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+
+    assert _names(folder) == sorted(["2024-03-01.jsonl.gz", "2024-03-01.meta.json", running, other_day])
+    assert _names(other_tenant) == [stale[0]]
+
+
+def test_temporary_files_without_a_known_writer_are_swept_once_old(tmp_path):
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    folder = tmp_path / "raw" / "shopify" / "orders" / "acme"
+    folder.mkdir(parents=True)
+    # Names written before writers recorded host and pid, and a file of another host.
+    old = f".2024-03-01.jsonl.gz.tmp-{uuid.uuid4().hex}"
+    fresh = f".2024-03-01.jsonl.gz.tmp-{uuid.uuid4().hex}"
+    elsewhere_old = f".2024-03-01.meta.json.tmp-other-host-{_dead_pid()}-{uuid.uuid4().hex}"
+    elsewhere_fresh = f".2024-03-01.jsonl.gz.tmp-other-host-{_dead_pid()}-{uuid.uuid4().hex}"
+    for name in (old, fresh, elsewhere_old, elsewhere_fresh):
+        (folder / name).write_bytes(b"partial")
+    past = time.time() - raw_store.STALE_TEMP_SECONDS - 60
+    for name in (old, elsewhere_old):
+        os.utime(folder / name, (past, past))
+
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+
+    assert _names(folder) == sorted(["2024-03-01.jsonl.gz", "2024-03-01.meta.json", fresh, elsewhere_fresh])
+
+
+def test_old_temporary_objects_are_swept_on_fsspec_filesystems(store, monkeypatch):
+    fs, root = fsspec.core.url_to_fs(store.base_url)
+    folder = f"{root}/shopify/orders/acme"
+    fs.makedirs(folder, exist_ok=True)
+    left = f".2024-03-01.jsonl.gz.tmp-other-host-1-{uuid.uuid4().hex}"
+    fs.pipe(f"{folder}/{left}", b"partial")
+
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    assert _listing(store) == sorted([left, "2024-03-01.jsonl.gz", "2024-03-01.meta.json"])
+
+    later = time.time() + raw_store.STALE_TEMP_SECONDS + 60
+    monkeypatch.setattr(raw_store.time, "time", lambda: later)
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS])
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+
+
+def test_readers_never_see_temporary_files(tmp_path):
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    for entity in ("orders", "shop"):
+        folder = tmp_path / "raw" / "shopify" / entity / "acme"
+        folder.mkdir(parents=True)
+        with gzip.open(folder / _temp_name(DAY, "jsonl.gz", os.getpid()), "wb") as f:
+            f.write(b'{"id": 1, "iana_timezone": "Asia/Tokyo"}\n')
+        (folder / _temp_name(DAY, "meta.json", os.getpid())).write_text('{"records": 1}')
+
+    assert not store.exists("shopify", "orders", "acme", DAY)
+    with pytest.raises(FileNotFoundError):
+        store.read_partition("shopify", "orders", "acme", DAY)
+    with pytest.raises(FileNotFoundError):
+        store.read_meta("shopify", "orders", "acme", DAY)
+    assert newest_shop_snapshot_day(store, "acme") is None
+
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]
+    assert store.read_meta("shopify", "orders", "acme", DAY)["records"] == 1
