@@ -26,7 +26,9 @@ def expected_order_ids(shop: SandboxShop, start: date, end: date) -> set[str]:
     day (whose window has no lower bound): every order last updated on or before ``end``, local time, as
     of the shop's clock. Each is staged once and is one row of fact_orders."""
     clock, zone = shop.clock, shop.spec.zone
-    return {str(order.id) for order in shop.orders() if order.updated_at(clock).astimezone(zone).date() <= end}
+    return {
+        str(order.id) for order in shop.orders() if order.updated_at(clock).astimezone(zone).date() <= end
+    }
 
 
 def lost_and_duplicated(expected: set[str], found: Iterable[object]) -> tuple[int, int]:
@@ -63,7 +65,9 @@ def orders_by_layer(
     expected = expected_order_ids(shop, start, end)
     return {
         "raw": lost_and_duplicated(expected, raw_order_ids(raw_store, tenant, start, end)),
-        "stg_shopify_orders": lost_and_duplicated(expected, table_ids(warehouse, "stg_shopify_orders", tenant)),
+        "stg_shopify_orders": lost_and_duplicated(
+            expected, table_ids(warehouse, "stg_shopify_orders", tenant)
+        ),
         "fact_orders": lost_and_duplicated(expected, table_ids(warehouse, "fact_orders", tenant)),
     }
 
@@ -115,7 +119,9 @@ def table_rows(url: str) -> dict[str, Counter[str]]:
         engine.dispose()
 
 
-def table_differences(clean: dict[str, Counter[str]], other: dict[str, Counter[str]]) -> dict[str, tuple[int, int]]:
+def table_differences(
+    clean: dict[str, Counter[str]], other: dict[str, Counter[str]]
+) -> dict[str, tuple[int, int]]:
     """Per table whose rows differ: (rows of the clean run missing, rows beyond the clean run)."""
     differences = {}
     for name in sorted(clean.keys() | other.keys()):

@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 
 #: Fault kinds, each equally likely once a request is chosen to fail.
 FAULT_KINDS = ("429", "500", "502", "503", "504", "stall", "drop", "half_body")
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"})
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
+)
 
 
 def _uniform(*parts: object) -> float:

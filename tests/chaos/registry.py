@@ -1,12 +1,14 @@
 """The scenario registry: the extension point of the fault suite.
 
-A scenario is a function ``(seed, rounds, workdir) -> Counts``, registered under a name with
+A scenario is a function ``(seed, rounds, workdir, quick) -> Counts``, registered under a name with
 :func:`scenario`. It must bound its own waits where it can; the runner (``tests.chaos.run``) runs each one
 in a child process with a timeout and counts a timeout as hung. A new scenario is a module beside this one
 that decorates its function, plus its module name in :data:`SCENARIO_MODULES`::
 
     @scenario("pagination_trap", timeout=120)
-    def pagination_trap(seed: int, rounds: int, workdir: Path) -> Counts: ...
+    def pagination_trap(seed: int, rounds: int, workdir: Path, quick: bool) -> Counts: ...
+
+``quick`` asks for the small version the pytest test runs (fewer days; same faults).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from tests.chaos.counts import Counts
 
-ScenarioFunction = Callable[[int, int, Path], Counts]
+ScenarioFunction = Callable[[int, int, Path, bool], Counts]
 
 #: Modules that register scenarios, imported by :func:`all_scenarios` (add yours here).
 SCENARIO_MODULES = ("tests.chaos.wire_faults", "tests.chaos.kills")
@@ -26,7 +28,7 @@ SCENARIO_MODULES = ("tests.chaos.wire_faults", "tests.chaos.kills")
 
 @dataclass(frozen=True)
 class Scenario:
-    """A registered scenario: ``timeout`` bounds one run of it (seconds, per round)."""
+    """A registered scenario: ``timeout`` bounds one round of it (seconds)."""
 
     name: str
     run: ScenarioFunction
