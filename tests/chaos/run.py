@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
-    scenarios = all_scenarios()
+    with warnings.catch_warnings():  # Dagster's beta notices from importing the scenarios' modules
+        warnings.simplefilter("ignore")
+        scenarios = all_scenarios()
     names = args.only or list(scenarios)
     unknown = [n for n in names if n not in scenarios]
     if unknown:
