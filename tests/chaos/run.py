@@ -5,7 +5,8 @@
 Each scenario runs in a process of its own, in a session of its own, killed with everything it started
 once it exceeds its timeout (the scenario's per-round timeout times the rounds); that counts as hung. The
 table shows, per scenario, the lost, duplicated, leaked, hung and left-behind counts and the wall time;
-the exit status is 1 unless every count is zero. Logs and data of each scenario stay in the work folder.
+the exit status is 1 unless every count is zero. A scenario that crashes (no counts printed) counts as one
+lost. Logs and data of each scenario stay in the work folder.
 """
 
 from __future__ import annotations
