@@ -1,7 +1,7 @@
 # Storehouse: `make demo` (virtualenv, install, demo data, whole graph, per-day table), `make test`,
-# `make ui` (Dagster UI on the same instance), `make chaos` (the fault suite: seeded wire faults and kills,
-# a table of lost/duplicated/leaked/hung/left-behind counts, all must be zero). DAGSTER_HOME is this folder (dagster.yaml keeps the
-# instance's storage under data/dagster).
+# `make ui` (Dagster UI on the same instance), `make chaos` (the fault suite: seeded wire faults, kills,
+# a pagination trap, secret canaries; a table of lost/duplicated/leaked/hung/left-behind counts, all must
+# be zero). DAGSTER_HOME is this folder (dagster.yaml keeps the instance's storage under data/dagster).
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -38,8 +38,8 @@ sandbox: install
 bench: install
 	$(BIN)/python -m bench.run --size full --out bench
 
-# The fault suite (issue 12): every scenario of tests/chaos/ (wire faults at 10 % and 30 %, SIGKILLed runs),
-# seeded and bounded; prints the table, writes it to bench/CHAOS.md, fails unless every count is zero.
+# The fault suite (issue 12): every scenario of tests/chaos/ (wire faults at 10 % and 30 %, SIGKILLed runs,
+# a pagination trap, secret canaries), seeded and bounded; prints the table, writes it to bench/CHAOS.md, fails unless every count is zero.
 # CHAOS_SEED=7 CHAOS_ROUNDS=3 make chaos repeats it with other seeds. See docs/reliability.md.
 CHAOS_SEED ?= 1
 CHAOS_ROUNDS ?= 2

@@ -23,7 +23,12 @@ from tests.chaos.counts import Counts
 ScenarioFunction = Callable[[int, int, Path, bool], Counts]
 
 #: Modules that register scenarios, imported by :func:`all_scenarios` (add yours here).
-SCENARIO_MODULES = ("tests.chaos.wire_faults", "tests.chaos.kills")
+SCENARIO_MODULES = (
+    "tests.chaos.wire_faults",
+    "tests.chaos.kills",
+    "tests.chaos.traps",
+    "tests.chaos.canaries",
+)
 
 
 @dataclass(frozen=True)
