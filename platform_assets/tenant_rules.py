@@ -29,6 +29,8 @@ _TOKEN_PREFIX = re.compile(r"^(shpat|shpca|shppa|shpss|shpua|shpsa)_", re.IGNORE
 #: A long run of hex digits: a token in capitals would pass as a variable name without this.
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
 _SANDBOX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+#: Shopify's Admin API versions: a quarter's release (YYYY-01, -04, -07, -10) or ``unstable``.
+_API_VERSION = re.compile(r"^(?:20\d{2}-(?:01|04|07|10)|unstable)$")
 
 TOKEN_ENV_MESSAGE = (
     "token_env must name an environment variable (like SHOP_TOKEN); the value given looks like a token "
@@ -124,3 +126,16 @@ def check_shop_url(value: object, tenant_id: str) -> str:
         got = f"scheme {scheme}://" if scheme.isalnum() and host else "no scheme://host"
         raise TenantConfigError(f"{field} must be {URL_RULE}; got {got}")
     return text.rstrip("/")
+
+
+def check_api_version(value: object, tenant_id: str) -> str:
+    """``api_version`` if it names a Shopify Admin API release (``2025-07``) or ``unstable``: it becomes
+    part of every request's path, so anything else is refused at load, not as a 404 at run time."""
+    text = str(value).strip()
+    if not _API_VERSION.match(text):
+        shown = repr(text) if len(text) <= 20 and not looks_like_token(text) else "(not shown)"
+        raise TenantConfigError(
+            f"tenant {tenant_id}: shopify.api_version {shown} is not a Shopify Admin API version "
+            "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+        )
+    return text

@@ -22,6 +22,7 @@ from platform_assets.tenant_rules import (
     TENANT_KEYS,
     TOP_LEVEL_KEYS,
     TenantConfigError,
+    check_api_version,
     check_keys,
     check_shop_url,
     check_token_env,
@@ -152,7 +153,7 @@ def _parse_tenant(raw: dict, today: date) -> Tenant:
         shopify = ShopifyConnection(
             shop_url=check_shop_url(block["shop_url"], tenant_id),
             token_env=check_token_env(block["token_env"], tenant_id),
-            api_version=str(block.get("api_version", "2025-07")),
+            api_version=check_api_version(block.get("api_version", "2025-07"), tenant_id),
         )
     return Tenant(
         id=tenant_id,

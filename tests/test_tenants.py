@@ -455,3 +455,25 @@ def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, 
     )
     assert partitions(instance) == []
     assert SECRET not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"),
+    [
+        ("2025-7", "'2025-7'"),
+        ("../../shop", "'../../shop'"),
+        ("2025-05", "'2025-05'"),
+        (SECRET, "(not shown)"),
+    ],
+)
+def test_an_api_version_that_shopify_does_not_publish_is_refused_at_load(tmp_path, version, shown):
+    assert load_error(tmp_path, acme_file({"api_version": version})) == (
+        f"tenant acme: shopify.api_version {shown} is not a Shopify Admin API version (YYYY-01, YYYY-04, "
+        "YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+    )
+
+
+@pytest.mark.parametrize("version", ["2025-07", "2026-01", "unstable"])
+def test_published_api_versions_are_accepted(tmp_path, version):
+    tenants = load_tenants(write(tmp_path, acme_file({"api_version": version})), today=TODAY)
+    assert tenants["acme"].shopify.api_version == version
