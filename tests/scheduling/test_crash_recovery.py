@@ -49,27 +49,36 @@ def _wait_for(what: str, check: Callable[[], object], timeout: float) -> object:
     raise AssertionError(f"{what}: not within {timeout} s")
 
 
-def _instance_yaml(home: Path) -> dict:
-    """The project's dagster.yaml with storage in ``home`` and the monitoring loop every second."""
-    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+def _instance_yaml(home: Path, storage: str) -> dict:
+    """The project's instance settings (``dagster.yaml``, or ``deploy/postgres/dagster.yaml`` for
+    ``postgres``) with local files in ``home`` and the monitoring loop every second. The PostgreSQL
+    deployment allows four warehouse steps at once; here one, so the killed run's slot blocks the next."""
+    if storage == "postgres":
+        config = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+        config["concurrency"]["pools"]["default_limit"] = 1
+    else:
+        config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+        assert config["concurrency"]["pools"]["default_limit"] == 1
+        config["storage"] = {"sqlite": {"base_dir": str(home / "storage")}}
+        config["local_artifact_storage"]["config"]["base_dir"] = str(home / "storage")
+        config["compute_logs"]["config"]["base_dir"] = str(home / "compute_logs")
     monitoring = config["run_monitoring"]
     assert (monitoring["enabled"], monitoring["free_slots_after_run_end_seconds"]) == (True, 10)
-    assert config["concurrency"]["pools"]["default_limit"] == 1
-    config["storage"] = {"sqlite": {"base_dir": str(home / "storage")}}
-    config["local_artifact_storage"]["config"]["base_dir"] = str(home / "storage")
-    config["compute_logs"]["config"]["base_dir"] = str(home / "compute_logs")
     monitoring.update(poll_interval_seconds=1, free_slots_after_run_end_seconds=1)
     return config
 
 
-@pytest.fixture
-def crash_home(tmp_path, monkeypatch) -> Iterator[Path]:
-    """A DAGSTER_HOME with the project's instance settings and a workspace of the crash definitions,
-    with `dagster-daemon run` serving it; the daemon (and its code server) is stopped afterwards."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def crash_home(request, tmp_path, monkeypatch) -> Iterator[Path]:
+    """A DAGSTER_HOME with the project's instance settings (SQLite storage as embedded, or PostgreSQL
+    storage as deployed, on a fresh database) and a workspace of the crash definitions, with
+    `dagster-daemon run` serving it; the daemon (and its code server) is stopped afterwards."""
+    if request.param == "postgres":
+        monkeypatch.setenv("DAGSTER_PG_URL", request.getfixturevalue("pg_database"))
     home = tmp_path / "home"
     (tmp_path / "marker").mkdir()
     home.mkdir()
-    (home / "dagster.yaml").write_text(yaml.safe_dump(_instance_yaml(home)))
+    (home / "dagster.yaml").write_text(yaml.safe_dump(_instance_yaml(home, request.param)))
     workspace = {
         "load_from": [
             {
