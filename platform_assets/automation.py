@@ -6,18 +6,18 @@ freshness policy. The project's own automation-condition sensor runs them, RUNNI
 own today (UTC−12 to UTC+14) is one of them. Days that have not begun for a tenant are skipped by the raw
 assets, so the extra partition costs one empty request per entity."""
 
-import os
 from datetime import timedelta
 
 import dagster as dg
 
-RAW_REFRESH_CRON_ENV = "STOREHOUSE_RAW_REFRESH_CRON"
-DEFAULT_RAW_REFRESH_CRON = "0 * * * *"
+from platform_assets.settings import settings
+
 CURRENT_DAYS = timedelta(days=3)
 
 
 def raw_refresh_cron() -> str:
-    return os.environ.get(RAW_REFRESH_CRON_ENV, DEFAULT_RAW_REFRESH_CRON)
+    """The UTC cron of the raw refresh (``STOREHOUSE_RAW_REFRESH_CRON``, hourly)."""
+    return settings().raw_refresh_cron
 
 
 def _current_days() -> dg.AutomationCondition:

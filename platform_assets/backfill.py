@@ -11,27 +11,19 @@ behind the default are in bench/RESULTS.md and docs/scaling.md.
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-BACKFILL_POLICY_ENV = "STOREHOUSE_BACKFILL_POLICY"
-DEFAULT_BACKFILL_POLICY = "single_run"
+from platform_assets.settings import parse_backfill_policy, settings
 
 
 def backfill_policy_from(text: str) -> dg.BackfillPolicy | None:
     """The policy named by ``text``; ``None`` (Dagster's one run per partition) for ``per_partition``."""
-    name, _, size = text.strip().partition(":")
-    if name == "single_run" and not size:
+    name, size = parse_backfill_policy(text)
+    if name == "single_run":
         return dg.BackfillPolicy.single_run()
-    if name == "multi_run" and size.isdigit() and int(size) > 0:
-        return dg.BackfillPolicy.multi_run(int(size))
-    if name == "per_partition" and not size:
-        return None
-    raise ValueError(
-        f"{BACKFILL_POLICY_ENV}={text!r} is not a backfill policy; "
-        "use single_run, multi_run:N (N a positive number of days) or per_partition"
-    )
+    if name == "multi_run" and size is not None:
+        return dg.BackfillPolicy.multi_run(size)
+    return None
 
 
-BACKFILL_POLICY = backfill_policy_from(os.environ.get(BACKFILL_POLICY_ENV) or DEFAULT_BACKFILL_POLICY)
+BACKFILL_POLICY = backfill_policy_from(settings().backfill_policy)

@@ -2,7 +2,6 @@
 sandbox, then a per-day sales table checked against the sandbox's ground truth) and tenant sync."""
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -15,7 +14,8 @@ import dagster as dg
 from tabulate import tabulate
 
 from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
-from platform_assets.settings import DATA_DIR, PROJECT_ROOT
+from platform_assets.settings import DATA_DIR, PROJECT_ROOT, use_default_dagster_home
+from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import (
     Tenant,
     TenantConfigError,
@@ -35,12 +35,13 @@ from sensors.tenant_partitions import (
 
 
 def _instance() -> dg.DagsterInstance:
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    use_default_dagster_home(PROJECT_ROOT)
     return dg.DagsterInstance.get()
 
 
 def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
     """Demo tenants point at the in-process sandbox: give them the sandbox's own tokens if unset."""
+    from resources.secrets import provide_default_secret
     from sandbox.shopify.presets import PRESETS
 
     for tenant in tenants.values():
@@ -48,7 +49,7 @@ def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
         if connection and connection.shop_url.startswith("sandbox://"):
             preset = PRESETS.get(connection.shop_url.removeprefix("sandbox://"))
             if preset is not None:
-                os.environ.setdefault(connection.token_env, preset.access_token)
+                provide_default_secret(connection.token_env, preset.access_token)
 
 
 def _run_with_progress(
@@ -130,10 +131,7 @@ def demo(days: int) -> int:
         start, end = max(tenant.start_date, today - timedelta(days=days)), today - timedelta(days=1)
         ranges[tenant.id] = (start, end)
         print(f"\n[{tenant.id}] materialising {start} … {end}")
-        tags = {
-            "dagster/asset_partition_range_start": f"{start.isoformat()}|{tenant.id}",
-            "dagster/asset_partition_range_end": f"{end.isoformat()}|{tenant.id}",
-        }
+        tags = partition_range_tags(f"{start.isoformat()}|{tenant.id}", f"{end.isoformat()}|{tenant.id}")
         ok = _run_with_progress(job, instance, tags, tenant.id, steps) and ok
     if not ok:
         print("\nA run failed; see the messages above and the run in the Dagster UI (make ui).")

@@ -11,13 +11,7 @@ from platform_assets.checks.table_checks import SCHEMA_CHECKS
 from platform_assets.core.assets import CORE_ASSETS
 from platform_assets.marts.assets import MART_ASSETS
 from platform_assets.partitions import date_tenant_partitions
-from platform_assets.settings import (
-    RAW_STORE_URL_ENV,
-    WAREHOUSE_URL_ENV,
-    configured,
-    default_raw_store_url,
-    default_warehouse_url,
-)
+from platform_assets.settings import settings
 from platform_assets.shopify.raw_assets import RAW_ASSETS
 from platform_assets.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_ASSETS
 from resources.raw_store import RawStoreResource
@@ -41,10 +35,11 @@ storehouse_job = dg.define_asset_job(
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
+    configured = settings()
     return {
         "shopify": ShopifyClientResource(),
-        "raw_store": RawStoreResource(base_url=configured(RAW_STORE_URL_ENV, default_raw_store_url())),
-        "warehouse": WarehouseResource(url=configured(WAREHOUSE_URL_ENV, default_warehouse_url())),
+        "raw_store": RawStoreResource(base_url=configured.raw_store_url_config()),
+        "warehouse": WarehouseResource(url=configured.warehouse_url_config()),
     }
 
 

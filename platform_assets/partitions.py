@@ -7,17 +7,15 @@ A date key is a *business day in the tenant's own timezone*. The daily dimension
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 
 import dagster as dg
 
-PARTITIONS_START_ENV = "STOREHOUSE_PARTITIONS_START"
-DEFAULT_PARTITIONS_START = "2024-01-01"
+from platform_assets.settings import settings
 
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get(PARTITIONS_START_ENV, DEFAULT_PARTITIONS_START),
+    start_date=settings().partitions_start.isoformat(),
     timezone="Pacific/Kiritimati",
     end_offset=1,
 )

@@ -8,7 +8,6 @@ file may say (keys, URLs, variable names) is in ``platform_assets/tenant_rules.p
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from platform_assets.settings import env_name, settings
 from platform_assets.tenant_rules import (
     SHOPIFY_KEYS,
     TENANT_KEYS,
@@ -27,9 +27,9 @@ from platform_assets.tenant_rules import (
     check_shop_url,
     check_token_env,
 )
-from resources.secrets import SecretValueError, read_secret
+from resources.secrets import SecretValueError, read_secret, secret_is_set
 
-TENANTS_FILE_ENV = "STOREHOUSE_TENANTS_FILE"
+TENANTS_FILE_ENV = env_name("tenants_file")
 DEMO_TENANTS_FILE = Path(__file__).parent / "config" / "demo_tenants.yaml"
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _RELATIVE_DATE = re.compile(r"^-(\d+)d$")
@@ -75,13 +75,13 @@ class Tenant:
 
 def tenants_file_path() -> Path:
     """The tenants file in force for this process: ``STOREHOUSE_TENANTS_FILE``, else the bundled demo file."""
-    return Path(os.environ.get(TENANTS_FILE_ENV) or DEMO_TENANTS_FILE)
+    return settings().tenants_file or DEMO_TENANTS_FILE
 
 
 def describe_tenants_file() -> str:
     """Which tenants file this process reads and why, so an operator sees when a shell (or a UI started
     without the variable) silently falls back to the bundled demo tenants."""
-    if os.environ.get(TENANTS_FILE_ENV):
+    if settings().tenants_file is not None:
         return f"{tenants_file_path()} (from {TENANTS_FILE_ENV})"
     return f"{DEMO_TENANTS_FILE} (the bundled demo tenants: {TENANTS_FILE_ENV} is not set)"
 
@@ -92,7 +92,7 @@ def unset_token_variables(tenants: dict[str, Tenant]) -> dict[str, str]:
     return {
         tenant.id: tenant.shopify.token_env
         for tenant in tenants.values()
-        if tenant.shopify is not None and not os.environ.get(tenant.shopify.token_env)
+        if tenant.shopify is not None and not secret_is_set(tenant.shopify.token_env)
     }
 
 
@@ -101,7 +101,7 @@ def unusable_tokens(tenants: dict[str, Tenant]) -> dict[str, str]:
     tenant id, with the error naming the variable. A token's value is never returned."""
     problems = {}
     for tenant in tenants.values():
-        if tenant.shopify is not None and os.environ.get(tenant.shopify.token_env):
+        if tenant.shopify is not None and secret_is_set(tenant.shopify.token_env):
             try:
                 tenant.shopify.token()
             except TenantConfigError as exc:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import smtplib
 import ssl
 from abc import ABC, abstractmethod
@@ -37,53 +36,40 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from platform_assets.settings import AlertSettings, alert_settings, env_name
+
 log = logging.getLogger(__name__)
 
-WEBHOOK_URL_ENV = "STOREHOUSE_ALERT_WEBHOOK_URL"
-SLACK_WEBHOOK_URL_ENV = "STOREHOUSE_ALERT_SLACK_WEBHOOK_URL"
-SMTP_HOST_ENV = "STOREHOUSE_ALERT_SMTP_HOST"
-SMTP_PORT_ENV = "STOREHOUSE_ALERT_SMTP_PORT"
-SMTP_USER_ENV = "STOREHOUSE_ALERT_SMTP_USER"
-SMTP_PASSWORD_ENV = "STOREHOUSE_ALERT_SMTP_PASSWORD"
-SMTP_FROM_ENV = "STOREHOUSE_ALERT_SMTP_FROM"
-SMTP_TO_ENV = "STOREHOUSE_ALERT_SMTP_TO"
-SMTP_STARTTLS_ENV = "STOREHOUSE_ALERT_SMTP_STARTTLS"
-TIMEOUT_ENV = "STOREHOUSE_ALERT_TIMEOUT_SECONDS"
-DAGSTER_UI_URL_ENV = "STOREHOUSE_DAGSTER_UI_URL"
+WEBHOOK_URL_ENV = env_name("alert_webhook_url")
+SLACK_WEBHOOK_URL_ENV = env_name("alert_slack_webhook_url")
+SMTP_HOST_ENV = env_name("alert_smtp_host")
+SMTP_PORT_ENV = env_name("alert_smtp_port")
+SMTP_USER_ENV = env_name("alert_smtp_user")
+SMTP_PASSWORD_ENV = env_name("alert_smtp_password")
+SMTP_FROM_ENV = env_name("alert_smtp_from")
+SMTP_TO_ENV = env_name("alert_smtp_to")
+SMTP_STARTTLS_ENV = env_name("alert_smtp_starttls")
+TIMEOUT_ENV = env_name("alert_timeout_seconds")
+DAGSTER_UI_URL_ENV = env_name("dagster_ui_url")
 
-#: Every variable this module reads (the docs test checks each one is documented).
-ALERT_ENV_VARS = (
-    WEBHOOK_URL_ENV,
-    SLACK_WEBHOOK_URL_ENV,
-    SMTP_HOST_ENV,
-    SMTP_PORT_ENV,
-    SMTP_USER_ENV,
-    SMTP_PASSWORD_ENV,
-    SMTP_FROM_ENV,
-    SMTP_TO_ENV,
-    SMTP_STARTTLS_ENV,
-    TIMEOUT_ENV,
-    DAGSTER_UI_URL_ENV,
-)
+#: Every variable the notifiers are configured from (each one a field of :class:`AlertSettings`).
+ALERT_ENV_VARS = tuple(env_name(name) for name in AlertSettings.model_fields)
 
-DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
-DEFAULT_TIMEOUT_SECONDS = 10.0
+_DEFAULTS = {name: field.default for name, field in AlertSettings.model_fields.items()}
+DEFAULT_DAGSTER_UI_URL: str = _DEFAULTS["dagster_ui_url"]
+DEFAULT_TIMEOUT_SECONDS: float = _DEFAULTS["alert_timeout_seconds"]
 #: TCP connect timeout for HTTP notifiers (never longer than the overall timeout).
 CONNECT_TIMEOUT_SECONDS = 5.0
-DEFAULT_SMTP_PORT = 587
+DEFAULT_SMTP_PORT: int = _DEFAULTS["alert_smtp_port"]
 SMTPS_PORT = 465
 DEFAULT_SMTP_FROM = "storehouse@localhost"
 #: Longest "what failed" text carried by an alert (error messages can be huge).
 MAX_SUMMARY_CHARS = 1500
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
 def dagster_ui_url(environ: Mapping[str, str] | None = None) -> str:
-    """The Dagster UI base URL for links in alerts, without a trailing slash."""
-    environ = os.environ if environ is None else environ
-    return (environ.get(DAGSTER_UI_URL_ENV) or DEFAULT_DAGSTER_UI_URL).rstrip("/")
+    """The Dagster UI base URL for links in alerts, without a trailing slash (``environ``: the process
+    environment unless given)."""
+    return alert_settings(environ)[0].dagster_ui_url
 
 
 def asset_path(asset_key: Any) -> str:
@@ -529,52 +515,20 @@ class EmailNotifier(Notifier):
 # ---------------------------------------------------------------------------------------------------------
 # Configuration and fan-out
 # ---------------------------------------------------------------------------------------------------------
-def _parse_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (environ.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise NotifierConfigError(f"{name} must be true or false")
-
-
-def _parse_timeout(environ: Mapping[str, str]) -> float:
-    raw = (environ.get(TIMEOUT_ENV) or "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise NotifierConfigError(f"{TIMEOUT_ENV} must be a number of seconds") from None
-    if not 0 < value <= 300:
-        raise NotifierConfigError(f"{TIMEOUT_ENV} must be between 0 and 300 seconds")
-    return value
-
-
-def email_notifier_from_env(environ: Mapping[str, str], timeout: float) -> EmailNotifier | None:
-    host = (environ.get(SMTP_HOST_ENV) or "").strip()
-    if not host:
+def email_notifier_from(configured: AlertSettings, timeout: float) -> EmailNotifier | None:
+    """The email notifier the settings describe; None when no SMTP host is set."""
+    if not configured.alert_smtp_host:
         return None
-    raw_port = (environ.get(SMTP_PORT_ENV) or "").strip()
-    try:
-        port = int(raw_port) if raw_port else DEFAULT_SMTP_PORT
-    except ValueError:
-        raise NotifierConfigError(f"{SMTP_PORT_ENV} must be a port number") from None
-    if not 0 < port < 65536:
-        raise NotifierConfigError(f"{SMTP_PORT_ENV} must be a port number")
-    user = (environ.get(SMTP_USER_ENV) or "").strip() or None
-    recipients = tuple(r.strip() for r in (environ.get(SMTP_TO_ENV) or "").split(",") if r.strip())
+    user = configured.alert_smtp_user
+    password = configured.alert_smtp_password
     return EmailNotifier(
-        host=host,
-        port=port,
-        sender=(environ.get(SMTP_FROM_ENV) or "").strip()
-        or (user if user and "@" in user else DEFAULT_SMTP_FROM),
-        recipients=recipients,
+        host=configured.alert_smtp_host,
+        port=configured.alert_smtp_port,
+        sender=configured.alert_smtp_from or (user if user and "@" in user else DEFAULT_SMTP_FROM),
+        recipients=configured.alert_smtp_to,
         user=user,
-        password=environ.get(SMTP_PASSWORD_ENV) or None,
-        starttls=_parse_bool(environ, SMTP_STARTTLS_ENV, default=True),
+        password=password.get_secret_value() if password is not None else None,
+        starttls=configured.alert_smtp_starttls,
         timeout=timeout,
     )
 
@@ -597,25 +551,28 @@ class Notifiers:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Notifiers:
-        environ = os.environ if environ is None else environ
+        configured, problems = alert_settings(environ)
         result = cls()
-        try:
-            timeout = _parse_timeout(environ)
-        except NotifierConfigError as exc:
-            result.config_errors.append(str(exc))
-            timeout = DEFAULT_TIMEOUT_SECONDS
-        for env_name, notifier_cls in (
-            (WEBHOOK_URL_ENV, WebhookNotifier),
-            (SLACK_WEBHOOK_URL_ENV, SlackNotifier),
+        if "alert_timeout_seconds" in problems:  # the default timeout is used, every notifier still works
+            result.config_errors.append(problems["alert_timeout_seconds"])
+        timeout = configured.alert_timeout_seconds
+        for env_name_, url, notifier_cls in (
+            (WEBHOOK_URL_ENV, configured.alert_webhook_url, WebhookNotifier),
+            (SLACK_WEBHOOK_URL_ENV, configured.alert_slack_webhook_url, SlackNotifier),
         ):
-            url = (environ.get(env_name) or "").strip()
-            if url:
+            if url is not None and url.get_secret_value().strip():
                 try:
-                    result.notifiers.append(notifier_cls(url=url, timeout=timeout))
+                    result.notifiers.append(notifier_cls(url=url.get_secret_value().strip(), timeout=timeout))
                 except NotifierConfigError as exc:
-                    result.config_errors.append(f"{env_name}: {exc}")
+                    result.config_errors.append(f"{env_name_}: {exc}")
+        email_problems = [
+            message for name, message in problems.items() if name in AlertSettings.EMAIL_FIELDS
+        ]
+        if email_problems and configured.alert_smtp_host:  # a broken email setup disables email only
+            result.config_errors.extend(email_problems)
+            return result
         try:
-            email = email_notifier_from_env(environ, timeout)
+            email = email_notifier_from(configured, timeout)
         except NotifierConfigError as exc:
             result.config_errors.append(str(exc))
         else:

@@ -76,6 +76,17 @@ def check_header_value(value: str, source: str) -> str:
     return stripped
 
 
+def secret_is_set(variable: str) -> bool:
+    """Whether environment variable ``variable`` holds anything at all (its value is not looked at)."""
+    return bool(os.environ.get(variable))
+
+
+def provide_default_secret(variable: str, value: str) -> None:
+    """Set environment variable ``variable`` to ``value`` unless the operator already has (e.g. the demo's
+    sandbox tokens)."""
+    os.environ.setdefault(variable, value)
+
+
 def read_secret(variable: str) -> str:
     """The secret in environment variable ``variable``, stripped and checked (:func:`check_header_value`).
     Raises :class:`SecretValueError` naming the variable when it is unset, empty or unusable."""

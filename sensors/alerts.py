@@ -34,19 +34,22 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.partitions import tenant_partitions
+from platform_assets.tags import (
+    PARENT_RUN_ID_TAG,
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    RETRY_NUMBER_TAG,
+    partition_dimension_tag,
+)
 from resources.notifiers import Alert, AlertKind, Notifiers, asset_path, dagster_ui_url, truncate
 
 RUN_FAILURE_SENSOR_NAME = "alert_on_run_failure"
 CHECK_SENSOR_NAME = "alert_on_asset_checks"
 MINIMUM_INTERVAL_SECONDS = 30
 
-PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-RETRY_NUMBER_TAG = "dagster/retry_number"
-PARENT_RUN_ID_TAG = "dagster/parent_run_id"
 TENANT_DIMENSION = tenant_partitions.name  # "tenant"
-TENANT_TAG = f"dagster/partition/{TENANT_DIMENSION}"
+TENANT_TAG = partition_dimension_tag(TENANT_DIMENSION)
 
 #: Metadata entries shown in a check alert ("key metadata"): scalar values only, at most this many.
 MAX_DETAILS = 10

@@ -19,7 +19,6 @@ cursor and is retried on the next evaluation; the others go on. See docs/schedul
 """
 
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -32,24 +31,20 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from platform_assets.partitions import daily_partitions, tenant_partitions
+from platform_assets.settings import settings
 from platform_assets.shopify.business_days import shop_timezone
+from platform_assets.tags import CHANGED_ORDERS_TAG, RESTATES_TAG, TENANT_TAG, TRIGGER_TAG
 from platform_assets.tenants import Tenant, load_tenants
 from resources.shopify_client import ShopifyClientResource
-from sensors.schedules import JOB_NAME, TENANT_TAG, TRIGGER_TAG, restatement_days_from_env
+from sensors.schedules import JOB_NAME
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 SENSOR_NAME = "storehouse_late_change_sensor"
-LOOKBACK_ENV = "STOREHOUSE_LATE_CHANGES_LOOKBACK_HOURS"
-INTERVAL_ENV = "STOREHOUSE_LATE_CHANGES_INTERVAL_SECONDS"
-DEFAULT_LOOKBACK_HOURS = 24.0
-DEFAULT_INTERVAL_SECONDS = 300
 #: Stop starting new tenants after this long, well inside Dagster's 60 s sensor evaluation timeout.
 DEFAULT_TIME_BUDGET_SECONDS = 40.0
 
-RESTATES_TAG = "storehouse/restates"
-CHANGED_ORDERS_TAG = "storehouse/changed_orders"
 ORDER_FIELDS = ("id", "processed_at", "updated_at")
 
 
@@ -66,19 +61,6 @@ def default_shopify() -> ShopifyClientResource:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _positive_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {raw}")
-    return value
 
 
 # -- the cursor --------------------------------------------------------------------------------------------
@@ -237,9 +219,10 @@ def build_late_change_sensor(
 
     ``shopify`` (default: a short retry budget), ``tenants_file`` and ``clock`` are there for tests.
     """
-    days = restatement_days_from_env() if restatement_days is None else restatement_days
-    lookback = lookback or timedelta(hours=_positive_env(LOOKBACK_ENV, DEFAULT_LOOKBACK_HOURS))
-    interval = minimum_interval_seconds or int(_positive_env(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS))
+    configured = settings()
+    days = configured.restatement_days if restatement_days is None else restatement_days
+    lookback = lookback or timedelta(hours=configured.late_changes_lookback_hours)
+    interval = minimum_interval_seconds or int(configured.late_changes_interval_seconds)
     shopify = shopify or default_shopify()
     target = {"job_name": job} if isinstance(job, str) else {"job": job}
 

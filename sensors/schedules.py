@@ -16,7 +16,6 @@ raw shop snapshot; a tenant with neither (never materialised) runs on UTC and th
 See docs/scheduling.md.
 """
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,16 @@ import dagster as dg
 import fsspec
 
 from platform_assets.partitions import daily_partitions, tenant_partitions
+from platform_assets.settings import StorehouseSettings
+from platform_assets.settings import settings as storehouse_settings
+from platform_assets.tags import (
+    LOCAL_DATE_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    TENANT_TAG,
+    TIMEZONE_TAG,
+    TRIGGER_TAG,
+)
 from platform_assets.tenants import Tenant, load_tenants
 from resources.raw_store import RawStoreResource
 
@@ -38,48 +47,25 @@ if TYPE_CHECKING:
 JOB_NAME = "storehouse_job"
 SCHEDULE_NAME = "storehouse_daily_schedule"
 
-HOUR_ENV = "STOREHOUSE_DAILY_SCHEDULE_HOUR"
-RESTATEMENT_DAYS_ENV = "STOREHOUSE_RESTATEMENT_DAYS"
-CRON_ENV = "STOREHOUSE_DAILY_SCHEDULE_CRON"
-TIMEZONE_ENV = "STOREHOUSE_DAILY_SCHEDULE_TIMEZONE"
-DEFAULT_HOUR = 5
-DEFAULT_RESTATEMENT_DAYS = 3
+DEFAULT_HOUR: int = StorehouseSettings.model_fields["daily_schedule_hour"].default
+DEFAULT_RESTATEMENT_DAYS: int = StorehouseSettings.model_fields["restatement_days"].default
 HOURLY_CRON = "0 * * * *"
 HOURLY_INTERVAL = timedelta(hours=1)
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-TRIGGER_TAG = "storehouse/trigger"
-TENANT_TAG = "storehouse/tenant"
-TIMEZONE_TAG = "storehouse/timezone"
-LOCAL_DATE_TAG = "storehouse/local_date"
 
 UNKNOWN_TIMEZONE = "UTC"
 _SNAPSHOT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 
 
 # -- configuration -----------------------------------------------------------------------------------------
-def _int_env(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def restatement_days_from_env() -> int:
     """How many days before yesterday are rebuilt every morning (``STOREHOUSE_RESTATEMENT_DAYS``, 3)."""
-    return _int_env(RESTATEMENT_DAYS_ENV, DEFAULT_RESTATEMENT_DAYS, 0, 366)
+    return storehouse_settings().restatement_days
 
 
 def schedule_hour_from_env() -> int:
     """The tenant-local hour of the daily run (``STOREHOUSE_DAILY_SCHEDULE_HOUR``, 5)."""
-    return _int_env(HOUR_ENV, DEFAULT_HOUR, 0, 23)
+    return storehouse_settings().daily_schedule_hour
 
 
 def _zone(name: str, what: str) -> ZoneInfo:
@@ -259,14 +245,15 @@ def build_daily_schedule(
 
     Needs the ``raw_store`` resource (to read a tenant's timezone from its shop snapshot).
     """
-    hour = schedule_hour_from_env() if hour is None else hour
-    cron = cron_schedule or os.environ.get(CRON_ENV, "").strip() or None
-    timezone = execution_timezone or os.environ.get(TIMEZONE_ENV, "").strip() or None
+    configured = storehouse_settings()
+    hour = configured.daily_schedule_hour if hour is None else hour
+    cron = cron_schedule or configured.daily_schedule_cron
+    timezone = execution_timezone or configured.daily_schedule_timezone
     if timezone and not cron:
         cron = f"0 {hour} * * *"  # a timezone alone: every tenant at that hour of that timezone
     settings = DailyScheduleSettings(
         hour=hour,
-        restatement_days=restatement_days_from_env() if restatement_days is None else restatement_days,
+        restatement_days=configured.restatement_days if restatement_days is None else restatement_days,
         cron_schedule=cron,
         execution_timezone=timezone or "UTC",
     )
