@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bench.report import Figure, Size
+from platform_assets.tags import partition_range_tags
 
 SECTION = "Backfill through Dagster"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -325,10 +326,7 @@ def _fetch_raw(env: dict[str, str], days: list[date]) -> float:
             raw_assets,
             instance=instance,
             resources=build_resources(),
-            tags={
-                "dagster/asset_partition_range_start": f"{days[0].isoformat()}|{TENANT}",
-                "dagster/asset_partition_range_end": f"{days[-1].isoformat()}|{TENANT}",
-            },
+            tags=partition_range_tags(f"{days[0].isoformat()}|{TENANT}", f"{days[-1].isoformat()}|{TENANT}"),
         )
     return time.perf_counter() - started
 

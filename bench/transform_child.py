@@ -25,6 +25,7 @@ import yaml
 
 from bench.report import Size, peak_rss_mb
 from bench.transform_stores import BenchStore, busy_day, heavy_year, two_years
+from platform_assets.tags import partition_range_tags
 
 STORES = {"two-years": two_years, "busy-day": busy_day, "heavy-year": heavy_year}
 RESULT_PREFIX = "RESULT "
@@ -41,10 +42,9 @@ def _write_tenants_file(store: BenchStore, path: Path) -> None:
 
 
 def _range_tags(store: BenchStore) -> dict[str, str]:
-    return {
-        "dagster/asset_partition_range_start": f"{store.start.isoformat()}|{store.tenant_id}",
-        "dagster/asset_partition_range_end": f"{store.end.isoformat()}|{store.tenant_id}",
-    }
+    return partition_range_tags(
+        f"{store.start.isoformat()}|{store.tenant_id}", f"{store.end.isoformat()}|{store.tenant_id}"
+    )
 
 
 def _truth_json(figures: Sequence[object]) -> list[dict]:

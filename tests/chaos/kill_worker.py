@@ -16,6 +16,8 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from platform_assets.tags import partition_range_tags
+
 #: The variable holding the sandbox tenant's token in the worker's environment.
 TOKEN_ENV = "CHAOS_KILL_SHOPIFY_TOKEN"
 
@@ -37,10 +39,7 @@ def main(folder: Path, tenant: str, start: date, end: date, clock: datetime) -> 
     pipeline_clock.clock = lambda: clock  # the pipeline lives in the sandbox shop's world
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("tenant", [tenant])
-    tags = {
-        "dagster/asset_partition_range_start": f"{start.isoformat()}|{tenant}",
-        "dagster/asset_partition_range_end": f"{end.isoformat()}|{tenant}",
-    }
+    tags = partition_range_tags(f"{start.isoformat()}|{tenant}", f"{end.isoformat()}|{tenant}")
     (folder / "started").write_text(f"{time.time()}\n")
     result = dg.materialize(
         [*ALL_ASSETS, *ALL_CHECKS],

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from platform_assets.tags import partition_range_tags
 from resources.shopify_client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.server import serve
@@ -71,10 +72,7 @@ def run_wire_faults(rate: float, seed: int, folder: Path, days: int = 7) -> Coun
             pipeline.resources["shopify"] = ShopifyClientResource(
                 read_timeout=READ_TIMEOUT, page_size=PAGE_SIZE
             )
-            tags = {
-                "dagster/asset_partition_range_start": f"{START.isoformat()}|{spec.name}",
-                "dagster/asset_partition_range_end": f"{end.isoformat()}|{spec.name}",
-            }
+            tags = partition_range_tags(f"{START.isoformat()}|{spec.name}", f"{end.isoformat()}|{spec.name}")
             runs, success = 0, False
             while runs < MAX_RUNS and not success:
                 runs += 1

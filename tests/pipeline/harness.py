@@ -13,6 +13,7 @@ import yaml
 from platform_assets import clock as pipeline_clock
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
+from platform_assets.tags import partition_range_tags
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
 from resources.shopify_client import ShopifyClientResource
@@ -44,10 +45,9 @@ class Pipeline:
     def materialise(
         self, start: date, end: date, selection=None, expect_success: bool = True
     ) -> dg.ExecuteInProcessResult:
-        tags = {
-            "dagster/asset_partition_range_start": f"{start.isoformat()}|{self.tenant_id}",
-            "dagster/asset_partition_range_end": f"{end.isoformat()}|{self.tenant_id}",
-        }
+        tags = partition_range_tags(
+            f"{start.isoformat()}|{self.tenant_id}", f"{end.isoformat()}|{self.tenant_id}"
+        )
         result = dg.materialize(
             [*ALL_ASSETS, *ALL_CHECKS],
             instance=self.instance,
