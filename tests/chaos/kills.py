@@ -42,8 +42,11 @@ START = date(2026, 5, 25)
 RUN_TIMEOUT_SECONDS = 180.0
 #: How long the worker may take to import the definitions and begin materialising.
 START_TIMEOUT_SECONDS = 60.0
-#: How long a killed run's descendants and connections get to go away.
+#: How long a killed run's connections get to close.
 GRACE_SECONDS = 3.0
+#: How long a killed run's processes get to go (docs/reliability.md, "No orphan processes"): workers exit
+#: at once, but a forkserver still importing its preload on a loaded machine exits only when done.
+ORPHAN_BOUND_SECONDS = 15.0
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -146,7 +149,9 @@ def kill_round(
         counts.notes["finished_before_kill"] = True
     before = worker.kill()
     counts.notes["descendants_at_kill"] = len(before)
-    time.sleep(GRACE_SECONDS)
+    killed_at = time.monotonic()
+    wait_until(lambda: not any(processes.alive(p) for p in before), ORPHAN_BOUND_SECONDS)
+    counts.notes["processes_gone_after_seconds"] = round(time.monotonic() - killed_at, 1)
     survivors = [p for p in before if processes.alive(p)]
     counts.left_behind += len(survivors)
     counts.notes["surviving_processes"] = len(survivors)
