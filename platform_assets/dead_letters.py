@@ -1,8 +1,9 @@
 """Dead letters: records that cannot be staged are kept in dlq_records (tenant, platform, entity,
 partition, reason, raw payload, first and last seen) while the good records flow on. A partition's dead
 letters are replaced whenever it is staged again, so fixing the source and re-materialising clears them.
-A non-blocking check warns while the run's partitions have dead letters, and fails when most of a
-partition's records are dead (the source changed shape, or a whole page is corrupt)."""
+A non-blocking check per source and entity warns while the run's partitions have dead letters, and fails
+when most of a partition's records are dead (the source changed shape, or a whole page is corrupt). Every
+read and write is keyed by platform as well as entity: another source's 'orders' are not Shopify's."""
 
 import hashlib
 import json
@@ -62,17 +63,18 @@ def replace_dead_letters(
     return warehouse.replace_rows(conn, DLQ_RECORDS, where, list(rows.values()))
 
 
-def dead_letter_check(asset: str, entity: str, staged_table: str) -> dg.AssetChecksDefinition:
-    """Warns while the run's partitions of ``entity`` have dead letters; fails when, in any partition,
-    they outnumber the records staged into ``staged_table``."""
+def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str) -> dg.AssetChecksDefinition:
+    """Warns while the run's partitions of ``platform``'s ``entity`` have dead letters; fails when, in any
+    partition, they outnumber the records staged into ``staged_table`` (that platform's own staging)."""
 
     @dg.asset_check(
         asset=dg.AssetKey(asset),
         name=f"{entity}_dead_letters",
         blocking=False,
         description=(
-            f"Warns while raw {entity} records of the run's partitions sit in dlq_records; fails when, in a "
-            "partition, they outnumber the records staged. Re-materialising a fixed source clears them."
+            f"Warns while raw {platform} {entity} records of the run's partitions sit in dlq_records; fails "
+            "when, in a partition, they outnumber the records staged. Re-materialising a fixed source "
+            "clears them."
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
@@ -80,11 +82,17 @@ def dead_letter_check(asset: str, entity: str, staged_table: str) -> dg.AssetChe
         for td in tenant_days(context):
             days.extend(td.days)
             for start, end in td.ranges():
-                params = {"tenant_id": td.tenant.id, "entity": entity, "start": start, "end": end}
+                params = {
+                    "tenant_id": td.tenant.id,
+                    "platform": platform,
+                    "entity": entity,
+                    "start": start,
+                    "end": end,
+                }
                 frames.append(
                     warehouse.query(
                         "SELECT tenant_id, partition_date, record_key, reason FROM dlq_records "
-                        "WHERE tenant_id = :tenant_id AND entity = :entity "
+                        "WHERE tenant_id = :tenant_id AND platform = :platform AND entity = :entity "
                         "AND partition_date BETWEEN :start AND :end "
                         "ORDER BY partition_date, record_key",
                         params,

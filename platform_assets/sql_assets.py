@@ -2,7 +2,7 @@
 in the run, one transaction runs the model's .sql file against the warehouse."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,14 @@ def sql_model_asset(
     deps: Sequence[Any],
     group_name: str,
     description: str,
+    params: Mapping[str, Any] | None = None,
     **asset_kwargs: Any,
 ) -> dg.AssetsDefinition:
-    """An asset running ``sql_file`` per tenant and day range, each range in one transaction."""
+    """An asset running ``sql_file`` per tenant and day range, each range in one transaction.
+
+    The file gets :tenant_id, :start_date and :end_date, and ``params``: fixed values such as a source's
+    :platform, so that a source's conformed model replaces only its own rows of a shared table."""
+    fixed = dict(params or {})
 
     @dg.asset(
         name=spec.name,
@@ -65,7 +70,7 @@ def sql_model_asset(
             for td in tenant_days(context):
                 for start, end in td.ranges():
                     with conn.begin():
-                        params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
+                        params = {**fixed, "tenant_id": td.tenant.id, "start_date": start, "end_date": end}
                         counts += run_file(conn, sql_file, params)
                 metadata.update(table_metadata(conn, spec, td.tenant.id))
                 covered.extend(td.days)

@@ -15,8 +15,8 @@ from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import describe_days, tenant_days
 from platform_assets.shopify.staging_assets import (
-    shopify_location_staging,
     stg_customers,
+    stg_locations,
     stg_order_lines,
     stg_orders,
     stg_products,
@@ -85,9 +85,10 @@ dim_product = sql_model_asset(
 dim_location = sql_model_asset(
     t.DIM_LOCATION,
     SQL_DIR / "dim_location.sql",
-    deps=[shopify_location_staging],
+    deps=[stg_locations],
     group_name=GROUP,
-    description="Store and warehouse locations as of their newest snapshot.",
+    description="Store and warehouse locations of every platform as of their newest snapshot, from the "
+    "conformed stg_locations.",
 )
 fact_orders = sql_model_asset(
     t.FACT_ORDERS,

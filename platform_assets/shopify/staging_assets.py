@@ -1,6 +1,8 @@
 """Shopify staging: each raw partition is read once, typed, and written to its staging tables, each
 table replaced for that (tenant, day) in one transaction. Then the conformed, platform-neutral layer
-(stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products) is built from them in SQL."""
+(stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products, stg_locations) is built from them
+in SQL. Every platform-neutral write (conformed rows, dead letters, the ledger) carries and replaces only
+``platform = 'shopify'``, so another source's rows of the same tenant and day are left alone."""
 
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -17,7 +19,7 @@ from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
 from platform_assets.ledger import IngestedPartition, record_staged
 from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
-from platform_assets.shopify import staging
+from platform_assets.shopify import PLATFORM, staging
 from platform_assets.shopify.business_days import tenant_timezone
 from platform_assets.shopify.parse import timestamp
 from platform_assets.shopify.raw_assets import (
@@ -131,7 +133,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                             {
                                 "tenant_id": tenant_id,
                                 "partition_date": staged.day,
-                                "platform": "shopify",
+                                "platform": PLATFORM,
                                 "entity": entity,
                             },
                             staged.dead_letters,
@@ -141,7 +143,7 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
                         warehouse,
                         conn,
                         tenant_id=tenant_id,
-                        platform="shopify",
+                        platform=PLATFORM,
                         entity=entity,
                         days=[staged.day for staged in batch],
                         ingested=[_ingested(raw_store, entity, s) for s in batch if not s.missing],
@@ -211,10 +213,13 @@ shopify_inventory_staging = staging_assets(
 )
 
 ORDER_STAGING_KEYS = [dg.AssetKey(spec.name) for spec in ORDER_TABLES]
+#: The conformed models replace, for a tenant and day range, only Shopify's rows.
+CONFORMED_PARAMS = {"platform": PLATFORM}
 
 stg_orders = sql_model_asset(
     t.STG_ORDERS,
     SQL_DIR / "stg_orders.sql",
+    params=CONFORMED_PARAMS,
     deps=ORDER_STAGING_KEYS,
     group_name=GROUP,
     description="Orders from every platform in one shape (Shopify today), with gross sales, discounts, "
@@ -223,6 +228,7 @@ stg_orders = sql_model_asset(
 stg_order_lines = sql_model_asset(
     t.STG_ORDER_LINES,
     SQL_DIR / "stg_order_lines.sql",
+    params=CONFORMED_PARAMS,
     deps=ORDER_STAGING_KEYS,
     group_name=GROUP,
     description="Order lines from every platform in one shape.",
@@ -230,6 +236,7 @@ stg_order_lines = sql_model_asset(
 stg_refunds = sql_model_asset(
     t.STG_REFUNDS,
     SQL_DIR / "stg_refunds.sql",
+    params=CONFORMED_PARAMS,
     deps=ORDER_STAGING_KEYS,
     group_name=GROUP,
     description="Refund lines (items, shipping refunds, adjustments) of every platform, on the refund's day.",
@@ -237,6 +244,7 @@ stg_refunds = sql_model_asset(
 stg_customers = sql_model_asset(
     t.STG_CUSTOMERS,
     SQL_DIR / "stg_customers.sql",
+    params=CONFORMED_PARAMS,
     deps=[dg.AssetKey(s.name) for s in CUSTOMER_TABLES],
     group_name=GROUP,
     description="Registered customers from every platform in one shape.",
@@ -244,9 +252,19 @@ stg_customers = sql_model_asset(
 stg_products = sql_model_asset(
     t.STG_PRODUCTS,
     SQL_DIR / "stg_products.sql",
+    params=CONFORMED_PARAMS,
     deps=[dg.AssetKey(s.name) for s in PRODUCT_TABLES],
     group_name=GROUP,
     description="Sellable products at variant grain from every platform in one shape.",
+)
+stg_locations = sql_model_asset(
+    t.STG_LOCATIONS,
+    SQL_DIR / "stg_locations.sql",
+    params=CONFORMED_PARAMS,
+    deps=[dg.AssetKey(t.STG_SHOPIFY_LOCATIONS.name)],
+    group_name=GROUP,
+    description="Stores and warehouses from every platform in one shape, one row per location and "
+    "snapshot day: what dim_location reads.",
 )
 
 STAGING_ASSETS = [
@@ -260,14 +278,18 @@ STAGING_ASSETS = [
     stg_refunds,
     stg_customers,
     stg_products,
+    stg_locations,
 ]
 
 DEAD_LETTER_CHECKS = [
-    dead_letter_check(t.STG_SHOPIFY_ORDERS.name, "orders", t.STG_SHOPIFY_ORDERS.name),
-    dead_letter_check(t.STG_SHOPIFY_CUSTOMERS.name, "customers", t.STG_SHOPIFY_CUSTOMERS.name),
-    dead_letter_check(t.STG_SHOPIFY_PRODUCTS.name, "products", t.STG_SHOPIFY_PRODUCTS.name),
-    dead_letter_check(t.STG_SHOPIFY_LOCATIONS.name, "locations", t.STG_SHOPIFY_LOCATIONS.name),
+    dead_letter_check(PLATFORM, t.STG_SHOPIFY_ORDERS.name, "orders", t.STG_SHOPIFY_ORDERS.name),
+    dead_letter_check(PLATFORM, t.STG_SHOPIFY_CUSTOMERS.name, "customers", t.STG_SHOPIFY_CUSTOMERS.name),
+    dead_letter_check(PLATFORM, t.STG_SHOPIFY_PRODUCTS.name, "products", t.STG_SHOPIFY_PRODUCTS.name),
+    dead_letter_check(PLATFORM, t.STG_SHOPIFY_LOCATIONS.name, "locations", t.STG_SHOPIFY_LOCATIONS.name),
     dead_letter_check(
-        t.STG_SHOPIFY_INVENTORY_LEVELS.name, "inventory_levels", t.STG_SHOPIFY_INVENTORY_LEVELS.name
+        PLATFORM,
+        t.STG_SHOPIFY_INVENTORY_LEVELS.name,
+        "inventory_levels",
+        t.STG_SHOPIFY_INVENTORY_LEVELS.name,
     ),
 ]

@@ -503,6 +503,22 @@ STG_PRODUCTS = _conformed(
     col("updated_at", TIMESTAMP, "Version timestamp (UTC).", nullable=False),
     indexes=(("tenant_id", "partition_date"), ("tenant_id", "variant_id")),
 )
+STG_LOCATIONS = _conformed(
+    "stg_locations",
+    "Stores and warehouses of every platform in one shape, as of each day's snapshot (partition_date).",
+    ("location_id",),
+    col("location_id", TEXT, "Platform location id.", nullable=False),
+    col("name", TEXT, "Location name."),
+    col("address1", TEXT, "Street address."),
+    col("city", TEXT, "City."),
+    col("zip", TEXT, "Postal code."),
+    col("province", TEXT, "Province or state."),
+    col("country_code", TEXT, "Country code."),
+    col("is_active", BOOL, "Whether the location is active."),
+    col("created_at", TIMESTAMP, "Creation (UTC)."),
+    col("updated_at", TIMESTAMP, "Last change (UTC)."),
+    indexes=(("tenant_id", "partition_date"), ("tenant_id", "location_id")),
+)
 
 # ---------------------------------------------------------------- star schema
 DIM_DATE = TableSpec(

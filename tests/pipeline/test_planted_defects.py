@@ -34,7 +34,7 @@ from tests.pipeline.test_whole_graph import NY
 CLOCK = datetime(2026, 5, 31, 0, 0, tzinfo=NY)  # the sandbox's "now": just after END in New York
 START, DAY, END = date(2026, 5, 28), date(2026, 5, 29), date(2026, 5, 30)
 PAGE_SIZE = 4  # so a day's orders come in several pages: one can go missing, a copy can land on another
-ASSETS = 38
+ASSETS = 39
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ def pipeline(tmp_path, monkeypatch):
 def test_whole_graph_equals_ground_truth_and_is_idempotent(pipeline):
     result = pipeline.materialise(START, END)
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert len(materialised) == 38
+    assert len(materialised) == 39
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 39
+    assert len(evaluations) == 40
     assert [e.check_name for e in evaluations if not e.passed] == []
 
     assert pipeline.ground_truth_diffs(START, END) == []

@@ -1,13 +1,13 @@
 -- Shopify order lines → the conformed stg_order_lines.
 DELETE FROM stg_order_lines
-WHERE tenant_id = :tenant_id AND platform = 'shopify' AND partition_date BETWEEN :start_date AND :end_date;
+WHERE tenant_id = :tenant_id AND platform = :platform AND partition_date BETWEEN :start_date AND :end_date;
 
 INSERT INTO stg_order_lines (
     tenant_id, platform, partition_date, order_id, line_id, product_id, variant_id, sku, title, quantity,
     price, gross_amount, discount_amount, tax_amount, is_gift_card, updated_at
 )
 SELECT
-    l.tenant_id, 'shopify', l.partition_date,
+    l.tenant_id, CAST(:platform AS VARCHAR), l.partition_date,
     CAST(l.order_id AS VARCHAR), CAST(l.line_id AS VARCHAR),
     CAST(l.product_id AS VARCHAR), CAST(l.variant_id AS VARCHAR),
     l.sku, l.title, l.quantity, l.price, l.gross_sales, l.discounts, l.tax_amount,

@@ -3,7 +3,7 @@
 -- Every measure but taxes is tax excluded: staging takes the tax out of each line, shipping line and
 -- refund when the order's prices include tax (staging.py; docs/metrics.md).
 DELETE FROM stg_orders
-WHERE tenant_id = :tenant_id AND platform = 'shopify' AND partition_date BETWEEN :start_date AND :end_date;
+WHERE tenant_id = :tenant_id AND platform = :platform AND partition_date BETWEEN :start_date AND :end_date;
 
 INSERT INTO stg_orders (
     tenant_id, platform, partition_date, order_id, order_number, customer_id, email, customer_key,
@@ -13,7 +13,7 @@ INSERT INTO stg_orders (
 )
 SELECT
     o.tenant_id,
-    'shopify',
+    CAST(:platform AS VARCHAR),
     o.partition_date,
     CAST(o.order_id AS VARCHAR),
     CAST(o.order_number AS VARCHAR),
