@@ -15,7 +15,7 @@ from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
 
-from resources.gc_pause import collector_paused
+from common.gc_pause import collector_paused
 from sandbox.shopify.daybook import DayBook
 from sandbox.shopify.summary import DayState, DaySummary, SummaryContext, summarize
 
