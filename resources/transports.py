@@ -59,8 +59,9 @@ def transport_for(scheme: str) -> Mount:
         mount = _mounts.get(scheme)
     if mount is None:
         raise TransportNotRegistered(
-            f"no transport registered for {scheme}:// URLs; the demo wiring (demo.wiring.install(), run by "
-            "`storehouse demo`, `make ui` and the tests) registers the built-in sandbox for sandbox://, "
-            "and resources.transports.register_transport(scheme, mount) registers any other"
+            f"shop_url: no transport registered for {scheme}:// URLs; the demo wiring "
+            "(demo.wiring.install(), run by `storehouse demo`, `make ui` and the tests) registers the "
+            "built-in sandbox for sandbox://, and resources.transports.register_transport(scheme, mount) "
+            "registers any other"
         )
     return mount

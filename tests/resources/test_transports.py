@@ -19,8 +19,8 @@ from resources.transports import (
 from sandbox.shopify.inprocess import mount
 
 UNREGISTERED_SANDBOX = (
-    "no transport registered for sandbox:// URLs; the demo wiring (demo.wiring.install(), run by "
-    "`storehouse demo`, `make ui` and the tests) registers the built-in sandbox for sandbox://, "
+    "shop_url: no transport registered for sandbox:// URLs; the demo wiring (demo.wiring.install(), "
+    "run by `storehouse demo`, `make ui` and the tests) registers the built-in sandbox for sandbox://, "
     "and resources.transports.register_transport(scheme, mount) registers any other"
 )
 
@@ -45,7 +45,7 @@ def test_a_sandbox_url_without_its_transport_fails_naming_the_wiring(no_sandbox_
 
 
 def test_an_unknown_scheme_fails_naming_it():
-    with pytest.raises(TransportNotRegistered, match=r"^no transport registered for ftp:// URLs; "):
+    with pytest.raises(TransportNotRegistered, match=r"^shop_url: no transport registered for ftp:// URLs; "):
         ShopifyShopClient("ftp://shop.example", "shpat_x")
 
 
