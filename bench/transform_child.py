@@ -73,14 +73,11 @@ def generate(store: BenchStore) -> dict:
     """Walk the in-process sandbox through the raw assets (one ranged run) into a fresh cache folder."""
     import dagster as dg
 
-    from demo.wiring import install
     from platform_assets.shopify.raw_assets import RAW_ASSETS
     from resources.raw_store import RawStoreResource
     from resources.shopify_client import ShopifyClientResource
     from sandbox.shopify import registry
     from sandbox.shopify.generator import build_shop
-
-    install()  # the clients answer sandbox:// in process
 
     work = store.folder.with_name(store.folder.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)

@@ -1,9 +1,9 @@
 """`storehouse` command line: the demo (the whole graph for the demo tenants from the in-process Shopify
 sandbox, then a per-day sales table checked against the sandbox's ground truth) and tenant sync.
 
-The sandbox is wired in from above: the `storehouse` script is ``demo.cli:main``, which registers it
-(``demo/wiring.py``) and calls :func:`main`; here a simulated shop is known only through
-``platform_assets.simulators``."""
+The product never imports the sandbox: a simulated shop is known only through
+``platform_assets.simulators``, which finds the built-in sandbox by its ``storehouse.simulators`` entry point
+(and the Shopify client its transport by the ``storehouse.transports`` one)."""
 
 import argparse
 import os

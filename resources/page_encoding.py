@@ -19,8 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.gc_pause import collector_paused
 from resources import fast_json
+from resources.gc_pause import collector_paused
 from resources.pagination import RecordVersion, record_versions
 from resources.worker_processes import preload, process_pool
 

@@ -32,8 +32,8 @@ from urllib.parse import parse_qsl, urlsplit
 import dagster as dg
 import requests
 
-from common.gc_pause import collector_paused
 from resources import fast_json
+from resources.gc_pause import collector_paused
 from resources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RESPONSE_DEADLINE,

@@ -1,5 +1,4 @@
-"""Shared test fixtures: paths to the real Shopify payloads, a PostgreSQL URL when CI provides one. The
-built-in sandbox is registered for ``sandbox://`` shop URLs (the demo wiring) for every test."""
+"""Shared test fixtures: paths to the real Shopify payloads, a PostgreSQL URL when CI provides one."""
 
 import json
 import os
@@ -9,13 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from demo.wiring import install as install_sandbox
-
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "shopify"))
 POSTGRES_ENV = "STOREHOUSE_TEST_POSTGRES_URL"
-
-install_sandbox()
 
 
 def load_fixture(name: str):

@@ -124,7 +124,7 @@ def test_the_readme_backfill_command_is_valid_for_the_project():
     )
     assert command, "README.md shows no `dagster asset materialize ... --partition-range` command"
     module, selection, partition_range = command.groups()
-    assert module == "demo.definitions" and selection == "*"
+    assert module == "platform_assets.definitions" and selection == "*"
     start, end = partition_range.split("...")
     keys = [date_tenant_partitions.get_partition_key_from_str(k).keys_by_dimension for k in (start, end)]
     assert keys[0]["tenant"] == keys[1]["tenant"] in load_tenants(DEMO_TENANTS_FILE)

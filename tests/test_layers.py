@@ -1,6 +1,8 @@
-"""Layers import downward only (issue 13): the product (platform_assets, resources, sensors) never imports the
-sandbox or the demo wiring, the sandbox never imports the product or the wiring, and the bottom layer
-(common) imports neither. Only the demo wiring (demo/), the tests and the benchmarks join them."""
+"""The product and the sandbox never import each other (issue 13): the product (platform_assets, resources,
+sensors) never imports the sandbox, and the sandbox never imports the product. They meet only through the
+entry points pyproject.toml declares (``storehouse.transports``, ``storehouse.simulators``), and in the
+tests and the benchmarks. The top-level layout is fixed: no wiring or shared-helper package (``demo``,
+``common``) sits beside them."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from platform_assets.settings import PROJECT_ROOT
 
 PRODUCT = ("platform_assets", "resources", "sensors")
 FORBIDDEN = {
-    **dict.fromkeys(PRODUCT, ("sandbox", "demo")),
-    "sandbox": ("platform_assets", "resources", "sensors", "demo"),
-    "common": ("platform_assets", "resources", "sensors", "sandbox", "demo"),
+    **dict.fromkeys(PRODUCT, ("sandbox",)),
+    "sandbox": PRODUCT,
 }
+#: Top-level packages the design card's layout does not allow.
+NOT_ALLOWED = ("common", "demo")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -43,6 +46,12 @@ def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
 def test_layer_imports_only_downward(package):
     assert (PROJECT_ROOT / package / "__init__.py").exists()
     assert violations(package, FORBIDDEN[package]) == []
+
+
+@pytest.mark.parametrize("package", NOT_ALLOWED)
+def test_no_wiring_or_shared_helper_package(package):
+    assert not (PROJECT_ROOT / package).exists()
+    assert [found for layer in FORBIDDEN for found in violations(layer, (package,))] == []
 
 
 def test_the_check_finds_an_import_of_the_sandbox(tmp_path):

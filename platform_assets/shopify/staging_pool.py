@@ -21,10 +21,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 
-from common.gc_pause import collector_paused
 from platform_assets.runs import TenantDays
 from platform_assets.shopify import staging
 from resources import fast_json
+from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
 from resources.worker_processes import preload, process_pool

@@ -10,7 +10,6 @@ import dagster as dg
 import sqlalchemy as sa
 import yaml
 
-from demo.wiring import install as install_sandbox
 from platform_assets import clock as pipeline_clock
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
@@ -139,7 +138,6 @@ def make_pipeline(
     tenant_timezone: str | None = None,
 ) -> Pipeline:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    install_sandbox()  # also in worker processes, which load no conftest
     shop = build_shop(spec, clock)
     registry.register(spec.name, shop)
     # The pipeline lives in the sandbox's world: its "now" is the shop clock, wherever a test moves it.

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from common.gc_pause import collector_paused
+from resources.gc_pause import collector_paused
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, encode_page
 
 RECORDS = [

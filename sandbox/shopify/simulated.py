@@ -1,10 +1,9 @@
-"""Registering the built-in Shopify sandbox with the product, for ``sandbox://name`` shop URLs.
+"""What ``storehouse demo`` needs to know about the sandbox's shops, for the product's simulator seam.
 
-:func:`install` hands the sandbox's in-process transport to the Shopify client (``resources.transports``)
-and tells the demo command about the sandbox's shops (``platform_assets.simulators``): the preset shops' own
-tokens, their clock and their ground truth. Everything that runs the pipeline against ``sandbox://`` shops
-calls it first: ``storehouse demo`` (through :mod:`demo.cli`), the ``make ui`` code location
-(:mod:`demo.definitions`), the tests and the benchmarks.
+The product finds this through the ``storehouse.simulators`` entry point named ``sandbox`` (pyproject.toml):
+:func:`simulated_shops` returns an object with ``access_token``, ``today`` and ``ground_truth``, each taking
+a ``sandbox://name`` shop URL (the duck type ``platform_assets.simulators.SimulatedShops`` describes). Like
+the rest of the sandbox it imports nothing of the product. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -12,10 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from platform_assets.simulators import register_simulator
-from resources.transports import register_transport
 from sandbox.shopify import registry
-from sandbox.shopify.inprocess import mount
 from sandbox.shopify.presets import PRESETS, default_clock
 
 #: The URL scheme of the in-process sandbox's shops.
@@ -27,7 +23,7 @@ def _shop_name(shop_url: str) -> str:
 
 
 class SandboxShops:
-    """The sandbox's shops as the demo sees them (``platform_assets.simulators.SimulatedShops``)."""
+    """The sandbox's shops, addressed by their ``sandbox://name`` URLs."""
 
     def access_token(self, shop_url: str) -> str | None:
         """A preset shop's own token (``shpat_sandbox_…``, not a secret); None for other sandbox shops."""
@@ -45,7 +41,6 @@ class SandboxShops:
         return registry.get_shop(_shop_name(shop_url)).ground_truth(start, end)
 
 
-def install() -> None:
-    """Register the sandbox for ``sandbox://`` URLs (again is harmless)."""
-    register_transport(SCHEME, mount)
-    register_simulator(SCHEME, SandboxShops())
+def simulated_shops() -> SandboxShops:
+    """The ``storehouse.simulators`` entry point: the sandbox's shops as the demo sees them."""
+    return SandboxShops()
