@@ -1,5 +1,9 @@
 """`storehouse` command line: the demo (the whole graph for the demo tenants from the in-process Shopify
-sandbox, then a per-day sales table checked against the sandbox's ground truth) and tenant sync."""
+sandbox, then a per-day sales table checked against the sandbox's ground truth) and tenant sync.
+
+The product never imports the sandbox: a simulated shop is known only through
+``platform_assets.simulators``, which finds the built-in sandbox by its ``storehouse.simulators`` entry point
+(and the Shopify client its transport by the ``storehouse.transports`` one)."""
 
 import argparse
 import sys
@@ -15,6 +19,7 @@ from tabulate import tabulate
 
 from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
 from platform_assets.settings import DATA_DIR, PROJECT_ROOT, use_default_dagster_home
+from platform_assets.simulators import simulator_for
 from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import (
     Tenant,
@@ -24,6 +29,7 @@ from platform_assets.tenants import (
     unset_token_variables,
     unusable_tokens,
 )
+from resources.secrets import provide_default_secret
 from sensors.tenant_partitions import (
     PRUNE_COMMAND,
     TenantPartitionPlan,
@@ -40,16 +46,13 @@ def _instance() -> dg.DagsterInstance:
 
 
 def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
-    """Demo tenants point at the in-process sandbox: give them the sandbox's own tokens if unset."""
-    from resources.secrets import provide_default_secret
-    from sandbox.shopify.presets import PRESETS
-
+    """Demo tenants point at a simulator (the in-process sandbox): give them its own tokens if unset."""
     for tenant in tenants.values():
         connection = tenant.shopify
-        if connection and connection.shop_url.startswith("sandbox://"):
-            preset = PRESETS.get(connection.shop_url.removeprefix("sandbox://"))
-            if preset is not None:
-                provide_default_secret(connection.token_env, preset.access_token)
+        simulator = simulator_for(connection.shop_url) if connection else None
+        token = simulator.access_token(connection.shop_url) if simulator else None
+        if token is not None:
+            provide_default_secret(connection.token_env, token)
 
 
 def _run_with_progress(
@@ -140,19 +143,16 @@ def demo(days: int) -> int:
 
 
 def _tenant_today(tenant) -> date:
-    from sandbox.shopify.presets import PRESETS, default_clock
-
     connection = tenant.shopify
-    if connection and connection.shop_url.startswith("sandbox://"):
-        preset = PRESETS.get(connection.shop_url.removeprefix("sandbox://"))
-        if preset is not None:
-            return default_clock(preset).date()
+    simulator = simulator_for(connection.shop_url) if connection else None
+    today = simulator.today(connection.shop_url) if simulator else None
+    if today is not None:
+        return today
     return datetime.now(ZoneInfo(tenant.timezone or "UTC")).date()
 
 
 def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
     from platform_assets.definitions import build_resources
-    from sandbox.shopify import registry
 
     warehouse = build_resources()["warehouse"]
     mismatches = 0
@@ -170,8 +170,9 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
             )
         )
         connection = tenant.shopify
-        if connection and connection.shop_url.startswith("sandbox://"):
-            truth = registry.get_shop(connection.shop_url.removeprefix("sandbox://")).ground_truth(start, end)
+        simulator = simulator_for(connection.shop_url) if connection else None
+        if simulator is not None:
+            truth = simulator.ground_truth(connection.shop_url, start, end)
             diffs = compare_with_ground_truth(frame.to_dict("records"), truth)
             mismatches += len(diffs)
             verdict = "every figure equals" if not diffs else f"{len(diffs)} figures differ from"

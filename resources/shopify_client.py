@@ -12,7 +12,8 @@ Shop base URLs:
 
 * ``https://acme.myshopify.com`` - a real shop;
 * ``http://127.0.0.1:8765/demo-ny`` - the sandbox server (``sandbox.shopify.server``);
-* ``sandbox://demo-ny`` - the sandbox in-process (no sockets; ``sandbox.shopify.inprocess`` is mounted).
+* ``sandbox://demo-ny`` - the sandbox in-process (no sockets), once the demo wiring has registered its
+  transport (:mod:`resources.transports`); any other scheme with a registered transport works alike.
 
 See docs/shopify-client.md.
 """
@@ -50,6 +51,7 @@ from resources.http import (
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
 from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, PaginationLoopError, record_versions
 from resources.secrets import check_header_value, install_log_filter, scrub
+from resources.transports import NETWORK_SCHEMES, transport_for
 
 log = logging.getLogger(__name__)
 install_log_filter()
@@ -209,8 +211,9 @@ class ShopifyShopClient:
         parts = urlsplit(shop_url.strip())
         if "@" in parts.netloc:  # checked first: the messages below would show the URL
             raise ValueError("shop_url must not carry a user name or password (user:pass@host; not shown)")
-        if parts.scheme not in ("http", "https", "sandbox") or not parts.netloc:
+        if not parts.scheme or not parts.netloc:
             raise ValueError(f"shop_url must be http(s)://host[/prefix] or sandbox://name, got {shop_url!r}")
+        mount = None if parts.scheme in NETWORK_SCHEMES else transport_for(parts.scheme)
         if parts.query or parts.fragment:
             raise ValueError("shop_url must not carry a query or fragment")
         self.shop_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
@@ -220,9 +223,7 @@ class ShopifyShopClient:
         self._api_root = f"{self.shop_url}/admin/api/{api_version}"
 
         self._session = session or requests.Session()
-        if parts.scheme == "sandbox":
-            from sandbox.shopify.inprocess import mount  # the sandbox is only needed for sandbox:// shops
-
+        if mount is not None:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
         self._stats = HttpStats()

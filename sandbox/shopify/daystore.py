@@ -15,8 +15,8 @@ from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
 
-from resources.gc_pause import collector_paused
 from sandbox.shopify.daybook import DayBook
+from sandbox.shopify.gc_pause import collector_paused
 from sandbox.shopify.summary import DayState, DaySummary, SummaryContext, summarize
 
 if TYPE_CHECKING:
