@@ -11,6 +11,8 @@ behind the default are in bench/RESULTS.md and docs/scaling.md.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from platform_assets.settings import parse_backfill_policy, settings
@@ -27,3 +29,8 @@ def backfill_policy_from(text: str) -> dg.BackfillPolicy | None:
 
 
 BACKFILL_POLICY = backfill_policy_from(settings().backfill_policy)
+
+# Dagster 1.13 marks `backfill_policy` as beta and says so once per asset. The policy is ours to choose
+# (docs/scaling.md), so the notice is silenced in every process that defines the assets: the command, the
+# code server, the run's process and the worker processes' forkserver, whose output is the user's terminal.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import uuid
-import warnings
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -279,9 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     sync_parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     args = parser.parse_args(argv)
-    # Dagster marks backfill_policy as beta; the policy is ours to choose (docs/scaling.md), so the
-    # demo's output is not buried under one warning per asset.
-    warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
     if args.command == "demo":
         return demo(args.days)
     return sync_tenants(prune=args.prune, dry_run=args.dry_run)
