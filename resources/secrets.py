@@ -7,16 +7,20 @@ never the value. Every secret read (or handed to a client with :func:`remember`)
 process-wide registry so that :func:`scrub` can replace it, wherever it turns up, with ``[REDACTED]``.
 
 Scrubbing is applied where text leaves our code: the messages of the Shopify client's exceptions (built
-with :func:`scrub`, raised without a cause or context that could carry the original), and log records of
-the loggers that handle requests (:func:`install_log_filter`).
+with :func:`scrub`, raised without a cause or context that could carry the original), and every log record
+the process makes once a secret is registered, whatever the logger, Dagster's ``context.log`` included
+(:func:`install_record_scrubbing` wraps the log-record factory); the request loggers also carry the
+scrubbing filter itself (:func:`install_log_filter`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 
 REDACTED = "[REDACTED]"
 #: What a header value may hold: printable ASCII without spaces (RFC 9110 field-value, minus the
@@ -35,6 +39,7 @@ REQUEST_LOGGERS = (
 )
 
 _lock = threading.Lock()
+_factory_lock = threading.Lock()
 _secrets: set[str] = set()
 
 
@@ -43,10 +48,12 @@ class SecretValueError(ValueError):
 
 
 def remember(value: str) -> None:
-    """Register a secret so :func:`scrub` hides it (and its ``repr`` form, as in ``'shpat_…\\n'``)."""
+    """Register a secret so :func:`scrub` hides it (and its ``repr`` form, as in ``'shpat_…\\n'``), and
+    make sure every log record of this process is scrubbed from now on (:func:`install_record_scrubbing`)."""
     forms = {value, value.strip(), repr(value)[1:-1], repr(value.strip())[1:-1]}
     with _lock:
         _secrets.update(form for form in forms if len(form) >= MIN_SCRUBBED_LENGTH)
+    install_record_scrubbing()
 
 
 def scrub(text: str) -> str:
@@ -123,3 +130,27 @@ def install_log_filter(*loggers: logging.Logger | str) -> None:
         target = logging.getLogger(logger) if isinstance(logger, str) else logger
         if SCRUBBING_FILTER not in target.filters:
             target.addFilter(SCRUBBING_FILTER)
+
+
+class _ScrubbingRecordFactory:
+    """The process's log-record factory, wrapped: every record any logger makes (Dagster's ``context.log``,
+    which writes the run's event log, as much as ``requests`` or our own modules) has the registered
+    secrets scrubbed from its message and exception text as it is made, before any handler sees it."""
+
+    def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: object, **kwargs: object) -> logging.LogRecord:
+        record = self.inner(*args, **kwargs)
+        if _secrets:
+            with contextlib.suppress(Exception):  # a message its arguments do not fit: logging reports it
+                SCRUBBING_FILTER.filter(record)
+        return record
+
+
+def install_record_scrubbing() -> None:
+    """Wrap the process's log-record factory in the scrubbing one (idempotent; :func:`remember` calls it)."""
+    with _factory_lock:
+        current = logging.getLogRecordFactory()
+        if not isinstance(current, _ScrubbingRecordFactory):
+            logging.setLogRecordFactory(_ScrubbingRecordFactory(current))

@@ -8,6 +8,7 @@ import logging
 import secrets as random_secrets
 import traceback
 
+import dagster as dg
 import pytest
 import requests
 from requests.adapters import BaseAdapter
@@ -217,3 +218,23 @@ def test_the_client_refuses_credentials_in_the_shop_url_without_showing_them(mak
         assert str(info.value) == (
             "shop_url must not carry a user name or password (user:pass@host; not shown)"
         )
+
+
+def test_a_secret_logged_through_context_log_never_reaches_the_event_log(monkeypatch, caplog):
+    """Every log record the process makes is scrubbed once a secret is read, whatever the logger: here
+    Dagster's ``context.log``, which writes the run's event log (what the UI shows)."""
+    canary = new_canary()
+    monkeypatch.setenv("TEST_CONTEXT_LOG_TOKEN", canary + "\n")
+
+    @dg.asset
+    def careless(context) -> None:
+        token = read_secret("TEST_CONTEXT_LOG_TOKEN")
+        context.log.info("calling the shop with %s", token)
+        logging.getLogger("some.library").warning(f"retrying with token={token}")
+
+    with dg.DagsterInstance.ephemeral() as instance, caplog.at_level(logging.INFO):
+        assert dg.materialize([careless], instance=instance).success
+        messages = [entry.user_message for entry in instance.all_logs(instance.get_runs()[0].run_id)]
+    assert f"calling the shop with {REDACTED}" in messages
+    assert not [m for m in messages if canary in m]
+    assert canary not in caplog.text and f"retrying with token={REDACTED}" in caplog.text
