@@ -54,6 +54,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from resources import fast_json
 from resources.page_encoding import EncodedPage, encode_records
+from resources.worker_processes import process_running
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
@@ -75,22 +76,12 @@ def _temp_suffix() -> str:
     return f".tmp-{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex}"
 
 
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: running
-        return True
-    return True
-
-
 def stale_temporary(name: str, modified: float | None, now: float) -> bool:
     """Whether the temporary file ``name`` (last modified at ``modified``, epoch seconds, None if unknown)
     was left by a writer that is gone: its pid on this host is dead, or it is older than
     :data:`STALE_TEMP_SECONDS`."""
     owner = _TEMP_OWNER.match(name.rsplit(".tmp-", 1)[-1]) if ".tmp-" in name else None
-    if owner is not None and owner["host"] == _host_tag() and not _pid_running(int(owner["pid"])):
+    if owner is not None and owner["host"] == _host_tag() and not process_running(int(owner["pid"])):
         return True
     return modified is not None and now - modified > STALE_TEMP_SECONDS
 

@@ -62,7 +62,8 @@ def process_pool(max_workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (a zombie counts until it is reaped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,7 +77,7 @@ def _wait_for_exit(owner: int, pidfd: int | None) -> None:
     if pidfd is not None:
         select.select([pidfd], [], [])  # readable once the process has exited
     else:
-        while _running(owner):
+        while process_running(owner):
             time.sleep(WATCHDOG_SECONDS)
     os._exit(1)
 
@@ -91,6 +92,6 @@ def die_with_owner(owner: int) -> None:
             os._exit(1)
         except OSError:  # kernel before 5.3, or not permitted: poll instead
             pidfd = None
-    if pidfd is None and not _running(owner):
+    if pidfd is None and not process_running(owner):
         os._exit(1)
     threading.Thread(target=_wait_for_exit, args=(owner, pidfd), name="owner-watchdog", daemon=True).start()
