@@ -8,12 +8,7 @@ They expect a shop at the root of its own origin, ``/admin/oauth/access_scopes.j
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,9 +19,8 @@ from sandbox.shopify.server import serve, shop_from_host
 from sandbox.shopify.timeutil import iso_local
 
 from .conftest import API, call, tiny_shop
-from .test_server_cli import _take_interrupts
+from .test_server_cli import server_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "shpat_sandbox_tiny"
 ALL_SCOPES = [
     "read_all_orders",
@@ -151,20 +145,9 @@ def test_host_header_routes_to_the_shop_at_the_root(pinned: SandboxShop):
 
 
 def test_cli_gives_every_shop_its_own_port():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "sandbox.shopify.server", "--port", "0", "--port-per-shop"]
-    command += ["--shops", "demo-ny", "--clock", "2026-02-01T00:00:00-05:00"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        preexec_fn=_take_interrupts,
-    )
-    try:
-        lines = [process.stdout.readline() for _ in range(5)]
+    args = ["--port", "0", "--port-per-shop", "--shops", "demo-ny", "--clock", "2026-02-01T00:00:00-05:00"]
+    with server_cli(*args) as cli:
+        lines = [cli.process.stdout.readline() for _ in range(5)]
         assert lines[3].split()[0] == "origin", lines
         origin = lines[3].split()[1]
         assert origin.startswith("http://127.0.0.1:") and lines[1].split()[1] != origin
@@ -175,14 +158,6 @@ def test_cli_gives_every_shop_its_own_port():
             timeout=10,
         )
         assert scopes.status_code == 200 and len(scopes.json()["access_scopes"]) == len(ALL_SCOPES)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            out, err = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-    assert process.returncode == 0, f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}"
 
 
 # ----- granted scopes -------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -21,29 +24,47 @@ def _take_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_cli_serves_presets_until_interrupted():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+@dataclass
+class ServerCli:
+    """The server command running in a process of its own; ``out`` is what it printed after Ctrl-C."""
+
+    process: subprocess.Popen
+    out: str = ""
+
+
+@contextmanager
+def server_cli(*args: str) -> Iterator[ServerCli]:
+    """Run ``python -m sandbox.shopify.server *args``; on leaving, Ctrl-C it and assert it stopped cleanly
+    within 10 s (exit status 0)."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox.shopify.server",
-            "--port",
-            "0",
-            "--shops",
-            "demo-ny",
-            "--clock",
-            "2026-02-01T00:00:00-05:00",
-        ],
+        [sys.executable, "-m", "sandbox.shopify.server", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         preexec_fn=_take_interrupts,
     )
+    cli = ServerCli(process)
     try:
-        lines = [process.stdout.readline() for _ in range(3)]
+        yield cli
+    finally:
+        # communicate() drains both pipes while waiting: a server blocked writing to a full pipe would
+        # otherwise look like one that ignores Ctrl-C.
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            out, err = f"(killed: still running 10 s after SIGINT) {out}", err
+        cli.out = out
+    assert process.returncode == 0, f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}"
+
+
+def test_cli_serves_presets_until_interrupted():
+    with server_cli("--port", "0", "--shops", "demo-ny", "--clock", "2026-02-01T00:00:00-05:00") as cli:
+        lines = [cli.process.stdout.readline() for _ in range(3)]
         assert lines[0].startswith("Sandbox Shopify on http://127.0.0.1:"), lines
         base = lines[1].split()[1]
         assert base.endswith("/demo-ny") and "clock 2026-02-01T00:00:00-05:00" in lines[1]
@@ -59,15 +80,4 @@ def test_cli_serves_presets_until_interrupted():
         rows = truth.json()["ground_truth"]
         assert [row["date"] for row in rows][:1] == ["2026-01-20"] and rows[-1]["date"] <= "2026-02-01"
         assert isinstance(rows[0]["net_sales"], str)
-    finally:
-        # communicate() drains both pipes while waiting: a server blocked writing to a full pipe would
-        # otherwise look like one that ignores Ctrl-C.
-        process.send_signal(signal.SIGINT)
-        try:
-            out, err = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-            out, err = f"(killed: still running 10 s after SIGINT) {out}", err
-    assert process.returncode == 0, f"stdout: {out[-2000:]}\nstderr: {err[-2000:]}"
-    assert out.rstrip().endswith("stopping")
+    assert cli.out.rstrip().endswith("stopping")
