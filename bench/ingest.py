@@ -42,8 +42,9 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.report import Figure, Size, peak_rss_mb
 from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify.connection import ShopifyConnection
 from platform_assets.sources.shopify.raw_fetch import FetchOutcome, fetch_days, plan_windows
-from platform_assets.tenants import ShopifyConnection, Tenant
+from platform_assets.tenants import Tenant
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import MAX_PAGE_SIZE, ShopifyClientResource
 
@@ -75,7 +76,8 @@ class BenchShop:
     def tenant(self, shop_url: str) -> Tenant:
         # The start date lies before the fetched days, so every window has both updated_at bounds.
         start = self.first_day() - timedelta(days=30)
-        return Tenant(self.name, self.name, start, None, ShopifyConnection(shop_url, self.token_env))
+        connection = ShopifyConnection(shop_url=shop_url, token_env=self.token_env)
+        return Tenant(id=self.name, name=self.name, start_date=start, connections={"shopify": connection})
 
     def fetched_days(self) -> list[date]:
         first = self.first_day()

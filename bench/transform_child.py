@@ -26,6 +26,7 @@ import yaml
 from bench.report import Size, peak_rss_mb
 from bench.transform_stores import BenchStore, busy_day, heavy_year, two_years
 from platform_assets.tags import partition_range_tags
+from platform_assets.tenants import TenantsResource
 
 STORES = {"two-years": two_years, "busy-day": busy_day, "heavy-year": heavy_year}
 RESULT_PREFIX = "RESULT "
@@ -98,6 +99,7 @@ def generate(store: BenchStore) -> dict:
         instance=instance,
         resources={
             "shopify": ShopifyClientResource(),
+            "tenants": TenantsResource(),
             "raw_store": RawStoreResource(base_url=str(work / "raw")),
         },
         tags=_range_tags(store),
@@ -164,6 +166,7 @@ def transform(store: BenchStore, warehouse_url: str, instance_dir: str | None) -
         instance=instance,
         resources={
             "shopify": ShopifyClientResource(),
+            "tenants": TenantsResource(),
             "raw_store": RawStoreResource(base_url=str(store.raw_dir)),
             "warehouse": warehouse,
         },

@@ -1,9 +1,9 @@
-"""`storehouse` command line: the demo (the whole graph for the demo tenants from the in-process Shopify
+"""`storehouse` command line: the demo (the whole graph for the demo tenants from the in-process
 sandbox, then a per-day sales table checked against the sandbox's ground truth) and tenant sync.
 
 The product never imports the sandbox: a simulated shop is known only through
 ``platform_assets.simulators``, which finds the built-in sandbox by its ``storehouse.simulators`` entry point
-(and the Shopify client its transport by the ``storehouse.transports`` one)."""
+(and each API client its transport by the ``storehouse.transports`` one)."""
 
 import argparse
 import sys
@@ -47,11 +47,11 @@ def _instance() -> dg.DagsterInstance:
 def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
     """Demo tenants point at a simulator (the in-process sandbox): give them its own tokens if unset."""
     for tenant in tenants.values():
-        connection = tenant.shopify
-        simulator = simulator_for(connection.shop_url) if connection else None
-        token = simulator.access_token(connection.shop_url) if simulator else None
-        if token is not None:
-            provide_default_secret(connection.token_env, token)
+        for connection in tenant.connections.values():
+            simulator = simulator_for(connection.url)
+            token = simulator.access_token(connection.url) if simulator else None
+            if token is not None:
+                provide_default_secret(connection.token_variable, token)
 
 
 def _run_with_progress(
@@ -141,12 +141,13 @@ def demo(days: int) -> int:
     return _report(tenants, ranges)
 
 
-def _tenant_today(tenant) -> date:
-    connection = tenant.shopify
-    simulator = simulator_for(connection.shop_url) if connection else None
-    today = simulator.today(connection.shop_url) if simulator else None
-    if today is not None:
-        return today
+def _tenant_today(tenant: Tenant) -> date:
+    """A simulated store's own today (its clock), else the tenant's today."""
+    for connection in tenant.connections.values():
+        simulator = simulator_for(connection.url)
+        today = simulator.today(connection.url) if simulator else None
+        if today is not None:
+            return today
     return datetime.now(ZoneInfo(tenant.timezone or "UTC")).date()
 
 
@@ -168,10 +169,10 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
                 frame[DEMO_COLUMNS].values.tolist(), headers=DEMO_COLUMNS, tablefmt="github", floatfmt=".2f"
             )
         )
-        connection = tenant.shopify
-        simulator = simulator_for(connection.shop_url) if connection else None
-        if simulator is not None:
-            truth = simulator.ground_truth(connection.shop_url, start, end)
+        simulated = [(c.url, s) for c in tenant.connections.values() if (s := simulator_for(c.url))]
+        if len(simulated) == 1:  # a store's ground truth is the tenant's when it is its only platform
+            url, simulator = simulated[0]
+            truth = simulator.ground_truth(url, start, end)
             diffs = compare_with_ground_truth(frame.to_dict("records"), truth)
             mismatches += len(diffs)
             verdict = "every figure equals" if not diffs else f"{len(diffs)} figures differ from"

@@ -1,10 +1,13 @@
-"""The one entry point: every Storehouse asset, job, sensor and resource in a single Definitions."""
+"""The one entry point: every Storehouse asset, check, job, schedule, sensor and resource in a single
+Definitions, assembled from the registry of sources (``platform_assets/sources/registry.py``) and the
+shared layers above them."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from platform_assets.automation import automation_sensor
+from platform_assets.conformed.assets import CONFORMED_ASSETS
 from platform_assets.core.assets import CORE_ASSETS
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.marts.assets import MART_ASSETS
@@ -12,18 +15,23 @@ from platform_assets.quality.completeness import COMPLETENESS_CHECKS
 from platform_assets.quality.reconciliation import RECONCILIATION_CHECKS
 from platform_assets.quality.table_checks import SCHEMA_CHECKS
 from platform_assets.settings import settings
-from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
-from platform_assets.sources.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_ASSETS
+from platform_assets.sources.registry import sources
+from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
-from resources.shopify.client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 from sensors.alerts import ALERT_SENSORS
 from sensors.late_changes import LATE_CHANGE_SENSORS
 from sensors.schedules import SCHEDULES
 from sensors.tenant_partitions import tenant_partitions_sensor
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MART_ASSETS]
-ALL_CHECKS = [*SCHEMA_CHECKS, *DEAD_LETTER_CHECKS, *RECONCILIATION_CHECKS, *COMPLETENESS_CHECKS]
+SOURCE_ASSETS = [asset for source in sources() for asset in (*source.raw_assets, *source.staging_assets)]
+ALL_ASSETS = [*SOURCE_ASSETS, *CONFORMED_ASSETS, *CORE_ASSETS, *MART_ASSETS]
+ALL_CHECKS = [
+    *SCHEMA_CHECKS,
+    *(check for source in sources() for check in source.checks),
+    *RECONCILIATION_CHECKS,
+    *COMPLETENESS_CHECKS,
+]
 
 storehouse_job = dg.define_asset_job(
     "storehouse_job",
@@ -35,9 +43,12 @@ storehouse_job = dg.define_asset_job(
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Every source's client resources, the run's tenants, the raw store and the warehouse, configured from
+    the settings."""
     configured = settings()
     return {
-        "shopify": ShopifyClientResource(),
+        **{key: resource for source in sources() for key, resource in source.resources.items()},
+        "tenants": TenantsResource(),
         "raw_store": RawStoreResource(base_url=configured.raw_store_url_config()),
         "warehouse": WarehouseResource(url=configured.warehouse_url_config()),
     }

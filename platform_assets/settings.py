@@ -13,7 +13,7 @@ backfill policy, the data folder) are still read once, when their module is impo
 Secrets - the warehouse URL (it may hold a password), webhook URLs (they carry tokens) and the SMTP
 password - are :class:`~pydantic.SecretStr`: never in a repr, a log line or a validation error.
 
-Two reads stay outside this module on purpose: each tenant's Shopify token lives in a variable *named by
+Two reads stay outside this module on purpose: each tenant's API tokens live in variables *named by
 the tenants file* (``token_env``), not a ``STOREHOUSE_*`` one, and :mod:`resources.secrets` reads it at the
 moment it is needed; and the sandbox (``STOREHOUSE_SANDBOX_*``), the test suite and the benchmarks are not
 the product and read their own variables (:data:`HARNESS_VARIABLES`).

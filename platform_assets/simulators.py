@@ -1,11 +1,11 @@
 """Simulated shops the demo runs against: what `storehouse demo` needs to know about a shop that is not real.
 
-A simulator of a platform's API (the built-in Shopify sandbox, behind ``sandbox://`` URLs) knows three things
+A simulator of a platform's API (the built-in sandbox, behind ``sandbox://`` URLs) knows three things
 the product cannot: the demo shops' own access tokens (not secrets), the simulated world's today (its clock
 need not be the wall clock) and the ground truth the demo's per-day table is checked against. The product
 never imports a simulator: a package declares a ``storehouse.simulators`` entry point named after its URL
 scheme, a callable returning an object with the three methods of :class:`SimulatedShops` (this project's
-pyproject.toml declares ``sandbox = "sandbox.shopify.simulated:simulated_shops"``). :func:`simulator_for`
+pyproject.toml declares the sandbox's). :func:`simulator_for`
 looks it up the first time a shop of that scheme is asked about; :func:`register_simulator` registers one
 explicitly (tests, other wiring) and takes precedence. See docs/architecture.md.
 """

@@ -1,32 +1,29 @@
 """Tenants: the businesses Storehouse serves, each with its platform connections.
 
 A tenants file (YAML) declares them. Its path comes from ``STOREHOUSE_TENANTS_FILE``; without it the
-bundled demo tenants are used. Secrets are referenced by environment-variable name (``token_env``) and are
-read only when a connection is opened, so they never appear in the file, in config or in metadata. What the
-file may say (keys, URLs, variable names) is in ``platform_assets/tenant_rules.py``.
+bundled demo tenants are used. A tenant has ``connections`` keyed by platform (its source's name); each
+platform's connection is a typed pydantic model of its source (``platform_assets/sources/<platform>/
+connection.py``), validated when the file is loaded, with errors naming the tenant, the field and the
+problem (never a value that could be a secret). Secrets are referenced by environment-variable name
+(``token_env``) and are read only when a connection is opened, so they never appear in the file, in config
+or in metadata. What the file may say is in ``platform_assets/tenant_rules.py``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dagster as dg
 import yaml
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from platform_assets.settings import env_name, settings
-from platform_assets.tenant_rules import (
-    SHOPIFY_KEYS,
-    TENANT_KEYS,
-    TOP_LEVEL_KEYS,
-    TenantConfigError,
-    check_api_version,
-    check_keys,
-    check_shop_url,
-    check_token_env,
-)
+from platform_assets.sources.registry import connection_types
+from platform_assets.tenant_rules import TENANT_KEYS, TOP_LEVEL_KEYS, TenantConfigError, check_keys
 from resources.secrets import SecretValueError, read_secret, secret_is_set
 
 TENANTS_FILE_ENV = env_name("tenants_file")
@@ -35,39 +32,65 @@ _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _RELATIVE_DATE = re.compile(r"^-(\d+)d$")
 
 
-@dataclass(frozen=True)
-class ShopifyConnection:
-    """Where a tenant's Shopify store lives and which environment variable holds its token."""
+class Connection(BaseModel):
+    """A tenant's connection to one platform: where its data lives and which environment variables hold
+    its secrets. Each source subclasses it with its own typed settings (``platform`` names the source)."""
 
-    shop_url: str
-    token_env: str
-    api_version: str = "2025-07"
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: ClassVar[str]
+    #: The platform's name as people write it, for messages.
+    label: ClassVar[str]
+
+    @property
+    def url(self) -> str:
+        """The address of the tenant's store on the platform (a simulator is found by its scheme)."""
+        raise NotImplementedError
+
+    def secret_variables(self) -> dict[str, str]:
+        """Each secret's role and the environment variable holding it: {"token": "ACME_TOKEN"}."""
+        raise NotImplementedError
+
+    @property
+    def token_variable(self) -> str:
+        """The variable holding the main secret (the ``token`` role, else the first one)."""
+        variables = self.secret_variables()
+        return variables.get("token") or next(iter(variables.values()))
 
     @property
     def token_source(self) -> str:
         """Where the token is read from, for messages: "environment variable ACME_TOKEN"."""
-        return f"environment variable {self.token_env}"
+        return f"environment variable {self.token_variable}"
 
     def token(self) -> str:
-        """The access token, read from the environment at the moment it is needed: surrounding whitespace
+        """The main secret, read from the environment at the moment it is needed: surrounding whitespace
         (a file's trailing newline) stripped, refused unless it can be sent as a header. Errors name the
         variable, never the value."""
+        return self.secret(self.token_variable)
+
+    def secret(self, variable: str) -> str:
         try:
-            return read_secret(self.token_env)
+            return read_secret(variable)
         except SecretValueError as exc:
-            error = TenantConfigError(f"{exc} (the Shopify token for {self.shop_url})")
+            error = TenantConfigError(f"{exc} (the {self.label} token for {self.url})")
         raise error  # outside the except block: no chained exception to print
 
 
-@dataclass(frozen=True)
-class Tenant:
-    """One business: its id (the Dagster partition key), start date, timezone override and connections."""
+class Tenant(BaseModel):
+    """One business: its id (the Dagster partition key), start date, timezone override and its
+    connections, keyed by platform in the order the file lists them."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     id: str
     name: str
     start_date: date
-    timezone: str | None
-    shopify: ShopifyConnection | None
+    timezone: str | None = None
+    connections: dict[str, Connection] = {}
+
+    def connection(self, platform: str) -> Connection | None:
+        """The tenant's connection to ``platform``, if it has one."""
+        return self.connections.get(platform)
 
     def start_date_key(self) -> str:
         return self.start_date.isoformat()
@@ -87,25 +110,29 @@ def describe_tenants_file() -> str:
 
 
 def unset_token_variables(tenants: dict[str, Tenant]) -> dict[str, str]:
-    """Tenants whose Shopify token variable is not set in this process, by tenant id: their runs would fail
-    here. Names only; a token's value is never returned."""
-    return {
-        tenant.id: tenant.shopify.token_env
-        for tenant in tenants.values()
-        if tenant.shopify is not None and not secret_is_set(tenant.shopify.token_env)
-    }
+    """Tenants with a secret variable that is not set in this process, by tenant id (the first such
+    variable): their runs would fail here. Names only; a secret's value is never returned."""
+    unset: dict[str, str] = {}
+    for tenant in tenants.values():
+        for connection in tenant.connections.values():
+            for variable in connection.secret_variables().values():
+                if not secret_is_set(variable):
+                    unset.setdefault(tenant.id, variable)
+    return unset
 
 
 def unusable_tokens(tenants: dict[str, Tenant]) -> dict[str, str]:
-    """Tenants whose token variable is set but holds no usable token (e.g. a space or line break inside), by
-    tenant id, with the error naming the variable. A token's value is never returned."""
-    problems = {}
+    """Tenants with a secret variable that is set but holds no usable value (e.g. a space or line break
+    inside), by tenant id, with the error naming the variable. A secret's value is never returned."""
+    problems: dict[str, str] = {}
     for tenant in tenants.values():
-        if tenant.shopify is not None and secret_is_set(tenant.shopify.token_env):
-            try:
-                tenant.shopify.token()
-            except TenantConfigError as exc:
-                problems[tenant.id] = str(exc)
+        for connection in tenant.connections.values():
+            for variable in connection.secret_variables().values():
+                if secret_is_set(variable) and tenant.id not in problems:
+                    try:
+                        connection.secret(variable)
+                    except TenantConfigError as exc:
+                        problems[tenant.id] = str(exc)
     return problems
 
 
@@ -124,12 +151,59 @@ def _parse_start_date(raw: object, tenant_id: str, today: date) -> date:
         ) from None
 
 
+def _problem(error: Any, where: str) -> str:
+    """One pydantic error as "<where>.<field> <problem>", never quoting the input (it may be a secret)."""
+    field = ".".join(str(part) for part in error["loc"])
+    name = f"{where}.{field}" if field else where
+    if error["type"] == "value_error":
+        return f"{name} {str(error['msg']).removeprefix('Value error, ')}"
+    if error["type"] == "missing":
+        return f"{name} is required"
+    return f"{name}: {error['msg']}"
+
+
+def _parse_connections(raw: object, tenant_id: str) -> dict[str, Connection]:
+    """Each platform's block validated by its source's connection model."""
+    types = connection_types()
+    where = f"tenant {tenant_id}: connections"
+    if not isinstance(raw, dict):
+        raise TenantConfigError(f"{where} must be a mapping of platform to connection ({', '.join(types)})")
+    check_keys(raw, tuple(types), where)
+    connections: dict[str, Connection] = {}
+    for platform, block in raw.items():
+        model = types[str(platform)]
+        if not isinstance(block, dict):
+            fields = ", ".join(model.model_fields)
+            raise TenantConfigError(f"{where}.{platform} must be a mapping of {fields}")
+        check_keys(block, tuple(model.model_fields), f"{where}.{platform}")
+        try:
+            connections[str(platform)] = model.model_validate(block)
+        except ValidationError as exc:
+            problem = _problem(exc.errors()[0], f"connections.{platform}")
+            error = TenantConfigError(f"tenant {tenant_id}: {problem}")
+        else:
+            continue
+        raise error  # outside the except block: pydantic's error (quoting the input) is not chained
+    return connections
+
+
+def _with_legacy_connections(raw: dict) -> dict:
+    """Files written before connections were keyed by platform name a platform on the tenant itself
+    (``<platform>:``); it is read as that platform's connection."""
+    legacy = {key: raw[key] for key in raw if key in connection_types()}
+    if not legacy:
+        return raw
+    rest = {key: value for key, value in raw.items() if key not in legacy}
+    return {**rest, "connections": {**legacy, **(raw.get("connections") or {})}}
+
+
 def _parse_tenant(raw: dict, today: date) -> Tenant:
     tenant_id = str(raw.get("id", "")).strip()
     if not _TENANT_ID.match(tenant_id):
         raise TenantConfigError(
             f"tenant id {tenant_id!r} must be 1-63 characters of a-z, 0-9, '-' or '_' (it is a partition key)"
         )
+    raw = _with_legacy_connections(raw)
     check_keys(raw, TENANT_KEYS, f"tenant {tenant_id}")
     if "start_date" not in raw:
         raise TenantConfigError(f"tenant {tenant_id}: start_date is required")
@@ -139,28 +213,12 @@ def _parse_tenant(raw: dict, today: date) -> Tenant:
             ZoneInfo(str(timezone))
         except (ZoneInfoNotFoundError, ValueError):
             raise TenantConfigError(f"tenant {tenant_id}: unknown timezone {timezone!r}") from None
-    shopify = None
-    if raw.get("shopify") is not None:
-        block = raw["shopify"]
-        if not isinstance(block, dict):
-            raise TenantConfigError(
-                f"tenant {tenant_id}: shopify must be a mapping of {', '.join(SHOPIFY_KEYS)}"
-            )
-        check_keys(block, SHOPIFY_KEYS, f"tenant {tenant_id}: shopify")
-        for field in ("shop_url", "token_env"):
-            if not block.get(field):
-                raise TenantConfigError(f"tenant {tenant_id}: shopify.{field} is required")
-        shopify = ShopifyConnection(
-            shop_url=check_shop_url(block["shop_url"], tenant_id),
-            token_env=check_token_env(block["token_env"], tenant_id),
-            api_version=check_api_version(block.get("api_version", "2025-07"), tenant_id),
-        )
     return Tenant(
         id=tenant_id,
         name=str(raw.get("name", tenant_id)),
         start_date=_parse_start_date(raw["start_date"], tenant_id, today),
         timezone=str(timezone) if timezone else None,
-        shopify=shopify,
+        connections=_parse_connections(raw["connections"], tenant_id) if raw.get("connections") else {},
     )
 
 
@@ -209,3 +267,25 @@ def get_tenant(tenant_id: str) -> Tenant:
     if tenant_id not in tenants:
         raise TenantConfigError(f"tenant {tenant_id} is not in {tenants_file_path()}")
     return tenants[tenant_id]
+
+
+class TenantsResource(dg.ConfigurableResource):
+    """The tenants file, read and validated once per run: every step of a run sees the same tenants, and a
+    file edited mid-run takes effect from the next run on.
+
+    ``tenants_file`` defaults to ``STOREHOUSE_TENANTS_FILE``, else the bundled demo tenants."""
+
+    tenants_file: str | None = None
+    _tenants: dict[str, Tenant] | None = PrivateAttr(default=None)
+
+    def path(self) -> Path:
+        return Path(self.tenants_file) if self.tenants_file else tenants_file_path()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._tenants = load_tenants(self.path())
+
+    def all(self) -> dict[str, Tenant]:
+        """Every tenant by id, in file order (loaded on first use outside a run)."""
+        if self._tenants is None:
+            self._tenants = load_tenants(self.path())
+        return self._tenants

@@ -1,13 +1,13 @@
 """JSON for the ingestion hot path: parsing API pages and writing raw lines, byte-for-byte as the standard
 library would, several times faster.
 
-A page of 250 Shopify orders is about 2.8 MB of JSON. At a Plus shop's ceiling (20 pages a second) the
+A page of 250 orders is about 2.8 MB of JSON. At a big shop's API ceiling (20 pages a second) the
 standard library's ``json`` spends more than a CPU core parsing and re-encoding that (and holds the GIL
 while doing it), so the raw assets use ``orjson`` and keep the raw store's format exactly:
 
 * :func:`loads` parses like ``json.loads`` (orjson; the standard library for what orjson refuses, such as
   the non-standard ``NaN``, so the errors are the same). One difference: orjson reads an integer outside
-  the signed/unsigned 64-bit range as a float. Shopify's ids and counts are below 2**53 (they must survive
+  the signed/unsigned 64-bit range as a float. The platforms' ids and counts are below 2**53 (they must survive
   JavaScript), so API responses never have one; do not use :func:`loads` for other JSON that may;
 * :func:`dumps_line` gives exactly ``json.dumps(value, separators=(",", ":")).encode()``: compact, every
   non-ASCII character escaped as ``\\uXXXX``, floats as Python's ``repr``. orjson writes UTF-8 and some

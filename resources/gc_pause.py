@@ -1,13 +1,13 @@
 """Pausing Python's cyclic garbage collector around bursts of new, acyclic objects.
 
-Parsing a page of 250 Shopify orders (about 2.8 MB of JSON) creates some 150,000 dicts and lists; staging a
+Parsing a page of 250 orders (about 2.8 MB of JSON) creates some 150,000 dicts and lists; staging a
 day's raw records does the same. With the collector on, every 700 new containers trigger a scan, and the
 older generations' scans walk every object the process holds (Dagster's and pandas' included), so parsing
 one page took 49 ms instead of 11. Those objects hold no reference cycles, so reference counting frees them
 all without the collector; pausing it loses nothing.
 
 The sandbox pauses the collector while it builds a day of orders with its own copy of this helper
-(``sandbox.shopify.gc_pause``: the sandbox imports nothing of the product); interleaving the two is safe,
+(the sandbox imports nothing of the product); interleaving the two is safe,
 see that module.
 
 :func:`collector_paused` nests and is thread-safe: the collector is paused while at least one caller, in

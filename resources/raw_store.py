@@ -56,6 +56,7 @@ from resources import fast_json
 from resources.page_encoding import EncodedPage, encode_records
 from resources.worker_processes import process_running
 
+_DATA_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
 
@@ -278,6 +279,16 @@ class RawStoreResource(dg.ConfigurableResource):
     def exists(self, platform: str, entity: str, tenant: str, day: date) -> bool:
         fs, _, data_path, _ = self._paths(platform, entity, tenant, day)
         return bool(fs.exists(data_path))
+
+    def newest_day(self, platform: str, entity: str, tenant: str) -> date | None:
+        """The newest day with a partition of ``entity`` for the tenant, or None before the first one."""
+        fs, _, data_path, _ = self._paths(platform, entity, tenant, date(2000, 1, 1))
+        try:
+            names = fs.ls(data_path.rsplit("/", 1)[0], detail=False)
+        except FileNotFoundError:
+            return None
+        days = [m.group(1) for name in names if (m := _DATA_FILE.match(str(name).rsplit("/", 1)[-1]))]
+        return date.fromisoformat(max(days)) if days else None
 
     def _missing(self, what: str, platform: str, entity: str, tenant: str, day: date, path: str) -> Exception:
         return FileNotFoundError(

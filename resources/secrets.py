@@ -6,7 +6,7 @@ value (printable ASCII, no spaces), and a bad value is refused with an error tha
 never the value. Every secret read (or handed to a client with :func:`remember`) is kept in a
 process-wide registry so that :func:`scrub` can replace it, wherever it turns up, with ``[REDACTED]``.
 
-Scrubbing is applied where text leaves our code: the messages of the Shopify client's exceptions (built
+Scrubbing is applied where text leaves our code: the messages of the API clients' exceptions (built
 with :func:`scrub`, raised without a cause or context that could carry the original), and every log record
 the process makes once a secret is registered, whatever the logger, Dagster's ``context.log`` included
 (:func:`install_record_scrubbing` wraps the log-record factory); the request loggers also carry the
@@ -29,10 +29,10 @@ _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 #: Registered secrets shorter than this are not scrubbed: replacing every "abc" would garble logs and a
 #: real access token is far longer.
 MIN_SCRUBBED_LENGTH = 8
-#: Loggers that see request and response details: requests, urllib3 and our HTTP plumbing.
+#: Loggers that see request and response details: requests, urllib3 and our HTTP plumbing (each API client
+#: adds its own module's logger when it installs the filter).
 REQUEST_LOGGERS = (
     "resources.http",
-    "resources.shopify.client",
     "urllib3",
     "urllib3.connectionpool",
     "requests",
@@ -124,9 +124,9 @@ SCRUBBING_FILTER = ScrubbingFilter()
 
 
 def install_log_filter(*loggers: logging.Logger | str) -> None:
-    """Put the scrubbing filter on these loggers (default: :data:`REQUEST_LOGGERS`); idempotent. A
-    logger's filter sees only records logged to that very logger, hence the list of names."""
-    for logger in loggers or REQUEST_LOGGERS:
+    """Put the scrubbing filter on :data:`REQUEST_LOGGERS` and on these loggers (an API client passes its
+    own); idempotent. A logger's filter sees only records logged to that very logger, hence the names."""
+    for logger in (*REQUEST_LOGGERS, *loggers):
         target = logging.getLogger(logger) if isinstance(logger, str) else logger
         if SCRUBBING_FILTER not in target.filters:
             target.addFilter(SCRUBBING_FILTER)

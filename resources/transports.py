@@ -1,13 +1,13 @@
 """Transports for shop URLs that are not on the network: which code answers a ``scheme://`` shop URL.
 
-A real shop is ``https://``: the Shopify client sends its requests over the wire. A simulator can answer
+A real shop is ``https://``: an API client sends its requests over the wire. A simulator can answer
 inside the process instead (the built-in sandbox serves ``sandbox://name``) through a *mount*: a callable
 that installs a ``requests`` transport adapter on a session. Every client built for a URL of that scheme
 mounts it on its own session.
 
 The product never names a simulator. A package provides the mount of its scheme as a Python packaging entry
 point in the ``storehouse.transports`` group, named after the scheme (this project's pyproject.toml declares
-``sandbox = "sandbox.shopify.inprocess:mount"``); the first client of a scheme with no mount registered in
+the sandbox's); the first client of a scheme with no mount registered in
 the process looks it up there, loads it and registers it. :func:`register_transport` registers one
 explicitly (tests, other wiring) and takes precedence. See docs/architecture.md.
 """

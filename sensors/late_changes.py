@@ -7,15 +7,16 @@ day it touches (the order's day, its refunds' days, the customer's order days). 
 old day is therefore the run of the **change's day**, not of the old day: re-materialising the old day
 would not even see the change.
 
-Every few minutes the sensor asks each tenant's shop for the orders updated since its cursor (only
+Every few minutes the sensor asks each platform of each tenant (its source's changed-since probe) for
+the orders updated since its cursor (only
 ``id``, ``processed_at`` and ``updated_at``, every status: one cheap request per tenant when nothing
 changed). Changed orders whose business day (``processed_at``, tenant-local) is older than the restatement
 window (before ``today - restatement_days - 1``) lead to one run per change day, tagged with the old days
 it restates (``storehouse/restates``). Changes to recent days request nothing: the daily schedule and the
 hourly refresh rebuild those days anyway.
 
-The cursor maps each tenant to the newest ``updated_at`` it has seen. A tenant whose API fails keeps its
-cursor and is retried on the next evaluation; the others go on. See docs/scheduling.md.
+The cursor maps each tenant's platform to the newest ``updated_at`` it has seen. A platform whose API
+fails keeps its cursor and is retried on the next evaluation; the others go on. See docs/scheduling.md.
 """
 
 import json
@@ -30,12 +31,13 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from platform_assets.ingest.business_days import live_timezone
 from platform_assets.ingest.partitions import daily_partitions, tenant_partitions
 from platform_assets.settings import settings
-from platform_assets.sources.shopify.business_days import shop_timezone
+from platform_assets.sources.contract import ChangedOrder
+from platform_assets.sources.registry import source
 from platform_assets.tags import CHANGED_ORDERS_TAG, RESTATES_TAG, TENANT_TAG, TRIGGER_TAG
 from platform_assets.tenants import Tenant, load_tenants
-from resources.shopify.client import ShopifyClientResource
 from sensors.schedules import JOB_NAME
 
 if TYPE_CHECKING:
@@ -45,27 +47,19 @@ SENSOR_NAME = "storehouse_late_change_sensor"
 #: Stop starting new tenants after this long, well inside Dagster's 60 s sensor evaluation timeout.
 DEFAULT_TIME_BUDGET_SECONDS = 40.0
 
-ORDER_FIELDS = ("id", "processed_at", "updated_at")
-
-
-def default_shopify() -> ShopifyClientResource:
-    """A client with a short retry budget: a failing shop must not hold the evaluation for minutes."""
-    return ShopifyClientResource(
-        max_attempts=3,
-        connect_timeout=5.0,
-        read_timeout=15.0,
-        backoff_base_seconds=0.5,
-        backoff_max_seconds=2.0,
-    )
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 # -- the cursor --------------------------------------------------------------------------------------------
+def cursor_key(tenant_id: str, platform: str) -> str:
+    """A tenant's platform in the cursor: "acme/woocommerce"."""
+    return f"{tenant_id}/{platform}"
+
+
 def parse_cursor(raw: str | None) -> dict[str, datetime]:
-    """``{"tenant": "2026-03-11T17:09:02+00:00", ...}`` → newest updated_at seen per tenant."""
+    """``{"acme/woocommerce": "2026-03-11T17:09:02+00:00", ...}`` → newest updated_at seen per tenant and
+    platform. A bare tenant id (a cursor stored before sources were keyed) stands for its first platform."""
     if not raw:
         return {}
     document = json.loads(raw)
@@ -74,30 +68,22 @@ def parse_cursor(raw: str | None) -> dict[str, datetime]:
     return {str(tenant): datetime.fromisoformat(value) for tenant, value in document.items()}
 
 
+def _keyed(cursor: dict[str, datetime], tenants: Mapping[str, Tenant]) -> dict[str, datetime]:
+    """The cursor with a bare tenant id (stored before sources were keyed) under its first platform."""
+    keyed = {}
+    for key, seen in cursor.items():
+        tenant = tenants.get(key)
+        if tenant is not None and tenant.connections:
+            key = cursor_key(tenant.id, next(iter(tenant.connections)))
+        keyed[key] = seen
+    return keyed
+
+
 def dump_cursor(cursor: Mapping[str, datetime]) -> str:
     return json.dumps({tenant: seen.astimezone(UTC).isoformat() for tenant, seen in sorted(cursor.items())})
 
 
 # -- what changed ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ChangedOrder:
-    """An order whose updated_at moved: when it was processed (its business day) and when it changed."""
-
-    id: int
-    processed_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_api(cls, record: dict) -> "ChangedOrder | None":
-        if not record.get("processed_at") or not record.get("updated_at"):
-            return None
-        return cls(
-            int(record["id"]),
-            datetime.fromisoformat(record["processed_at"]),
-            datetime.fromisoformat(record["updated_at"]),
-        )
-
-
 @dataclass(frozen=True)
 class LateChangeRun:
     """The run of one tenant's change day, which restates the old business days its changes touch."""
@@ -170,33 +156,28 @@ class TenantScan:
 
 def scan_tenant(
     tenant: Tenant,
-    shopify: ShopifyClientResource,
+    platform: str,
     since: datetime,
     now: datetime,
     restatement_days: int,
+    client: dg.ConfigurableResource | None = None,
 ) -> TenantScan:
-    """Ask the shop for the orders updated in ``(since, now]`` and plan the runs their old days need.
+    """Ask the tenant's ``platform`` for the orders updated in ``(since, now]`` and plan the runs their old
+    days need.
 
-    Raises the client's errors (ShopifyError, TenantConfigError for a missing token) to the caller.
+    Raises the client's errors (an API error, TenantConfigError for a missing token) to the caller.
     """
-    connection = tenant.shopify
+    connection = tenant.connection(platform)
     assert connection is not None
-    token = connection.token()
-    with shopify.for_shop(
-        connection.shop_url, token, api_version=connection.api_version, token_source=connection.token_source
-    ) as client:
-        changed = [
-            order
-            for page in client.iter_orders(since, now, fields=ORDER_FIELDS)
-            for record in page
-            if (order := ChangedOrder.from_api(record)) is not None and order.updated_at > since
-        ]
-        if not changed:
-            return TenantScan(since, 0, [])
-        zone = ZoneInfo(tenant.timezone) if tenant.timezone else shop_timezone(tenant, client.get_shop())
-    cursor = max(since, *(order.updated_at for order in changed))
-    runs = plan_late_change_runs(tenant, changed, zone, now, restatement_days, (since, cursor))
-    return TenantScan(cursor, len(changed), runs)
+    probe = source(platform).changes_since(tenant, connection, since, now, client)
+    if not probe.changed:
+        return TenantScan(since, 0, [])
+    zone = live_timezone(tenant, platform, probe.platform_timezone)
+    if not zone.known:
+        raise ValueError(f"tenant {tenant.id}: {platform} reports no timezone and the tenants file sets none")
+    cursor = max(since, *(order.updated_at for order in probe.changed))
+    runs = plan_late_change_runs(tenant, probe.changed, zone.zone, now, restatement_days, (since, cursor))
+    return TenantScan(cursor, len(probe.changed), runs)
 
 
 # -- the sensor --------------------------------------------------------------------------------------------
@@ -207,7 +188,7 @@ def build_late_change_sensor(
     restatement_days: int | None = None,
     lookback: timedelta | None = None,
     minimum_interval_seconds: int | None = None,
-    shopify: ShopifyClientResource | None = None,
+    clients: Mapping[str, dg.ConfigurableResource] | None = None,
     tenants_file: Path | None = None,
     clock: Callable[[], datetime] = utc_now,
     time_budget_seconds: float = DEFAULT_TIME_BUDGET_SECONDS,
@@ -217,13 +198,14 @@ def build_late_change_sensor(
     ``STOREHOUSE_RESTATEMENT_DAYS`` (3), ``STOREHOUSE_LATE_CHANGES_LOOKBACK_HOURS`` (24, how far back a
     tenant's first evaluation looks) and ``STOREHOUSE_LATE_CHANGES_INTERVAL_SECONDS`` (300).
 
-    ``shopify`` (default: a short retry budget), ``tenants_file`` and ``clock`` are there for tests.
+    ``clients`` (a client resource per platform; default: each source's own, with a short retry budget),
+    ``tenants_file`` and ``clock`` are there for tests.
     """
     configured = settings()
     days = configured.restatement_days if restatement_days is None else restatement_days
     lookback = lookback or timedelta(hours=configured.late_changes_lookback_hours)
     interval = minimum_interval_seconds or int(configured.late_changes_interval_seconds)
-    shopify = shopify or default_shopify()
+    clients = dict(clients or {})
     target = {"job_name": job} if isinstance(job, str) else {"job": job}
 
     @dg.sensor(
@@ -239,29 +221,29 @@ def build_late_change_sensor(
     )
     def _late_changes(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         now = clock().astimezone(UTC).replace(microsecond=0)
-        previous = parse_cursor(context.cursor)
         tenants = load_tenants(tenants_file)
+        previous = _keyed(parse_cursor(context.cursor), tenants)
         known = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
-        cursor = {tenant_id: seen for tenant_id, seen in previous.items() if tenant_id in tenants}
+        wanted = {cursor_key(t.id, platform) for t in tenants.values() for platform in t.connections}
+        cursor = {key: seen for key, seen in previous.items() if key in wanted}
         requests: list[dg.RunRequest] = []
         problems: list[str] = []
         deadline = time.monotonic() + time_budget_seconds
-        for tenant in tenants.values():
-            if tenant.shopify is None:
-                continue
+        for tenant, platform in ((t, p) for t in tenants.values() for p in t.connections):
+            key = cursor_key(tenant.id, platform)
             if tenant.id not in known:
                 problems.append(f"{tenant.id}: no 'tenant' partition yet")
                 continue
             if time.monotonic() > deadline:
                 problems.append(f"{tenant.id}: not scanned, the evaluation's time budget is used up")
                 continue
-            since = previous.get(tenant.id) or now - lookback
+            since = previous.get(key) or now - lookback
             try:
-                scan = scan_tenant(tenant, shopify, since, now, days)
+                scan = scan_tenant(tenant, platform, since, now, days, clients.get(platform))
             except Exception as exc:  # noqa: BLE001 - one tenant's failure must not stop the others
-                problems.append(f"{tenant.id}: {type(exc).__name__}: {exc}")
+                problems.append(f"{key}: {type(exc).__name__}: {exc}")
                 continue
-            cursor[tenant.id] = scan.cursor
+            cursor[key] = scan.cursor
             if scan.changed:
                 context.log.info(
                     f"tenant {tenant.id}: {scan.changed} order(s) changed after {since.isoformat()}"

@@ -11,12 +11,11 @@ A fixed cron and/or timezone can be configured instead (``STOREHOUSE_DAILY_SCHED
 ``0 {hour} * * *``, and ``STOREHOUSE_DAILY_SCHEDULE_TIMEZONE``, default UTC): every tick then requests every
 tenant, for the yesterday of the tenant's own calendar at that instant.
 
-The tenant's timezone is its override in the tenants file, else the shop's ``iana_timezone`` in its newest
-raw shop snapshot; a tenant with neither (never materialised) runs on UTC and the tick's log says so.
+The tenant's timezone is decided in one place (``platform_assets/ingest/business_days.py``): its override
+in the tenants file, else what its platform recorded in its newest raw snapshot (the shop's timezone); a tenant with neither (never materialised) runs on UTC and the tick's log says so.
 See docs/scheduling.md.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
-import fsspec
 
+from platform_assets.ingest.business_days import UNKNOWN_TIMEZONE, TenantZone, business_timezone
 from platform_assets.ingest.partitions import daily_partitions, tenant_partitions
 from platform_assets.settings import StorehouseSettings
 from platform_assets.settings import settings as storehouse_settings
@@ -53,10 +52,6 @@ HOURLY_CRON = "0 * * * *"
 HOURLY_INTERVAL = timedelta(hours=1)
 
 
-UNKNOWN_TIMEZONE = "UTC"
-_SNAPSHOT_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
-
-
 # -- configuration -----------------------------------------------------------------------------------------
 def restatement_days_from_env() -> int:
     """How many days before yesterday are rebuilt every morning (``STOREHOUSE_RESTATEMENT_DAYS``, 3)."""
@@ -73,48 +68,6 @@ def _zone(name: str, what: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{what}: unknown IANA timezone {name!r}") from None
-
-
-# -- the tenant's timezone ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TenantZone:
-    """A tenant's timezone and where it came from (shown in the tick log and the run tags)."""
-
-    zone: ZoneInfo
-    source: str  # "tenants file", "shop snapshot of YYYY-MM-DD" or "unknown"
-
-    @property
-    def known(self) -> bool:
-        return self.source != "unknown"
-
-
-def newest_shop_snapshot_day(raw_store: RawStoreResource, tenant_id: str) -> date | None:
-    """The newest day with a raw shop snapshot for the tenant, or None before its first materialisation."""
-    probe = raw_store.partition_path("shopify", "shop", tenant_id, date(2000, 1, 1))
-    fs, folder = fsspec.core.url_to_fs(probe.rsplit("/", 1)[0])
-    try:
-        names = fs.ls(folder, detail=False)
-    except FileNotFoundError:
-        return None
-    days = [m.group(1) for name in names if (m := _SNAPSHOT_FILE.match(str(name).rsplit("/", 1)[-1]))]
-    return date.fromisoformat(max(days)) if days else None
-
-
-def tenant_zone(tenant: Tenant, raw_store: RawStoreResource) -> TenantZone:
-    """The override in the tenants file, else the shop's iana_timezone from its newest raw snapshot,
-    else UTC (marked unknown)."""
-    if tenant.timezone:
-        return TenantZone(ZoneInfo(tenant.timezone), "tenants file")
-    day = newest_shop_snapshot_day(raw_store, tenant.id)
-    if day is not None:
-        shop = next(iter(raw_store.read_partition("shopify", "shop", tenant.id, day)), None) or {}
-        name = shop.get("iana_timezone")
-        if name:
-            try:
-                return TenantZone(ZoneInfo(name), f"shop snapshot of {day.isoformat()}")
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
-    return TenantZone(ZoneInfo(UNKNOWN_TIMEZONE), "unknown")
 
 
 # -- which days a tenant's morning run covers --------------------------------------------------------------
@@ -243,7 +196,7 @@ def build_daily_schedule(
     ``STOREHOUSE_DAILY_SCHEDULE_HOUR``, ``STOREHOUSE_RESTATEMENT_DAYS``, ``STOREHOUSE_DAILY_SCHEDULE_CRON``
     and ``STOREHOUSE_DAILY_SCHEDULE_TIMEZONE``; ``tenants_file`` defaults to ``STOREHOUSE_TENANTS_FILE``.
 
-    Needs the ``raw_store`` resource (to read a tenant's timezone from its shop snapshot).
+    Needs the ``raw_store`` resource (to read a tenant's timezone from its platform's raw snapshot).
     """
     configured = storehouse_settings()
     hour = configured.daily_schedule_hour if hour is None else hour
@@ -274,18 +227,18 @@ def build_daily_schedule(
         tenants, zones = [], {}
         for tenant in load_tenants(tenants_file).values():
             try:
-                zones[tenant.id] = tenant_zone(tenant, raw_store)
+                zones[tenant.id] = business_timezone(tenant, raw_store)
             except Exception as exc:  # noqa: BLE001 - an unreadable raw store must not cost the others their run
                 context.log.error(
-                    f"tenant {tenant.id}: cannot read its shop snapshot ({type(exc).__name__}: {exc}); "
+                    f"tenant {tenant.id}: cannot read its timezone ({type(exc).__name__}: {exc}); "
                     "not scheduled on this tick"
                 )
                 continue
             tenants.append(tenant)
             if not zones[tenant.id].known:
                 context.log.warning(
-                    f"tenant {tenant.id}: timezone unknown (no override in the tenants file and no raw shop "
-                    f"snapshot yet); scheduling it on {UNKNOWN_TIMEZONE}"
+                    f"tenant {tenant.id}: timezone unknown (no override in the tenants file and no raw "
+                    f"snapshot of its platform yet); scheduling it on {UNKNOWN_TIMEZONE}"
                 )
         known = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
         requests = []

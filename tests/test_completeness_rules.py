@@ -17,7 +17,7 @@ from resources.warehouse import WarehouseResource
 NY = ZoneInfo("America/New_York")
 START = date(2026, 5, 1)
 NOW = datetime(2026, 5, 11, 9, 0, tzinfo=NY)  # yesterday: 2026-05-10
-TENANT = Tenant("acme", "Acme", START, "America/New_York", None)
+TENANT = Tenant(id="acme", name="Acme", start_date=START, timezone="America/New_York")
 
 
 def sales_row(day: date) -> tuple:

@@ -13,7 +13,8 @@ import dagster as dg
 from platform_assets.cli import main
 from platform_assets.settings import PROJECT_ROOT
 from platform_assets.settings import variables as settings_variables
-from platform_assets.tenants import DEMO_TENANTS_FILE, TENANTS_FILE_ENV, ShopifyConnection, load_tenants
+from platform_assets.sources.shopify.connection import ShopifyConnection
+from platform_assets.tenants import DEMO_TENANTS_FILE, TENANTS_FILE_ENV, load_tenants
 from sensors.tenant_partitions import PRUNE_COMMAND, tenant_partitions_sensor
 
 README = (PROJECT_ROOT / "README.md").read_text()
@@ -95,7 +96,9 @@ def test_the_real_store_section_followed_literally_keeps_the_demo_tenants(tmp_pa
         assert f"`{quoted}`" in REAL_STORE_SECTION and quoted in output
     tenants = load_tenants(project / "tenants.yaml")
     assert list(tenants) == ["demo-ny", "demo-berlin", "acme"]
-    assert tenants["acme"].shopify == ShopifyConnection("https://acme.myshopify.com", "ACME_SHOPIFY_TOKEN")
+    assert tenants["acme"].connection("shopify") == ShopifyConnection(
+        shop_url="https://acme.myshopify.com", token_env="ACME_SHOPIFY_TOKEN"
+    )
 
     monkeypatch.setenv(TENANTS_FILE_ENV, str(project / "tenants.yaml"))
     with dg.DagsterInstance.from_config(str(home)) as instance:

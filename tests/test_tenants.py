@@ -25,7 +25,8 @@ def test_demo_tenants_load_with_relative_start_dates():
     assert list(tenants) == ["demo-ny", "demo-berlin"]
     assert tenants["demo-ny"].start_date == date(2026, 10, 23)
     assert tenants["demo-berlin"].timezone == "Europe/Berlin"
-    assert tenants["demo-ny"].shopify.token_env == "DEMO_NY_SHOPIFY_TOKEN"
+    assert tenants["demo-ny"].connection("shopify").token_env == "DEMO_NY_SHOPIFY_TOKEN"
+    assert list(tenants["demo-ny"].connections) == ["shopify"]
 
 
 @pytest.mark.parametrize(
@@ -53,11 +54,11 @@ def test_missing_token_variable_names_the_variable_not_a_value(tmp_path, monkeyp
     monkeypatch.delenv("ACME_TOKEN", raising=False)
     path = write(
         tmp_path,
-        "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    shopify:\n"
-        "      shop_url: https://acme.myshopify.com\n      token_env: ACME_TOKEN\n",
+        "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      shopify:\n"
+        "        shop_url: https://acme.myshopify.com\n        token_env: ACME_TOKEN\n",
     )
     with pytest.raises(TenantConfigError, match="environment variable ACME_TOKEN"):
-        load_tenants(path, today=TODAY)["acme"].shopify.token()
+        load_tenants(path, today=TODAY)["acme"].connection("shopify").token()
 
 
 ABSENT_INITECH = (
@@ -267,9 +268,9 @@ def test_tenants_file_description_says_when_the_demo_file_is_used(monkeypatch):
 SECRET = "shpat_0123456789abcdef0123456789abcdef"
 SECRET_HINT = (
     "secrets must not be written in the tenants file: put the token in an environment variable and name "
-    "the variable in shopify.token_env"
+    "the variable in the connection's token_env"
 )
-TENANT_KEYS = "allowed keys: id, name, start_date, timezone, shopify"
+TENANT_KEYS = "allowed keys: id, name, start_date, timezone, connections"
 
 
 def acme_file(shopify: dict[str, str] | None = None, tenant: dict[str, str] | None = None) -> str:
@@ -277,7 +278,7 @@ def acme_file(shopify: dict[str, str] | None = None, tenant: dict[str, str] | No
     connection = {"shop_url": "https://acme.myshopify.com", "token_env": "ACME_TOKEN", **(shopify or {})}
     lines = ["tenants:", "  - id: acme", "    start_date: 2026-01-01"]
     lines += [f"    {k}: {v}" for k, v in (tenant or {}).items()]
-    lines += ["    shopify:"] + [f"      {k}: {v!r}" for k, v in connection.items()]
+    lines += ["    connections:", "      shopify:"] + [f"        {k}: {v!r}" for k, v in connection.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -292,7 +293,8 @@ def load_error(tmp_path, body: str) -> str:
 def test_a_secret_under_any_secret_like_key_is_refused_without_echoing_it(tmp_path, key):
     message = load_error(tmp_path, acme_file({key: SECRET}))
     assert message == (
-        f"tenant acme: shopify: key {key!r} looks like a secret (its value is not shown); {SECRET_HINT}"
+        f"tenant acme: connections.shopify: key {key!r} looks like a secret (its value is not shown); "
+        f"{SECRET_HINT}"
     )
 
 
@@ -311,9 +313,10 @@ def test_a_secret_like_key_on_the_tenant_or_the_top_level_is_refused_too(tmp_pat
 def test_a_token_written_as_a_key_is_not_echoed(tmp_path):
     message = load_error(tmp_path, acme_file({SECRET: "yes"}))
     assert message == (
-        "tenant acme: shopify has a key that looks like a token itself (not shown); secrets must not be "
+        "tenant acme: connections.shopify has a key that looks like a token itself (not shown); secrets "
+        "must not be "
         "written in the tenants file: put the token in an environment variable and name the variable in "
-        "shopify.token_env"
+        "the connection's token_env"
     )
 
 
@@ -322,7 +325,8 @@ def test_unknown_keys_are_errors_at_every_level_listing_the_allowed_keys(tmp_pat
         f"tenant acme: unknown key 'timezon'; {TENANT_KEYS}"
     )
     assert load_error(tmp_path, acme_file({"region": "eu"})) == (
-        "tenant acme: shopify: unknown key 'region'; allowed keys: shop_url, token_env, api_version"
+        "tenant acme: connections.shopify: unknown key 'region'; allowed keys: shop_url, token_env, "
+        "api_version"
     )
     path = write(tmp_path, "tenant:\n  - id: acme\n")
     with pytest.raises(TenantConfigError) as info:
@@ -331,8 +335,8 @@ def test_unknown_keys_are_errors_at_every_level_listing_the_allowed_keys(tmp_pat
 
 
 TOKEN_ENV_ERROR = (
-    "tenant acme: shopify.token_env must name an environment variable (like SHOP_TOKEN); the value given "
-    "looks like a token itself — put the token in the environment and name the variable here"
+    "tenant acme: connections.shopify.token_env must name an environment variable (like SHOP_TOKEN); "
+    "the value given looks like a token itself — put the token in the environment and name the variable here"
 )
 
 
@@ -364,7 +368,7 @@ NO_QUERY = "must not carry a query (?…) or fragment (#…)"
         (
             f"https://acme:{SECRET}@acme.myshopify.com",
             "must not carry a user name or password (user:pass@host; not shown): the token goes in the "
-            "environment variable named by shopify.token_env",
+            "environment variable named by the connection's token_env",
         ),
         (f"https://acme.myshopify.com/?access_token={SECRET}", NO_QUERY),
         ("https://acme.myshopify.com/#x", NO_QUERY),
@@ -373,7 +377,8 @@ NO_QUERY = "must not carry a query (?…) or fragment (#…)"
     ],
 )
 def test_shop_urls_are_checked_at_load_without_echoing_credentials(tmp_path, url, message):
-    assert load_error(tmp_path, acme_file({"shop_url": url})) == f"tenant acme: shopify.shop_url {message}"
+    expected = f"tenant acme: connections.shopify.shop_url {message}"
+    assert load_error(tmp_path, acme_file({"shop_url": url})) == expected
 
 
 @pytest.mark.parametrize(
@@ -390,7 +395,7 @@ def test_shop_urls_are_checked_at_load_without_echoing_credentials(tmp_path, url
 )
 def test_https_loopback_http_and_sandbox_urls_are_accepted(tmp_path, url, kept):
     tenants = load_tenants(write(tmp_path, acme_file({"shop_url": url})), today=TODAY)
-    assert tenants["acme"].shopify.shop_url == kept
+    assert tenants["acme"].connection("shopify").shop_url == kept
 
 
 def test_a_yaml_syntax_error_is_reported_by_position_without_quoting_the_line(tmp_path):
@@ -431,8 +436,8 @@ def test_sync_tenants_changes_nothing_when_a_later_tenant_is_invalid(
     assert code == 1
     assert lines == []
     assert err.splitlines() == [
-        "error: tenant acme: shopify: key 'api_key' looks like a secret (its value is not shown); "
-        + SECRET_HINT,
+        "error: tenant acme: connections.shopify: key 'api_key' looks like a secret (its value is not "
+        "shown); " + SECRET_HINT,
         f"tenants file: {path} (from STOREHOUSE_TENANTS_FILE); nothing changed",
     ]
     assert home_partitions(dagster_home) == ["acme", "initech"]
@@ -449,9 +454,9 @@ def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, 
     with pytest.raises(dg.Failure) as info:
         sensor_tick(instance)
     assert info.value.description == (
-        f"tenants file {path} is invalid: tenant acme: shopify.shop_url must not carry a user name or "
-        "password (user:pass@host; not shown): the token goes in the environment variable named by "
-        "shopify.token_env"
+        f"tenants file {path} is invalid: tenant acme: connections.shopify.shop_url must not carry a user "
+        "name or password (user:pass@host; not shown): the token goes in the environment variable named by "
+        "the connection's token_env"
     )
     assert partitions(instance) == []
     assert SECRET not in capsys.readouterr().err
@@ -468,12 +473,51 @@ def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, 
 )
 def test_an_api_version_that_shopify_does_not_publish_is_refused_at_load(tmp_path, version, shown):
     assert load_error(tmp_path, acme_file({"api_version": version})) == (
-        f"tenant acme: shopify.api_version {shown} is not a Shopify Admin API version (YYYY-01, YYYY-04, "
-        "YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+        f"tenant acme: connections.shopify.api_version {shown} is not a Shopify Admin API version "
+        "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
     )
 
 
 @pytest.mark.parametrize("version", ["2025-07", "2026-01", "unstable"])
 def test_published_api_versions_are_accepted(tmp_path, version):
     tenants = load_tenants(write(tmp_path, acme_file({"api_version": version})), today=TODAY)
-    assert tenants["acme"].shopify.api_version == version
+    assert tenants["acme"].connection("shopify").api_version == version
+
+
+# --------------------------------------------------------------------------------------------------
+# Connections keyed by platform
+# --------------------------------------------------------------------------------------------------
+def test_connections_are_keyed_by_registered_platform_and_typed_by_its_source(tmp_path):
+    tenants = load_tenants(write(tmp_path, acme_file()), today=TODAY)
+    connection = tenants["acme"].connection("shopify")
+    assert type(connection).__name__ == "ShopifyConnection"
+    assert (connection.url, connection.secret_variables(), connection.api_version) == (
+        "https://acme.myshopify.com",
+        {"token": "ACME_TOKEN"},
+        "2025-07",
+    )
+    assert tenants["acme"].connection("woocommerce") is None
+
+
+def test_a_platform_no_source_serves_is_refused_and_connections_are_optional(tmp_path):
+    body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      lightspeed: {}\n"
+    assert load_error(tmp_path, body) == (
+        "tenant acme: connections: unknown key 'lightspeed'; allowed keys: shopify"
+    )
+    body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n"
+    assert load_tenants(write(tmp_path, body), today=TODAY)["acme"].connections == {}
+    body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      shopify: []\n"
+    assert load_error(tmp_path, body) == (
+        "tenant acme: connections.shopify must be a mapping of shop_url, token_env, api_version"
+    )
+    body = acme_file().replace("        token_env: 'ACME_TOKEN'\n", "")
+    assert load_error(tmp_path, body) == "tenant acme: connections.shopify.token_env is required"
+
+
+def test_a_file_written_before_connections_keeps_working(tmp_path):
+    """An older file names the platform on the tenant itself (``shopify:``): read as its connection."""
+    legacy = acme_file().replace("    connections:\n      shopify:\n", "    shopify:\n")
+    legacy = legacy.replace("\n        ", "\n      ")
+    assert "connections" not in legacy
+    tenants = load_tenants(write(tmp_path, legacy), today=TODAY)
+    assert tenants["acme"].connection("shopify").shop_url == "https://acme.myshopify.com"

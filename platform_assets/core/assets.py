@@ -11,10 +11,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_FRESHNESS, raw_refresh
-from platform_assets.ingest.backfill import BACKFILL_POLICY
-from platform_assets.ingest.partitions import date_tenant_partitions
-from platform_assets.ingest.runs import describe_days, tenant_days
-from platform_assets.sources.shopify.staging_assets import (
+from platform_assets.conformed.assets import (
     stg_customers,
     stg_locations,
     stg_order_lines,
@@ -22,6 +19,10 @@ from platform_assets.sources.shopify.staging_assets import (
     stg_products,
     stg_refunds,
 )
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.sql_assets import SQL_KINDS, WAREHOUSE_POOL, sql_model_asset
 from resources.warehouse import WarehouseResource
@@ -43,8 +44,10 @@ SQL_DIR = Path(__file__).parent / "sql"
     automation_condition=raw_refresh(),  # a root like the raw assets: it follows the refresh cron
     freshness_policy=DERIVED_FRESHNESS,
 )
-def dim_date(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    days = sorted({day for td in tenant_days(context) for day in td.days})
+def dim_date(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
+) -> dg.MaterializeResult:
+    days = sorted({day for td in tenant_days(context, tenants) for day in td.days})
     rows = [_calendar_row(day) for day in days]
     warehouse.ensure_tables([t.DIM_DATE])
     with warehouse.transaction() as conn:

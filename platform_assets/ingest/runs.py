@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 from platform_assets.ingest.partitions import dates_by_tenant
-from platform_assets.tenants import Tenant, load_tenants, tenants_file_path
+from platform_assets.tenants import Tenant, TenantsResource
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,17 @@ def compact_days(days: list[date]) -> str:
     )
 
 
-def tenant_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[TenantDays]:
-    """The run's partition keys grouped by tenant, validated against the tenants file."""
-    tenants = load_tenants()
+def tenant_days(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, tenants_resource: TenantsResource
+) -> list[TenantDays]:
+    """The run's partition keys grouped by tenant, validated against the run's tenants."""
+    tenants = tenants_resource.all()
     result = []
     for tenant_id, keys in dates_by_tenant(context.partition_keys).items():
         if tenant_id not in tenants:
             raise dg.Failure(
-                f"tenant partition {tenant_id!r} is not in the tenants file {tenants_file_path()}; add it "
-                "there, or remove its partitions with `.venv/bin/storehouse sync-tenants --prune`"
+                f"tenant partition {tenant_id!r} is not in the tenants file {tenants_resource.path()}; add "
+                "it there, or remove its partitions with `.venv/bin/storehouse sync-tenants --prune`"
             )
         result.append(TenantDays(tenants[tenant_id], [date.fromisoformat(k) for k in keys]))
     return result

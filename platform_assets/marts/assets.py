@@ -19,7 +19,7 @@ from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.marts.completeness import judge_completeness
-from platform_assets.tenants import Tenant
+from platform_assets.tenants import Tenant, TenantsResource
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql import query_file, run_file
@@ -66,12 +66,14 @@ def _restating_asset(
         backfill_policy=BACKFILL_POLICY,
         **DERIVED_AUTOMATION,
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
+    ) -> dg.MaterializeResult:
         restated: list[date] = []
         partition_days: list[date] = []
-        tenants = tenant_days(context)
+        run_tenants = tenant_days(context, tenants)
         warehouse.ensure_tables([spec, t.STAGED_PARTITIONS] if after_restating else [spec])
-        for td in tenants:
+        for td in run_tenants:
             for start, end in td.ranges():
                 with warehouse.transaction() as conn:
                     days = affected_days(conn, td.tenant.id, start, end)
@@ -85,7 +87,7 @@ def _restating_asset(
         return dg.MaterializeResult(
             metadata=_summary(
                 warehouse,
-                [td.tenant.id for td in tenants],
+                [td.tenant.id for td in run_tenants],
                 sorted(set(restated)),
                 partition_days,
                 sales_totals,

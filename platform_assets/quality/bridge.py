@@ -12,6 +12,7 @@ import pandas as pd
 
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.quality.schemas import failure_cases, schema_for
+from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse.schema import TableSpec
 from resources.warehouse import WarehouseResource
 
@@ -27,9 +28,13 @@ AGGREGATE_ROWS = "tenant_id = :tenant_id AND date BETWEEN :start_date AND :end_d
 
 
 def _scoped_rows(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, spec: TableSpec, scope: str
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    tenants: TenantsResource,
+    spec: TableSpec,
+    scope: str,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
-    for td in tenant_days(context):
+    for td in tenant_days(context, tenants):
         for start, end in td.ranges():
             params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
             yield td.tenant.id, warehouse.query(f"SELECT * FROM {spec.name} WHERE {scope}", params)
@@ -49,15 +54,17 @@ def schema_check(spec: TableSpec, scope: str, *, blocking: bool) -> dg.AssetChec
             + (" Blocking: downstream assets do not run on bad data." if blocking else "")
         ),
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
+    ) -> dg.AssetCheckResult:
         checked = 0
         failures: list[pd.DataFrame] = []
-        for tenant_id, frame in _scoped_rows(context, warehouse, spec, scope):
+        for tenant_id, frame in _scoped_rows(context, warehouse, tenants, spec, scope):
             checked += len(frame)
             cases = failure_cases(schema_for(spec), frame)
             if len(cases):
                 failures.append(cases.assign(tenant_id=tenant_id))
-        days = sorted({day for td in tenant_days(context) for day in td.days})
+        days = sorted({day for td in tenant_days(context, tenants) for day in td.days})
         metadata: dict[str, Any] = {
             "rows_checked": dg.MetadataValue.int(checked),
             "dates_checked": describe_days(days),

@@ -3,7 +3,7 @@ partition, reason, raw payload, first and last seen) while the good records flow
 letters are replaced whenever it is staged again, so fixing the source and re-materialising clears them.
 A non-blocking check per source and entity warns while the run's partitions have dead letters, and fails
 when most of a partition's records are dead (the source changed shape, or a whole page is corrupt). Every
-read and write is keyed by platform as well as entity: another source's 'orders' are not Shopify's."""
+read and write is keyed by platform as well as entity: one source's 'orders' are not another's."""
 
 import hashlib
 import json
@@ -15,12 +15,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from platform_assets.ingest.runs import describe_days, tenant_days
-from platform_assets.sources.shopify.staging import DeadLetter
+from platform_assets.staging.staged import DeadLetter
+from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse.record_rules import storable
 from platform_assets.warehouse.tables import DLQ_RECORDS
 from resources.warehouse import WarehouseResource
 
 SAMPLE = 20
+
+
 
 
 def replace_dead_letters(
@@ -77,9 +80,11 @@ def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str)
             "clears them."
         ),
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
+    ) -> dg.AssetCheckResult:
         frames, staged_by_partition, days = [], {}, []
-        for td in tenant_days(context):
+        for td in tenant_days(context, tenants):
             days.extend(td.days)
             for start, end in td.ranges():
                 params = {

@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from platform_assets.ingest.runs import TenantDays
-from platform_assets.sources.shopify import staging
+from platform_assets.staging.staged import DeadLetter, Staged
 from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
-from resources.worker_processes import preload, process_pool
+from resources.worker_processes import process_pool
 
-preload("platform_assets.sources.shopify.staging_assets")  # what the staging workers run
-
-Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Staged]
+#: Stages one raw partition's records of a tenant and day (a source's function, run in the workers too:
+#: its module is preloaded by the forkserver, see :func:`resources.worker_processes.preload`).
+Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], Staged]
 
 #: Runs whose raw partitions hold at least this many gzipped bytes (about 20,000 orders) are staged in
 #: worker processes; smaller ones do not pay for starting them.
@@ -61,7 +61,7 @@ class StagedDay:
     day: date
     missing: bool = False
     texts: dict[str, list[list[str | None]]] = field(default_factory=dict)
-    dead_letters: list[staging.DeadLetter] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
     new_fields: dict[str, int] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -104,6 +104,7 @@ def unpack_column(packed: str | list[str | None]) -> list[str | None]:
 
 def stage_day(
     stage: Stager,
+    platform: str,
     entity: str,
     tables: Sequence[tuple[str, int]],
     raw_store: RawStoreResource | str,
@@ -120,20 +121,20 @@ def stage_day(
     """
     if isinstance(raw_store, str):
         raw_store = RawStoreResource(base_url=raw_store)
-    if not raw_store.exists("shopify", entity, td.tenant.id, day):
+    if not raw_store.exists(platform, entity, td.tenant.id, day):
         return StagedDay(td, day, missing=True)
     with collector_paused():
         if parts == 1:
-            records: Iterable[dict] = raw_store.read_partition("shopify", entity, td.tenant.id, day)
+            records: Iterable[dict] = raw_store.read_partition(platform, entity, td.tenant.id, day)
         else:
-            lines = raw_store.read_lines("shopify", entity, td.tenant.id, day)
+            lines = raw_store.read_lines(platform, entity, td.tenant.id, day)
             records = _records_of_share(lines, part, parts)
         staged = stage(records, td, day, raw_store)
         texts = {name: text_columns(staged.rows.get(name, []), width) for name, width in tables}
     return StagedDay(td, day, False, texts, staged.dead_letters, dict(staged.new_fields))
 
 
-#: A raw line that starts with its record's id, as Shopify writes orders, customers and products.
+#: A raw line that starts with its record's id, as the raw store writes records keyed by an integer id.
 _LEADING_ID = re.compile(rb'^\{"id":(-?\d+)[,}]')
 
 
@@ -173,11 +174,13 @@ def _workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _raw_bytes(raw_store: RawStoreResource, entity: str, days: Sequence[tuple[TenantDays, date]]) -> int:
+def _raw_bytes(
+    raw_store: RawStoreResource, platform: str, entity: str, days: Sequence[tuple[TenantDays, date]]
+) -> int:
     total = 0
     for td, day in days:
         try:
-            total += int(raw_store.read_meta("shopify", entity, td.tenant.id, day).get("bytes") or 0)
+            total += int(raw_store.read_meta(platform, entity, td.tenant.id, day).get("bytes") or 0)
         except FileNotFoundError:
             continue
         if total >= PARALLEL_MIN_BYTES:
@@ -187,24 +190,25 @@ def _raw_bytes(raw_store: RawStoreResource, entity: str, days: Sequence[tuple[Te
 
 def staged_days(
     stage: Stager,
+    platform: str,
     entity: str,
     tables: Sequence[tuple[str, int]],
     raw_store: RawStoreResource,
     days: Sequence[tuple[TenantDays, date]],
 ) -> Iterator[StagedDay]:
     """Every (tenant, day) staged, in the given order."""
-    if _raw_bytes(raw_store, entity, days) < PARALLEL_MIN_BYTES:
+    if _raw_bytes(raw_store, platform, entity, days) < PARALLEL_MIN_BYTES:
         for td, day in days:
-            yield stage_day(stage, entity, tables, raw_store, td, day)
+            yield stage_day(stage, platform, entity, tables, raw_store, td, day)
         return
     workers = _workers()
     base_url = raw_store.base_url
     with process_pool(workers) as pool:
 
         def submit(td: TenantDays, day: date) -> list[Future[StagedDay]]:
-            parts = _shares(raw_store, entity, td, day, workers)
+            parts = _shares(raw_store, platform, entity, td, day, workers)
             return [
-                pool.submit(stage_day, stage, entity, tables, base_url, td, day, part, parts)
+                pool.submit(stage_day, stage, platform, entity, tables, base_url, td, day, part, parts)
                 for part in range(parts)
             ]
 
@@ -227,12 +231,14 @@ def staged_days(
                     future.cancel()
 
 
-def _shares(raw_store: RawStoreResource, entity: str, td: TenantDays, day: date, workers: int) -> int:
+def _shares(
+    raw_store: RawStoreResource, platform: str, entity: str, td: TenantDays, day: date, workers: int
+) -> int:
     """How many processes stage the day: every worker for a big day of an entity keyed by id, else one."""
     if workers == 1 or entity not in SPLIT_ENTITIES:
         return 1
     try:
-        size = int(raw_store.read_meta("shopify", entity, td.tenant.id, day).get("bytes") or 0)
+        size = int(raw_store.read_meta(platform, entity, td.tenant.id, day).get("bytes") or 0)
     except FileNotFoundError:
         return 1
     return workers if size >= SPLIT_MIN_BYTES else 1

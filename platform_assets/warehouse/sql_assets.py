@@ -2,7 +2,7 @@
 in the run, one transaction runs the model's .sql file against the warehouse."""
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.tenants import Tenant, TenantsResource
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql import run_file
 from resources.warehouse import WarehouseResource
@@ -31,21 +32,25 @@ def table_metadata(conn: sa.Connection, spec: TableSpec, tenant_id: str) -> dict
     return {f"table_rows[{tenant_id}]": dg.MetadataValue.int(int(rows or 0))}
 
 
+#: The SQL files a model runs for a tenant, in order, each with its fixed parameters.
+ModelFiles = Callable[[Tenant], Sequence[tuple[Path, Mapping[str, Any]]]]
+
+
 def sql_model_asset(
     spec: TableSpec,
-    sql_file: Path,
+    sql_file: Path | ModelFiles,
     *,
     deps: Sequence[Any],
     group_name: str,
     description: str,
-    params: Mapping[str, Any] | None = None,
     **asset_kwargs: Any,
 ) -> dg.AssetsDefinition:
     """An asset running ``sql_file`` per tenant and day range, each range in one transaction.
 
-    The file gets :tenant_id, :start_date and :end_date, and ``params``: fixed values such as a source's
-    :platform, so that a source's conformed model replaces only its own rows of a shared table."""
-    fixed = dict(params or {})
+    The file gets :tenant_id, :start_date and :end_date. ``sql_file`` may instead give, per tenant, the
+    files to run in that transaction with fixed parameters of their own: the conformed layer runs each
+    connected source's model with its :platform, so that a source replaces only its own rows."""
+    files_for: ModelFiles = sql_file if callable(sql_file) else (lambda tenant: [(sql_file, {})])
 
     @dg.asset(
         name=spec.name,
@@ -61,17 +66,21 @@ def sql_model_asset(
         **DERIVED_AUTOMATION,
         **asset_kwargs,
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
+    ) -> dg.MaterializeResult:
         metadata: dict[str, Any] = {}
         counts: Counter[str] = Counter()
         covered: list[date] = []
         warehouse.ensure_tables([spec])
         with warehouse.connect() as conn:
-            for td in tenant_days(context):
+            for td in tenant_days(context, tenants):
+                files = files_for(td.tenant)
                 for start, end in td.ranges():
+                    window = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
                     with conn.begin():
-                        params = {**fixed, "tenant_id": td.tenant.id, "start_date": start, "end_date": end}
-                        counts += run_file(conn, sql_file, params)
+                        for path, fixed in files:
+                            counts += run_file(conn, path, {**fixed, **window})
                 metadata.update(table_metadata(conn, spec, td.tenant.id))
                 covered.extend(td.days)
         if counts["INSERT"] >= ANALYZE_MIN_ROWS:  # fresh statistics for the models reading it next

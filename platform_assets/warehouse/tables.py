@@ -1,16 +1,16 @@
-"""Every warehouse table Storehouse builds, by layer. The grain of each table is its ``key``."""
+"""Every platform-neutral warehouse table, by layer: conformed staging, star schema, aggregates and
+operations. Each source's own staging tables are in its folder (``platform_assets/sources/<platform>/
+tables.py``). The grain of each table is its ``key``."""
 
 from __future__ import annotations
 
 from platform_assets.warehouse.schema import (
-    BIGINT,
     BOOL,
     CENTS,
     DATE,
     INT,
     MONEY,
     PERCENT,
-    RATE,
     TEXT,
     TIMESTAMP,
     TableSpec,
@@ -33,348 +33,17 @@ TENANT = col("tenant_id", TEXT, "Tenant (business) the row belongs to.", nullabl
 PARTITION = col(
     "partition_date", DATE, "Business day of the raw partition the row was staged from.", nullable=False
 )
-PLATFORM = col("platform", TEXT, "Source platform, e.g. 'shopify'.", nullable=False)
+PLATFORM = col("platform", TEXT, "Source platform: the registered source's name.", nullable=False)
 STAGED = (TENANT, PARTITION)
 STAGED_INDEXES = (("tenant_id", "partition_date"),)
 
 
-def _staging(name: str, description: str, key: tuple[str, ...], *columns) -> TableSpec:
+def staging_table(name: str, description: str, key: tuple[str, ...], *columns) -> TableSpec:
+    """A source's staging table: rows of one raw partition, keyed by (tenant, business day, ``key``)."""
     return TableSpec(
         name, description, (*STAGED, *columns), ("tenant_id", "partition_date", *key), STAGED_INDEXES
     )
 
-
-# ---------------------------------------------------------------- Shopify staging (one row per entity)
-STG_SHOPIFY_ORDERS = _staging(
-    "stg_shopify_orders",
-    "Shopify orders as received in a day's raw partition, typed: one row per order per partition.",
-    ("order_id",),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("order_name", TEXT, "Order name shown to the merchant, e.g. #1001."),
-    col("order_number", BIGINT, "Sequential order number."),
-    col("email", TEXT, "Buyer email (order email, else the customer's).", pii=True),
-    col("phone", TEXT, "Buyer phone.", pii=True),
-    col("customer_id", BIGINT, "Registered customer id; null for guest checkouts."),
-    col("created_at", TIMESTAMP, "When the order was created (UTC).", nullable=False),
-    col("updated_at", TIMESTAMP, "Last change to the order (UTC); the newest version wins.", nullable=False),
-    col("processed_at", TIMESTAMP, "When the order was processed (UTC); dates the sale.", nullable=False),
-    col("cancelled_at", TIMESTAMP, "When the order was cancelled (UTC), if it was."),
-    col("closed_at", TIMESTAMP, "When the order was closed (UTC), if it was."),
-    col("cancel_reason", TEXT, "Why the order was cancelled."),
-    col(
-        "business_date",
-        DATE,
-        "Tenant-local date of processed_at: the day the sale counts on.",
-        nullable=False,
-    ),
-    col("currency", TEXT, "Shop currency; every *_price amount is in it.", nullable=False, pattern=CURRENCY),
-    col("presentment_currency", TEXT, "Currency the buyer saw and paid in.", pattern=CURRENCY),
-    col(
-        "financial_status",
-        TEXT,
-        "Payment state.",
-        isin=FINANCIAL_STATUSES,
-    ),
-    col("fulfillment_status", TEXT, "Fulfilment state (null = unfulfilled)."),
-    col("is_test", BOOL, "Test order: never counts in sales.", nullable=False),
-    col("source_name", TEXT, "Sales channel, e.g. web or pos."),
-    col("taxes_included", BOOL, "Whether prices include tax."),
-    col("subtotal_price", MONEY, "Line items after discounts, before shipping and tax."),
-    col("total_line_items_price", MONEY, "Sum of line prices × quantities."),
-    col("total_discounts", MONEY, "All discounts on the order."),
-    col("total_shipping", MONEY, "Shipping charged (before shipping discounts)."),
-    col("total_tax", MONEY, "All taxes on the order."),
-    col("total_price", MONEY, "What the buyer was charged, in shop currency.", ge=0),
-    col("total_price_presentment", MONEY, "What the buyer was charged, in the presentment currency."),
-    col("tags", TEXT, "Order tags as one comma-separated string."),
-    col("note", TEXT, "Merchant or buyer note.", pii=True),
-    col("ship_to_name", TEXT, "Shipping address name.", pii=True),
-    col("ship_to_city", TEXT, "Shipping address city.", pii=True),
-    col("ship_to_zip", TEXT, "Shipping address postal code.", pii=True),
-    col("ship_to_province_code", TEXT, "Shipping address province/state code."),
-    col("ship_to_country_code", TEXT, "Shipping address country code."),
-)
-STG_SHOPIFY_ORDER_LINES = _staging(
-    "stg_shopify_order_lines",
-    "Order line items: one row per line per order version.",
-    ("order_id", "line_id"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("line_id", BIGINT, "Line item id.", nullable=False),
-    col("product_id", BIGINT, "Product id (null for custom items)."),
-    col("variant_id", BIGINT, "Variant id (null for custom items)."),
-    col("sku", TEXT, "SKU at the time of sale."),
-    col("title", TEXT, "Product title at the time of sale."),
-    col("variant_title", TEXT, "Variant title at the time of sale."),
-    col("vendor", TEXT, "Vendor."),
-    col("quantity", INT, "Units ordered.", nullable=False, ge=0),
-    col("price", MONEY, "Unit price in shop currency.", nullable=False, ge=0),
-    col("price_presentment", MONEY, "Unit price in the presentment currency."),
-    col("total_discount", MONEY, "Legacy per-line discount field."),
-    col("discount_allocated", MONEY, "Sum of discount allocations on this line.", nullable=False, ge=0),
-    col("tax_amount", MONEY, "Sum of this line's tax lines.", nullable=False),
-    col(
-        "discount_tax",
-        MONEY,
-        "Tax inside the line's discounts when prices include tax: discount × R / (1 + R), R the sum of "
-        "the line's tax rates, to 4 decimals; 0 when prices exclude tax.",
-        nullable=False,
-    ),
-    col(
-        "gross_sales",
-        MONEY,
-        "price × quantity, tax excluded: less tax_amount and discount_tax when prices include tax.",
-        nullable=False,
-        ge=0,
-    ),
-    col("discounts", MONEY, "discount_allocated, tax excluded (less discount_tax).", nullable=False, ge=0),
-    col("is_gift_card", BOOL, "Gift-card line: excluded from sales.", nullable=False),
-    col("is_taxable", BOOL, "Whether the line is taxable."),
-    col("requires_shipping", BOOL, "Whether the line ships."),
-)
-STG_SHOPIFY_DISCOUNT_ALLOCATIONS = _staging(
-    "stg_shopify_discount_allocations",
-    "How each discount application was spread over lines and shipping lines.",
-    ("order_id", "target_type", "target_id", "allocation_index"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("target_type", TEXT, "line_item or shipping_line.", nullable=False),
-    col("target_id", BIGINT, "Line item or shipping line id.", nullable=False),
-    col("allocation_index", INT, "Position in the target's allocation list.", nullable=False),
-    col("discount_application_index", INT, "Which of the order's discount applications it comes from."),
-    col("amount", MONEY, "Discount amount in shop currency.", nullable=False),
-    col("amount_presentment", MONEY, "Discount amount in the presentment currency."),
-)
-STG_SHOPIFY_DISCOUNT_CODES = _staging(
-    "stg_shopify_discount_codes",
-    "Discount codes used on an order.",
-    ("order_id", "position"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("position", INT, "Position in the order's list.", nullable=False),
-    col("code", TEXT, "The code the buyer entered."),
-    col("amount", MONEY, "Amount the code took off."),
-    col("type", TEXT, "fixed_amount, percentage or shipping."),
-)
-STG_SHOPIFY_TAX_LINES = _staging(
-    "stg_shopify_tax_lines",
-    "Tax lines at order, line-item and shipping-line level.",
-    ("order_id", "scope", "parent_id", "position"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("scope", TEXT, "order, line_item or shipping_line.", nullable=False),
-    col("parent_id", BIGINT, "Line or shipping line id; the order id for order-level lines.", nullable=False),
-    col("position", INT, "Position in the parent's tax line list.", nullable=False),
-    col("title", TEXT, "Tax name, e.g. State Tax or VAT."),
-    col("rate", RATE, "Tax rate as a fraction."),
-    col("amount", MONEY, "Tax amount in shop currency.", nullable=False),
-    col("amount_presentment", MONEY, "Tax amount in the presentment currency."),
-)
-STG_SHOPIFY_SHIPPING_LINES = _staging(
-    "stg_shopify_shipping_lines",
-    "Shipping lines charged on an order.",
-    ("order_id", "shipping_line_id"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("shipping_line_id", BIGINT, "Shipping line id.", nullable=False),
-    col("title", TEXT, "Shipping method shown to the buyer."),
-    col("code", TEXT, "Shipping method code."),
-    col("source", TEXT, "Rate source."),
-    col("price", MONEY, "Shipping price before discounts.", nullable=False, ge=0),
-    col("discounted_price", MONEY, "Shipping price after discounts."),
-    col(
-        "discount_allocated",
-        MONEY,
-        "Sum of discount allocations on this shipping line.",
-        nullable=False,
-        ge=0,
-    ),
-    col("tax_amount", MONEY, "Sum of this shipping line's tax lines.", nullable=False),
-    col(
-        "net_amount",
-        MONEY,
-        "Shipping charged after its discounts, tax excluded (less tax_amount when prices include tax).",
-        nullable=False,
-    ),
-)
-STG_SHOPIFY_REFUNDS = _staging(
-    "stg_shopify_refunds",
-    "Refunds on an order, dated on the refund's own day.",
-    ("order_id", "refund_id"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("refund_id", BIGINT, "Refund id.", nullable=False),
-    col("created_at", TIMESTAMP, "When the refund was created (UTC).", nullable=False),
-    col("processed_at", TIMESTAMP, "When the refund was processed (UTC)."),
-    col("business_date", DATE, "Tenant-local date of created_at: the day returns count on.", nullable=False),
-    col("note", TEXT, "Refund note.", pii=True),
-    col("restock", BOOL, "Whether items were restocked."),
-    col("transactions_amount", MONEY, "Money returned by successful refund transactions.", nullable=False),
-)
-STG_SHOPIFY_REFUND_LINES = _staging(
-    "stg_shopify_refund_lines",
-    "Refunded line items.",
-    ("order_id", "refund_line_id"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("refund_id", BIGINT, "Refund id.", nullable=False),
-    col("refund_line_id", BIGINT, "Refund line item id.", nullable=False),
-    col("line_id", BIGINT, "The order line refunded.", nullable=False),
-    col("quantity", INT, "Units refunded.", nullable=False, ge=0),
-    col(
-        "subtotal",
-        MONEY,
-        "Refunded amount after the line's discounts (tax included when prices include tax).",
-        nullable=False,
-        ge=0,
-    ),
-    col("total_tax", MONEY, "Refunded tax.", nullable=False),
-    col(
-        "returns_amount",
-        MONEY,
-        "The refunded goods' value, tax excluded: subtotal, less total_tax when prices include tax.",
-        nullable=False,
-        ge=0,
-    ),
-    col("restock_type", TEXT, "no_restock, cancel, return or legacy_restock."),
-    col("location_id", BIGINT, "Location restocked to."),
-    col("is_gift_card", BOOL, "Whether the refunded line is a gift card.", nullable=False),
-)
-STG_SHOPIFY_ORDER_ADJUSTMENTS = _staging(
-    "stg_shopify_order_adjustments",
-    "Order adjustments made by refunds, e.g. shipping refunds (amounts negative, as the API sends them).",
-    ("order_id", "adjustment_id"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("refund_id", BIGINT, "Refund id.", nullable=False),
-    col("adjustment_id", BIGINT, "Adjustment id.", nullable=False),
-    col("kind", TEXT, "shipping_refund or refund_discrepancy.", nullable=False),
-    col("reason", TEXT, "Adjustment reason."),
-    col("amount", MONEY, "Adjustment amount (negative for money given back).", nullable=False),
-    col("tax_amount", MONEY, "Adjustment tax (negative for tax given back).", nullable=False),
-    col(
-        "amount_excl_tax",
-        MONEY,
-        "amount, tax excluded: less tax_amount when prices include tax.",
-        nullable=False,
-    ),
-)
-STG_SHOPIFY_ORDER_TAGS = _staging(
-    "stg_shopify_order_tags",
-    "One row per tag on an order.",
-    ("order_id", "tag"),
-    col("order_id", BIGINT, "Shopify order id.", nullable=False),
-    col("tag", TEXT, "The tag.", nullable=False),
-)
-STG_SHOPIFY_CUSTOMERS = _staging(
-    "stg_shopify_customers",
-    "Registered customers changed on the day (the start date takes every customer).",
-    ("customer_id",),
-    col("customer_id", BIGINT, "Shopify customer id.", nullable=False),
-    col("email", TEXT, "Email address.", pii=True),
-    col("first_name", TEXT, "First name.", pii=True),
-    col("last_name", TEXT, "Last name.", pii=True),
-    col("phone", TEXT, "Phone number.", pii=True),
-    col("state", TEXT, "Account state: enabled, disabled, invited, declined."),
-    col("verified_email", BOOL, "Whether the email is verified."),
-    col("tax_exempt", BOOL, "Whether the customer is tax exempt."),
-    col("currency", TEXT, "Customer's currency.", pattern=CURRENCY),
-    col("orders_count", INT, "Orders count as Shopify reports it."),
-    col("total_spent", MONEY, "Total spent as Shopify reports it."),
-    col("created_at", TIMESTAMP, "Account creation (UTC).", nullable=False),
-    col("updated_at", TIMESTAMP, "Last change (UTC).", nullable=False),
-    col("note", TEXT, "Merchant note.", pii=True),
-    col("tags", TEXT, "Tags as one comma-separated string."),
-)
-STG_SHOPIFY_CUSTOMER_ADDRESSES = _staging(
-    "stg_shopify_customer_addresses",
-    "Customer addresses.",
-    ("customer_id", "address_id"),
-    col("customer_id", BIGINT, "Shopify customer id.", nullable=False),
-    col("address_id", BIGINT, "Address id.", nullable=False),
-    col("is_default", BOOL, "The customer's default address."),
-    col("first_name", TEXT, "First name.", pii=True),
-    col("last_name", TEXT, "Last name.", pii=True),
-    col("company", TEXT, "Company.", pii=True),
-    col("address1", TEXT, "Street address.", pii=True),
-    col("address2", TEXT, "Address line 2.", pii=True),
-    col("city", TEXT, "City.", pii=True),
-    col("province", TEXT, "Province or state."),
-    col("province_code", TEXT, "Province or state code."),
-    col("country", TEXT, "Country."),
-    col("country_code", TEXT, "Country code."),
-    col("zip", TEXT, "Postal code.", pii=True),
-    col("phone", TEXT, "Phone.", pii=True),
-)
-STG_SHOPIFY_CUSTOMER_TAGS = _staging(
-    "stg_shopify_customer_tags",
-    "One row per tag on a customer.",
-    ("customer_id", "tag"),
-    col("customer_id", BIGINT, "Shopify customer id.", nullable=False),
-    col("tag", TEXT, "The tag.", nullable=False),
-)
-STG_SHOPIFY_PRODUCTS = _staging(
-    "stg_shopify_products",
-    "Products changed on the day (the start date takes the whole catalogue).",
-    ("product_id",),
-    col("product_id", BIGINT, "Shopify product id.", nullable=False),
-    col("title", TEXT, "Product title."),
-    col("handle", TEXT, "URL handle."),
-    col("vendor", TEXT, "Vendor."),
-    col("product_type", TEXT, "Product type."),
-    col("status", TEXT, "active, archived or draft."),
-    col("created_at", TIMESTAMP, "Creation (UTC).", nullable=False),
-    col("updated_at", TIMESTAMP, "Last change (UTC).", nullable=False),
-    col("published_at", TIMESTAMP, "Publication (UTC)."),
-    col("tags", TEXT, "Tags as one comma-separated string."),
-)
-STG_SHOPIFY_PRODUCT_VARIANTS = _staging(
-    "stg_shopify_product_variants",
-    "Product variants (the unit that is sold), as of the product's version in the partition.",
-    ("variant_id",),
-    col("variant_id", BIGINT, "Variant id.", nullable=False),
-    col("product_id", BIGINT, "Product id.", nullable=False),
-    col("title", TEXT, "Variant title."),
-    col("sku", TEXT, "SKU."),
-    col("price", MONEY, "Current price in shop currency.", nullable=False, ge=0),
-    col("compare_at_price", MONEY, "Compare-at price."),
-    col("position", INT, "Position in the product."),
-    col("option1", TEXT, "First option value."),
-    col("option2", TEXT, "Second option value."),
-    col("option3", TEXT, "Third option value."),
-    col("barcode", TEXT, "Barcode."),
-    col("grams", INT, "Weight in grams."),
-    col("inventory_item_id", BIGINT, "Inventory item id (joins inventory levels)."),
-    col("inventory_quantity", INT, "Inventory quantity as reported on the variant."),
-    col("is_taxable", BOOL, "Whether the variant is taxable."),
-    col("created_at", TIMESTAMP, "Creation (UTC).", nullable=False),
-    col("updated_at", TIMESTAMP, "Last change (UTC).", nullable=False),
-)
-STG_SHOPIFY_PRODUCT_TAGS = _staging(
-    "stg_shopify_product_tags",
-    "One row per tag on a product.",
-    ("product_id", "tag"),
-    col("product_id", BIGINT, "Product id.", nullable=False),
-    col("tag", TEXT, "The tag.", nullable=False),
-)
-STG_SHOPIFY_LOCATIONS = _staging(
-    "stg_shopify_locations",
-    "Locations as of the day's snapshot.",
-    ("location_id",),
-    col("location_id", BIGINT, "Location id.", nullable=False),
-    col("name", TEXT, "Location name."),
-    col("address1", TEXT, "Street address."),
-    col("city", TEXT, "City."),
-    col("zip", TEXT, "Postal code."),
-    col("province", TEXT, "Province or state."),
-    col("country_code", TEXT, "Country code."),
-    col("is_active", BOOL, "Whether the location is active."),
-    col("created_at", TIMESTAMP, "Creation (UTC)."),
-    col("updated_at", TIMESTAMP, "Last change (UTC)."),
-    col("snapshot_taken_at", TIMESTAMP, "When the snapshot was taken (UTC).", nullable=False),
-)
-STG_SHOPIFY_INVENTORY_LEVELS = _staging(
-    "stg_shopify_inventory_levels",
-    "Stock on hand per inventory item and location, as of the day's snapshot: a daily stock history.",
-    ("inventory_item_id", "location_id"),
-    col("inventory_item_id", BIGINT, "Inventory item id.", nullable=False),
-    col("location_id", BIGINT, "Location id.", nullable=False),
-    col("available", INT, "Units available."),
-    col("updated_at", TIMESTAMP, "Last change (UTC)."),
-    col("snapshot_taken_at", TIMESTAMP, "When the snapshot was taken (UTC).", nullable=False),
-)
 
 # ---------------------------------------------------------------- conformed, platform-neutral staging
 CONFORMED = (TENANT, PLATFORM, PARTITION)
@@ -846,4 +515,4 @@ STAGED_PARTITIONS = TableSpec(
     (("tenant_id", "entity", "partition_date"),),
 )
 
-ALL_TABLES: list[TableSpec] = [value for value in list(globals().values()) if isinstance(value, TableSpec)]
+SHARED_TABLES: list[TableSpec] = [value for value in list(globals().values()) if isinstance(value, TableSpec)]

@@ -54,7 +54,7 @@ from resources.secrets import check_header_value, install_log_filter, scrub
 from resources.transports import NETWORK_SCHEMES, transport_for
 
 log = logging.getLogger(__name__)
-install_log_filter()
+install_log_filter(__name__)
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 TOKEN_HEADER = "X-Shopify-Access-Token"

@@ -13,7 +13,10 @@ import yaml
 from platform_assets import clock as pipeline_clock
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
+from platform_assets.sources.registry import warehouse_tables
+from platform_assets.sources.shopify import tables as st
 from platform_assets.tags import partition_range_tags
+from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyClientResource
@@ -26,9 +29,9 @@ from sandbox.shopify.spec import ShopSpec
 # which differs between runs.
 CHECKSUM_TABLES = [
     spec.name
-    for spec in t.ALL_TABLES
+    for spec in warehouse_tables()
     if spec
-    not in (t.STG_SHOPIFY_INVENTORY_LEVELS, t.STG_SHOPIFY_LOCATIONS, t.DLQ_RECORDS, t.STAGED_PARTITIONS)
+    not in (st.STG_SHOPIFY_INVENTORY_LEVELS, st.STG_SHOPIFY_LOCATIONS, t.DLQ_RECORDS, t.STAGED_PARTITIONS)
 ]
 
 
@@ -160,6 +163,7 @@ def make_pipeline(
     warehouse = WarehouseResource(url=warehouse_url or f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     resources = {
         "shopify": ShopifyClientResource(),
+        "tenants": TenantsResource(tenants_file=str(tenants_file)),
         "raw_store": RawStoreResource(base_url=str(tmp_path / "raw")),
         "warehouse": warehouse,
     }

@@ -15,8 +15,9 @@ import pytest
 
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import raw_fetch
+from platform_assets.sources.shopify.connection import ShopifyConnection
 from platform_assets.sources.shopify.raw_fetch import FetchOutcome, fetch_days
-from platform_assets.tenants import ShopifyConnection, Tenant
+from platform_assets.tenants import Tenant
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyAPIError, ShopifyClientResource
 from sandbox.shopify.generator import build_shop
@@ -44,7 +45,12 @@ def spec(name: str, **overrides) -> ShopSpec:
 def tenant(name: str, url: str, start: date, monkeypatch, token: str) -> Tenant:
     env = "TEST_RAW_FETCH_" + name.upper().replace("-", "_")
     monkeypatch.setenv(env, token)
-    return Tenant(name, name, start, None, ShopifyConnection(url, env))
+    return Tenant(
+        id=name,
+        name=name,
+        start_date=start,
+        connections={"shopify": ShopifyConnection(shop_url=url, token_env=env)},
+    )
 
 
 class InFlight:

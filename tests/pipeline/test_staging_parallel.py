@@ -107,12 +107,12 @@ def test_a_day_staged_in_shares_is_the_day_staged_whole(tmp_path):
     day = date(2026, 1, 5)
     raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
     raw_store.write_partition("shopify", "orders", "acme", day, [orders])
-    td = TenantDays(Tenant("acme", "acme", day, "America/New_York", None), [day])
+    td = TenantDays(Tenant(id="acme", name="acme", start_date=day, timezone="America/New_York"), [day])
     tables = [(spec.name, len(spec.column_names)) for spec in staging_assets.ORDER_TABLES]
 
     def stage(part: int, parts: int) -> staging_pool.StagedDay:
         return staging_pool.stage_day(
-            staging_assets._stage_orders, "orders", tables, raw_store, td, day, part, parts
+            staging_assets._stage_orders, "shopify", "orders", tables, raw_store, td, day, part, parts
         )
 
     whole = stage(0, 1)

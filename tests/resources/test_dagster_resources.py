@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyClientResource, ShopifyProtectedDataError
 from tests.resources.conftest import TOKEN
@@ -56,6 +57,7 @@ def test_asset_fetches_and_writes_with_both_resources(stub, tmp_path, monkeypatc
         [raw_shopify],
         resources={
             "shopify": ShopifyClientResource(api_version="2024-10", page_size=100, max_attempts=2),
+            "tenants": TenantsResource(),
             "raw_store": RawStoreResource(base_url=str(tmp_path / "raw")),
         },
     )

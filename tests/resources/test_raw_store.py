@@ -18,7 +18,6 @@ from platform_assets.settings import PROJECT_ROOT
 from resources import raw_store
 from resources.page_encoding import encode_page
 from resources.raw_store import RawStoreResource, RawWriteResult
-from sensors.schedules import newest_shop_snapshot_day
 
 DAY = date(2024, 3, 1)
 ORDERS = [
@@ -322,7 +321,7 @@ def test_readers_never_see_temporary_files(tmp_path):
         store.read_partition("shopify", "orders", "acme", DAY)
     with pytest.raises(FileNotFoundError):
         store.read_meta("shopify", "orders", "acme", DAY)
-    assert newest_shop_snapshot_day(store, "acme") is None
+    assert store.newest_day("shopify", "shop", "acme") is None
 
     store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
     assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]

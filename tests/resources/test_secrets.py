@@ -13,7 +13,8 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from platform_assets.tenants import ShopifyConnection, TenantConfigError
+from platform_assets.sources.shopify.connection import ShopifyConnection
+from platform_assets.tenants import TenantConfigError
 from resources.http import PacerRegistry
 from resources.secrets import REDACTED, SecretValueError, check_header_value, read_secret, remember, scrub
 from resources.shopify.client import (
@@ -72,7 +73,7 @@ def make_client(fake_time):
 
 
 def connection(shop_url: str = "https://acme.myshopify.com") -> ShopifyConnection:
-    return ShopifyConnection(shop_url, VARIABLE)
+    return ShopifyConnection(shop_url=shop_url, token_env=VARIABLE)
 
 
 @pytest.mark.parametrize("padding", [("", "\n"), ("", "\r\n"), ("  ", "  "), ("\t", " \n")])

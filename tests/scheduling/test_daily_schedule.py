@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from platform_assets.ingest.business_days import TenantZone
 from platform_assets.tenants import Tenant
 from sensors.schedules import (
     LOCAL_DATE_TAG,
@@ -19,7 +20,6 @@ from sensors.schedules import (
     TENANT_TAG,
     TIMEZONE_TAG,
     DailyScheduleSettings,
-    TenantZone,
     build_daily_schedule,
     due_local_date,
     plan_daily_runs,
@@ -107,8 +107,8 @@ def test_one_run_per_tenant_and_local_day_across_dst_changes(first_day, last_day
     itself costs ~0.3 s a tick, for a Dagster instance per context)."""
     zones = {NY: ZoneInfo("America/New_York"), BERLIN: ZoneInfo("Europe/Berlin")}
     tenants = [
-        Tenant(NY, NY, START, None, None),
-        Tenant(BERLIN, BERLIN, START, "Europe/Berlin", None),
+        Tenant(id=NY, name=NY, start_date=START),
+        Tenant(id=BERLIN, name=BERLIN, start_date=START, timezone="Europe/Berlin"),
     ]
     settings = DailyScheduleSettings(hour=5, restatement_days=3)
     tenant_zones = {NY: TenantZone(zones[NY], "test"), BERLIN: TenantZone(zones[BERLIN], "test")}

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from platform_assets.sources.contract import ChangedOrder
 from platform_assets.tenants import Tenant
 from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify.generator import build_shop
@@ -28,7 +29,6 @@ from sandbox.shopify.spec import ShopSpec
 from sensors.late_changes import (
     LATE_CHANGE_SENSORS,
     RESTATES_TAG,
-    ChangedOrder,
     build_late_change_sensor,
     dump_cursor,
     parse_cursor,
@@ -75,7 +75,10 @@ class Evaluation:
 
     @property
     def cursor(self) -> dict[str, datetime]:
-        return parse_cursor(self.cursor_raw)
+        """By tenant: the stored cursor keys each tenant's platform ("demo-ny/shopify")."""
+        stored = parse_cursor(self.cursor_raw)
+        assert all(key.endswith("/shopify") for key in stored), stored
+        return {key.removesuffix("/shopify"): seen for key, seen in stored.items()}
 
     @property
     def restates(self) -> dict[str, str]:
@@ -101,7 +104,7 @@ class World:
     def sensor(self, **overrides) -> dg.SensorDefinition:
         options = dict(
             restatement_days=RESTATEMENT_DAYS,
-            shopify=FAST_RETRIES,
+            clients={"shopify": FAST_RETRIES},
             tenants_file=self.tenants_file,
             clock=lambda: self.now,
         )
@@ -266,7 +269,8 @@ def test_cursor_survives_a_restart_over_http(world, monkeypatch):
         restarted = world.evaluate(world.sensor(), stored)
         expected = {}
         for tenant_id in (NY, BERLIN):
-            expected.update(world.expected(tenant_id, parse_cursor(stored)[tenant_id], world.now)[0])
+            since = parse_cursor(stored)[f"{tenant_id}/shopify"]
+            expected.update(world.expected(tenant_id, since, world.now)[0])
         assert restarted.restates == expected
         assert f"{refund_at.astimezone(ZONES[NY]).date().isoformat()}|{NY}" in expected
         again = world.evaluate(world.sensor(), restarted.cursor_raw)
@@ -327,7 +331,7 @@ def _order(order_id: int, processed: str, updated: str) -> ChangedOrder:
 
 
 def test_plan_boundaries_and_tenant_local_days():
-    tenant = Tenant(NY, NY, date(2026, 1, 1), None, None)
+    tenant = Tenant(id=NY, name=NY, start_date=date(2026, 1, 1))
     zone = ZONES[NY]
     now = datetime(2026, 3, 11, 3, 30, tzinfo=UTC)  # 23:30 EDT on 2026-03-10: "today" is the 10th
     window = (now - timedelta(hours=1), now)
@@ -351,7 +355,7 @@ def test_plan_boundaries_and_tenant_local_days():
 
 
 def test_changes_before_the_start_date_request_the_start_date():
-    tenant = Tenant(NY, NY, date(2026, 3, 10), "America/New_York", None)
+    tenant = Tenant(id=NY, name=NY, start_date=date(2026, 3, 10), timezone="America/New_York")
     now = datetime(2026, 3, 20, 12, tzinfo=UTC)
     orders = [_order(1, "2026-02-01T10:00:00-05:00", "2026-03-09T10:00:00-04:00")]
     runs = plan_late_change_runs(tenant, orders, ZONES[NY], now, 3, (now - timedelta(days=20), now))

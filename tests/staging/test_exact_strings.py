@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from platform_assets.sources.shopify import staging
+from platform_assets.sources.shopify import tables as shop_tables
 from platform_assets.staging.dead_letters import replace_dead_letters
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import BIGINT, TEXT, TableSpec, col
@@ -122,8 +123,8 @@ def test_text_no_warehouse_can_store_is_a_dead_letter_and_the_rest_flows(text, r
     )
     assert [(letter.record_key, letter.reason) for letter in staged.dead_letters] == [("1001", reason)]
     assert staged.staged == 1
-    note = t.STG_SHOPIFY_ORDERS.column_names.index("note")
-    notes = [row[note] for row in staged.rows[t.STG_SHOPIFY_ORDERS.name]]
+    note = shop_tables.STG_SHOPIFY_ORDERS.column_names.index("note")
+    notes = [row[note] for row in staged.rows[shop_tables.STG_SHOPIFY_ORDERS.name]]
     assert notes == ["\\N"]
 
 

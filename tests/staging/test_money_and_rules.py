@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from platform_assets.sources.shopify import staging
+from platform_assets.sources.shopify import tables as shop_tables
 from platform_assets.sources.shopify.parse import money, rate
-from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
 from tests.conftest import load_fixture
 
@@ -73,8 +73,9 @@ def _order(**changes) -> dict:
 
 
 def _lines(staged: staging.Staged) -> list[dict]:
-    names = t.STG_SHOPIFY_ORDER_LINES.column_names
-    return [dict(zip(names, row, strict=True)) for row in staged.rows[t.STG_SHOPIFY_ORDER_LINES.name]]
+    names = shop_tables.STG_SHOPIFY_ORDER_LINES.column_names
+    rows = staged.rows[shop_tables.STG_SHOPIFY_ORDER_LINES.name]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def test_tax_inclusive_line_splits_its_tax_between_gross_and_discount():
@@ -140,7 +141,7 @@ def test_a_refund_of_a_line_the_order_does_not_have_is_a_dead_letter():
 def test_a_warehouse_made_by_an_older_version_is_upgraded_in_place(tmp_path):
     """Money columns at 2 decimals are widened and missing columns added; existing rows are kept."""
     warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'old.duckdb'}")
-    spec = t.STG_SHOPIFY_SHIPPING_LINES
+    spec = shop_tables.STG_SHOPIFY_SHIPPING_LINES
     old_columns = [c for c in spec.sqlalchemy_table().columns if c.name != "net_amount"]
     with warehouse.transaction() as conn:
         old = sa.Table(spec.name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in old_columns))

@@ -18,7 +18,9 @@ from platform_assets.clock import utc_now
 from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.raw_fetch import client_for, fetch_days
+from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
 
@@ -36,6 +38,7 @@ def _fetch_by_day(
     context: dg.AssetExecutionContext,
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
+    tenants: TenantsResource,
     entity: str,
 ) -> dg.MaterializeResult:
     """Write, for each tenant and business day, the records whose updated_at falls in that day.
@@ -44,7 +47,7 @@ def _fetch_by_day(
     (``raw_fetch``); a partition holds the records a day-by-day walk would write,
     and a big day's window may be split between threads (``windows_split``; orders only).
     """
-    outcome = fetch_days(shopify, raw_store, entity, tenant_days(context), utc_now())
+    outcome = fetch_days(shopify, raw_store, entity, tenant_days(context, tenants), utc_now())
     for warning in outcome.warnings:
         context.log.warning(warning)
     metadata: dict[str, Any] = {
@@ -76,17 +79,20 @@ def _raw_asset(name: str, description: str, **kwargs: Any):
 
 @_raw_asset("raw_shopify_shop", "The shop object (name, currency, iana_timezone, plan)." + SNAPSHOT_NOTE)
 def raw_shopify_shop(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
     taken: dict[str, str] = {}
     days: list[date] = []
-    for td in tenant_days(context):
+    for td in tenant_days(context, tenants):
         with client_for(shopify, td.tenant) as client:
             shop = client.get_shop()
             snapshot_at = utc_now().isoformat()
             for day in td.days:
                 raw_store.write_partition(
-                    "shopify",
+                    PLATFORM,
                     "shop",
                     td.tenant.id,
                     day,
@@ -108,9 +114,12 @@ def raw_shopify_shop(
     deps=[raw_shopify_shop],
 )
 def raw_shopify_orders(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "orders")
+    return _fetch_by_day(context, shopify, raw_store, tenants, "orders")
 
 
 @_raw_asset(
@@ -119,9 +128,12 @@ def raw_shopify_orders(
     deps=[raw_shopify_shop],
 )
 def raw_shopify_customers(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "customers")
+    return _fetch_by_day(context, shopify, raw_store, tenants, "customers")
 
 
 @_raw_asset(
@@ -131,28 +143,32 @@ def raw_shopify_customers(
     deps=[raw_shopify_shop],
 )
 def raw_shopify_products(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return _fetch_by_day(context, shopify, raw_store, "products")
+    return _fetch_by_day(context, shopify, raw_store, tenants, "products")
 
 
 def _snapshot(
     context: dg.AssetExecutionContext,
     shopify: ShopifyClientResource,
     raw_store: RawStoreResource,
+    tenants: TenantsResource,
     entity: str,
     fetch: Callable[[ShopifyShopClient], Iterator[list[dict]]],
 ) -> dg.MaterializeResult:
     records = 0
     taken: dict[str, str] = {}
     days: list[date] = []
-    for td in tenant_days(context):
+    for td in tenant_days(context, tenants):
         with client_for(shopify, td.tenant) as client:
             pages = list(fetch(client))
             snapshot_at = utc_now().isoformat()
             for day in td.days:
                 result = raw_store.write_partition(
-                    "shopify", entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
+                    PLATFORM, entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
                 )
                 records += result.records
                 days.append(day)
@@ -171,9 +187,12 @@ def _snapshot(
     "raw_shopify_locations", "Locations (stores, warehouses)." + SNAPSHOT_NOTE, deps=[raw_shopify_shop]
 )
 def raw_shopify_locations(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return _snapshot(context, shopify, raw_store, "locations", lambda c: iter([c.list_locations()]))
+    return _snapshot(context, shopify, raw_store, tenants, "locations", lambda c: iter([c.list_locations()]))
 
 
 @_raw_asset(
@@ -182,13 +201,16 @@ def raw_shopify_locations(
     deps=[raw_shopify_locations],
 )
 def raw_shopify_inventory_levels(
-    context: dg.AssetExecutionContext, shopify: ShopifyClientResource, raw_store: RawStoreResource
+    context: dg.AssetExecutionContext,
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    tenants: TenantsResource,
 ) -> dg.MaterializeResult:
     def fetch(client: ShopifyShopClient) -> Iterator[list[dict]]:
         location_ids = [int(location["id"]) for location in client.list_locations()]
         return client.iter_inventory_levels(location_ids) if location_ids else iter([])
 
-    return _snapshot(context, shopify, raw_store, "inventory_levels", fetch)
+    return _snapshot(context, shopify, raw_store, tenants, "inventory_levels", fetch)
 
 
 RAW_ASSETS = [

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import dagster as dg
-
 from platform_assets.clock import day_window
+from platform_assets.ingest.business_days import fetch_timezone
 from platform_assets.ingest.runs import TenantDays
-from platform_assets.sources.shopify.business_days import shop_timezone
+from platform_assets.sources.shopify import PLATFORM
+from platform_assets.sources.shopify.connection import shopify_connection
 from platform_assets.sources.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder
@@ -99,9 +99,7 @@ def client_for(
 ) -> ShopifyShopClient:
     """A new client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer, and
     ``encoder`` (the run's worker processes) if given."""
-    if tenant.shopify is None:
-        raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
-    connection = tenant.shopify
+    connection = shopify_connection(tenant)
     return shopify.for_shop(
         connection.shop_url,
         connection.token(),
@@ -147,7 +145,7 @@ def fetch_tenant(
     started = time.perf_counter()
     outcome = FetchOutcome()
     with client_for(shopify, tenant) as client:
-        timezone = shop_timezone(tenant, client.get_shop())
+        timezone = fetch_timezone(tenant, PLATFORM, client.get_shop().get("iana_timezone"))
         outcome.add_api(client.stats)
         splittable = shopify.split_windows and entity in SORTED_BY_UPDATED_AT
         board = ChainBoard(client.pacer) if splittable else None

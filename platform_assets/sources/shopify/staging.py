@@ -8,14 +8,15 @@ without subtotal) as well as current ones.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from platform_assets.sources.shopify import tables as st
 from platform_assets.sources.shopify.fields import KNOWN_FIELDS
 from platform_assets.sources.shopify.parse import (
     business_date,
@@ -27,13 +28,11 @@ from platform_assets.sources.shopify.parse import (
     tags,
     timestamp,
 )
-from platform_assets.warehouse import tables as t
+from platform_assets.staging.staged import DeadLetter, Rows, Staged
 from platform_assets.warehouse.record_rules import RecordRules
 
-Rows = dict[str, list[tuple]]
-
 #: The Shopify staging tables' value rules and grains, checked on each record's rows before they are kept.
-RULES = RecordRules(spec for spec in t.ALL_TABLES if spec.name.startswith("stg_shopify_"))
+RULES = RecordRules(st.SHOPIFY_TABLES)
 
 
 ZERO = Decimal("0")
@@ -70,25 +69,6 @@ def _tax_total(tax_lines: list[dict] | None, field: str) -> Decimal:
 
 def _allocations_total(allocations: list[dict] | None, field: str) -> Decimal:
     return _sum(money0(a.get("amount"), f"{field}.discount_allocations.amount") for a in allocations or [])
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """A raw record that cannot be staged, kept aside with the reason instead of being lost."""
-
-    record_key: str
-    reason: str
-    payload: dict
-
-
-@dataclass
-class Staged:
-    """One raw partition, staged: rows per staging table, the records kept aside, how many were staged."""
-
-    rows: Rows = field(default_factory=lambda: defaultdict(list))
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    staged: int = 0
-    new_fields: Counter[str] = field(default_factory=Counter)  # schema drift: unknown top-level fields
 
 
 def _one_per_key(records: Iterable[dict], key: Callable[[dict], Any]) -> tuple[list[dict], list[DeadLetter]]:
@@ -169,7 +149,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
     if not currency:
         raise ValueError("currency is missing")
     taxes_included = _taxes_included(order.get("taxes_included"))
-    rows[t.STG_SHOPIFY_ORDERS.name].append(
+    rows[st.STG_SHOPIFY_ORDERS.name].append(
         (
             *prefix,
             order_id,
@@ -209,9 +189,9 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         )
     )
     for tag in tags(order.get("tags")):
-        rows[t.STG_SHOPIFY_ORDER_TAGS.name].append((*prefix, order_id, tag))
+        rows[st.STG_SHOPIFY_ORDER_TAGS.name].append((*prefix, order_id, tag))
     for position, code in enumerate(order.get("discount_codes") or []):
-        rows[t.STG_SHOPIFY_DISCOUNT_CODES.name].append(
+        rows[st.STG_SHOPIFY_DISCOUNT_CODES.name].append(
             (
                 *prefix,
                 order_id,
@@ -222,7 +202,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
             )
         )
     for position, tax_line in enumerate(order.get("tax_lines") or []):
-        rows[t.STG_SHOPIFY_TAX_LINES.name].append(
+        rows[st.STG_SHOPIFY_TAX_LINES.name].append(
             _tax_row(prefix, order_id, "order", order_id, position, tax_line)
         )
 
@@ -244,7 +224,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         if taxes_included:
             rates = _tax_rates_total(line.get("tax_lines"), "line_items")
             discount_tax = _allocated(discount * rates / (1 + rates))
-        rows[t.STG_SHOPIFY_ORDER_LINES.name].append(
+        rows[st.STG_SHOPIFY_ORDER_LINES.name].append(
             (
                 *prefix,
                 order_id,
@@ -271,7 +251,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         )
         _allocation_rows(prefix, order_id, "line_item", line_id, allocations, rows)
         for position, tax_line in enumerate(line.get("tax_lines") or []):
-            rows[t.STG_SHOPIFY_TAX_LINES.name].append(
+            rows[st.STG_SHOPIFY_TAX_LINES.name].append(
                 _tax_row(prefix, order_id, "line_item", line_id, position, tax_line)
             )
 
@@ -281,7 +261,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         shipping_price = money(shipping.get("price"), "shipping_lines.price", required=True)
         shipping_discount = _allocations_total(allocations, "shipping_lines")
         shipping_tax = _tax_total(shipping.get("tax_lines"), "shipping_lines")
-        rows[t.STG_SHOPIFY_SHIPPING_LINES.name].append(
+        rows[st.STG_SHOPIFY_SHIPPING_LINES.name].append(
             (
                 *prefix,
                 order_id,
@@ -298,7 +278,7 @@ def _stage_order(order: dict, prefix: tuple, timezone: ZoneInfo, rows: Rows) -> 
         )
         _allocation_rows(prefix, order_id, "shipping_line", shipping_id, allocations, rows)
         for tax_position, tax_line in enumerate(shipping.get("tax_lines") or []):
-            rows[t.STG_SHOPIFY_TAX_LINES.name].append(
+            rows[st.STG_SHOPIFY_TAX_LINES.name].append(
                 _tax_row(prefix, order_id, "shipping_line", shipping_id, tax_position, tax_line)
             )
 
@@ -336,7 +316,7 @@ def _allocation_rows(
     prefix: tuple, order_id: int, target_type: str, target_id: int, allocations: list[dict], rows: Rows
 ) -> None:
     for position, allocation in enumerate(allocations):
-        rows[t.STG_SHOPIFY_DISCOUNT_ALLOCATIONS.name].append(
+        rows[st.STG_SHOPIFY_DISCOUNT_ALLOCATIONS.name].append(
             (
                 *prefix,
                 order_id,
@@ -360,7 +340,7 @@ def _stage_refund(
         for tx in refund.get("transactions") or []
         if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
-    rows[t.STG_SHOPIFY_REFUNDS.name].append(
+    rows[st.STG_SHOPIFY_REFUNDS.name].append(
         (
             *prefix,
             order_id,
@@ -394,7 +374,7 @@ def _stage_refund(
             )
             line_tax = _tax_total(line.get("tax_lines"), "refund_line_items.line_item")
             total_tax = _allocated(line_tax * quantity / line_quantity)
-        rows[t.STG_SHOPIFY_REFUND_LINES.name].append(
+        rows[st.STG_SHOPIFY_REFUND_LINES.name].append(
             (
                 *prefix,
                 order_id,
@@ -413,7 +393,7 @@ def _stage_refund(
     for adjustment in refund.get("order_adjustments") or []:
         amount = money0(adjustment.get("amount"), "order_adjustments.amount")
         tax_amount = money0(adjustment.get("tax_amount"), "order_adjustments.tax_amount")
-        rows[t.STG_SHOPIFY_ORDER_ADJUSTMENTS.name].append(
+        rows[st.STG_SHOPIFY_ORDER_ADJUSTMENTS.name].append(
             (
                 *prefix,
                 order_id,
@@ -435,7 +415,7 @@ def stage_customers(records: Iterable[dict], tenant_id: str, partition_date: dat
 
 def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
     customer_id = integer(customer.get("id"), "id", required=True)
-    rows[t.STG_SHOPIFY_CUSTOMERS.name].append(
+    rows[st.STG_SHOPIFY_CUSTOMERS.name].append(
         (
             *prefix,
             customer_id,
@@ -460,7 +440,7 @@ def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
     if default and not any(a.get("id") == default.get("id") for a in addresses):
         addresses.append({**default, "default": True})
     for address in addresses:
-        rows[t.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append(
+        rows[st.STG_SHOPIFY_CUSTOMER_ADDRESSES.name].append(
             (
                 *prefix,
                 customer_id,
@@ -481,7 +461,7 @@ def _stage_customer(customer: dict, prefix: tuple, rows: Rows) -> None:
             )
         )
     for tag in tags(customer.get("tags")):
-        rows[t.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
+        rows[st.STG_SHOPIFY_CUSTOMER_TAGS.name].append((*prefix, customer_id, tag))
 
 
 def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date) -> Staged:
@@ -492,7 +472,7 @@ def stage_products(records: Iterable[dict], tenant_id: str, partition_date: date
 def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
     product_id = integer(product.get("id"), "id", required=True)
     product_updated = timestamp(product.get("updated_at"), "updated_at", required=True)
-    rows[t.STG_SHOPIFY_PRODUCTS.name].append(
+    rows[st.STG_SHOPIFY_PRODUCTS.name].append(
         (
             *prefix,
             product_id,
@@ -508,7 +488,7 @@ def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
         )
     )
     for variant in product.get("variants") or []:
-        rows[t.STG_SHOPIFY_PRODUCT_VARIANTS.name].append(
+        rows[st.STG_SHOPIFY_PRODUCT_VARIANTS.name].append(
             (
                 *prefix,
                 integer(variant.get("id"), "variants.id", required=True),
@@ -532,7 +512,7 @@ def _stage_product(product: dict, prefix: tuple, rows: Rows) -> None:
             )
         )
     for tag in tags(product.get("tags")):
-        rows[t.STG_SHOPIFY_PRODUCT_TAGS.name].append((*prefix, product_id, tag))
+        rows[st.STG_SHOPIFY_PRODUCT_TAGS.name].append((*prefix, product_id, tag))
 
 
 def stage_locations(
@@ -541,7 +521,7 @@ def stage_locations(
     """Locations as of a snapshot."""
 
     def stage_one(location: dict, prefix: tuple, rows: Rows) -> None:
-        rows[t.STG_SHOPIFY_LOCATIONS.name].append(
+        rows[st.STG_SHOPIFY_LOCATIONS.name].append(
             (
                 *prefix,
                 integer(location.get("id"), "id", required=True),
@@ -567,7 +547,7 @@ def stage_inventory_levels(
     """Units available per inventory item and location, as of a snapshot."""
 
     def stage_one(level: dict, prefix: tuple, rows: Rows) -> None:
-        rows[t.STG_SHOPIFY_INVENTORY_LEVELS.name].append(
+        rows[st.STG_SHOPIFY_INVENTORY_LEVELS.name].append(
             (
                 *prefix,
                 integer(level.get("inventory_item_id"), "inventory_item_id", required=True),

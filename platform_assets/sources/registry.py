@@ -1,0 +1,49 @@
+"""The registry of sources: every platform Storehouse reads, one line each.
+
+Definitions, the conformed layer, the checks, the schedule and the sensors are assembled from it. Each
+entry names a source's package, which holds ``connection.py`` (its tenants-file settings, ``CONNECTION``)
+and ``source.py`` (its :class:`~platform_assets.sources.contract.Source`, ``SOURCE``). They are imported by
+name when first asked for, so the tenants module (which the sources' assets use) can read the connection
+types without importing every source's assets.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from platform_assets.warehouse.tables import SHARED_TABLES
+
+if TYPE_CHECKING:
+    from platform_assets.sources.contract import Source
+    from platform_assets.tenants import Connection
+
+#: One line per source.
+SOURCE_PACKAGES: tuple[str, ...] = ("platform_assets.sources.shopify",)
+
+
+@cache
+def connection_types() -> dict[str, type[Connection]]:
+    """Each platform's connection model, by platform name, in registry order."""
+    types = [import_module(f"{package}.connection").CONNECTION for package in SOURCE_PACKAGES]
+    return {model.platform: model for model in types}
+
+
+@cache
+def sources() -> tuple[Source, ...]:
+    """Every registered source, in registry order."""
+    return tuple(import_module(f"{package}.source").SOURCE for package in SOURCE_PACKAGES)
+
+
+def source(platform: str) -> Source:
+    """The source of ``platform``; a KeyError naming the registered ones otherwise."""
+    for candidate in sources():
+        if candidate.platform == platform:
+            return candidate
+    raise KeyError(f"no source for platform {platform!r}; registered: {', '.join(connection_types())}")
+
+
+def warehouse_tables() -> list:
+    """Every warehouse table: each source's staging tables, then the platform-neutral ones."""
+    return [*(spec for registered in sources() for spec in registered.staging_tables), *SHARED_TABLES]

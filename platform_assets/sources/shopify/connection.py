@@ -1,0 +1,62 @@
+"""A tenant's Shopify connection: the shop's URL, the variable holding its Admin API token, its API
+version."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import dagster as dg
+from pydantic import field_validator
+
+from platform_assets.tenant_rules import check_url, check_variable_name, looks_like_token
+from platform_assets.tenants import Connection, Tenant
+
+#: Shopify's Admin API versions: a quarter's release (YYYY-01, -04, -07, -10) or ``unstable``.
+_API_VERSION = re.compile(r"^(?:20\d{2}-(?:01|04|07|10)|unstable)$")
+DEFAULT_API_VERSION = "2025-07"
+
+
+class ShopifyConnection(Connection):
+    """Where a tenant's Shopify store lives and which environment variable holds its token."""
+
+    platform: ClassVar[str] = "shopify"
+    label: ClassVar[str] = "Shopify"
+
+    shop_url: str
+    token_env: str
+    api_version: str = DEFAULT_API_VERSION
+
+    _url = field_validator("shop_url", mode="before")(lambda value: check_url(value))
+    _token_env = field_validator("token_env", mode="before")(lambda value: check_variable_name(value))
+
+    @field_validator("api_version", mode="before")
+    @classmethod
+    def _known_api_version(cls, value: object) -> str:
+        """It becomes part of every request's path, so anything else is refused at load, not as a 404."""
+        text = str(value).strip()
+        if not _API_VERSION.match(text):
+            shown = repr(text) if len(text) <= 20 and not looks_like_token(text) else "(not shown)"
+            raise ValueError(
+                f"{shown} is not a Shopify Admin API version "
+                "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+            )
+        return text
+
+    @property
+    def url(self) -> str:
+        return self.shop_url
+
+    def secret_variables(self) -> dict[str, str]:
+        return {"token": self.token_env}
+
+
+def shopify_connection(tenant: Tenant) -> ShopifyConnection:
+    """The tenant's Shopify connection; a failure naming the tenant when the tenants file gives none."""
+    connection = tenant.connection(ShopifyConnection.platform)
+    if not isinstance(connection, ShopifyConnection):
+        raise dg.Failure(f"tenant {tenant.id} has no shopify connection in the tenants file")
+    return connection
+
+
+CONNECTION = ShopifyConnection

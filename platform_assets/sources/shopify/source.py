@@ -1,0 +1,50 @@
+"""The Shopify source, as the registry sees it (``platform_assets/sources/contract.py``)."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from platform_assets.sources.contract import ConformedModel, Source
+from platform_assets.sources.shopify import PLATFORM
+from platform_assets.sources.shopify.changes import changes_since
+from platform_assets.sources.shopify.checks import SHOPIFY_CHECKS
+from platform_assets.sources.shopify.connection import ShopifyConnection
+from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
+from platform_assets.sources.shopify.staging_assets import (
+    CUSTOMER_TABLES,
+    DEAD_LETTER_CHECKS,
+    ORDER_TABLES,
+    PRODUCT_TABLES,
+    STAGING_ASSETS,
+)
+from platform_assets.sources.shopify.tables import SHOPIFY_TABLES, STG_SHOPIFY_LOCATIONS
+from platform_assets.sources.shopify.timezone import recorded_timezone
+from platform_assets.warehouse import tables as t
+from resources.shopify.client import ShopifyClientResource
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def _keys(*specs) -> tuple[dg.AssetKey, ...]:
+    return tuple(dg.AssetKey(spec.name) for spec in specs)
+
+
+SOURCE = Source(
+    platform=PLATFORM,
+    connection=ShopifyConnection,
+    resources={"shopify": ShopifyClientResource()},
+    raw_assets=RAW_ASSETS,
+    staging_assets=STAGING_ASSETS,
+    staging_tables=SHOPIFY_TABLES,
+    conformed=[
+        ConformedModel(t.STG_ORDERS, SQL_DIR / "stg_orders.sql", _keys(*ORDER_TABLES)),
+        ConformedModel(t.STG_ORDER_LINES, SQL_DIR / "stg_order_lines.sql", _keys(*ORDER_TABLES)),
+        ConformedModel(t.STG_REFUNDS, SQL_DIR / "stg_refunds.sql", _keys(*ORDER_TABLES)),
+        ConformedModel(t.STG_CUSTOMERS, SQL_DIR / "stg_customers.sql", _keys(*CUSTOMER_TABLES)),
+        ConformedModel(t.STG_PRODUCTS, SQL_DIR / "stg_products.sql", _keys(*PRODUCT_TABLES)),
+        ConformedModel(t.STG_LOCATIONS, SQL_DIR / "stg_locations.sql", _keys(STG_SHOPIFY_LOCATIONS)),
+    ],
+    checks=[*DEAD_LETTER_CHECKS, *SHOPIFY_CHECKS],
+    timezone=recorded_timezone,
+    changes_since=changes_since,
+)

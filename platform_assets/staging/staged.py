@@ -1,0 +1,29 @@
+"""What staging one raw partition gives: typed rows per staging table, the records kept aside as dead
+letters (with the reason), how many records were staged and the unknown fields seen (schema drift)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+#: Rows per staging table, each row in its table's column order.
+Rows = dict[str, list[tuple]]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A raw record that cannot be staged, kept aside with the reason instead of being lost."""
+
+    record_key: str
+    reason: str
+    payload: dict
+
+
+@dataclass
+class Staged:
+    """One raw partition, staged: rows per staging table, the records kept aside, how many were staged."""
+
+    rows: Rows = field(default_factory=lambda: defaultdict(list))
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    staged: int = 0
+    new_fields: Counter[str] = field(default_factory=Counter)  # schema drift: unknown top-level fields
