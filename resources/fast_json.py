@@ -7,8 +7,8 @@ while doing it), so the raw assets use ``orjson`` and keep the raw store's forma
 
 * :func:`loads` parses like ``json.loads`` (orjson; the standard library for what orjson refuses, such as
   the non-standard ``NaN``, so the errors are the same). One difference: orjson reads an integer outside
-  the signed/unsigned 64-bit range as a float. The platforms' ids and counts are below 2**53 (they must survive
-  JavaScript), so API responses never have one; do not use :func:`loads` for other JSON that may;
+  the signed/unsigned 64-bit range as a float. The platforms' ids and counts are below 2**53 (they must
+  survive JavaScript), so API responses never have one; do not use :func:`loads` for other JSON that may;
 * :func:`dumps_line` gives exactly ``json.dumps(value, separators=(",", ":")).encode()``: compact, every
   non-ASCII character escaped as ``\\uXXXX``, floats as Python's ``repr``. orjson writes UTF-8 and some
   floats differently (``0.00001`` for ``1e-05``), so non-ASCII output is re-escaped and the rare record

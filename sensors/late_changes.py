@@ -7,13 +7,12 @@ day it touches (the order's day, its refunds' days, the customer's order days). 
 old day is therefore the run of the **change's day**, not of the old day: re-materialising the old day
 would not even see the change.
 
-Every few minutes the sensor asks each platform of each tenant (its source's changed-since probe) for
-the orders updated since its cursor (only
-``id``, ``processed_at`` and ``updated_at``, every status: one cheap request per tenant when nothing
-changed). Changed orders whose business day (``processed_at``, tenant-local) is older than the restatement
-window (before ``today - restatement_days - 1``) lead to one run per change day, tagged with the old days
-it restates (``storehouse/restates``). Changes to recent days request nothing: the daily schedule and the
-hourly refresh rebuild those days anyway.
+Every few minutes the sensor asks each platform of each tenant (its source's changed-since probe) for the
+orders updated since its cursor (only ``id``, ``processed_at`` and ``updated_at``, every status: one
+cheap request per tenant when nothing changed). Changed orders whose business day (``processed_at``,
+tenant-local) is older than the restatement window (before ``today - restatement_days - 1``) lead to one
+run per change day, tagged with the old days it restates (``storehouse/restates``). Changes to recent
+days request nothing: the daily schedule and the hourly refresh rebuild those days anyway.
 
 The cursor maps each tenant's platform to the newest ``updated_at`` it has seen. A platform whose API
 fails keeps its cursor and is retried on the next evaluation; the others go on. See docs/scheduling.md.

@@ -12,7 +12,8 @@ A fixed cron and/or timezone can be configured instead (``STOREHOUSE_DAILY_SCHED
 tenant, for the yesterday of the tenant's own calendar at that instant.
 
 The tenant's timezone is decided in one place (``platform_assets/ingest/business_days.py``): its override
-in the tenants file, else what its platform recorded in its newest raw snapshot (the shop's timezone); a tenant with neither (never materialised) runs on UTC and the tick's log says so.
+in the tenants file, else what its platform recorded in its newest raw snapshot (the shop's timezone); a
+tenant with neither (never materialised) runs on UTC and the tick's log says so.
 See docs/scheduling.md.
 """
 

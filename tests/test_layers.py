@@ -60,3 +60,64 @@ def test_the_check_finds_an_import_of_the_sandbox(tmp_path):
         "import os\nfrom sandbox.shopify import presets\n\ndef f():\n    import sandbox.shopify.inprocess\n"
     )
     assert imported_modules(source) == [(1, "os"), (2, "sandbox.shopify"), (5, "sandbox.shopify.inprocess")]
+
+
+# -- one seam for every source ------------------------------------------------------------------------------
+#: Where a platform may be named in product code: its own folders, and the registry's one line per source.
+PLATFORM_FOLDERS = ("platform_assets/sources/{platform}/", "resources/{platform}/")
+REGISTRY = "platform_assets/sources/registry.py"
+#: Shared layers, each with the packages below it that it may import; never a source's own modules.
+SHARED_LAYERS = (
+    "platform_assets/ingest",
+    "platform_assets/staging",
+    "platform_assets/conformed",
+    "platform_assets/core",
+    "platform_assets/marts",
+    "platform_assets/quality",
+    "platform_assets/warehouse",
+    "sensors",
+)
+
+
+def _platforms() -> list[str]:
+    from platform_assets.sources.registry import connection_types
+
+    return list(connection_types())
+
+
+def _product_files() -> list[Path]:
+    return sorted(
+        path
+        for package in PRODUCT
+        for path in (PROJECT_ROOT / package).rglob("*")
+        if path.is_file() and path.suffix in {".py", ".sql", ".yaml"} and "__pycache__" not in path.parts
+    )
+
+
+@pytest.mark.parametrize("platform", _platforms())
+def test_a_platform_is_named_only_in_its_own_folders_and_the_registry(platform):
+    """`grep -ri <platform>` over the product finds its source and client folders, the registry and the
+    demo's tenants file, nothing else: the shared layers are generic over sources."""
+    allowed = [folder.format(platform=platform) for folder in PLATFORM_FOLDERS]
+    allowed += [REGISTRY, "platform_assets/config/demo_tenants.yaml"]
+    named = [
+        f"{relative}:{number}"
+        for path in _product_files()
+        if not (relative := str(path.relative_to(PROJECT_ROOT))).startswith(tuple(allowed))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if platform in line.lower()
+    ]
+    assert named == []
+
+
+@pytest.mark.parametrize("layer", SHARED_LAYERS)
+def test_shared_layers_never_import_a_source_or_its_client(layer):
+    sources = tuple(f"platform_assets.sources.{p}" for p in _platforms())
+    clients = tuple(f"resources.{p}" for p in _platforms())
+    imports = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {module}"
+        for path in sorted((PROJECT_ROOT / layer).rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module.startswith(sources + clients)
+    ]
+    assert imports == []

@@ -1,11 +1,12 @@
 """The source contract: what a platform gives the rest of Storehouse.
 
-A :class:`Source` is everything the shared layers need to know about one platform: its raw and staging assets, the client resource they use, the checks that belong to it, its
-contribution to each conformed table, how to read the tenant's timezone from its data and how to ask it
-what changed recently. The registry (``platform_assets/sources/registry.py``) lists the sources; the
-Definitions, the conformed layer, the checks, the schedule and the sensors are assembled from it, so adding a
-platform is a folder here, a client in ``resources/<platform>/``, a simulator in ``sandbox/<platform>/`` and
-one registry line (docs/adding-a-source.md).
+A :class:`Source` is everything the shared layers need to know about one platform: its raw and staging
+assets, the client resource they use, the checks that belong to it, its contribution to each conformed
+table, how to read the tenant's timezone from its data and how to ask it what changed recently. The
+registry (``platform_assets/sources/registry.py``) lists the sources; the Definitions, the conformed
+layer, the checks, the schedule and the sensors are assembled from it, so adding a platform is a folder
+here, a client in ``resources/<platform>/``, a simulator in ``sandbox/<platform>/`` and one registry line
+(docs/adding-a-source.md).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_text_columns_are_the_text_of_each_value():
 def test_a_staged_day_crosses_a_process_boundary_unchanged(column):
     """Text columns are packed into one string each for pickling; any text (separators, empty strings,
     NULLs) comes back the same."""
-    td = TenantDays(Tenant("a", "a", date(2026, 1, 1), None, None), [date(2026, 1, 2)])
+    td = TenantDays(Tenant(id="a", name="a", start_date=date(2026, 1, 1)), [date(2026, 1, 2)])
     staged = staging_pool.StagedDay(td, date(2026, 1, 2), texts={"t": [column, ["x", None, "", "\x1f"]]})
     assert pickle.loads(pickle.dumps(staged)) == staged
 
@@ -48,7 +48,7 @@ def test_text_columns_are_packed_into_one_string_each():
 
 
 def _staged(tenant: str, day: int, rows: int) -> staging_pool.StagedDay:
-    td = TenantDays(Tenant(tenant, tenant, date(2026, 1, 1), None, None), [date(2026, 1, day)])
+    td = TenantDays(Tenant(id=tenant, name=tenant, start_date=date(2026, 1, 1)), [date(2026, 1, day)])
     return staging_pool.StagedDay(td, date(2026, 1, day), texts={"t": [[str(n) for n in range(rows)]]})
 
 

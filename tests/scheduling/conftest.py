@@ -18,14 +18,16 @@ from sandbox.shopify.model import SandboxShop
 
 
 def write_tenants(path: Path, tenants: list[dict]) -> Path:
-    """A tenants file; each entry: id, start_date (date), optional timezone and shopify block."""
+    """A tenants file; each entry: id, start_date (date), optional timezone and shopify connection (a
+    sandbox shop named after the tenant by default)."""
     entries = []
     for tenant in tenants:
         entry = {"id": tenant["id"], "name": tenant["id"], "start_date": tenant["start_date"].isoformat()}
         if tenant.get("timezone"):
             entry["timezone"] = tenant["timezone"]
-        if tenant.get("shopify"):
-            entry["shopify"] = tenant["shopify"]
+        # Every tenant sells on Shopify: the schedule reads its timezone from the shop's raw snapshot.
+        shop = {"shop_url": f"sandbox://{tenant['id']}", "token_env": "SCHEDULE_TEST_TOKEN"}
+        entry["connections"] = {"shopify": tenant.get("shopify") or shop}
         entries.append(entry)
     path.write_text(yaml.safe_dump({"tenants": entries}))
     return path

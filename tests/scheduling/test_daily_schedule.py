@@ -220,7 +220,7 @@ def test_an_unreadable_snapshot_costs_only_its_tenant_the_tick(setup, capfd):
     schedule = build_daily_schedule(hour=5, restatement_days=3, tenants_file=tenants_file)
     requests = tick(schedule, instance, raw_store, utc(2026, 3, 10, 4))
     assert list(requests) == [BERLIN]
-    assert f"tenant {NY}: cannot read its shop snapshot (BadGzipFile" in capfd.readouterr().err
+    assert f"tenant {NY}: cannot read its timezone (BadGzipFile" in capfd.readouterr().err
 
 
 def test_tenant_without_a_partition_yet_is_skipped(instance, raw_store, tenants_file, capfd):

@@ -263,7 +263,7 @@ def test_cursor_survives_a_restart_over_http(world, monkeypatch):
 
         world.set_clock(refund_at - timedelta(minutes=30))
         stored = world.evaluate(world.sensor(), None).cursor_raw
-        assert json.loads(stored).keys() == {NY, BERLIN}
+        assert json.loads(stored).keys() == {f"{NY}/shopify", f"{BERLIN}/shopify"}
 
         world.set_clock(refund_at + timedelta(minutes=30))
         restarted = world.evaluate(world.sensor(), stored)
@@ -312,7 +312,7 @@ def test_a_failing_tenant_does_not_stop_the_others(world, monkeypatch, capfd, fa
         "server-error": "ShopifyAPIError",
         "connection-refused": "ShopifyAPIError",
     }[failure]
-    assert f"late changes: {BERLIN}: {expected_error}" in log
+    assert f"late changes: {BERLIN}/shopify: {expected_error}" in log
     assert "SECRET" not in log
 
 
