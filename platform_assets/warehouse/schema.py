@@ -8,6 +8,7 @@ described exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import dagster as dg
 import sqlalchemy as sa
@@ -134,6 +135,12 @@ class TableSpec:
             sa.Index(f"ix_{self.name}_{position}", *(table.c[name] for name in columns))
         return table
 
+    @property
+    def table(self) -> sa.Table:
+        """The table as SQLAlchemy Core sees it, made once per spec: what statements about it are built
+        from (identifiers quoted by SQLAlchemy, values bound). :meth:`sqlalchemy_table` makes a new one."""
+        return _shared_table(self)
+
     def dagster_schema(self) -> dg.TableSchema:
         return dg.TableSchema(columns=[c.dagster_column() for c in self.columns])
 
@@ -145,3 +152,8 @@ class TableSpec:
             "grain": ", ".join(self.key),
             "pii_columns": ", ".join(self.pii_columns) or "none",
         }
+
+
+@cache
+def _shared_table(spec: TableSpec) -> sa.Table:
+    return spec.sqlalchemy_table()
