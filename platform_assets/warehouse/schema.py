@@ -42,18 +42,6 @@ _SQLALCHEMY_TYPES = {
     DATE: sa.Date(),
     TIMESTAMP: sa.DateTime(),
 }
-_CAST_TYPES = {
-    TEXT: "VARCHAR",
-    BIGINT: "BIGINT",
-    INT: "INTEGER",
-    MONEY: "DECIMAL(18,4)",
-    CENTS: "DECIMAL(18,2)",
-    RATE: "DECIMAL(12,6)",
-    PERCENT: "DECIMAL(18,2)",
-    BOOL: "BOOLEAN",
-    DATE: "DATE",
-    TIMESTAMP: "TIMESTAMP",
-}
 _UI_TYPES = {
     MONEY: "decimal(18,4)",
     CENTS: "decimal(18,2)",
@@ -75,11 +63,6 @@ class Column:
     ge: float | None = None  # smallest allowed value
     isin: tuple[str, ...] | None = None  # the allowed values
     pattern: str | None = None  # a regular expression every value matches
-
-    @property
-    def cast_type(self) -> str:
-        """The SQL type a loaded text value is cast to (the same on DuckDB and PostgreSQL)."""
-        return _CAST_TYPES[self.type]
 
     def dagster_column(self) -> dg.TableColumn:
         return dg.TableColumn(
