@@ -530,9 +530,12 @@ class RetryingRequester:
         self._rng = rng or random.Random()
         self.stats = stats or HttpStats()
         self._log = logger or log
+        self._retrying = self.retrying()
 
-    def retrying(self, method: str, path: str) -> tenacity.Retrying:
-        """The tenacity controller of one request: when to retry, how long to wait, when to give up."""
+    def retrying(self) -> tenacity.Retrying:
+        """The tenacity controller of this requester's requests (made once; its per-call state is
+        thread-local): when to retry, how long to wait, when to give up. It calls :meth:`_send` with
+        ``(method, url, params, headers)``."""
 
         def sleep(seconds: float) -> None:
             if seconds > 0:
@@ -548,10 +551,11 @@ class RetryingRequester:
                 reason = f"HTTP {response.status_code}"
                 response.close()
             self.stats.add(retries=1, retry_sleep_seconds=wait)
+            method, url = state.args[:2]
             self._log.warning(
                 "%s %s: %s (attempt %d/%d), retrying in %.2fs",
                 method,
-                path,
+                url_path(url),
                 reason,
                 state.attempt_number,
                 self.policy.max_attempts,
@@ -563,8 +567,9 @@ class RetryingRequester:
             assert outcome is not None
             error = outcome.exception() if outcome.failed else None
             response = None if outcome.failed else outcome.result()
+            method, url = state.args[:2]
             attempts = state.attempt_number
-            raise RetriesExhausted(method, path, attempts, response=response, error=error) from error
+            raise RetriesExhausted(method, url_path(url), attempts, response=response, error=error) from error
 
         return tenacity.Retrying(
             retry=retry_condition(self.policy),
@@ -585,7 +590,7 @@ class RetryingRequester:
     ) -> requests.Response:
         """Send with retries; return the first non-retryable response or raise :class:`RetriesExhausted`
         (a non-transient exception, e.g. :class:`ResponseTooLarge`, propagates at once)."""
-        return self.retrying(method, url_path(url))(self._send, method, url, params, headers)
+        return self._retrying(self._send, method, url, params, headers)
 
     def _send(
         self, method: str, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None
