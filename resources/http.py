@@ -9,10 +9,12 @@ Three small pieces, none of them Shopify-specific:
   each request the caller reserves a slot and sleeps just long enough for the bucket to have room, so 429s
   stay rare even when several threads fetch from the same shop. One pacer per shop per process: get it from
   the registry (:data:`PACERS`), keyed by the shop's base URL.
-* :class:`RetryingRequester` - a retry loop at the ``requests.Session`` level (so it also works for mounted
-  in-process adapters, which urllib3's ``Retry`` cannot serve). Every request carries connect and read
-  timeouts, and every response is bounded as a whole: a total deadline (body download included) and a
-  maximum body size (:func:`read_body`).
+* :class:`RetryingRequester` - retries at the ``requests.Session`` level (so they also work for mounted
+  in-process adapters, which urllib3's ``Retry`` cannot serve), built on tenacity in the spirit of dlt's
+  retrying session: :func:`retry_condition` (429, 5xx, transient network errors), :class:`WaitRetryAfter`
+  (``Retry-After`` honoured, else full-jitter exponential backoff) and ``stop_after_attempt``. Every
+  request carries connect and read timeouts, and every response is bounded as a whole: a total deadline
+  (body download included) and a maximum body size (:func:`read_body`).
 
 Sleeping and the clock are injectable so tests never wait for real.
 
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import tenacity
 import urllib3.exceptions
 
 log = logging.getLogger(__name__)
@@ -458,6 +461,31 @@ def _check_deadline(path: str, deadline: float | None) -> None:
         raise ResponseDeadlineExceeded(f"{path}: response not complete within its deadline")
 
 
+class WaitRetryAfter(tenacity.wait.wait_base):
+    """tenacity wait strategy: the server's ``Retry-After`` (seconds or an HTTP date, bounded by the
+    policy's ``retry_after_max``) when the failed attempt's response carries one, else the policy's
+    full-jitter exponential backoff for that retry (like dlt's ``wait_exponential_retry_after``)."""
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random | None = None) -> None:
+        self.policy = policy
+        self.rng = rng
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        retry_after = None
+        outcome = retry_state.outcome
+        if outcome is not None and not outcome.failed:
+            retry_after = parse_retry_after(outcome.result().headers.get("Retry-After"))
+        return self.policy.wait_for(retry_state.attempt_number, retry_after, self.rng)
+
+
+def retry_condition(policy: RetryPolicy) -> tenacity.retry_base:
+    """tenacity retry condition: a transient network failure (:data:`TRANSIENT_EXCEPTIONS`) or a response
+    whose status the policy retries (429, 5xx)."""
+    return tenacity.retry_if_exception_type(TRANSIENT_EXCEPTIONS) | tenacity.retry_if_result(
+        lambda response: policy.is_retryable_status(response.status_code)
+    )
+
+
 class RetryingRequester:
     """Sends requests through a ``requests.Session`` with timeouts, pacing and retries.
 
@@ -466,6 +494,9 @@ class RetryingRequester:
     with their bodies read (``response.content``), within ``response_deadline`` seconds in all and
     ``max_response_bytes`` (``None``: no bound). A response past its deadline is retried like a timeout;
     one too big raises :class:`ResponseTooLarge` at once.
+
+    The retrying is tenacity's (:meth:`retrying`): :func:`retry_condition`, :class:`WaitRetryAfter`,
+    ``stop_after_attempt(policy.max_attempts)``; this class adds the pacing, the counters and the log line.
     """
 
     def __init__(
@@ -499,6 +530,55 @@ class RetryingRequester:
         self._rng = rng or random.Random()
         self.stats = stats or HttpStats()
         self._log = logger or log
+        self._retrying = self.retrying()
+
+    def retrying(self) -> tenacity.Retrying:
+        """The tenacity controller of this requester's requests (made once; its per-call state is
+        thread-local): when to retry, how long to wait, when to give up. It calls :meth:`_send` with
+        ``(method, url, params, headers)``."""
+
+        def sleep(seconds: float) -> None:
+            if seconds > 0:
+                self._sleep(seconds)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            outcome, wait = state.outcome, state.upcoming_sleep
+            assert outcome is not None
+            if outcome.failed:
+                reason = type(outcome.exception()).__name__
+            else:
+                response = outcome.result()
+                reason = f"HTTP {response.status_code}"
+                response.close()
+            self.stats.add(retries=1, retry_sleep_seconds=wait)
+            method, url = state.args[:2]
+            self._log.warning(
+                "%s %s: %s (attempt %d/%d), retrying in %.2fs",
+                method,
+                url_path(url),
+                reason,
+                state.attempt_number,
+                self.policy.max_attempts,
+                wait,
+            )
+
+        def give_up(state: tenacity.RetryCallState) -> requests.Response:
+            outcome = state.outcome
+            assert outcome is not None
+            error = outcome.exception() if outcome.failed else None
+            response = None if outcome.failed else outcome.result()
+            method, url = state.args[:2]
+            attempts = state.attempt_number
+            raise RetriesExhausted(method, url_path(url), attempts, response=response, error=error) from error
+
+        return tenacity.Retrying(
+            retry=retry_condition(self.policy),
+            wait=WaitRetryAfter(self.policy, self._rng),
+            stop=tenacity.stop_after_attempt(self.policy.max_attempts),
+            sleep=sleep,
+            before_sleep=before_sleep,
+            retry_error_callback=give_up,
+        )
 
     def request(
         self,
@@ -508,44 +588,9 @@ class RetryingRequester:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """Send with retries; return the first non-retryable response or raise :class:`RetriesExhausted`."""
-        path = url_path(url)
-        attempt = 0
-        while True:
-            attempt += 1
-            response: requests.Response | None = None
-            error: BaseException | None = None
-            try:
-                response = self._send(method, url, params, headers)
-            except TRANSIENT_EXCEPTIONS as exc:
-                error = exc
-            else:
-                if not self.policy.is_retryable_status(response.status_code):
-                    return response
-
-            if attempt >= self.policy.max_attempts:
-                raise RetriesExhausted(method, path, attempt, response=response, error=error) from error
-
-            retry_after = None
-            if response is not None:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                reason = f"HTTP {response.status_code}"
-                response.close()
-            else:
-                reason = type(error).__name__
-            wait = self.policy.wait_for(attempt, retry_after, self._rng)
-            self.stats.add(retries=1, retry_sleep_seconds=wait)
-            self._log.warning(
-                "%s %s: %s (attempt %d/%d), retrying in %.2fs",
-                method,
-                path,
-                reason,
-                attempt,
-                self.policy.max_attempts,
-                wait,
-            )
-            if wait > 0:
-                self._sleep(wait)
+        """Send with retries; return the first non-retryable response or raise :class:`RetriesExhausted`
+        (a non-transient exception, e.g. :class:`ResponseTooLarge`, propagates at once)."""
+        return self._retrying(self._send, method, url, params, headers)
 
     def _send(
         self, method: str, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None

@@ -617,13 +617,6 @@ class Notifiers:
         return report
 
 
-def send_alert(
-    alert: Alert, logger: logging.Logger | None = None, environ: Mapping[str, str] | None = None
-) -> DeliveryReport:
-    """Deliver one alert through the notifiers configured in the environment."""
-    return Notifiers.from_env(environ).send(alert, logger)
-
-
 __all__: Sequence[str] = [
     "ALERT_ENV_VARS",
     "Alert",
@@ -637,5 +630,4 @@ __all__: Sequence[str] = [
     "SlackNotifier",
     "WebhookNotifier",
     "dagster_ui_url",
-    "send_alert",
 ]

@@ -24,12 +24,27 @@ walk goes (the paginator tells it every cursor it is about to follow and every p
 
 All checks are per page or per record id already in hand (the paginator parses every page anyway), so a
 walk pays a set lookup per record and nothing per byte.
+
+The paginators every REST source shares (in the spirit of dlt's ``rest_client/paginators.py``) decide a
+walk's next request from the last response and run every cursor through an optional :class:`PageWalk`:
+
+* :class:`LinkHeaderCursorPaginator` - ``Link: <…>; rel="next"`` carrying a cursor parameter (Shopify's
+  ``page_info``); the next request sends the cursor and the few parameters the API allows beside it.
+* :class:`PageNumberPaginator` - ``page``/``per_page`` with the total pages (and records) in response
+  headers (WooCommerce's ``X-WP-TotalPages``, ``X-WP-Total``); without the header, a short page is the last.
+
+Use :func:`paginate` to walk: it sends the first request, yields each response, and asks the paginator for
+the next request until it has none.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
 
 #: Pages one walk may take when the resource does not say otherwise: 2.5 million records at 250 a page,
 #: more than any single ``updated_at`` window the raw assets ask for.
@@ -109,9 +124,9 @@ class PageWalk:
         self._cursors: dict[str, int] = {}
         self._seen: set[int] = set()
         if expected_records is not None:
-            self._bound_by(expected_records)
+            self.expect(expected_records)
 
-    def _bound_by(self, expected: int) -> None:
+    def expect(self, expected: int) -> None:
         """From now on the walk may bring ``expected`` records plus slack, in as many pages as they fill."""
         self.expected_records = expected
         self.record_limit = expected + count_slack(expected, self.page_size)
@@ -130,7 +145,7 @@ class PageWalk:
             )
         if self._counter is not None and self.pages >= self._count_after_pages:
             counter, self._counter = self._counter, None
-            self._bound_by(counter())
+            self.expect(counter())
             self._check_records(self.pages)
         if self.pages >= self.max_pages:
             raise self._error(self._cap_message())
@@ -175,3 +190,178 @@ class PageWalk:
             f"{self.request}: page {self.pages} links to another page, but a walk may take at most "
             f"{self.max_pages} pages (max_pages); the pages do not end"
         )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paginators
+# ---------------------------------------------------------------------------------------------------------
+Params = dict[str, Any]
+
+
+class PaginatorError(Exception):
+    """A response does not say how to go on (e.g. a next link without its cursor). ``response`` is it."""
+
+    def __init__(self, message: str, response: requests.Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class BasePaginator:
+    """Decides the requests of one walk: :meth:`init_request` gives the first page's query,
+    :meth:`update_state` reads the last response, :attr:`has_next_page` says whether there is another and
+    :meth:`update_request` gives its query. Every next page's cursor goes through ``walk``
+    (:meth:`PageWalk.follow`) before it is asked for; the caller reports each page's records to the walk
+    (:meth:`PageWalk.page`), since it parses them. One paginator per walk."""
+
+    def __init__(self, walk: PageWalk | None = None) -> None:
+        self.walk = walk
+        self.has_next_page = True
+
+    def init_request(self, params: Mapping[str, Any]) -> Params:
+        """The first page's query (by default ``params`` as given)."""
+        return dict(params)
+
+    def update_state(self, response: requests.Response, records: Sequence[object] | None = None) -> None:
+        """Read ``response`` (its page's ``records``, if the caller has them) to find the next page."""
+        raise NotImplementedError
+
+    def update_request(self, params: Mapping[str, Any]) -> Params:
+        """The next page's query, given the last one."""
+        raise NotImplementedError
+
+    def _follow(self, cursor: str) -> None:
+        if self.walk is not None:
+            self.walk.follow(cursor)
+
+
+class LinkHeaderCursorPaginator(BasePaginator):
+    """Follows ``Link: <url>; rel="next"`` whose query carries ``cursor_param`` (Shopify's ``page_info``).
+
+    The next request sends only the link's ``cursor_param`` and ``keep_params`` (Shopify answers 400 to a
+    filter beside ``page_info``), keeping the first request's value of a kept parameter the link dropped.
+    The link's host is ignored: the caller applies the query to its own URL, so a token never travels to a
+    host the link names. A next link without a cursor raises :class:`PaginatorError`.
+    """
+
+    def __init__(
+        self,
+        cursor_param: str = "page_info",
+        keep_params: Sequence[str] = ("limit", "fields"),
+        *,
+        walk: PageWalk | None = None,
+    ) -> None:
+        super().__init__(walk)
+        self.cursor_param = cursor_param
+        self.keep_params = tuple(keep_params)
+        self.cursor: str | None = None
+        self._first: Params = {}
+        self._linked: Params = {}
+
+    def init_request(self, params: Mapping[str, Any]) -> Params:
+        self._first = dict(params)
+        return dict(params)
+
+    def update_state(self, response: requests.Response, records: Sequence[object] | None = None) -> None:
+        next_link = response.links.get("next", {}).get("url")
+        if not next_link:
+            self.has_next_page, self.cursor = False, None
+            return
+        linked = dict(parse_qsl(urlsplit(next_link).query, keep_blank_values=True))
+        cursor = linked.get(self.cursor_param, "")
+        if not cursor:
+            raise PaginatorError(f"no {self.cursor_param} in the Link header's next URL", response)
+        self._follow(cursor)
+        self.has_next_page, self.cursor, self._linked = True, cursor, linked
+
+    def update_request(self, params: Mapping[str, Any]) -> Params:
+        query = {k: v for k, v in self._linked.items() if k in (self.cursor_param, *self.keep_params)}
+        for key in self.keep_params:
+            if key not in query and key in self._first:
+                query[key] = self._first[key]
+        return query
+
+
+class PageNumberPaginator(BasePaginator):
+    """Numbered pages: ``page_param`` (from ``base_page``) and ``per_page_param``; the total pages from
+    the ``total_pages_header`` (WooCommerce's ``X-WP-TotalPages``) and the total records from
+    ``total_records_header`` (``X-WP-Total``: it bounds the walk, :meth:`PageWalk.expect`). Without a
+    total-pages header, a page with fewer than ``per_page`` records (or none) is the last.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_page: int,
+        page_param: str = "page",
+        per_page_param: str = "per_page",
+        base_page: int = 1,
+        total_pages_header: str | None = "X-WP-TotalPages",
+        total_records_header: str | None = "X-WP-Total",
+        walk: PageWalk | None = None,
+    ) -> None:
+        super().__init__(walk)
+        if per_page < 1:
+            raise ValueError(f"per_page must be >= 1, got {per_page}")
+        self.per_page = per_page
+        self.page_param = page_param
+        self.per_page_param = per_page_param
+        self.page = base_page
+        self.total_pages: int | None = None
+        self.total_records: int | None = None
+        self.total_pages_header = total_pages_header
+        self.total_records_header = total_records_header
+
+    def init_request(self, params: Mapping[str, Any]) -> Params:
+        return {**params, self.page_param: self.page, self.per_page_param: self.per_page}
+
+    @staticmethod
+    def _header_int(response: requests.Response, name: str | None) -> int | None:
+        value = response.headers.get(name, "").strip() if name else ""
+        return int(value) if value.isdigit() else None
+
+    def update_state(self, response: requests.Response, records: Sequence[object] | None = None) -> None:
+        total_pages = self._header_int(response, self.total_pages_header)
+        total_records = self._header_int(response, self.total_records_header)
+        if total_records is not None and self.total_records is None:
+            self.total_records = total_records
+            if self.walk is not None and self.walk.expected_records is None:
+                self.walk.expect(total_records)
+        if total_pages is not None:
+            self.total_pages = total_pages
+            self.has_next_page = self.page < total_pages
+        else:
+            if records is None:
+                body = response.json()
+                records = body if isinstance(body, list) else []
+            self.has_next_page = len(records) >= self.per_page
+        if self.has_next_page:
+            self._follow(str(self.page + 1))
+            self.page += 1
+
+    def update_request(self, params: Mapping[str, Any]) -> Params:
+        return {**params, self.page_param: self.page}
+
+
+def paginate(
+    fetch: Callable[[Params], requests.Response],
+    paginator: BasePaginator,
+    params: Mapping[str, Any] | None = None,
+    *,
+    records: Callable[[requests.Response], Sequence[object]] | None = None,
+) -> Iterator[requests.Response]:
+    """Walk the pages: ``fetch(query)`` each page's response and yield it, until ``paginator`` has no
+    next page. ``records`` (a response's records) lets the paginator and its walk see each page's records:
+    the walk's page rules then apply here too (:meth:`PageWalk.page`)."""
+    query = paginator.init_request(params or {})
+    number = 0
+    while True:
+        response = fetch(query)
+        number += 1
+        page = records(response) if records is not None else None
+        if page is not None and paginator.walk is not None:
+            paginator.walk.page(number, record_versions(page))
+        yield response
+        paginator.update_state(response, page)
+        if not paginator.has_next_page:
+            return
+        query = paginator.update_request(query)

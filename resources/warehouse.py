@@ -151,11 +151,20 @@ class WarehouseResource(dg.ConfigurableResource):
             ).fetchall()
         }
         indexes_dropped = False
+
+        def quote(column: sa.Column) -> str:
+            return conn.dialect.identifier_preparer.format_column(column)
+
         for column in table.columns:
             type_sql = column.type.compile(dialect=conn.dialect)
             if column.name not in present:
                 logger.warning("warehouse: adding column %s.%s (%s)", spec.name, column.name, type_sql)
-                conn.execute(sa.text(f"ALTER TABLE {spec.name} ADD COLUMN {column.name} {type_sql}"))
+                conn.execute(
+                    sa.DDL(
+                        "ALTER TABLE %(table)s ADD COLUMN %(column)s %(type)s",
+                        {"column": quote(column), "type": type_sql},
+                    ).against(table)
+                )
             elif isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Integer):
                 wanted = (column.type.precision, column.type.scale)
                 if present[column.name] != wanted:
@@ -165,7 +174,10 @@ class WarehouseResource(dg.ConfigurableResource):
                         indexes_dropped = True
                     logger.warning("warehouse: changing %s.%s to %s", spec.name, column.name, type_sql)
                     conn.execute(
-                        sa.text(f"ALTER TABLE {spec.name} ALTER COLUMN {column.name} TYPE {type_sql}")
+                        sa.DDL(
+                            "ALTER TABLE %(table)s ALTER COLUMN %(column)s TYPE %(type)s",
+                            {"column": quote(column), "type": type_sql},
+                        ).against(table)
                     )
 
     def _functions_ready(self, conn: sa.Connection) -> bool:
@@ -177,14 +189,16 @@ class WarehouseResource(dg.ConfigurableResource):
 
     # ---- reads and writes --------------------------------------------------------------------
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def query(self, sql: str | sa.Executable, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Rows of ``sql`` (text with ``:name`` parameters, or a SQLAlchemy Core statement)."""
         with self.connect() as conn:
             return self.query_in(conn, sql, params)
 
     def query_in(
-        self, conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None
+        self, conn: sa.Connection, sql: str | sa.Executable, params: Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
-        result = conn.execute(sa.text(sql), dict(params or {}))
+        statement = sa.text(sql) if isinstance(sql, str) else sql
+        result = conn.execute(statement, dict(params or {}))
         # object dtype keeps values exact: NULLs must not turn integer ids into floats
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()), dtype=object)
 
@@ -194,7 +208,7 @@ class WarehouseResource(dg.ConfigurableResource):
             return 0
         if self.dialect not in ("duckdb", "postgresql"):
             columns = spec.column_names
-            conn.execute(spec.sqlalchemy_table().insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+            conn.execute(spec.table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
             return len(rows)
         return self.insert_text(conn, spec, text_columns(rows, len(spec.column_names)))
 
@@ -206,28 +220,28 @@ class WarehouseResource(dg.ConfigurableResource):
             return 0
         columns = spec.column_names
         if self.dialect == "postgresql":
-            _copy_text(conn, spec.name, columns, texts)
+            _copy_text(conn, spec.table, texts)
         elif self.dialect == "duckdb":
             frame = pd.DataFrame(dict(zip(columns, texts, strict=True)), dtype=object)
             raw = conn.connection.driver_connection
             view = f"_load_{spec.name}"
             raw.register(view, frame)
-            casts = ", ".join(f"CAST({c.name} AS {c.cast_type})" for c in spec.columns)
-            conn.execute(
-                sa.text(f"INSERT INTO {spec.name} ({', '.join(columns)}) SELECT {casts} FROM {view}")
-            )
+            table = spec.table
+            loaded = sa.table(view, *(sa.column(name) for name in columns))
+            casts = sa.select(*(sa.cast(loaded.c[c.name], table.c[c.name].type) for c in table.columns))
+            conn.execute(table.insert().from_select(columns, casts))
             raw.unregister(view)
         else:
             rows = [dict(zip(columns, values, strict=True)) for values in zip(*texts, strict=True)]
-            conn.execute(spec.sqlalchemy_table().insert(), rows)
+            conn.execute(spec.table.insert(), rows)
         return count
 
     def replace_rows(
         self, conn: sa.Connection, spec: TableSpec, where: Mapping[str, Any], rows: Sequence[Sequence[Any]]
     ) -> int:
         """Delete the rows matching ``where`` (column = value), insert ``rows``: a partition replaced."""
-        condition = " AND ".join(f"{column} = :{column}" for column in where)
-        conn.execute(sa.text(f"DELETE FROM {spec.name} WHERE {condition}"), dict(where))
+        table = spec.table
+        conn.execute(sa.delete(table).where(*(table.c[column] == value for column, value in where.items())))
         return self.insert_rows(conn, spec, rows)
 
     def analyze(self, specs: Sequence[TableSpec]) -> None:
@@ -239,16 +253,16 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         with self.transaction() as conn:
             for spec in specs:
-                conn.execute(sa.text(f"ANALYZE {spec.name}"))
+                conn.execute(sa.DDL("ANALYZE %(table)s").against(spec.table))
 
     def delete_partitions(
         self, conn: sa.Connection, spec: TableSpec, tenant_id: str, days: Sequence[Any]
     ) -> None:
         """Delete a tenant's rows of the given partition dates (one statement for a whole batch of days)."""
-        statement = sa.text(
-            f"DELETE FROM {spec.name} WHERE tenant_id = :tenant_id AND partition_date IN :days"
-        ).bindparams(sa.bindparam("days", expanding=True))
-        conn.execute(statement, {"tenant_id": tenant_id, "days": list(days)})
+        table = spec.table
+        conn.execute(
+            sa.delete(table).where(table.c.tenant_id == tenant_id, table.c.partition_date.in_(list(days)))
+        )
 
 
 #: Types whose text form is ``str(value)`` (bool is not one of them: it is written true/false).
@@ -268,19 +282,20 @@ def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[str | N
     ]
 
 
-def _copy_text(
-    conn: sa.Connection, table: str, columns: Sequence[str], texts: Sequence[Sequence[str | None]]
-) -> None:
+def _copy_text(conn: sa.Connection, table: sa.Table, texts: Sequence[Sequence[str | None]]) -> None:
     """PostgreSQL COPY of text columns as CSV in which no text can be taken for NULL.
 
     Every value is quoted and NULL is the one unquoted field, the empty one (COPY's CSV default), so a
     string ``\\N``, an empty string, a quote, a comma or a line break loads exactly as it was."""
     buffer = io.StringIO(_csv_text(texts))
     cursor = conn.connection.driver_connection.cursor()
-    cursor.copy_expert(COPY_CSV.format(table=table, columns=", ".join(columns)), buffer)
+    quoted = conn.dialect.identifier_preparer
+    columns = ", ".join(quoted.format_column(column) for column in table.columns)
+    cursor.copy_expert(COPY_CSV.format(table=quoted.format_table(table), columns=columns), buffer)
 
 
-#: COPY's CSV format with its defaults spelled out: NULL is an unquoted empty field, quotes double.
+#: COPY's CSV format with its defaults spelled out: NULL is an unquoted empty field, quotes double. The
+#: table and column names are filled in quoted by SQLAlchemy's identifier preparer.
 COPY_CSV = "COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '', QUOTE '\"')"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.quality.schemas import failure_cases, schema_for
@@ -37,7 +38,7 @@ def _scoped_rows(
     for td in tenant_days(context, tenants):
         for start, end in td.ranges():
             params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
-            yield td.tenant.id, warehouse.query(f"SELECT * FROM {spec.name} WHERE {scope}", params)
+            yield td.tenant.id, warehouse.query(sa.select(spec.table).where(sa.text(scope)), params)
 
 
 def schema_check(spec: TableSpec, scope: str, *, blocking: bool) -> dg.AssetChecksDefinition:

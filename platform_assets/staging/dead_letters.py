@@ -35,14 +35,13 @@ def replace_dead_letters(
 ) -> int:
     """Replace one partition's dead letters (``where``: tenant_id, platform, entity, partition_date),
     keeping first_seen for the ones seen before."""
-    condition = " AND ".join(f"{column} = :{column}" for column in where)
+    dlq = DLQ_RECORDS.table
     earlier = {
         (key, reason, digest): first
         for key, reason, digest, first in conn.execute(
-            sa.text(
-                f"SELECT record_key, reason, payload_sha256, first_seen FROM dlq_records WHERE {condition}"
-            ),
-            where,
+            sa.select(dlq.c.record_key, dlq.c.reason, dlq.c.payload_sha256, dlq.c.first_seen).where(
+                *(dlq.c[column] == value for column, value in where.items())
+            )
         )
     }
     rows = {}
@@ -69,6 +68,16 @@ def replace_dead_letters(
 def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str) -> dg.AssetChecksDefinition:
     """Warns while the run's partitions of ``platform``'s ``entity`` have dead letters; fails when, in any
     partition, they outnumber the records staged into ``staged_table`` (that platform's own staging)."""
+
+    staged_rows = sa.table(staged_table, sa.column("tenant_id"), sa.column("partition_date"))
+    staged_counts = (
+        sa.select(staged_rows.c.partition_date, sa.func.count().label("n"))
+        .where(
+            staged_rows.c.tenant_id == sa.bindparam("tenant_id"),
+            staged_rows.c.partition_date.between(sa.bindparam("start"), sa.bindparam("end")),
+        )
+        .group_by(staged_rows.c.partition_date)
+    )
 
     @dg.asset_check(
         asset=dg.AssetKey(asset),
@@ -103,11 +112,7 @@ def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str)
                         params,
                     )
                 )
-                counts = warehouse.query(
-                    f"SELECT partition_date, COUNT(*) AS n FROM {staged_table} WHERE tenant_id = :tenant_id "
-                    "AND partition_date BETWEEN :start AND :end GROUP BY partition_date",
-                    params,
-                )
+                counts = warehouse.query(staged_counts, params)
                 for day, n in zip(counts["partition_date"], counts["n"], strict=True):
                     staged_by_partition[(td.tenant.id, day)] = int(n)
         staged = sum(staged_by_partition.values())

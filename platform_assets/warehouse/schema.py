@@ -8,6 +8,7 @@ described exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import dagster as dg
 import sqlalchemy as sa
@@ -41,18 +42,6 @@ _SQLALCHEMY_TYPES = {
     DATE: sa.Date(),
     TIMESTAMP: sa.DateTime(),
 }
-_CAST_TYPES = {
-    TEXT: "VARCHAR",
-    BIGINT: "BIGINT",
-    INT: "INTEGER",
-    MONEY: "DECIMAL(18,4)",
-    CENTS: "DECIMAL(18,2)",
-    RATE: "DECIMAL(12,6)",
-    PERCENT: "DECIMAL(18,2)",
-    BOOL: "BOOLEAN",
-    DATE: "DATE",
-    TIMESTAMP: "TIMESTAMP",
-}
 _UI_TYPES = {
     MONEY: "decimal(18,4)",
     CENTS: "decimal(18,2)",
@@ -74,11 +63,6 @@ class Column:
     ge: float | None = None  # smallest allowed value
     isin: tuple[str, ...] | None = None  # the allowed values
     pattern: str | None = None  # a regular expression every value matches
-
-    @property
-    def cast_type(self) -> str:
-        """The SQL type a loaded text value is cast to (the same on DuckDB and PostgreSQL)."""
-        return _CAST_TYPES[self.type]
 
     def dagster_column(self) -> dg.TableColumn:
         return dg.TableColumn(
@@ -134,6 +118,12 @@ class TableSpec:
             sa.Index(f"ix_{self.name}_{position}", *(table.c[name] for name in columns))
         return table
 
+    @property
+    def table(self) -> sa.Table:
+        """The table as SQLAlchemy Core sees it, made once per spec: what statements about it are built
+        from (identifiers quoted by SQLAlchemy, values bound). :meth:`sqlalchemy_table` makes a new one."""
+        return _shared_table(self)
+
     def dagster_schema(self) -> dg.TableSchema:
         return dg.TableSchema(columns=[c.dagster_column() for c in self.columns])
 
@@ -145,3 +135,8 @@ class TableSpec:
             "grain": ", ".join(self.key),
             "pii_columns": ", ".join(self.pii_columns) or "none",
         }
+
+
+@cache
+def _shared_table(spec: TableSpec) -> sa.Table:
+    return spec.sqlalchemy_table()

@@ -1,5 +1,6 @@
-"""Running the project's .sql files: one file per model, statements separated by ';' at a line end,
-named parameters (:tenant_id, :start_date, :end_date) and list parameters expanded (:days)."""
+"""Running the project's .sql files: one file per model, several statements each (split by sqlparse, so a
+';' inside a string, a quoted identifier or a comment does not end a statement), named parameters
+(:tenant_id, :start_date, :end_date) and list parameters expanded (:days)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,27 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import sqlparse
+
+
+def split_statements(text: str) -> tuple[str, ...]:
+    """The statements of SQL ``text`` without their final ';', comments kept (they are the documentation);
+    a part holding only comments (e.g. after the last statement) is no statement."""
+    parts = (part.strip() for part in sqlparse.split(text, strip_semicolon=True))
+    return tuple(part for part in parts if sqlparse.format(part, strip_comments=True).strip())
 
 
 @cache
 def statements(path: Path) -> tuple[str, ...]:
-    """The statements of a .sql file, comments kept (they are the documentation)."""
-    text = path.read_text()
-    parts, current = [], []
-    for line in text.splitlines():
-        current.append(line)
-        if line.rstrip().endswith(";"):
-            parts.append("\n".join(current).rstrip().rstrip(";"))
-            current = []
-    if any(line.strip() and not line.strip().startswith("--") for line in current):
-        parts.append("\n".join(current))
-    return tuple(parts)
+    """The statements of a .sql file (:func:`split_statements`)."""
+    return split_statements(path.read_text())
 
 
 def statement_verb(sql: str) -> str:
-    """DELETE, INSERT, UPDATE… : the first keyword after the leading comments."""
-    code = [line for line in sql.splitlines() if line.strip() and not line.strip().startswith("--")]
-    return code[0].split()[0].upper() if code else ""
+    """DELETE, INSERT, UPDATE, WITH… : the first keyword after the leading comments."""
+    parsed = sqlparse.parse(sql)
+    first = parsed[0].token_first(skip_ws=True, skip_cm=True) if parsed else None
+    return first.value.split()[0].upper() if first is not None else ""
 
 
 def run_file(conn: sa.Connection, path: Path, params: Mapping[str, Any]) -> Counter[str]:

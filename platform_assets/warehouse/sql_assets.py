@@ -26,8 +26,9 @@ ANALYZE_MIN_ROWS = 10_000
 
 
 def table_metadata(conn: sa.Connection, spec: TableSpec, tenant_id: str) -> dict[str, Any]:
+    table = spec.table
     rows = conn.execute(
-        sa.text(f"SELECT COUNT(*) FROM {spec.name} WHERE tenant_id = :t"), {"t": tenant_id}
+        sa.select(sa.func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
     ).scalar()
     return {f"table_rows[{tenant_id}]": dg.MetadataValue.int(int(rows or 0))}
 

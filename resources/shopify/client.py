@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import dagster as dg
 import requests
@@ -49,7 +49,15 @@ from resources.http import (
     url_path,
 )
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
-from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, PaginationLoopError, record_versions
+from resources.pagination import (
+    DEFAULT_MAX_PAGES,
+    LinkHeaderCursorPaginator,
+    PageWalk,
+    PaginationLoopError,
+    PaginatorError,
+    paginate,
+    record_versions,
+)
 from resources.secrets import check_header_value, install_log_filter, scrub
 from resources.transports import NETWORK_SCHEMES, transport_for
 
@@ -453,25 +461,23 @@ class ShopifyShopClient:
         self, resource: str, params: Mapping[str, str | int], walk: PageWalk
     ) -> Iterator[tuple[str, requests.Response]]:
         """The successful responses of every page, with the URL each was asked of; the caller reads the
-        body before asking for the next one. Every next cursor goes through ``walk`` first."""
+        body before asking for the next one. The shared :class:`LinkHeaderCursorPaginator` follows
+        ``page_info`` and sends every next cursor through ``walk`` first."""
         url = self._url(resource)
-        query: Mapping[str, Any] | None = dict(params)
+        paginator = LinkHeaderCursorPaginator("page_info", _CURSOR_PARAMS[1:], walk=walk)
+
+        def fetch(query: Mapping[str, Any]) -> requests.Response:
+            return self._get(url, query, resource)
+
+        responses = paginate(fetch, paginator, params)
         while True:
-            response = self._get(url, query, resource)
-            yield url, response
-            next_link = response.links.get("next", {}).get("url")
-            if not next_link:
+            try:
+                response = next(responses)
+            except StopIteration:
                 return
-            linked = dict(parse_qsl(urlsplit(next_link).query, keep_blank_values=True))
-            # With page_info only limit and fields may be sent (else 400); keep ours if the link dropped them.
-            query = {k: v for k, v in linked.items() if k in _CURSOR_PARAMS}
-            for key in _CURSOR_PARAMS:
-                if key not in query and key in params:
-                    query[key] = params[key]
-            cursor = query.get("page_info", "")
-            if not cursor:
-                raise self._format_error(url, response, "no page_info in the Link header's next URL")
-            walk.follow(cursor)
+            except PaginatorError as exc:
+                raise self._format_error(url, exc.response, str(exc)) from None
+            yield url, response
 
     def window_query(
         self, resource: str, updated_at_min: datetime | None, updated_at_max: datetime

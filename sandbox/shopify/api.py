@@ -714,8 +714,3 @@ class ShopifyAPI:
                 if event.id == int(rest[0]):
                     return {"event": _project(render(event), request.params.get("fields"))}, {}
         raise ApiError(404, "Not Found")
-
-
-def clock_iso(shop: SandboxShop) -> str:
-    """The shop clock in the shop's offset (for debug endpoints and the CLI)."""
-    return shop.clock.astimezone(shop.spec.zone).isoformat(timespec="seconds")

@@ -246,7 +246,6 @@ class Catalog:
                 product.variants.append(variant)
                 self.variants.append(variant)
             self.products.append(product)
-        self.by_variant_id = {variant.id: variant for variant in self.variants}
         self.by_product_id = {product.id: product for product in self.products}
         self.sellable = [variant for variant in self.variants if not variant.gift_card]
         self.gift_cards = [variant for variant in self.variants if variant.gift_card]

@@ -217,3 +217,57 @@ def test_requester_gives_up_with_the_last_failure():
         requester.request("GET", "fake://shop/x.json?secret=1")
     assert str(info.value) == "GET /x.json failed after 3 attempts: ConnectionError"
     assert info.value.response is None and isinstance(info.value.error, requests.exceptions.ConnectionError)
+
+
+def _retry_state(attempt: int, response: requests.Response | None = None) -> object:
+    import tenacity
+
+    state = tenacity.RetryCallState(tenacity.Retrying(), fn=None, args=(), kwargs={})
+    state.attempt_number = attempt
+    if response is not None:
+        state.set_result(response)
+    else:
+        try:
+            raise requests.exceptions.ReadTimeout("slow")
+        except requests.exceptions.ReadTimeout:
+            import sys
+
+            state.set_exception(sys.exc_info())
+    return state
+
+
+def test_wait_retry_after_honours_seconds_and_http_dates_else_backs_off():
+    from resources.http import WaitRetryAfter
+
+    wait = WaitRetryAfter(RetryPolicy(backoff_base=0.5, backoff_max=30.0), random.Random(7))
+    response = requests.Response()
+    response.status_code = 429
+    response.headers["Retry-After"] = "1.5"
+    assert wait(_retry_state(4, response)) == 1.5
+    soon = datetime.now(UTC).timestamp() + 30
+    response.headers["Retry-After"] = datetime.fromtimestamp(soon, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 25 <= wait(_retry_state(1, response)) <= 30
+    del response.headers["Retry-After"]
+    assert all(0 <= wait(_retry_state(3, response)) <= 2.0 for _ in range(50))  # 0.5 * 2**2
+    assert all(0 <= wait(_retry_state(2)) <= 1.0 for _ in range(50))  # a network error: backoff
+
+
+def test_retry_condition_matches_todays_rules():
+    from resources.http import retry_condition
+
+    retry = retry_condition(RetryPolicy())
+    for status, expected in ((429, True), (500, True), (503, True), (404, False), (200, False)):
+        response = requests.Response()
+        response.status_code = status
+        assert retry(_retry_state(1, response)) is expected
+    assert retry(_retry_state(1)) is True
+
+
+def test_a_non_transient_error_is_not_retried():
+    session = requests.Session()
+    adapter = _ScriptedAdapter([requests.exceptions.InvalidHeader("bad"), 200])
+    session.mount("fake://", adapter)
+    requester = RetryingRequester(session, sleep=lambda s: None)
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        requester.request("GET", "fake://shop/x.json")
+    assert requester.stats.retries == 0 and len(adapter.script) == 1
