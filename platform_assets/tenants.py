@@ -92,9 +92,6 @@ class Tenant(BaseModel):
         """The tenant's connection to ``platform``, if it has one."""
         return self.connections.get(platform)
 
-    def start_date_key(self) -> str:
-        return self.start_date.isoformat()
-
 
 def tenants_file_path() -> Path:
     """The tenants file in force for this process: ``STOREHOUSE_TENANTS_FILE``, else the bundled demo file."""
@@ -261,12 +258,6 @@ def _read_document(path: Path) -> dict:
         error = TenantConfigError(f"tenants file {path}: expected a mapping with a top-level 'tenants:' list")
     raise error  # outside the except block: the parser's exception (quoting the line) is not chained
 
-
-def get_tenant(tenant_id: str) -> Tenant:
-    tenants = load_tenants()
-    if tenant_id not in tenants:
-        raise TenantConfigError(f"tenant {tenant_id} is not in {tenants_file_path()}")
-    return tenants[tenant_id]
 
 
 class TenantsResource(dg.ConfigurableResource):

@@ -1,11 +1,11 @@
 """Generic HTTP plumbing for platform API clients: retries with backoff, timeouts and rate-limit pacing.
 
-Three small pieces, none of them Shopify-specific:
+Three small pieces, none of them specific to one platform:
 
 * :class:`RetryPolicy` - which failures are transient and how long to wait before the next attempt
   (exponential backoff with full jitter, capped; ``Retry-After`` honoured on 429/503).
 * :class:`Pacer` / :class:`PacerRegistry` - a thread-safe local estimate of a server-side leaky bucket,
-  corrected by what the server reports (e.g. Shopify's ``X-Shopify-Shop-Api-Call-Limit: 32/40``). Before
+  corrected by what the server reports (e.g. a call-limit header such as ``32/40``). Before
   each request the caller reserves a slot and sleeps just long enough for the bucket to have room, so 429s
   stay rare even when several threads fetch from the same shop. One pacer per shop per process: get it from
   the registry (:data:`PACERS`), keyed by the shop's base URL.
@@ -55,7 +55,7 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
 
 #: Seconds one response may take in all, from sending the request to the body's last byte.
 DEFAULT_RESPONSE_DEADLINE = 120.0
-#: Bytes one response body may hold (a page of 250 Shopify orders is about 2.8 MB).
+#: Bytes one response body may hold (a page of 250 orders is about 2.8 MB).
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 #: Bytes asked of the socket at a time while reading a body (one read returns what has arrived).
 BODY_READ_BYTES = 1024 * 1024
@@ -141,7 +141,7 @@ def parse_retry_after(value: str | None, now: Callable[[], datetime] | None = No
 # Pacing
 # ---------------------------------------------------------------------------------------------------------
 def default_leak_rate(bucket_size: float) -> float:
-    """Shopify's REST buckets leak at size/20 per second: 40 -> 2/s, 80 -> 4/s, 400 -> 20/s."""
+    """A REST leaky bucket leaks at size/20 per second: 40 -> 2/s, 80 -> 4/s, 400 -> 20/s."""
     return bucket_size / 20.0
 
 

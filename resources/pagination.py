@@ -5,14 +5,14 @@ An API that hands out a fresh cursor on every page while serving the same record
 a :class:`PaginationLoopError` naming the request, the page and what repeated. Its rules, checked as the
 walk goes (the paginator tells it every cursor it is about to follow and every page's records):
 
-* **A repeated cursor**: the next page's cursor (Shopify's ``page_info``, a next URL, a page token) was
+* **A repeated cursor**: the next page's cursor (a ``page_info``, a next URL, a page token) was
   followed before in this walk. Asking for it again can only bring the same pages again.
 * **A page of records all seen before**: every record of a page, by id *and* version (``updated_at``),
   was already served in this walk. A record that was updated while the walk ran legitimately comes back
   (an order updated mid-walk moves behind the cursor of an ``updated_at``-sorted walk and is served again,
   with its new ``updated_at``), so an id seen twice is not an error, nor is a page that repeats some
   records; a page that only repeats record versions already served is the API going round in circles.
-  Pages whose records carry no id (Shopify's inventory levels) are not judged by this rule.
+  Pages whose records carry no id (inventory levels, say) are not judged by this rule.
 * **More records than the API counted**: when the paginator knows how many records the walk should bring
   (a count endpoint, a total header), the walk may bring that many plus slack (``max(page_size, 10 %)``,
   for records that move while the walk runs), and no more; nor more pages than that takes.
@@ -28,7 +28,7 @@ walk pays a set lookup per record and nothing per byte.
 The paginators every REST source shares (in the spirit of dlt's ``rest_client/paginators.py``) decide a
 walk's next request from the last response and run every cursor through an optional :class:`PageWalk`:
 
-* :class:`LinkHeaderCursorPaginator` - ``Link: <…>; rel="next"`` carrying a cursor parameter (Shopify's
+* :class:`LinkHeaderCursorPaginator` - ``Link: <…>; rel="next"`` carrying a cursor parameter (such as
   ``page_info``); the next request sends the cursor and the few parameters the API allows beside it.
 * :class:`PageNumberPaginator` - ``page``/``per_page`` with the total pages (and records) in response
   headers (WooCommerce's ``X-WP-TotalPages``, ``X-WP-Total``); without the header, a short page is the last.
@@ -60,7 +60,7 @@ RecordVersion = tuple[Hashable, Hashable]
 
 class PaginationLoopError(Exception):
     """A page walk was stopped because it would not end. Sources raise a subclass that is also their own
-    API error (e.g. ``ShopifyPaginationLoopError``), so callers may catch either."""
+    API error (the client's pagination-loop error), so callers may catch either."""
 
 
 _SCALARS = (str, int, float)
@@ -235,10 +235,10 @@ class BasePaginator:
 
 
 class LinkHeaderCursorPaginator(BasePaginator):
-    """Follows ``Link: <url>; rel="next"`` whose query carries ``cursor_param`` (Shopify's ``page_info``).
+    """Follows ``Link: <url>; rel="next"`` whose query carries ``cursor_param`` (e.g. ``page_info``).
 
-    The next request sends only the link's ``cursor_param`` and ``keep_params`` (Shopify answers 400 to a
-    filter beside ``page_info``), keeping the first request's value of a kept parameter the link dropped.
+    The next request sends only the link's ``cursor_param`` and ``keep_params`` (an API may answer 400 to a
+    filter beside its cursor), keeping the first request's value of a kept parameter the link dropped.
     The link's host is ignored: the caller applies the query to its own URL, so a token never travels to a
     host the link names. A next link without a cursor raises :class:`PaginatorError`.
     """

@@ -53,17 +53,6 @@ HOURLY_CRON = "0 * * * *"
 HOURLY_INTERVAL = timedelta(hours=1)
 
 
-# -- configuration -----------------------------------------------------------------------------------------
-def restatement_days_from_env() -> int:
-    """How many days before yesterday are rebuilt every morning (``STOREHOUSE_RESTATEMENT_DAYS``, 3)."""
-    return storehouse_settings().restatement_days
-
-
-def schedule_hour_from_env() -> int:
-    """The tenant-local hour of the daily run (``STOREHOUSE_DAILY_SCHEDULE_HOUR``, 5)."""
-    return storehouse_settings().daily_schedule_hour
-
-
 def _zone(name: str, what: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
