@@ -20,8 +20,13 @@ def canary() -> str:
 
 
 def failure_texts(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Each failed step's error as the UI shows it: message, stack trace, causes and contexts."""
-    return [event.step_failure_data.error.to_string() for event in result.all_events if event.is_step_failure]
+    """Every error the run's event log shows, as the UI shows it (message, stack trace, causes and contexts):
+    failed steps, and resources that failed to initialise (the tenants resource refusing its file)."""
+    return [
+        error.to_string()
+        for event in result.all_events
+        if (error := getattr(event.event_specific_data, "error", None)) is not None
+    ]
 
 
 def file_texts(root: Path) -> dict[str, str]:

@@ -57,8 +57,8 @@ def test_a_canary_token_appears_in_no_artefact_of_the_runs(tmp_path, monkeypatch
         set_token_env(tmp_path / "run", good)
         misplaced = pipeline.materialise(DAY, DAY, selection=RAW_SELECTION, expect_success=False)
         assert any(
-            "tenant test-canary: shopify.token_env must name an environment variable (like SHOP_TOKEN); the "
-            "value given looks like a token itself" in text
+            "tenant test-canary: connections.shopify.token_env must name an environment variable (like "
+            "SHOP_TOKEN); the value given looks like a token itself" in text
             for text in failure_texts(misplaced)
         )
 
@@ -68,7 +68,9 @@ def test_a_canary_token_appears_in_no_artefact_of_the_runs(tmp_path, monkeypatch
     files = {**file_texts(home), **file_texts(tmp_path / "run" / "raw")}
     files[str(warehouse_file)] = warehouse_file.read_bytes().decode("latin-1")
     compute_logs = [text for path, text in files.items() if "compute_logs" in path and path.endswith(".err")]
-    assert len(compute_logs) == 4  # one per run (a run's steps share one in-process capture)
+    # One per run whose steps started (a run's steps share one in-process capture); the misplaced token's run
+    # stops at the tenants resource, before any step.
+    assert len(compute_logs) == 3
     assert any("HTTP 401" in text for text in compute_logs)
     assert any(path.endswith(".gz") for path in files)  # the raw store was written
     places = {

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import staging_assets
 from platform_assets.staging import pool as staging_pool
+from platform_assets.staging import runner
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import sql_assets
 from resources.raw_store import RawStoreResource
@@ -86,7 +87,7 @@ def test_workers_and_batches_write_the_same_tables(tmp_path, monkeypatch):
 def test_workers_batches_and_statistics_on_postgres(tmp_path, monkeypatch, pg_database):  # noqa: F811
     monkeypatch.setattr(staging_pool, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(staging_pool, "BATCH_ROWS", 50)
-    monkeypatch.setattr(staging_assets, "ANALYZE_MIN_ROWS", 0)  # ANALYZE after every step
+    monkeypatch.setattr(runner, "ANALYZE_MIN_ROWS", 0)  # ANALYZE after every step
     monkeypatch.setattr(sql_assets, "ANALYZE_MIN_ROWS", 0)
     on_pg = make_pipeline(tmp_path / "pg", monkeypatch, make_spec(), CLOCK, START, warehouse_url=pg_database)
     on_pg.materialise(START, END)
