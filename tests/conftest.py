@@ -43,3 +43,17 @@ def pg_database():
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory):
+    """The demo's warehouse (both demo tenants, the whole graph, 30 days, pinned clock), materialised once
+    per test process and shared: tests/regression/demo_warehouse.py says how it is built. Yields its
+    DemoWarehouse (URL, each tenant's harness Pipeline, ground-truth differences). Read it, never write."""
+    from tests.regression.demo_warehouse import build_demo_warehouse
+
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        yield build_demo_warehouse(tmp_path_factory.mktemp("demo-warehouse"), monkeypatch)
+    finally:
+        monkeypatch.undo()

@@ -69,9 +69,8 @@ def test_batches_keep_to_one_tenant_and_a_bounded_size(monkeypatch):
     assert staging_pool.merged_texts(days[:1], "missing", 2) == [[], []]
 
 
-def test_workers_and_batches_write_the_same_tables(tmp_path, monkeypatch):
-    serial = make_pipeline(tmp_path / "serial", monkeypatch, make_spec(), CLOCK, START)
-    serial.materialise(START, END)
+def test_workers_and_batches_write_the_same_tables(tmp_path, monkeypatch, reference_run):
+    # The serial run is the session's reference run (tests/pipeline/conftest.py), with the default pool.
 
     monkeypatch.setattr(staging_pool, "PARALLEL_MIN_BYTES", 0)  # every range in worker processes
     monkeypatch.setattr(staging_pool, "SPLIT_MIN_BYTES", 0)  # every day in shares staged side by side
@@ -79,7 +78,7 @@ def test_workers_and_batches_write_the_same_tables(tmp_path, monkeypatch):
     parallel = make_pipeline(tmp_path / "parallel", monkeypatch, make_spec(), CLOCK, START)
     parallel.materialise(START, END)
 
-    assert parallel.checksums() == serial.checksums()
+    assert parallel.checksums() == reference_run.checksums
     assert parallel.ground_truth_diffs(START, END) == []
 
 

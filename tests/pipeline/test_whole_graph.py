@@ -4,8 +4,6 @@ to the cent, re-runs and reordered backfills leave identical tables, and late re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 
 NY = ZoneInfo("America/New_York")
@@ -14,18 +12,17 @@ START = date(2026, 5, 12)
 END = date(2026, 5, 31)
 
 
-@pytest.fixture
-def pipeline(tmp_path, monkeypatch):
-    return make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+# The ranged run of START … END on the default shop is the session's shared reference run
+# (tests/pipeline/conftest.py: built once, its warehouse and raw store copied into each test using it).
 
 
-def test_whole_graph_equals_ground_truth_and_is_idempotent(pipeline):
-    result = pipeline.materialise(START, END)
-    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert len(materialised) == 39
-    evaluations = result.get_asset_check_evaluations()
+def test_whole_graph_equals_ground_truth_and_is_idempotent(reference_run, tmp_path, monkeypatch):
+    assert len(set(reference_run.materialised)) == 39
+    evaluations = reference_run.evaluations
     assert len(evaluations) == 40
-    assert [e.check_name for e in evaluations if not e.passed] == []
+    assert [name for name, passed in evaluations if not passed] == []
+    pipeline = reference_run.copy_into(tmp_path, monkeypatch)
+    assert pipeline.checksums() == reference_run.checksums
 
     assert pipeline.ground_truth_diffs(START, END) == []
     rows = pipeline.agg_daily_sales(START, END)
@@ -50,9 +47,8 @@ def test_a_shop_whose_prices_include_vat_equals_ground_truth_taxes_and_totals_in
     assert len(facts) > 0 and facts["taxes_included"].all()
 
 
-def test_backfill_in_another_order_gives_identical_tables(tmp_path, monkeypatch, pipeline):
-    pipeline.materialise(START, END)
-    in_order = pipeline.checksums()
+def test_backfill_in_another_order_gives_identical_tables(tmp_path, monkeypatch, reference_run):
+    in_order = reference_run.checksums
 
     other = make_pipeline(tmp_path / "other", monkeypatch, make_spec(), CLOCK, START)
     other.materialise(date(2026, 5, 25), END)
@@ -63,11 +59,12 @@ def test_backfill_in_another_order_gives_identical_tables(tmp_path, monkeypatch,
     assert other.ground_truth_diffs(START, END) == []
 
 
-def test_refund_arriving_weeks_later_restates_the_refund_day_and_the_order_day(tmp_path, monkeypatch):
+def test_refund_arriving_weeks_later_restates_the_refund_day_and_the_order_day(
+    tmp_path, monkeypatch, reference_run
+):
     from sandbox.shopify import registry
 
-    pipeline = make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
-    pipeline.materialise(START, END)
+    pipeline = reference_run.copy_into(tmp_path, monkeypatch)  # START … END materialised at CLOCK
     before = {r["date"]: r for r in pipeline.agg_daily_sales(START, END)}
 
     later = CLOCK + timedelta(days=21)

@@ -1,0 +1,79 @@
+"""The reference whole-graph run, shared: the default test shop (``make_spec()``) materialised for START …
+END in one ranged run on DuckDB, built once per test session and copied into each test that needs it.
+
+Several files compare their own runs with this one (a re-run, another order, the PostgreSQL warehouse, the
+staging workers). Building it once and copying its warehouse and raw store (a few MB) saves a whole-graph
+run per use. Under pytest-xdist the first worker to need it builds it under a file lock in the session's
+shared temporary folder; the others wait for it and copy it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from tests.pipeline.harness import Pipeline, make_pipeline, make_spec
+from tests.pipeline.test_whole_graph import CLOCK, END, START
+
+
+@dataclass(frozen=True)
+class ReferenceRun:
+    """The built run: where its warehouse and raw store are, what it materialised and checked, and the
+    checksums of its tables (``Pipeline.checksums``)."""
+
+    folder: Path
+    materialised: list[str]
+    evaluations: list[tuple[str, bool]]
+    checksums: dict[str, str]
+
+    def copy_into(self, tmp_path: Path, monkeypatch) -> Pipeline:
+        """A pipeline on a copy of the reference run's warehouse and raw store: as if this test had just
+        materialised START … END itself (a fresh shop at CLOCK, a fresh instance)."""
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        for path in self.folder.iterdir():
+            if path.name.startswith("warehouse.duckdb"):
+                shutil.copy2(path, tmp_path / path.name)
+        shutil.copytree(self.folder / "raw", tmp_path / "raw")
+        return make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+
+
+def _build(folder: Path) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        pipeline = make_pipeline(folder / "build", monkeypatch, make_spec(), CLOCK, START)
+        result = pipeline.materialise(START, END)
+        record = {
+            "materialised": sorted(
+                {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+            ),
+            "evaluations": [[e.check_name, e.passed] for e in result.get_asset_check_evaluations()],
+            "checksums": pipeline.checksums(),
+        }
+    finally:
+        monkeypatch.undo()
+    (folder / "build" / "reference.json").write_text(json.dumps(record))
+    (folder / "build").rename(folder / "done")
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory) -> ReferenceRun:
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "reference-whole-graph"
+    folder.mkdir(exist_ok=True)
+    with FileLock(str(shared / "reference-whole-graph.lock")):
+        if not (folder / "done").exists():
+            shutil.rmtree(folder / "build", ignore_errors=True)
+            _build(folder)
+    record = json.loads((folder / "done" / "reference.json").read_text())
+    return ReferenceRun(
+        folder / "done",
+        record["materialised"],
+        [tuple(e) for e in record["evaluations"]],
+        record["checksums"],
+    )
