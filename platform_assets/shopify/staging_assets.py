@@ -21,6 +21,7 @@ from platform_assets.partitions import date_tenant_partitions
 from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.shopify import PLATFORM, staging
 from platform_assets.shopify.business_days import tenant_timezone
+from platform_assets.shopify.fields import KNOWN_FIELDS
 from platform_assets.shopify.parse import timestamp
 from platform_assets.shopify.raw_assets import (
     raw_shopify_customers,
@@ -30,8 +31,9 @@ from platform_assets.shopify.raw_assets import (
     raw_shopify_products,
     raw_shopify_shop,
 )
-from platform_assets.shopify.staging_pool import StagedDay, batches, merged_texts, staged_days
+from platform_assets.shopify.staging_pool import BATCH_DAYS, StagedDay, batches, merged_texts, staged_days
 from platform_assets.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
+from platform_assets.staging.declarative import RawDay, SqlStaging, duck_for, stage_batch
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.tables import DLQ_RECORDS, STAGED_PARTITIONS
@@ -40,6 +42,7 @@ from resources.warehouse import WarehouseResource
 
 GROUP = "staging"
 SQL_DIR = Path(__file__).parent / "sql"
+STAGING_SQL_DIR = Path(__file__).parent / "staging_sql"
 OWNERS = ["team:data-platform"]
 
 Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Staged]
@@ -78,18 +81,30 @@ def _stage_inventory_levels(records, td, day, raw_store):
 
 def _ingested(raw_store: RawStoreResource, entity: str, staged: StagedDay) -> IngestedPartition:
     """The ledger's view of a staged day: its timezone (as orders are staged) and when it was fetched."""
-    tenant = staged.td.tenant
+    return _ingested_day(raw_store, entity, staged.td, staged.day)
+
+
+def _ingested_day(raw_store: RawStoreResource, entity: str, td: TenantDays, day: date) -> IngestedPartition:
+    tenant = td.tenant
     try:
-        written = raw_store.read_meta("shopify", entity, tenant.id, staged.day).get("written_at")
+        written = raw_store.read_meta("shopify", entity, tenant.id, day).get("written_at")
     except FileNotFoundError:
         written = None
     fetched = timestamp(written, "written_at")
     fetched_at = fetched.replace(tzinfo=UTC) if fetched else None
-    return IngestedPartition(staged.day, tenant_timezone(tenant, raw_store, staged.day), fetched_at)
+    return IngestedPartition(day, tenant_timezone(tenant, raw_store, day), fetched_at)
 
 
-def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list[TableSpec], stage: Stager):
-    """A multi-asset writing every staging table fed by one raw entity, one transaction per (tenant, day)."""
+def staging_assets(
+    name: str,
+    raw: dg.AssetsDefinition,
+    entity: str,
+    specs: list[TableSpec],
+    stage: Stager,
+    sql: SqlStaging | None = None,
+):
+    """A multi-asset writing every staging table fed by one raw entity, one transaction per batch of a
+    tenant's days. With ``sql``, the records are typed by its SQL and only the odd ones by ``stage``."""
 
     @dg.multi_asset(
         name=name,
@@ -119,41 +134,46 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
         warehouse.ensure_tables([*specs, DLQ_RECORDS, STAGED_PARTITIONS])
         days = list(each_day(tenant_days(context)))
         tables = [(spec.name, len(spec.column_names)) for spec in specs]
-        with warehouse.connect() as conn:
-            for batch in batches(staged_days(stage, entity, tables, raw_store, days)):
-                tenant_id = batch[0].td.tenant.id
-                with conn.begin():  # several days of one tenant, each replaced whole
-                    for spec, (name, width) in zip(specs, tables, strict=True):
-                        warehouse.delete_partitions(conn, spec, tenant_id, [s.day for s in batch])
-                        written[name] += warehouse.insert_text(conn, spec, merged_texts(batch, name, width))
-                    for staged in batch:
-                        dead_letters += replace_dead_letters(
+        if sql is not None:
+            dead_letters = _write_declarative(
+                sql, stage, entity, raw_store, warehouse, days, written, new_fields, covered, missing
+            )
+        else:
+            with warehouse.connect() as conn:
+                for batch in batches(staged_days(stage, entity, tables, raw_store, days)):
+                    tenant_id = batch[0].td.tenant.id
+                    with conn.begin():  # several days of one tenant, each replaced whole
+                        for spec, (name, width) in zip(specs, tables, strict=True):
+                            warehouse.delete_partitions(conn, spec, tenant_id, [s.day for s in batch])
+                            written[name] += warehouse.insert_text(conn, spec, merged_texts(batch, name, width))
+                        for staged in batch:
+                            dead_letters += replace_dead_letters(
+                                warehouse,
+                                conn,
+                                {
+                                    "tenant_id": tenant_id,
+                                    "partition_date": staged.day,
+                                    "platform": PLATFORM,
+                                    "entity": entity,
+                                },
+                                staged.dead_letters,
+                                utc_now().replace(tzinfo=None),
+                            )
+                        record_staged(  # "ingested" = fetched and staged, committed with the rows
                             warehouse,
                             conn,
-                            {
-                                "tenant_id": tenant_id,
-                                "partition_date": staged.day,
-                                "platform": PLATFORM,
-                                "entity": entity,
-                            },
-                            staged.dead_letters,
-                            utc_now().replace(tzinfo=None),
+                            tenant_id=tenant_id,
+                            platform=PLATFORM,
+                            entity=entity,
+                            days=[staged.day for staged in batch],
+                            ingested=[_ingested(raw_store, entity, s) for s in batch if not s.missing],
+                            staged_at=utc_now(),
                         )
-                    record_staged(  # "ingested" = fetched and staged, committed with the rows
-                        warehouse,
-                        conn,
-                        tenant_id=tenant_id,
-                        platform=PLATFORM,
-                        entity=entity,
-                        days=[staged.day for staged in batch],
-                        ingested=[_ingested(raw_store, entity, s) for s in batch if not s.missing],
-                        staged_at=utc_now(),
-                    )
-                for staged in batch:
-                    if staged.missing:
-                        missing.append(f"{tenant_id}/{staged.day}")
-                    new_fields.update(staged.new_fields)
-                    covered.append(staged.day)
+                    for staged in batch:
+                        if staged.missing:
+                            missing.append(f"{tenant_id}/{staged.day}")
+                        new_fields.update(staged.new_fields)
+                        covered.append(staged.day)
         if sum(written.values()) >= ANALYZE_MIN_ROWS:  # fresh statistics for the SQL models reading them
             warehouse.analyze(specs)
         covered.sort()
@@ -173,6 +193,98 @@ def staging_assets(name: str, raw: dg.AssetsDefinition, entity: str, specs: list
     return _asset
 
 
+#: Raw bytes (gzipped) of one tenant's days typed together by the SQL: a DuckDB statement costs
+#: milliseconds whatever its size, so small days go in batches (up to BATCH_DAYS of them).
+SQL_BATCH_BYTES = 12_000_000
+
+
+def _sql_batches(
+    raw_store: RawStoreResource, entity: str, days: list[tuple[TenantDays, date]]
+) -> Iterable[list[tuple[TenantDays, date]]]:
+    """Consecutive days of one tenant, up to ``SQL_BATCH_BYTES`` gzipped raw bytes or ``BATCH_DAYS`` days."""
+    batch: list[tuple[TenantDays, date]] = []
+    size = 0
+    for td, day in days:
+        try:
+            day_bytes = int(raw_store.read_meta("shopify", entity, td.tenant.id, day).get("bytes") or 0)
+        except FileNotFoundError:
+            day_bytes = 0
+        if batch and (
+            td.tenant.id != batch[0][0].tenant.id or size + day_bytes > SQL_BATCH_BYTES or len(batch) >= BATCH_DAYS
+        ):
+            yield batch
+            batch, size = [], 0
+        batch.append((td, day))
+        size += day_bytes
+    if batch:
+        yield batch
+
+
+def _write_declarative(
+    sql: SqlStaging,
+    stage: Stager,
+    entity: str,
+    raw_store: RawStoreResource,
+    warehouse: WarehouseResource,
+    days: list[tuple[TenantDays, date]],
+    written: dict[str, int],
+    new_fields: Counter[str],
+    covered: list[date],
+    missing: list[str],
+) -> int:
+    """Stage the run's days through the entity's SQL, one transaction per batch of a tenant's days (rows
+    replaced, dead letters replaced, ledger written); the odd records through ``stage``. Dead letters."""
+    dead_letters = 0
+    with warehouse.connect() as conn:
+        duck = duck_for(warehouse, conn)
+        for batch in _sql_batches(raw_store, entity, days):
+            td = batch[0][0]
+            tenant_id = td.tenant.id
+            present = [day for _, day in batch if raw_store.exists("shopify", entity, tenant_id, day)]
+            raw_days = [
+                RawDay(
+                    day,
+                    tenant_timezone(td.tenant, raw_store, day).key,
+                    list(raw_store.read_lines("shopify", entity, tenant_id, day)),
+                )
+                for day in present
+            ]
+
+            def python_stage(records: list[dict], day: date, td: TenantDays = td) -> staging.Staged:
+                return stage(records, td, day, raw_store)
+
+            with conn.begin():  # several days of one tenant, each replaced whole
+                for spec in sql.specs:
+                    warehouse.delete_partitions(conn, spec, tenant_id, [day for _, day in batch])
+                staged = stage_batch(sql, warehouse, conn, duck, tenant_id, raw_days, python_stage)
+                for name, count in staged.written.items():
+                    written[name] += count
+                for _, day in batch:
+                    dead_letters += replace_dead_letters(
+                        warehouse,
+                        conn,
+                        {"tenant_id": tenant_id, "partition_date": day, "platform": PLATFORM, "entity": entity},
+                        staged.dead_letters.get(day, []),
+                        utc_now().replace(tzinfo=None),
+                    )
+                record_staged(  # "ingested" = fetched and staged, committed with the rows
+                    warehouse,
+                    conn,
+                    tenant_id=tenant_id,
+                    platform=PLATFORM,
+                    entity=entity,
+                    days=[day for _, day in batch],
+                    ingested=[_ingested_day(raw_store, entity, td, day) for day in present],
+                    staged_at=utc_now(),
+                )
+            for _, day in batch:
+                if day not in present:
+                    missing.append(f"{tenant_id}/{day}")
+                new_fields.update(staged.new_fields.get(day, {}))
+                covered.append(day)
+    return dead_letters
+
+
 ORDER_TABLES = [
     t.STG_SHOPIFY_ORDERS,
     t.STG_SHOPIFY_ORDER_LINES,
@@ -188,8 +300,15 @@ ORDER_TABLES = [
 CUSTOMER_TABLES = [t.STG_SHOPIFY_CUSTOMERS, t.STG_SHOPIFY_CUSTOMER_ADDRESSES, t.STG_SHOPIFY_CUSTOMER_TAGS]
 PRODUCT_TABLES = [t.STG_SHOPIFY_PRODUCTS, t.STG_SHOPIFY_PRODUCT_VARIANTS, t.STG_SHOPIFY_PRODUCT_TAGS]
 
+#: Orders are typed by SQL (staging_sql/orders.sql); the odd order by the Python stager.
+ORDER_SQL = SqlStaging(
+    "orders",
+    (STAGING_SQL_DIR / "macros.sql", STAGING_SQL_DIR / "orders.sql"),
+    tuple(ORDER_TABLES),
+    KNOWN_FIELDS["orders"],
+)
 shopify_order_staging = staging_assets(
-    "shopify_order_staging", raw_shopify_orders, "orders", ORDER_TABLES, _stage_orders
+    "shopify_order_staging", raw_shopify_orders, "orders", ORDER_TABLES, _stage_orders, ORDER_SQL
 )
 shopify_customer_staging = staging_assets(
     "shopify_customer_staging", raw_shopify_customers, "customers", CUSTOMER_TABLES, _stage_customers

@@ -89,9 +89,7 @@ class SqlStaging:
             sa.literal(tenant_id, sa.Text).label("tenant_id"),
             source.c._day.label("partition_date"),
             *(source.c[c] for c in columns),
-        ).where(
-            ~sa.exists().where(python.c._day == source.c._day, python.c._ord == source.c._ord)
-        )
+        ).where(~sa.exists().where(python.c._day == source.c._day, python.c._ord == source.c._ord))
         return _sql(query)
 
     @cached_property
@@ -238,7 +236,9 @@ def stage_batch(
         for day, count in clean:
             batch.staged[day] += count
         for spec in staging.specs:
-            batch.written[spec.name] += _write_sql_rows(warehouse, conn, duck, staging.rows_sql(spec, tenant_id), spec)
+            batch.written[spec.name] += _write_sql_rows(
+                warehouse, conn, duck, staging.rows_sql(spec, tenant_id), spec
+            )
     finally:
         duck.unregister("raw_input")
         _drop_temp_tables(duck)
@@ -260,7 +260,11 @@ def stage_batch(
 
 
 def _write_sql_rows(
-    warehouse: WarehouseResource, conn: sa.Connection, duck: duckdb.DuckDBPyConnection, query: str, spec: TableSpec
+    warehouse: WarehouseResource,
+    conn: sa.Connection,
+    duck: duckdb.DuckDBPyConnection,
+    query: str,
+    spec: TableSpec,
 ) -> int:
     """Write a query's rows (in the spec's column order) to the warehouse table: INSERT … SELECT on the
     warehouse's own DuckDB, COPY of DuckDB-written CSV on PostgreSQL."""
@@ -272,7 +276,9 @@ def _write_sql_rows(
     os.close(handle)
     try:
         # Every value quoted, NULL the only unquoted (empty) field: what resources.warehouse sends.
-        result = duck.execute(f"COPY ({query}) TO '{path}' (HEADER false, FORCE_QUOTE *, NULLSTR '')").fetchone()
+        result = duck.execute(
+            f"COPY ({query}) TO '{path}' (HEADER false, FORCE_QUOTE *, NULLSTR '')"
+        ).fetchone()
         count = int(result[0]) if result else 0
         if count:
             cursor = conn.connection.driver_connection.cursor()
