@@ -145,7 +145,9 @@ def staging_assets(
                     with conn.begin():  # several days of one tenant, each replaced whole
                         for spec, (name, width) in zip(specs, tables, strict=True):
                             warehouse.delete_partitions(conn, spec, tenant_id, [s.day for s in batch])
-                            written[name] += warehouse.insert_text(conn, spec, merged_texts(batch, name, width))
+                            written[name] += warehouse.insert_text(
+                                conn, spec, merged_texts(batch, name, width)
+                            )
                         for staged in batch:
                             dead_letters += replace_dead_letters(
                                 warehouse,
@@ -210,7 +212,9 @@ def _sql_batches(
         except FileNotFoundError:
             day_bytes = 0
         if batch and (
-            td.tenant.id != batch[0][0].tenant.id or size + day_bytes > SQL_BATCH_BYTES or len(batch) >= BATCH_DAYS
+            td.tenant.id != batch[0][0].tenant.id
+            or size + day_bytes > SQL_BATCH_BYTES
+            or len(batch) >= BATCH_DAYS
         ):
             yield batch
             batch, size = [], 0
@@ -263,7 +267,12 @@ def _write_declarative(
                     dead_letters += replace_dead_letters(
                         warehouse,
                         conn,
-                        {"tenant_id": tenant_id, "partition_date": day, "platform": PLATFORM, "entity": entity},
+                        {
+                            "tenant_id": tenant_id,
+                            "partition_date": day,
+                            "platform": PLATFORM,
+                            "entity": entity,
+                        },
                         staged.dead_letters.get(day, []),
                         utc_now().replace(tzinfo=None),
                     )

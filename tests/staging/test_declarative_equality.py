@@ -28,7 +28,7 @@ from platform_assets.staging.declarative import RawDay, duck_for, stage_batch
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource, text_columns
 from sandbox.shopify.defects import Defect
-from tests.conftest import load_fixture, postgres_url
+from tests.conftest import load_fixture
 from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 from tests.pipeline.test_checks import RAW
 
@@ -131,7 +131,9 @@ def raw_days(tmp_path_factory) -> list[RawDay]:
         for index, raw in enumerate(days)
     ]
     sandbox_orders = [json.loads(line) for raw in days for line in raw.lines]
-    corpus = [order for path in sorted(CORPUS.glob("*.json")) for order in json.loads(path.read_text())["orders"]]
+    corpus = [
+        order for path in sorted(CORPUS.glob("*.json")) for order in json.loads(path.read_text())["orders"]
+    ]
     fixtures = [load_fixture("order.json")["order"], *load_fixture("orders.json")["orders"]]
     odd = _odd_orders(next(o for o in sandbox_orders if o.get("refunds") and o.get("created_at")))
     extra = [
@@ -201,7 +203,9 @@ def _stage_both(warehouse: WarehouseResource, raw_days: list[RawDay]) -> None:
     for spec in ORDER_TABLES:
         assert after[spec.name] == before[spec.name], spec.name
         assert sum(batch.written.values()) == sum(len(rows) for rows in before.values())
-    assert {day: [_letter(d) for d in letters] for day, letters in batch.dead_letters.items()} == python_letters
+    assert {
+        day: [_letter(d) for d in letters] for day, letters in batch.dead_letters.items()
+    } == python_letters
     assert {day: +counter for day, counter in batch.new_fields.items()} == {
         day: +counter for day, counter in python_drift.items()
     }
