@@ -198,6 +198,7 @@ def run(size: Size) -> list[Figure]:
             naive_seconds,
             "s",
             target=15 * duck_m.wall_seconds,
+            better="higher",
             ratio=ratio,
             ratio_to="our DuckDB time (target: ≥ 15×)",
             detail=f"pandas json_normalize + DataFrame.to_sql row inserts into SQLite, orders/lines/refunds "
