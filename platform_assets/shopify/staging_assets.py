@@ -33,7 +33,7 @@ from platform_assets.shopify.raw_assets import (
 )
 from platform_assets.shopify.staging_pool import BATCH_DAYS, StagedDay, batches, merged_texts, staged_days
 from platform_assets.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
-from platform_assets.staging.declarative import RawDay, SqlStaging, duck_for, stage_batch
+from platform_assets.staging.declarative import RawDay, SqlStaging, closing_duck, stage_batch
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.tables import DLQ_RECORDS, STAGED_PARTITIONS
@@ -239,8 +239,7 @@ def _write_declarative(
     """Stage the run's days through the entity's SQL, one transaction per batch of a tenant's days (rows
     replaced, dead letters replaced, ledger written); the odd records through ``stage``. Dead letters."""
     dead_letters = 0
-    with warehouse.connect() as conn:
-        duck = duck_for(warehouse, conn)
+    with warehouse.connect() as conn, closing_duck(warehouse, conn) as duck:
         for batch in _sql_batches(raw_store, entity, days):
             td = batch[0][0]
             tenant_id = td.tenant.id

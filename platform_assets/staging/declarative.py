@@ -21,12 +21,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -47,6 +47,17 @@ RECORD = ("_day", "_ord")
 def _record() -> tuple[sa.ColumnClause, sa.ColumnClause]:
     return sa.column("_day"), sa.column("_ord")
 
+
+def _python() -> sa.TableClause:
+    return sa.table("_python", *_record())
+
+
+#: DuckDB statements around the Core-built queries (DDL and COPY, which SQLAlchemy Core does not build).
+CREATE_TEMP_TABLE = "CREATE OR REPLACE TEMP TABLE {name} AS {query}"
+TEMP_TABLES = "SELECT table_name FROM duckdb_tables() WHERE temporary"
+DROP_TEMP_TABLE = 'DROP TABLE IF EXISTS temp."{name}"'
+#: Every value quoted, NULL the only unquoted (empty) field: the CSV resources.warehouse sends to COPY.
+COPY_TO_CSV = "COPY ({query}) TO '{path}' (HEADER false, FORCE_QUOTE *, NULLSTR '')"
 
 PythonStager = Callable[[list[dict], date], Staged]
 
@@ -80,7 +91,7 @@ class SqlStaging:
             parts += _rule_breaks(spec)
         return _sql(sa.union(*parts))
 
-    def rows_sql(self, spec: TableSpec, tenant_id: str) -> str:
+    def rows_query(self, spec: TableSpec, tenant_id: str) -> sa.Select:
         """A table's rows of the records SQL typed cleanly, in the spec's column order."""
         columns = [c for c in spec.column_names if c not in PARTITION_COLUMNS]
         source = sa.table(f"t_{spec.name}", *_record(), *(sa.column(c) for c in columns))
@@ -90,7 +101,19 @@ class SqlStaging:
             source.c._day.label("partition_date"),
             *(source.c[c] for c in columns),
         ).where(~sa.exists().where(python.c._day == source.c._day, python.c._ord == source.c._ord))
-        return _sql(query)
+        return query
+
+    @cached_property
+    def staged_sql(self) -> str:
+        """How many records SQL staged itself, per day."""
+        record = sa.table("_rec", *_record(), sa.column("sql_ok"))
+        python = _python()
+        return _sql(
+            sa.select(record.c._day, sa.func.count())
+            .where(record.c.sql_ok)
+            .where(~sa.exists().where(python.c._day == record.c._day, python.c._ord == record.c._ord))
+            .group_by(record.c._day)
+        )
 
     @cached_property
     def new_fields_sql(self) -> str:
@@ -224,20 +247,16 @@ def stage_batch(
     try:
         for statement in staging.statements:
             duck.execute(statement)
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE _python AS {staging.python_records_sql}")
-        python = {(day, index) for day, index in duck.execute("SELECT _day, _ord FROM _python").fetchall()}
+        duck.execute(CREATE_TEMP_TABLE.format(name="_python", query=staging.python_records_sql))
+        python = {(day, index) for day, index in duck.execute(_sql(sa.select(*_python().c))).fetchall()}
         python |= undecodable
         for day, name, count in duck.execute(staging.new_fields_sql).fetchall():
             batch.new_fields[day][name] += count
-        clean = duck.execute(
-            "SELECT _day, COUNT(*) FROM _rec WHERE sql_ok AND NOT EXISTS "
-            "(SELECT 1 FROM _python p WHERE p._day = _rec._day AND p._ord = _rec._ord) GROUP BY _day"
-        ).fetchall()
-        for day, count in clean:
+        for day, count in duck.execute(staging.staged_sql).fetchall():
             batch.staged[day] += count
         for spec in staging.specs:
             batch.written[spec.name] += _write_sql_rows(
-                warehouse, conn, duck, staging.rows_sql(spec, tenant_id), spec
+                warehouse, conn, duck, staging.rows_query(spec, tenant_id), spec
             )
     finally:
         duck.unregister("raw_input")
@@ -263,26 +282,25 @@ def _write_sql_rows(
     warehouse: WarehouseResource,
     conn: sa.Connection,
     duck: duckdb.DuckDBPyConnection,
-    query: str,
+    query: sa.Select,
     spec: TableSpec,
 ) -> int:
     """Write a query's rows (in the spec's column order) to the warehouse table: INSERT … SELECT on the
     warehouse's own DuckDB, COPY of DuckDB-written CSV on PostgreSQL."""
-    columns = ", ".join(spec.column_names)
     if warehouse.dialect == "duckdb":
-        result = duck.execute(f"INSERT INTO {spec.name} ({columns}) {query}").fetchone()
+        insert = sa.insert(spec.sqlalchemy_table()).from_select(spec.column_names, query)
+        result = duck.execute(_sql(insert)).fetchone()
         return int(result[0]) if result else 0
     handle, path = tempfile.mkstemp(suffix=".csv", prefix=f"storehouse_{spec.name}_")
     os.close(handle)
     try:
         # Every value quoted, NULL the only unquoted (empty) field: what resources.warehouse sends.
-        result = duck.execute(
-            f"COPY ({query}) TO '{path}' (HEADER false, FORCE_QUOTE *, NULLSTR '')"
-        ).fetchone()
+        result = duck.execute(COPY_TO_CSV.format(query=_sql(query), path=path)).fetchone()
         count = int(result[0]) if result else 0
         if count:
             cursor = conn.connection.driver_connection.cursor()
             with open(path, encoding="utf-8") as csv:
+                columns = ", ".join(spec.column_names)
                 cursor.copy_expert(COPY_CSV.format(table=spec.name, columns=columns), csv)
         return count
     finally:
@@ -290,8 +308,9 @@ def _write_sql_rows(
 
 
 def _drop_temp_tables(duck: duckdb.DuckDBPyConnection) -> None:
-    for (name,) in duck.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
-        duck.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+    """Free the batch's temporary tables (on the warehouse's connection they would live until it closes)."""
+    for (name,) in duck.execute(TEMP_TABLES).fetchall():
+        duck.execute(DROP_TEMP_TABLE.format(name=name))
 
 
 def duck_for(warehouse: WarehouseResource, conn: sa.Connection) -> duckdb.DuckDBPyConnection:
@@ -301,13 +320,12 @@ def duck_for(warehouse: WarehouseResource, conn: sa.Connection) -> duckdb.DuckDB
     return duckdb.connect()
 
 
-def chunks(values: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    """``values`` in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@contextmanager
+def closing_duck(warehouse: WarehouseResource, conn: sa.Connection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`duck_for`, closed afterwards when it is an in-memory one of its own."""
+    duck = duck_for(warehouse, conn)
+    try:
+        yield duck
+    finally:
+        if warehouse.dialect != "duckdb":
+            duck.close()
