@@ -41,11 +41,11 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from bench.report import Figure, Size, peak_rss_mb
-from platform_assets.runs import TenantDays
-from platform_assets.shopify.raw_fetch import FetchOutcome, fetch_days, plan_windows
+from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify.raw_fetch import FetchOutcome, fetch_days, plan_windows
 from platform_assets.tenants import ShopifyConnection, Tenant
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import MAX_PAGE_SIZE, ShopifyClientResource
+from resources.shopify.client import MAX_PAGE_SIZE, ShopifyClientResource
 
 SECTION = "Ingestion at the API ceiling"
 TARGET_PERCENT = 90.0

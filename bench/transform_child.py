@@ -73,9 +73,9 @@ def generate(store: BenchStore) -> dict:
     """Walk the in-process sandbox through the raw assets (one ranged run) into a fresh cache folder."""
     import dagster as dg
 
-    from platform_assets.shopify.raw_assets import RAW_ASSETS
+    from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
     from resources.raw_store import RawStoreResource
-    from resources.shopify_client import ShopifyClientResource
+    from resources.shopify.client import ShopifyClientResource
     from sandbox.shopify import registry
     from sandbox.shopify.generator import build_shop
 
@@ -147,9 +147,9 @@ def transform(store: BenchStore, warehouse_url: str, instance_dir: str | None) -
 
     from platform_assets.definitions import ALL_ASSETS
     from platform_assets.ground_truth import compare_with_ground_truth
-    from platform_assets.shopify.raw_assets import RAW_ASSETS
+    from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
     from resources.raw_store import RawStoreResource
-    from resources.shopify_client import ShopifyClientResource
+    from resources.shopify.client import ShopifyClientResource
     from resources.warehouse import WarehouseResource
 
     raw_keys = {key for asset in RAW_ASSETS for key in asset.keys}

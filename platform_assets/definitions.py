@@ -5,17 +5,17 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.automation import automation_sensor
-from platform_assets.checks.completeness import COMPLETENESS_CHECKS
-from platform_assets.checks.reconciliation import RECONCILIATION_CHECKS
-from platform_assets.checks.table_checks import SCHEMA_CHECKS
 from platform_assets.core.assets import CORE_ASSETS
+from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.marts.assets import MART_ASSETS
-from platform_assets.partitions import date_tenant_partitions
+from platform_assets.quality.completeness import COMPLETENESS_CHECKS
+from platform_assets.quality.reconciliation import RECONCILIATION_CHECKS
+from platform_assets.quality.table_checks import SCHEMA_CHECKS
 from platform_assets.settings import settings
-from platform_assets.shopify.raw_assets import RAW_ASSETS
-from platform_assets.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_ASSETS
+from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
+from platform_assets.sources.shopify.staging_assets import DEAD_LETTER_CHECKS, STAGING_ASSETS
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 from sensors.alerts import ALERT_SENSORS
 from sensors.late_changes import LATE_CHANGE_SENSORS

@@ -66,6 +66,7 @@ DEFAULT_SMTP_FROM = "storehouse@localhost"
 #: Longest "what failed" text carried by an alert (error messages can be huge).
 MAX_SUMMARY_CHARS = 1500
 
+
 def dagster_ui_url(environ: Mapping[str, str] | None = None) -> str:
     """The Dagster UI base URL for links in alerts, without a trailing slash (``environ``: the process
     environment unless given)."""
@@ -565,9 +566,7 @@ class Notifiers:
                     result.notifiers.append(notifier_cls(url=url.get_secret_value().strip(), timeout=timeout))
                 except NotifierConfigError as exc:
                     result.config_errors.append(f"{env_name_}: {exc}")
-        email_problems = [
-            message for name, message in problems.items() if name in AlertSettings.EMAIL_FIELDS
-        ]
+        email_problems = [message for name, message in problems.items() if name in AlertSettings.EMAIL_FIELDS]
         if email_problems and configured.alert_smtp_host:  # a broken email setup disables email only
             result.config_errors.extend(email_problems)
             return result

@@ -32,7 +32,7 @@ MIN_SCRUBBED_LENGTH = 8
 #: Loggers that see request and response details: requests, urllib3 and our HTTP plumbing.
 REQUEST_LOGGERS = (
     "resources.http",
-    "resources.shopify_client",
+    "resources.shopify.client",
     "urllib3",
     "urllib3.connectionpool",
     "requests",

@@ -286,7 +286,7 @@ COPY_CSV = "COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '', QUOTE
 
 def _csv_text(texts: Sequence[Sequence[str | None]]) -> str:
     """Text columns as CSV lines: each value quoted (inner quotes doubled), each NULL an empty field."""
-    quoted = [['' if v is None else '"' + v.replace('"', '""') + '"' for v in column] for column in texts]
+    quoted = [["" if v is None else '"' + v.replace('"', '""') + '"' for v in column] for column in texts]
     return "".join(",".join(row) + "\n" for row in zip(*quoted, strict=True))
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import dagster as dg
 
-from platform_assets.partitions import tenant_partitions
+from platform_assets.ingest.partitions import tenant_partitions
 from platform_assets.tags import (
     PARENT_RUN_ID_TAG,
     PARTITION_TAG,

@@ -30,12 +30,12 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from platform_assets.partitions import daily_partitions, tenant_partitions
+from platform_assets.ingest.partitions import daily_partitions, tenant_partitions
 from platform_assets.settings import settings
-from platform_assets.shopify.business_days import shop_timezone
+from platform_assets.sources.shopify.business_days import shop_timezone
 from platform_assets.tags import CHANGED_ORDERS_TAG, RESTATES_TAG, TENANT_TAG, TRIGGER_TAG
 from platform_assets.tenants import Tenant, load_tenants
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sensors.schedules import JOB_NAME
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dagster as dg
 import fsspec
 
-from platform_assets.partitions import daily_partitions, tenant_partitions
+from platform_assets.ingest.partitions import daily_partitions, tenant_partitions
 from platform_assets.settings import StorehouseSettings
 from platform_assets.settings import settings as storehouse_settings
 from platform_assets.tags import (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from platform_assets.partitions import tenant_partitions
+from platform_assets.ingest.partitions import tenant_partitions
 from platform_assets.tenants import Tenant, TenantConfigError, load_tenants, tenants_file_path
 
 PRUNE_COMMAND = ".venv/bin/storehouse sync-tenants --prune"

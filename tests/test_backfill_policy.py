@@ -3,8 +3,8 @@
 import dagster as dg
 import pytest
 
-from platform_assets.backfill import BACKFILL_POLICY, backfill_policy_from
 from platform_assets.definitions import ALL_ASSETS
+from platform_assets.ingest.backfill import BACKFILL_POLICY, backfill_policy_from
 
 
 def test_policies_by_name():

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from platform_assets import clock as pipeline_clock
-from platform_assets.ledger import IngestedPartition, record_staged
 from platform_assets.marts.completeness import judge_completeness
+from platform_assets.staging.ledger import IngestedPartition, record_staged
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource

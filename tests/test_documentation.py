@@ -116,7 +116,7 @@ def test_the_readme_backfill_command_is_valid_for_the_project():
     ends are `date|tenant` keys of one tenant, and every asset allows a ranged run (single_run), which the
     command requires."""
     from platform_assets.definitions import ALL_ASSETS
-    from platform_assets.partitions import date_tenant_partitions
+    from platform_assets.ingest.partitions import date_tenant_partitions
 
     command = re.search(
         r"dagster asset materialize -m (\S+) --select '([^']+)' \\\n\s+--partition-range '([^']+)'", README

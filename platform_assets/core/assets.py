@@ -11,10 +11,10 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_FRESHNESS, raw_refresh
-from platform_assets.backfill import BACKFILL_POLICY
-from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.staging_assets import (
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.sources.shopify.staging_assets import (
     stg_customers,
     stg_locations,
     stg_order_lines,
@@ -22,8 +22,8 @@ from platform_assets.shopify.staging_assets import (
     stg_products,
     stg_refunds,
 )
-from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL, sql_model_asset
 from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.sql_assets import SQL_KINDS, WAREHOUSE_POOL, sql_model_asset
 from resources.warehouse import WarehouseResource
 
 GROUP = "core"

@@ -14,16 +14,16 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
-from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.core.assets import fact_orders, fact_refunds
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.marts.completeness import judge_completeness
-from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.sql import query_file, run_file
-from platform_assets.sql_assets import SQL_KINDS, WAREHOUSE_POOL
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.sql import query_file, run_file
+from platform_assets.warehouse.sql_assets import SQL_KINDS, WAREHOUSE_POOL
 from resources.warehouse import WarehouseResource
 
 GROUP = "marts"

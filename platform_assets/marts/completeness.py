@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from platform_assets.clock import utc_now
-from platform_assets.ledger import newest_timezone
-from platform_assets.sql import run_file
+from platform_assets.staging.ledger import newest_timezone
 from platform_assets.tenants import Tenant
+from platform_assets.warehouse.sql import run_file
 
 SQL_FILE = Path(__file__).parent / "sql" / "agg_daily_sales_completeness.sql"
 #: The raw entity whose partitions the daily sales figures are built from.

@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from platform_assets.shopify.staging import DeadLetter, Staged
+from platform_assets.sources.shopify.staging import DeadLetter, Staged
 from platform_assets.warehouse.schema import TableSpec
 from resources import fast_json
 from resources.warehouse import COPY_CSV, WarehouseResource, text_columns

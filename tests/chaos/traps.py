@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.defects import Defect
 from sandbox.shopify.model import SandboxShop

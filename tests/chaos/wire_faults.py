@@ -20,7 +20,7 @@ import yaml
 
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.tags import partition_range_tags
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.server import serve
 from tests.chaos.compare import expected_order_ids, orders_by_layer, sales_days_off

@@ -16,7 +16,7 @@ from platform_assets.ground_truth import compare_with_ground_truth
 from platform_assets.tags import partition_range_tags
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 from sandbox.shopify import registry
 from sandbox.shopify.generator import build_shop

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import dagster as dg
 
-from platform_assets.shopify import staging
+from platform_assets.sources.shopify import staging
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, NY, START
 
@@ -153,7 +153,7 @@ def test_a_corrupt_order_is_kept_aside_and_cleared_after_the_source_is_fixed(tmp
 
 
 def test_a_lost_page_and_lines_that_do_not_add_up_turn_reconciliation_checks_red(tmp_path, monkeypatch):
-    from platform_assets.checks.reconciliation import raw_orders_match_source_count
+    from platform_assets.quality.reconciliation import raw_orders_match_source_count
 
     # The sandbox's clock at the end of DAY: every product the orders sell is staged by then.
     clock = datetime.combine(DAY + timedelta(days=1), time(0), tzinfo=NY)

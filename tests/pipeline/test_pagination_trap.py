@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import dagster as dg
 
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.defects import Defect
 from tests.pipeline.harness import make_pipeline, make_spec
@@ -46,7 +46,7 @@ def test_raw_orders_against_a_looping_api_fail_with_the_loop_error_and_write_not
         messages.append(error.message.strip())
         error = error.cause
     assert messages[1:] == [
-        "resources.shopify_client.ShopifyPaginationLoopError: GET /admin/api/2025-07/orders.json: page 3 "
+        "resources.shopify.client.ShopifyPaginationLoopError: GET /admin/api/2025-07/orders.json: page 3 "
         "repeats 4 record ids already seen in this walk "
         f"(same updated_at; first: {walk_order[PAGE_SIZE]}); the API is handing out cursors that loop"
     ]

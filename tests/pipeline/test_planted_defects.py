@@ -18,7 +18,7 @@ import pytest
 
 from platform_assets.definitions import defs
 from resources import notifiers
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.defects import Defect
 from sensors.alerts import alert_on_asset_checks, alert_on_run_failure
@@ -251,7 +251,7 @@ def test_planted_defect_turns_the_right_check_red_alerts_once_and_clears_after_t
 
 
 def test_the_source_count_check_counts_orders_not_records():
-    from platform_assets.checks.reconciliation import distinct_orders
+    from platform_assets.quality.reconciliation import distinct_orders
 
     records = [
         {"id": 1},

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from platform_assets.runs import TenantDays
-from platform_assets.shopify import raw_fetch
-from platform_assets.shopify.raw_fetch import FetchOutcome, fetch_days
+from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify import raw_fetch
+from platform_assets.sources.shopify.raw_fetch import FetchOutcome, fetch_days
 from platform_assets.tenants import ShopifyConnection, Tenant
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyAPIError, ShopifyClientResource
+from resources.shopify.client import ShopifyAPIError, ShopifyClientResource
 from sandbox.shopify.generator import build_shop
 from sandbox.shopify.server import serve
 from sandbox.shopify.spec import ShopSpec

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from platform_assets.shopify import raw_assets
+from platform_assets.sources.shopify import raw_assets
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, START
 

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from platform_assets import sql_assets
-from platform_assets.runs import TenantDays
-from platform_assets.shopify import staging_assets, staging_pool
+from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify import staging_assets
+from platform_assets.staging import pool as staging_pool
 from platform_assets.tenants import Tenant
+from platform_assets.warehouse import sql_assets
 from resources.raw_store import RawStoreResource
 from resources.warehouse import _to_text, text_columns
 from tests.conftest import load_fixture

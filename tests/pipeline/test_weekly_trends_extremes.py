@@ -5,8 +5,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from platform_assets.marts.assets import SQL_DIR
-from platform_assets.sql import run_file
 from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.sql import run_file
 from resources.warehouse import WarehouseResource
 
 DAY = date(2025, 1, 8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from platform_assets.shopify.window_split import ChainBoard, DayPages
+from platform_assets.sources.shopify.window_split import ChainBoard, DayPages
 from resources.http import Pacer
 from resources.page_encoding import EncodedPage, encode_records
 

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from resources.http import PacerRegistry
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from tests.resources.stub_server import StubServer
 
 TOKEN = "shpat_test_0123456789abcdef_SECRET"

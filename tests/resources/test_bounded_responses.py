@@ -18,7 +18,7 @@ from resources.http import (
     RetryingRequester,
     RetryPolicy,
 )
-from resources.shopify_client import ShopifyAPIError
+from resources.shopify.client import ShopifyAPIError
 from tests.resources.stub_server import Reply
 
 V = "/admin/api/2025-07"

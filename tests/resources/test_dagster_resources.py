@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource, ShopifyProtectedDataError
+from resources.shopify.client import ShopifyClientResource, ShopifyProtectedDataError
 from tests.resources.conftest import TOKEN
 from tests.resources.stub_server import Reply
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from resources.pagination import PageWalk, PaginationLoopError, count_slack, record_versions
-from resources.shopify_client import (
+from resources.shopify.client import (
     ShopifyAPIError,
     ShopifyClientResource,
     ShopifyPaginationLoopError,

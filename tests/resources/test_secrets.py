@@ -16,7 +16,7 @@ from requests.adapters import BaseAdapter
 from platform_assets.tenants import ShopifyConnection, TenantConfigError
 from resources.http import PacerRegistry
 from resources.secrets import REDACTED, SecretValueError, check_header_value, read_secret, remember, scrub
-from resources.shopify_client import (
+from resources.shopify.client import (
     ShopifyAPIError,
     ShopifyAuthError,
     ShopifyClientResource,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from resources.page_encoding import EncodedPage, PageEncoder
-from resources.shopify_client import (
+from resources.shopify.client import (
     ShopifyAPIError,
     ShopifyAuthError,
     ShopifyClientResource,

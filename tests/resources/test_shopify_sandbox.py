@@ -12,7 +12,7 @@ import pytest
 
 from resources.http import PacerRegistry
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import (
+from resources.shopify.client import (
     ShopifyAPIError,
     ShopifyAuthError,
     ShopifyClientResource,

@@ -13,7 +13,7 @@ import requests
 
 from platform_assets import simulators
 from resources import transports
-from resources.shopify_client import ShopifyShopClient
+from resources.shopify.client import ShopifyShopClient
 from resources.transports import (
     TransportNotRegistered,
     register_transport,

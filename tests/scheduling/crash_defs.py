@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from platform_assets.sql_assets import WAREHOUSE_POOL
+from platform_assets.warehouse.sql_assets import WAREHOUSE_POOL
 from resources.page_encoding import PageEncoder
 
 #: Folder where the holding step writes its pid ("holding") once it has the slot and its workers.
@@ -34,9 +34,7 @@ def quick_warehouse_write() -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": 1})
 
 
-hold_job = dg.define_asset_job(
-    "hold_warehouse", [held_warehouse_write], executor_def=dg.in_process_executor
-)
+hold_job = dg.define_asset_job("hold_warehouse", [held_warehouse_write], executor_def=dg.in_process_executor)
 quick_job = dg.define_asset_job(
     "quick_warehouse", [quick_warehouse_write], executor_def=dg.in_process_executor
 )

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from platform_assets.tenants import Tenant
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify.generator import build_shop
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.server import serve

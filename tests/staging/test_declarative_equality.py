@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from platform_assets.shopify import staging
-from platform_assets.shopify.staging_assets import ORDER_SQL, ORDER_TABLES
+from platform_assets.sources.shopify import staging
+from platform_assets.sources.shopify.staging_assets import ORDER_SQL, ORDER_TABLES
 from platform_assets.staging.declarative import RawDay, duck_for, stage_batch
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource, text_columns

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from platform_assets.dead_letters import replace_dead_letters
-from platform_assets.shopify import staging
+from platform_assets.sources.shopify import staging
+from platform_assets.staging.dead_letters import replace_dead_letters
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import BIGINT, TEXT, TableSpec, col
 from resources.warehouse import WarehouseResource
@@ -142,7 +142,7 @@ def test_a_dead_letter_is_kept_whatever_text_its_record_held(pg_database):
     assert kept.to_dict("records") == [
         {
             "record_key": "'x\\x00y'",
-            "reason": '"stg_shopify_orders.id is \'x\\x00y\'"',
+            "reason": "\"stg_shopify_orders.id is 'x\\x00y'\"",
             "raw_payload": '{"id":"x\\u0000y","note":"\\\\N"}',
         }
     ]

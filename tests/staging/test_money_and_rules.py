@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from platform_assets.shopify import staging
-from platform_assets.shopify.parse import money, rate
+from platform_assets.sources.shopify import staging
+from platform_assets.sources.shopify.parse import money, rate
 from platform_assets.warehouse import tables as t
 from resources.warehouse import WarehouseResource
 from tests.conftest import load_fixture

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from platform_assets.shopify import staging
+from platform_assets.sources.shopify import staging
 from platform_assets.warehouse import tables as t
 from tests.conftest import load_fixture
 

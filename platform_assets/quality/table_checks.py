@@ -1,7 +1,7 @@
 """Every staging, fact and aggregate table gets its schema check. Staging checks block: downstream assets
 do not run on bad data. Fact and aggregate checks report without blocking."""
 
-from platform_assets.checks.bridge import AGGREGATE_ROWS, FACT_ROWS, STAGED_ROWS, schema_check
+from platform_assets.quality.bridge import AGGREGATE_ROWS, FACT_ROWS, STAGED_ROWS, schema_check
 from platform_assets.warehouse import tables as t
 
 STAGING_TABLES = [spec for spec in t.ALL_TABLES if spec.name.startswith("stg_")]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from platform_assets.partitions import dates_by_tenant
+from platform_assets.ingest.partitions import dates_by_tenant
 from platform_assets.tenants import Tenant, load_tenants, tenants_file_path
 
 

@@ -11,11 +11,11 @@ import dagster as dg
 import pandas as pd
 
 from platform_assets.clock import day_window
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.business_days import shop_timezone
-from platform_assets.sql import statements
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.sources.shopify.business_days import shop_timezone
+from platform_assets.warehouse.sql import statements
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource
 from resources.warehouse import WarehouseResource
 
 SQL_DIR = Path(__file__).parent / "sql"

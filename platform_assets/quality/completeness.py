@@ -8,8 +8,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from platform_assets.checks.reconciliation import sql_check
-from platform_assets.runs import compact_days
+from platform_assets.ingest.runs import compact_days
+from platform_assets.quality.reconciliation import sql_check
 
 
 def describe_provisional(rows: pd.DataFrame) -> tuple[str, dict[str, Any]]:

@@ -3,7 +3,7 @@
 -- as text, typed by the macros of macros.sql). `_rec` says per record whether SQL typed it cleanly
 -- (`sql_ok`); `_bad` lists records a child value of which did not type cleanly, `_dup` records sharing an
 -- id; the engine (platform_assets/staging/declarative.py) re-stages all of those in Python. Each output
--- table carries the record (_day, _ord) its row came from. Mirrors platform_assets/shopify/staging.py.
+-- table carries the record (_day, _ord) its row came from. Mirrors platform_assets/sources/shopify/staging.py.
 CREATE OR REPLACE TEMP TABLE _rec AS
 SELECT _day, _ord, tz, line, o, o.id AS id_v,
        o IS NOT NULL

@@ -1,6 +1,6 @@
 -- Typing rules of Shopify REST values, as DuckDB macros over the text json_transform gives every leaf
 -- (a JSON string unescaped, a number or true/false as written, an object or array as JSON text). Each
--- *_ok macro says the value types in SQL exactly as the Python parsers (platform_assets/shopify/parse.py)
+-- *_ok macro says the value types in SQL exactly as the Python parsers (platform_assets/sources/shopify/parse.py)
 -- type it; a record with a value that does not is re-staged by the Python stager, which names the field
 -- and the value in its dead letter (or stages it, where SQL was only stricter).
 --

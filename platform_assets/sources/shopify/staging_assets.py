@@ -13,17 +13,15 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.automation import DERIVED_AUTOMATION
-from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.clock import utc_now
-from platform_assets.dead_letters import dead_letter_check, replace_dead_letters
-from platform_assets.ledger import IngestedPartition, record_staged
-from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import TenantDays, describe_days, each_day, tenant_days
-from platform_assets.shopify import PLATFORM, staging
-from platform_assets.shopify.business_days import tenant_timezone
-from platform_assets.shopify.fields import KNOWN_FIELDS
-from platform_assets.shopify.parse import timestamp
-from platform_assets.shopify.raw_assets import (
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import TenantDays, describe_days, each_day, tenant_days
+from platform_assets.sources.shopify import PLATFORM, staging
+from platform_assets.sources.shopify.business_days import tenant_timezone
+from platform_assets.sources.shopify.fields import KNOWN_FIELDS
+from platform_assets.sources.shopify.parse import timestamp
+from platform_assets.sources.shopify.raw_assets import (
     raw_shopify_customers,
     raw_shopify_inventory_levels,
     raw_shopify_locations,
@@ -31,11 +29,13 @@ from platform_assets.shopify.raw_assets import (
     raw_shopify_products,
     raw_shopify_shop,
 )
-from platform_assets.shopify.staging_pool import BATCH_DAYS, StagedDay, batches, merged_texts, staged_days
-from platform_assets.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
+from platform_assets.staging.dead_letters import dead_letter_check, replace_dead_letters
 from platform_assets.staging.declarative import RawDay, SqlStaging, closing_duck, stage_batch
+from platform_assets.staging.ledger import IngestedPartition, record_staged
+from platform_assets.staging.pool import BATCH_DAYS, StagedDay, batches, merged_texts, staged_days
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL, sql_model_asset
 from platform_assets.warehouse.tables import DLQ_RECORDS, STAGED_PARTITIONS
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource

@@ -14,8 +14,8 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.staging import DeadLetter
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.sources.shopify.staging import DeadLetter
 from platform_assets.warehouse.record_rules import storable
 from platform_assets.warehouse.tables import DLQ_RECORDS
 from resources.warehouse import WarehouseResource

@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from platform_assets.shopify.fields import KNOWN_FIELDS
-from platform_assets.shopify.parse import (
+from platform_assets.sources.shopify.fields import KNOWN_FIELDS
+from platform_assets.sources.shopify.parse import (
     business_date,
     integer,
     money,

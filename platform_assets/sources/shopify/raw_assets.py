@@ -14,13 +14,13 @@ from typing import Any
 import dagster as dg
 
 from platform_assets.automation import RAW_AUTOMATION
-from platform_assets.backfill import BACKFILL_POLICY
 from platform_assets.clock import utc_now
-from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.shopify.raw_fetch import client_for, fetch_days
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.sources.shopify.raw_fetch import client_for, fetch_days
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import ShopifyClientResource, ShopifyShopClient
+from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
 
 GROUP = "raw"
 KINDS = {"shopify", "python"}
@@ -41,7 +41,7 @@ def _fetch_by_day(
     """Write, for each tenant and business day, the records whose updated_at falls in that day.
 
     Days of a tenant are fetched concurrently through the shop's one pacer and tenants side by side
-    (``platform_assets.shopify.raw_fetch``); a partition holds the records a day-by-day walk would write,
+    (``raw_fetch``); a partition holds the records a day-by-day walk would write,
     and a big day's window may be split between threads (``windows_split``; orders only).
     """
     outcome = fetch_days(shopify, raw_store, entity, tenant_days(context), utc_now())

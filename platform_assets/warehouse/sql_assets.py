@@ -11,11 +11,11 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
-from platform_assets.backfill import BACKFILL_POLICY
-from platform_assets.partitions import date_tenant_partitions
-from platform_assets.runs import describe_days, tenant_days
-from platform_assets.sql import run_file
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.sql import run_file
 from resources.warehouse import WarehouseResource
 
 WAREHOUSE_POOL = "warehouse"

@@ -578,7 +578,7 @@ class ShopifyClientResource(dg.ConfigurableResource):
     max_concurrent_windows: int = 16
     #: Threads with no day left to start help the days still paging, taking over the upper half of a
     #: window's remaining ``updated_at`` range (orders only: their pages come sorted by it), while the
-    #: shop's bucket has room to spare. See ``platform_assets/shopify/window_split.py``.
+    #: shop's bucket has room to spare. See ``platform_assets/sources/shopify/window_split.py``.
     split_windows: bool = True
     #: Tenants fetched side by side by the raw assets (each shop has a bucket of its own).
     max_concurrent_tenants: int = 4

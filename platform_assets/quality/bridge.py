@@ -10,8 +10,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from platform_assets.checks.schemas import failure_cases, schema_for
-from platform_assets.runs import describe_days, tenant_days
+from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.quality.schemas import failure_cases, schema_for
 from platform_assets.warehouse.schema import TableSpec
 from resources.warehouse import WarehouseResource
 

@@ -21,15 +21,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 
-from platform_assets.runs import TenantDays
-from platform_assets.shopify import staging
+from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify import staging
 from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
 from resources.warehouse import text_columns
 from resources.worker_processes import preload, process_pool
 
-preload("platform_assets.shopify.staging_assets")  # what the staging workers run
+preload("platform_assets.sources.shopify.staging_assets")  # what the staging workers run
 
 Stager = Callable[[Iterable[dict], TenantDays, date, RawStoreResource], staging.Staged]
 

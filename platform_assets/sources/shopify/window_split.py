@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from resources import fast_json
 from resources.http import Pacer
 from resources.page_encoding import EncodedPage
-from resources.shopify_client import ShopifyShopClient
+from resources.shopify.client import ShopifyShopClient
 
 #: A chain is split only when it has at least this many pages left by the estimate,
 SPLIT_MIN_PAGES = 4.0

@@ -32,13 +32,13 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from platform_assets.clock import day_window
-from platform_assets.runs import TenantDays
-from platform_assets.shopify.business_days import shop_timezone
-from platform_assets.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
+from platform_assets.ingest.runs import TenantDays
+from platform_assets.sources.shopify.business_days import shop_timezone
+from platform_assets.sources.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder
 from resources.raw_store import RawStoreResource
-from resources.shopify_client import (
+from resources.shopify.client import (
     SORTED_BY_UPDATED_AT,
     ShopifyClientResource,
     ShopifyProtectedDataError,

@@ -1,0 +1,1 @@
+"""Shopify API clients (REST Admin API)."""
