@@ -70,6 +70,9 @@ class SqlStaging:
     sql_files: tuple[Path, ...]
     specs: tuple[TableSpec, ...]
     known_fields: frozenset[str]
+    #: Batches with fewer records are staged by the Python stager alone (the same rows by construction):
+    #: below it, the SQL's fixed cost per batch (some twenty statements) exceeds typing them in Python.
+    min_sql_records: int = 0
 
     @cached_property
     def statements(self) -> list[str]:
@@ -242,6 +245,9 @@ def stage_batch(
         batch.staged[raw.day] = 0
     if not any(raw.lines for raw in days):
         return batch
+    if sum(len(raw.lines) for raw in days) < staging.min_sql_records:
+        _stage_in_python(batch, staging, warehouse, conn, days, python_stage, None)
+        return batch
     inputs, undecodable = _input_table(days)
     duck.register("raw_input", inputs)
     try:
@@ -261,11 +267,28 @@ def stage_batch(
     finally:
         duck.unregister("raw_input")
         _drop_temp_tables(duck)
+    _stage_in_python(batch, staging, warehouse, conn, days, python_stage, python)
+    return batch
+
+
+def _stage_in_python(
+    batch: StagedBatch,
+    staging: SqlStaging,
+    warehouse: WarehouseResource,
+    conn: sa.Connection,
+    days: Sequence[RawDay],
+    python_stage: PythonStager,
+    records: set[tuple[date, int]] | None,
+) -> None:
+    """Stage the given records of each day (all of them when ``records`` is None) with the Python stager
+    and bulk-load its rows: the odd records' exact staging or dead letter."""
     for raw in days:
-        odd = [raw.lines[index] for index in range(len(raw.lines)) if (raw.day, index) in python]
-        if not odd:
+        lines = [
+            line for index, line in enumerate(raw.lines) if records is None or (raw.day, index) in records
+        ]
+        if not lines:
             continue
-        staged = python_stage([fast_json.loads(line) for line in odd], raw.day)
+        staged = python_stage([fast_json.loads(line) for line in lines], raw.day)
         batch.dead_letters[raw.day] = staged.dead_letters
         batch.new_fields[raw.day].update(staged.new_fields)
         batch.staged[raw.day] += staged.staged
@@ -275,7 +298,6 @@ def stage_batch(
                 batch.written[spec.name] += warehouse.insert_text(
                     conn, spec, text_columns(rows, len(spec.column_names))
                 )
-    return batch
 
 
 def _write_sql_rows(

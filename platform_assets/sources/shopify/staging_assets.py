@@ -314,6 +314,7 @@ ORDER_SQL = SqlStaging(
     (STAGING_SQL_DIR / "macros.sql", STAGING_SQL_DIR / "orders.sql"),
     tuple(ORDER_TABLES),
     KNOWN_FIELDS["orders"],
+    min_sql_records=200,
 )
 shopify_order_staging = staging_assets(
     "shopify_order_staging", raw_shopify_orders, "orders", ORDER_TABLES, _stage_orders, ORDER_SQL
