@@ -124,6 +124,20 @@ def _size_text(result: dict) -> str:
     return f"{result['orders']:,} orders, {result['lines']:,} lines, {result['refunds']:,} refunds"
 
 
+def _staging_figure(name: str, result: dict) -> Figure:
+    """Seconds in the run's staging steps (raw JSON to stg_shopify_* tables), orders on their own."""
+    steps = result["steps"]
+    staging = sum(seconds for step, seconds in steps.items() if step.endswith("_staging"))
+    return Figure(
+        SECTION,
+        f"{name}: staging steps",
+        staging,
+        "s",
+        detail=f"raw JSON to every stg_shopify_* table; orders {steps.get('shopify_order_staging', 0):.1f} s "
+        "(DuckDB SQL types the records, the odd ones re-staged in Python)",
+    )
+
+
 def _run_figures(label: str, store: BenchStore, result: dict, measured: Measured) -> dict[str, float | str]:
     return {
         "cpu_seconds": round(measured.cpu_seconds, 1),
@@ -163,12 +177,13 @@ def run(size: Size) -> list[Figure]:
             "Two years on DuckDB: wall time",
             duck_m.wall_seconds,
             "s",
-            target=60 if size.tiny else 300,
+            target=60,
             ratio=ratio,
             ratio_to="faster than the naive baseline",
             detail=f"{_size_text(duck)}, {big.days()} days, one run; ground truth equal; {NOISE}",
             extra=_run_figures("duckdb", big, duck, duck_m),
         ),
+        _staging_figure("Two years on DuckDB", duck),
         Figure(
             SECTION,
             "Two years on DuckDB: peak memory",
@@ -182,8 +197,10 @@ def run(size: Size) -> list[Figure]:
             "Naive baseline, two years (json_normalize + to_sql)",
             naive_seconds,
             "s",
+            target=15 * duck_m.wall_seconds,
+            better="higher",
             ratio=ratio,
-            ratio_to="our DuckDB time",
+            ratio_to="our DuckDB time (target: ≥ 15×)",
             detail=f"pandas json_normalize + DataFrame.to_sql row inserts into SQLite, orders/lines/refunds "
             f"only; measured on {naive.days} days ({naive.orders:,} orders, {naive.seconds:.1f} s), "
             f"extrapolated linearly to {raw_orders:,} raw orders",
@@ -199,13 +216,14 @@ def run(size: Size) -> list[Figure]:
             "One day of a 100,000-orders-a-day store on DuckDB",
             busy_m.wall_seconds,
             "s",
-            target=20,
+            target=6,
             detail=f"{_size_text(busy)}; empty warehouse; raw generation "
             f"{day_marker['generation_seconds']:.0f} s ({'cached' if day_cached else 'this run'}, "
             f"not counted); peak {busy_m.peak_tree_mb:,.0f} MB",
             extra=_run_figures("duckdb", day, busy, busy_m),
         )
     )
+    figures.append(_staging_figure("One day of a 100,000-orders-a-day store", busy))
     pg_url = fresh_postgres()
     if pg_url is None:
         figures.append(
@@ -225,11 +243,13 @@ def run(size: Size) -> list[Figure]:
                 "Two years on PostgreSQL: wall time",
                 pg_m.wall_seconds,
                 "s",
+                target=150,
                 ratio=naive_seconds / pg_m.wall_seconds,
                 ratio_to="faster than the naive baseline",
                 detail=f"{_size_text(pg)}; ground truth equal; PostgreSQL 127.0.0.1 (server CPU not counted)",
                 extra=_run_figures("postgresql", big, pg, pg_m),
             ),
+            _staging_figure("Two years on PostgreSQL", pg),
             Figure(
                 SECTION,
                 "Two years on PostgreSQL: peak memory",

@@ -1,14 +1,17 @@
-"""Shopify staging: each raw partition is read once, typed (``staging.py``), and written to its
-stg_shopify_* tables by the generic runner (``platform_assets/staging/runner.py``), each table replaced for
-that (tenant, day) in one transaction. Its contribution to the conformed layer is in ``sql/`` and
-``source.py``."""
+"""Shopify staging: each raw partition is read once, typed, and written to its stg_shopify_* tables by the
+generic runner (``platform_assets/staging/runner.py``), each table replaced for that (tenant, day) in one
+transaction. Orders are typed declaratively, by SQL over the raw JSON (``staging_sql/orders.sql``), the odd
+order and the other entities by Python (``staging.py``). Its contribution to the conformed layer is in
+``sql/`` and ``source.py``."""
 
 from datetime import date, datetime
+from pathlib import Path
 
 from platform_assets.ingest.business_days import staging_timezone
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import PLATFORM, staging
 from platform_assets.sources.shopify import tables as st
+from platform_assets.sources.shopify.fields import KNOWN_FIELDS
 from platform_assets.sources.shopify.parse import timestamp
 from platform_assets.sources.shopify.raw_assets import (
     raw_shopify_customers,
@@ -19,6 +22,7 @@ from platform_assets.sources.shopify.raw_assets import (
     raw_shopify_shop,
 )
 from platform_assets.staging.dead_letters import dead_letter_check
+from platform_assets.staging.declarative import SqlStaging
 from platform_assets.staging.runner import staging_assets
 from platform_assets.staging.staged import Staged
 from resources.raw_store import RawStoreResource
@@ -55,6 +59,8 @@ def _stage_inventory_levels(records, td, day, raw_store):
     return staging.stage_inventory_levels(records, td.tenant.id, day, snapshot_at)
 
 
+STAGING_SQL_DIR = Path(__file__).parent / "staging_sql"
+
 #: The staging tables each raw entity feeds.
 ORDER_TABLES = [
     st.STG_SHOPIFY_ORDERS,
@@ -71,6 +77,14 @@ ORDER_TABLES = [
 CUSTOMER_TABLES = [st.STG_SHOPIFY_CUSTOMERS, st.STG_SHOPIFY_CUSTOMER_ADDRESSES, st.STG_SHOPIFY_CUSTOMER_TAGS]
 PRODUCT_TABLES = [st.STG_SHOPIFY_PRODUCTS, st.STG_SHOPIFY_PRODUCT_VARIANTS, st.STG_SHOPIFY_PRODUCT_TAGS]
 
+#: Orders are typed by SQL (staging_sql/orders.sql); the odd order by the Python stager.
+ORDER_SQL = SqlStaging(
+    "orders",
+    (STAGING_SQL_DIR / "macros.sql", STAGING_SQL_DIR / "orders.sql"),
+    tuple(ORDER_TABLES),
+    KNOWN_FIELDS["orders"],
+    min_sql_records=200,
+)
 shopify_order_staging = staging_assets(
     PLATFORM,
     "shopify_order_staging",
@@ -78,6 +92,7 @@ shopify_order_staging = staging_assets(
     "orders",
     ORDER_TABLES,
     _stage_orders,
+    ORDER_SQL,
 )
 shopify_customer_staging = staging_assets(
     PLATFORM,
