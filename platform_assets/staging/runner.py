@@ -7,11 +7,13 @@ of consecutive days of a tenant (``pool.batches``). Long ranges are staged in wo
 writes (``pool.staged_days``)."""
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
 from platform_assets.clock import utc_now
@@ -22,8 +24,8 @@ from platform_assets.ingest.runs import TenantDays, describe_days, each_day, ten
 from platform_assets.staging.dead_letters import replace_dead_letters
 from platform_assets.staging.declarative import RawDay, SqlStaging, closing_duck, stage_batch
 from platform_assets.staging.ledger import IngestedPartition, record_staged
-from platform_assets.staging.pool import BATCH_DAYS, StagedDay, Stager, batches, merged_texts, staged_days
-from platform_assets.staging.staged import Staged
+from platform_assets.staging.pool import BATCH_DAYS, Stager, batches, merged_texts, staged_days
+from platform_assets.staging.staged import DeadLetter, Staged
 from platform_assets.tenants import Tenant, TenantsResource
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL
@@ -36,22 +38,39 @@ GROUP = "staging"
 OWNERS = ["team:data-platform"]
 
 
-def _ingested(
-    raw_store: RawStoreResource, platform: str, entity: str, staged: StagedDay
-) -> IngestedPartition:
-    return _ingested_day(raw_store, platform, entity, staged.td.tenant, staged.day)
+@dataclass
+class Progress:
+    """What a staging step has done so far, for its materialisation's metadata."""
+
+    written: dict[str, int]
+    dead_letters: int = 0
+    new_fields: Counter[str] = field(default_factory=Counter)
+    covered: list[date] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
-def _ingested_day(
-    raw_store: RawStoreResource, platform: str, entity: str, tenant: Tenant, day: date
-) -> IngestedPartition:
+@dataclass(frozen=True)
+class Target:
+    """Where a staging step reads and writes: the source's raw entity and the warehouse."""
+
+    platform: str
+    entity: str
+    raw_store: RawStoreResource
+    warehouse: WarehouseResource
+
+    def present(self, tenant_id: str, day: date) -> bool:
+        return self.raw_store.exists(self.platform, self.entity, tenant_id, day)
+
+
+def _ingested_day(target: Target, tenant: Tenant, day: date) -> IngestedPartition:
     """The ledger's view of a staged day: its business timezone and when its raw partition was fetched."""
     try:
-        written = raw_store.read_meta(platform, entity, tenant.id, day).get("written_at")
+        meta = target.raw_store.read_meta(target.platform, target.entity, tenant.id, day)
     except FileNotFoundError:
-        written = None
+        meta = {}
+    written = meta.get("written_at")
     fetched_at = datetime.fromisoformat(written).astimezone(UTC) if written else None
-    return IngestedPartition(day, staging_timezone(tenant, raw_store, day), fetched_at)
+    return IngestedPartition(day, staging_timezone(tenant, target.raw_store, day), fetched_at)
 
 
 def staging_assets(
@@ -99,35 +118,28 @@ def staging_assets(
         warehouse: WarehouseResource,
         tenants: TenantsResource,
     ):
-        written = {spec.name: 0 for spec in specs}
-        new_fields: Counter[str] = Counter()
-        covered: list[date] = []
-        missing: list[str] = []
+        progress = Progress({spec.name: 0 for spec in specs})
         warehouse.ensure_tables([*specs, DLQ_RECORDS, STAGED_PARTITIONS])
         days = list(each_day(tenant_days(context, tenants)))
-        progress = (written, new_fields, covered, missing)
+        target = Target(platform, entity, raw_store, warehouse)
         if sql is not None:
-            dead_letters = _write_declarative(
-                sql, stage, platform, entity, raw_store, warehouse, days, *progress
-            )
+            _write_declarative(target, sql, stage, days, progress)
         else:
-            dead_letters = _write_python(
-                stage, platform, entity, specs, raw_store, warehouse, days, *progress
-            )
-        if sum(written.values()) >= ANALYZE_MIN_ROWS:  # fresh statistics for the SQL models reading them
+            _write_python(target, specs, stage, days, progress)
+        if sum(progress.written.values()) >= ANALYZE_MIN_ROWS:  # fresh statistics for the models reading them
             warehouse.analyze(specs)
-        covered.sort()
+        covered = sorted(progress.covered)
         for spec in specs:
             metadata: dict[str, Any] = {
-                "dagster/row_count": dg.MetadataValue.int(written[spec.name]),
-                "rows_written": dg.MetadataValue.int(written[spec.name]),
+                "dagster/row_count": dg.MetadataValue.int(progress.written[spec.name]),
+                "rows_written": dg.MetadataValue.int(progress.written[spec.name]),
                 "dates_covered": describe_days(covered),
-                "dead_letters": dg.MetadataValue.int(dead_letters),
+                "dead_letters": dg.MetadataValue.int(progress.dead_letters),
             }
-            if missing:
-                metadata["raw_partitions_missing"] = dg.MetadataValue.json(missing)
-            if new_fields:  # schema drift: kept in raw untouched, not staged yet
-                metadata["new_fields"] = dg.MetadataValue.json(dict(new_fields.most_common()))
+            if progress.missing:
+                metadata["raw_partitions_missing"] = dg.MetadataValue.json(progress.missing)
+            if progress.new_fields:  # schema drift: kept in raw untouched, not staged yet
+                metadata["new_fields"] = dg.MetadataValue.json(dict(progress.new_fields.most_common()))
             yield dg.MaterializeResult(asset_key=spec.name, metadata=metadata)
 
     return _asset
@@ -139,14 +151,15 @@ SQL_BATCH_BYTES = 12_000_000
 
 
 def _sql_batches(
-    raw_store: RawStoreResource, platform: str, entity: str, days: list[tuple[TenantDays, date]]
+    target: Target, days: list[tuple[TenantDays, date]]
 ) -> Iterator[list[tuple[TenantDays, date]]]:
     """Consecutive days of one tenant, up to ``SQL_BATCH_BYTES`` gzipped raw bytes or ``BATCH_DAYS`` days."""
     batch: list[tuple[TenantDays, date]] = []
     size = 0
     for td, day in days:
         try:
-            day_bytes = int(raw_store.read_meta(platform, entity, td.tenant.id, day).get("bytes") or 0)
+            meta = target.raw_store.read_meta(target.platform, target.entity, td.tenant.id, day)
+            day_bytes = int(meta.get("bytes") or 0)
         except FileNotFoundError:
             day_bytes = 0
         if batch and (
@@ -162,33 +175,53 @@ def _sql_batches(
         yield batch
 
 
-def _write_declarative(
-    sql: SqlStaging,
-    stage: Stager,
-    platform: str,
-    entity: str,
-    raw_store: RawStoreResource,
-    warehouse: WarehouseResource,
-    days: list[tuple[TenantDays, date]],
-    written: dict[str, int],
-    new_fields: Counter[str],
-    covered: list[date],
-    missing: list[str],
+def _record_batch(
+    target: Target,
+    conn: sa.Connection,
+    tenant: Tenant,
+    dead_letters: Mapping[date, Sequence[DeadLetter]],
+    present: Sequence[date],
 ) -> int:
-    """Stage the run's days through the entity's SQL, one transaction per batch of a tenant's days (rows
-    replaced, dead letters replaced, ledger written); the odd records through ``stage``. Returns how many
-    dead letters were written."""
-    dead_letters = 0
+    """In the batch's transaction: each of its days' dead letters replaced, and its ledger entry (fetched
+    and staged, committed with the rows). ``dead_letters`` has every day of the batch."""
+    count = 0
+    for day, letters in dead_letters.items():
+        scope = {
+            "tenant_id": tenant.id,
+            "partition_date": day,
+            "platform": target.platform,
+            "entity": target.entity,
+        }
+        count += replace_dead_letters(target.warehouse, conn, scope, letters, utc_now().replace(tzinfo=None))
+    record_staged(
+        target.warehouse,
+        conn,
+        tenant_id=tenant.id,
+        platform=target.platform,
+        entity=target.entity,
+        days=list(dead_letters),
+        ingested=[_ingested_day(target, tenant, day) for day in present],
+        staged_at=utc_now(),
+    )
+    return count
+
+
+def _write_declarative(
+    target: Target, sql: SqlStaging, stage: Stager, days: list[tuple[TenantDays, date]], progress: Progress
+) -> None:
+    """Stage the run's days through the entity's SQL, one transaction per batch of a tenant's days (rows,
+    dead letters and ledger); the odd records through ``stage``."""
+    raw_store, warehouse = target.raw_store, target.warehouse
     with warehouse.connect() as conn, closing_duck(warehouse, conn) as duck:
-        for batch in _sql_batches(raw_store, platform, entity, days):
+        for batch in _sql_batches(target, days):
             td = batch[0][0]
-            tenant_id = td.tenant.id
-            present = [day for _, day in batch if raw_store.exists(platform, entity, tenant_id, day)]
+            batch_days = [day for _, day in batch]
+            present = [day for day in batch_days if target.present(td.tenant.id, day)]
             raw_days = [
                 RawDay(
                     day,
                     staging_timezone(td.tenant, raw_store, day).key,
-                    list(raw_store.read_lines(platform, entity, tenant_id, day)),
+                    list(raw_store.read_lines(target.platform, target.entity, td.tenant.id, day)),
                 )
                 for day in present
             ]
@@ -198,92 +231,44 @@ def _write_declarative(
 
             with conn.begin():  # several days of one tenant, each replaced whole
                 for spec in sql.specs:
-                    warehouse.delete_partitions(conn, spec, tenant_id, [day for _, day in batch])
-                staged = stage_batch(sql, warehouse, conn, duck, tenant_id, raw_days, python_stage)
+                    warehouse.delete_partitions(conn, spec, td.tenant.id, batch_days)
+                staged = stage_batch(sql, warehouse, conn, duck, td.tenant.id, raw_days, python_stage)
                 for name, count in staged.written.items():
-                    written[name] += count
-                for _, day in batch:
-                    dead_letters += replace_dead_letters(
-                        warehouse,
-                        conn,
-                        {
-                            "tenant_id": tenant_id,
-                            "partition_date": day,
-                            "platform": platform,
-                            "entity": entity,
-                        },
-                        staged.dead_letters.get(day, []),
-                        utc_now().replace(tzinfo=None),
-                    )
-                record_staged(  # "ingested" = fetched and staged, committed with the rows
-                    warehouse,
-                    conn,
-                    tenant_id=tenant_id,
-                    platform=platform,
-                    entity=entity,
-                    days=[day for _, day in batch],
-                    ingested=[_ingested_day(raw_store, platform, entity, td.tenant, day) for day in present],
-                    staged_at=utc_now(),
-                )
-            for _, day in batch:
+                    progress.written[name] += count
+                letters = {day: staged.dead_letters.get(day, []) for day in batch_days}
+                progress.dead_letters += _record_batch(target, conn, td.tenant, letters, present)
+            for day in batch_days:
                 if day not in present:
-                    missing.append(f"{tenant_id}/{day}")
-                new_fields.update(staged.new_fields.get(day, {}))
-                covered.append(day)
-    return dead_letters
+                    progress.missing.append(f"{td.tenant.id}/{day}")
+                progress.new_fields.update(staged.new_fields.get(day, {}))
+                progress.covered.append(day)
 
 
 def _write_python(
-    stage: Stager,
-    platform: str,
-    entity: str,
+    target: Target,
     specs: Sequence[TableSpec],
-    raw_store: RawStoreResource,
-    warehouse: WarehouseResource,
+    stage: Stager,
     days: list[tuple[TenantDays, date]],
-    written: dict[str, int],
-    new_fields: Counter[str],
-    covered: list[date],
-    missing: list[str],
-) -> int:
+    progress: Progress,
+) -> None:
     """Stage the run's days with ``stage`` (in worker processes for long ranges), one transaction per batch
-    of a tenant's days (rows replaced, dead letters replaced, ledger written). Returns how many dead letters
-    were written."""
+    of a tenant's days (rows, dead letters and ledger)."""
     tables = [(spec.name, len(spec.column_names)) for spec in specs]
-    dead_letters = 0
-    with warehouse.connect() as conn:
-        for batch in batches(staged_days(stage, platform, entity, tables, raw_store, days)):
-            tenant_id = batch[0].td.tenant.id
+    staged_run = staged_days(stage, target.platform, target.entity, tables, target.raw_store, days)
+    with target.warehouse.connect() as conn:
+        for batch in batches(staged_run):
+            tenant = batch[0].td.tenant
             with conn.begin():  # several days of one tenant, each replaced whole
                 for spec, (name, width) in zip(specs, tables, strict=True):
-                    warehouse.delete_partitions(conn, spec, tenant_id, [s.day for s in batch])
-                    written[name] += warehouse.insert_text(conn, spec, merged_texts(batch, name, width))
-                for staged in batch:
-                    dead_letters += replace_dead_letters(
-                        warehouse,
-                        conn,
-                        {
-                            "tenant_id": tenant_id,
-                            "partition_date": staged.day,
-                            "platform": platform,
-                            "entity": entity,
-                        },
-                        staged.dead_letters,
-                        utc_now().replace(tzinfo=None),
+                    target.warehouse.delete_partitions(conn, spec, tenant.id, [s.day for s in batch])
+                    progress.written[name] += target.warehouse.insert_text(
+                        conn, spec, merged_texts(batch, name, width)
                     )
-                record_staged(  # "ingested" = fetched and staged, committed with the rows
-                    warehouse,
-                    conn,
-                    tenant_id=tenant_id,
-                    platform=platform,
-                    entity=entity,
-                    days=[staged.day for staged in batch],
-                    ingested=[_ingested(raw_store, platform, entity, s) for s in batch if not s.missing],
-                    staged_at=utc_now(),
-                )
+                letters = {staged.day: staged.dead_letters for staged in batch}
+                present = [staged.day for staged in batch if not staged.missing]
+                progress.dead_letters += _record_batch(target, conn, tenant, letters, present)
             for staged in batch:
                 if staged.missing:
-                    missing.append(f"{tenant_id}/{staged.day}")
-                new_fields.update(staged.new_fields)
-                covered.append(staged.day)
-    return dead_letters
+                    progress.missing.append(f"{tenant.id}/{staged.day}")
+                progress.new_fields.update(staged.new_fields)
+                progress.covered.append(staged.day)
