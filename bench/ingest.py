@@ -159,7 +159,7 @@ def _child(conn: Connection, shops: list[BenchShop]) -> None:
         sandbox_shop.cached("fragments:orders", lambda n=orders: LruCache(n))
         capacity = sandbox_shop.bucket.capacity
         sandbox_shop.bucket.capacity = 10**9  # warming is not rate limited
-        windows, _ = plan_windows(shop.tenant("x"), shop.fetched_days(), sandbox_shop.spec.zone, CLOCK)
+        windows, _ = plan_windows(shop.tenant("sandbox://window-plan"), shop.fetched_days(), sandbox_shop.spec.zone, CLOCK)
         for window in windows:
             assert window.updated_min is not None
             query = {
