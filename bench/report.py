@@ -156,8 +156,8 @@ def run_stamp(run: dict) -> str:
 def _detail_text(figure: Figure) -> str:
     if not figure.measured_in:
         return figure.detail
-    older = f"**older run** ({figure.measured_in}), not re-measured"
-    return f"{figure.detail}; {older}" if figure.detail else older
+    # The run itself (time, commit, size) is named under the section's heading.
+    return f"{figure.detail}; **older run**" if figure.detail else "**older run**"
 
 
 def markdown(figures: list[Figure], run: dict) -> str:
