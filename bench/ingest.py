@@ -159,7 +159,9 @@ def _child(conn: Connection, shops: list[BenchShop]) -> None:
         sandbox_shop.cached("fragments:orders", lambda n=orders: LruCache(n))
         capacity = sandbox_shop.bucket.capacity
         sandbox_shop.bucket.capacity = 10**9  # warming is not rate limited
-        windows, _ = plan_windows(shop.tenant("sandbox://window-plan"), shop.fetched_days(), sandbox_shop.spec.zone, CLOCK)
+        # Only the windows matter here: any URL the connection accepts will do (the server's comes later).
+        placeholder = shop.tenant(f"sandbox://{shop.name}")
+        windows, _ = plan_windows(placeholder, shop.fetched_days(), sandbox_shop.spec.zone, CLOCK)
         for window in windows:
             assert window.updated_min is not None
             query = {
@@ -278,8 +280,12 @@ def measure(
     child.start()
     runs: list[Run] = []
     try:
-        if not parent.poll(600):
-            raise RuntimeError("the sandbox child did not come up within 600 s")
+        deadline = time.perf_counter() + 600
+        while not parent.poll(1):  # a child that died says so at once, not after the whole wait
+            if not child.is_alive():
+                raise RuntimeError(f"the sandbox child exited with code {child.exitcode} before coming up")
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the sandbox child did not come up within 600 s")
         info = parent.recv()
         log(f"   sandbox built and warmed in {time.perf_counter() - started:.0f} s")
         for shop in shops:

@@ -11,7 +11,7 @@ import json
 import os
 import platform
 import resource
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -50,6 +50,9 @@ class Figure:
     ratio_to: str = ""
     detail: str = ""
     extra: dict[str, float | int | str] = field(default_factory=dict)
+    #: Empty when this run measured the figure; else the older run that did (``bench.run --merge`` keeps
+    #: the figures of the sections a partial run did not measure, each stamped with its own run).
+    measured_in: str = ""
 
     @property
     def meets(self) -> bool | None:
@@ -59,6 +62,12 @@ class Figure:
 
     def as_json(self) -> dict:
         return {**asdict(self), "meets": self.meets}
+
+    @classmethod
+    def from_json(cls, payload: dict) -> Figure:
+        """A figure as :meth:`as_json` wrote it (``meets`` is derived, not stored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in payload.items() if key in names})
 
 
 def peak_rss_mb() -> float:
@@ -136,13 +145,38 @@ def _ratio_text(figure: Figure) -> str:
     return f"{figure.ratio:,.1f}× {figure.ratio_to}"
 
 
+def run_stamp(run: dict) -> str:
+    """Which run measured a figure: when, at which commit, at which size."""
+    return (
+        f"{run.get('finished_at', 'unknown time')}, commit {run.get('commit') or 'not recorded'}, "
+        f"size {run.get('size', 'unknown')}"
+    )
+
+
+def _detail_text(figure: Figure) -> str:
+    if not figure.measured_in:
+        return figure.detail
+    # The run itself (time, commit, size) is named under the section's heading.
+    return f"{figure.detail}; **older run**" if figure.detail else "**older run**"
+
+
 def markdown(figures: list[Figure], run: dict) -> str:
-    """RESULTS.md: the machine, the versions, then one table per section."""
+    """RESULTS.md: the machine, the versions, then one table per section. Figures kept from an older run
+    (``measured_in``) say so in their detail, and their section says so under its heading."""
+    sections_run = run.get("sections")
+    merged = any(f.measured_in for f in figures)
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` at {run['finished_at']} "
-        f"(size `{run['size']}`, {run['wall_seconds']:.0f} s in all).",
+        f"Written by `bench.run` at {run['finished_at']} (commit {run.get('commit') or 'not recorded'}, "
+        f"size `{run['size']}`, {run['wall_seconds']:.0f} s in all"
+        + (f"; sections run: {', '.join(sections_run)}" if sections_run else "")
+        + ").",
+        *(
+            ["Figures this run did not measure are kept from older runs and marked **older run**."]
+            if merged
+            else []
+        ),
         *([f"Note: {run['note']}."] if run.get("note") else []),
         "",
         "## Machine",
@@ -161,12 +195,27 @@ def markdown(figures: list[Figure], run: dict) -> str:
             "",
             f"## {section}",
             "",
+        ]
+        older = sorted({f.measured_in for f in rows if f.measured_in})
+        if older:
+            everything = len(older) == 1 and all(f.measured_in for f in rows)
+            lines += [
+                (
+                    "Every figure here is from an older run: "
+                    if everything
+                    else "Some figures here are from an older run: "
+                )
+                + "; ".join(older)
+                + ".",
+                "",
+            ]
+        lines += [
             "| figure | value | target | met | ratio | detail |",
             "|---|---:|---:|:---:|---|---|",
         ]
         lines += [
             f"| {f.name} | {_format(f.value, f.unit)} | {_target_text(f)} | {_meets_text(f)} "
-            f"| {_ratio_text(f)} | {f.detail} |"
+            f"| {_ratio_text(f)} | {_detail_text(f)} |"
             for f in rows
         ]
     if run.get("errors"):

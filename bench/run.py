@@ -3,6 +3,10 @@
     python -m bench.run                      # every section at full size (what `make bench` runs)
     python -m bench.run --size tiny          # the smoke test's size: seconds, same code paths
     python -m bench.run --only ingest,transform --out /tmp/bench
+    python -m bench.run --only transform --merge   # re-measure one section, keep the others' figures
+
+With ``--merge`` the figures of the sections this run does not measure are kept from the results.json
+already in ``--out``, each marked with the older run that measured it (time, commit, size).
 
 A section that raises is recorded under ``errors`` (and in RESULTS.md) and the others still run; the
 command exits non-zero if any section failed.
@@ -12,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import subprocess
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from bench.report import Figure, Size, machine, now_iso, versions, write_results
+from bench.report import Figure, Size, machine, now_iso, run_stamp, versions, write_results
 
 SECTIONS = ("ingest", "transform", "backfill")
 DEFAULT_OUT = Path(__file__).parent
@@ -76,6 +82,44 @@ def run_figures(seconds: dict[str, float], wall_seconds: float, size: Size) -> l
     return figures
 
 
+def commit() -> str | None:
+    """The checkout's commit (short), ``-dirty`` when bench or product files differ from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{sha}-dirty" if dirty else sha
+
+
+def merge_previous(figures: list[Figure], sections_run: list[str], previous: dict) -> list[Figure]:
+    """This run's figures, plus the previous results' figures of the sections this run did not measure
+    (their "section X" timings too), each stamped with the run that measured it; sections in the previous
+    file's order, then any new one, the run's own section last."""
+    titles_now = {figure.section for figure in figures}
+    stamp = run_stamp(previous)
+    kept = []
+    for payload in previous.get("figures", []):
+        figure = Figure.from_json(payload)
+        if figure.section == RUN_SECTION:
+            keep = figure.name.startswith("section ") and figure.name[8:] not in sections_run
+        else:
+            keep = figure.section not in titles_now
+        if keep:
+            figure.measured_in = figure.measured_in or stamp
+            kept.append(figure)
+    order = [payload["section"] for payload in previous.get("figures", [])] + [f.section for f in figures]
+    order = [section for section in order if section != RUN_SECTION]
+    rank = {section: index for index, section in reversed(list(enumerate(order)))}
+    rank[RUN_SECTION] = len(order)
+    return sorted(kept + figures, key=lambda figure: rank[figure.section])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -84,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="folder for results.json and RESULTS.md"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the figures of sections not run from the results.json in --out (marked as older)",
     )
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -99,11 +148,15 @@ def main(argv: list[str] | None = None) -> int:
         "size": size.name,
         "sections": names,
         "finished_at": now_iso(),
+        "commit": commit(),
         "wall_seconds": wall_seconds,
         "machine": machine(),
         "versions": versions(),
         "errors": errors,
     }
+    previous_path = args.out / "results.json"
+    if args.merge and previous_path.exists():
+        figures = merge_previous(figures, names, json.loads(previous_path.read_text()))
     json_path, md_path = write_results(figures, run, args.out)
     print(f"wrote {json_path} and {md_path}")
     return 1 if errors else 0
