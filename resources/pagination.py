@@ -31,7 +31,7 @@ walk's next request from the last response and run every cursor through an optio
 * :class:`LinkHeaderCursorPaginator` - ``Link: <…>; rel="next"`` carrying a cursor parameter (such as
   ``page_info``); the next request sends the cursor and the few parameters the API allows beside it.
 * :class:`PageNumberPaginator` - ``page``/``per_page`` with the total pages (and records) in response
-  headers (WooCommerce's ``X-WP-TotalPages``, ``X-WP-Total``); without the header, a short page is the last.
+  headers the source names (e.g. ``X-WP-TotalPages``, ``X-WP-Total``); without them, a short page is the last.
 
 Use :func:`paginate` to walk: it sends the first request, yields each response, and asks the paginator for
 the next request until it has none.
@@ -283,8 +283,8 @@ class LinkHeaderCursorPaginator(BasePaginator):
 
 class PageNumberPaginator(BasePaginator):
     """Numbered pages: ``page_param`` (from ``base_page``) and ``per_page_param``; the total pages from
-    the ``total_pages_header`` (WooCommerce's ``X-WP-TotalPages``) and the total records from
-    ``total_records_header`` (``X-WP-Total``: it bounds the walk, :meth:`PageWalk.expect`). Without a
+    ``total_pages_header`` and the total records from ``total_records_header`` (it bounds the walk,
+    :meth:`PageWalk.expect`), when the source's API sends them and its client names them. Without a
     total-pages header, a page with fewer than ``per_page`` records (or none) is the last.
     """
 
@@ -295,8 +295,8 @@ class PageNumberPaginator(BasePaginator):
         page_param: str = "page",
         per_page_param: str = "per_page",
         base_page: int = 1,
-        total_pages_header: str | None = "X-WP-TotalPages",
-        total_records_header: str | None = "X-WP-Total",
+        total_pages_header: str | None = None,
+        total_records_header: str | None = None,
         walk: PageWalk | None = None,
     ) -> None:
         super().__init__(walk)

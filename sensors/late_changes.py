@@ -52,12 +52,12 @@ def utc_now() -> datetime:
 
 # -- the cursor --------------------------------------------------------------------------------------------
 def cursor_key(tenant_id: str, platform: str) -> str:
-    """A tenant's platform in the cursor: "acme/woocommerce"."""
+    """A tenant's platform in the cursor: "acme/<platform>"."""
     return f"{tenant_id}/{platform}"
 
 
 def parse_cursor(raw: str | None) -> dict[str, datetime]:
-    """``{"acme/woocommerce": "2026-03-11T17:09:02+00:00", ...}`` → newest updated_at seen per tenant and
+    """``{"acme/<platform>": "2026-03-11T17:09:02+00:00", ...}`` → newest updated_at seen per tenant and
     platform. A bare tenant id (a cursor stored before sources were keyed) stands for its first platform."""
     if not raw:
         return {}

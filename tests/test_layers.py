@@ -79,10 +79,14 @@ SHARED_LAYERS = (
 )
 
 
+#: Platforms the mission names, registered or not yet: none may be named in a shared module either.
+PLANNED_PLATFORMS = ("woocommerce", "lightspeed", "stocky")
+
+
 def _platforms() -> list[str]:
     from platform_assets.sources.registry import connection_types
 
-    return list(connection_types())
+    return list(dict.fromkeys([*connection_types(), *PLANNED_PLATFORMS]))
 
 
 def _product_files() -> list[Path]:

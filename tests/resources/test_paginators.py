@@ -21,6 +21,8 @@ from resources.pagination import (
 )
 
 API = "https://shop.example/wp-json/wc/v3/orders"
+#: The totals headers a WooCommerce-like API sends; its client names them.
+WOO_HEADERS = {"total_pages_header": "X-WP-TotalPages", "total_records_header": "X-WP-Total"}
 
 
 def _orders(count: int, first_id: int = 1) -> list[dict]:
@@ -63,7 +65,7 @@ def _walk_ids(paginator: PageNumberPaginator, params: dict | None = None) -> tup
 @responses.activate
 def test_page_number_paginator_walks_every_page_by_the_total_pages_header():
     responses.add_callback(responses.GET, API, callback=woo_api(_orders(23)))
-    paginator = PageNumberPaginator(per_page=10, walk=PageWalk("GET /orders", page_size=10))
+    paginator = PageNumberPaginator(per_page=10, walk=PageWalk("GET /orders", page_size=10), **WOO_HEADERS)
     ids, queries = _walk_ids(paginator, {"orderby": "modified"})
     assert ids == list(range(1, 24))
     assert [q["page"] for q in queries] == [1, 2, 3]
@@ -83,14 +85,14 @@ def test_page_number_paginator_without_headers_stops_at_a_short_page():
 @responses.activate
 def test_page_number_paginator_one_page_and_an_empty_list():
     responses.add_callback(responses.GET, API, callback=woo_api([]))
-    ids, queries = _walk_ids(PageNumberPaginator(per_page=10))
+    ids, queries = _walk_ids(PageNumberPaginator(per_page=10, **WOO_HEADERS))
     assert ids == [] and len(queries) == 1
 
 
 @responses.activate
 def test_page_number_walk_serving_the_same_page_again_is_stopped():
     responses.add_callback(responses.GET, API, callback=woo_api(_orders(30), repeat_first_page=True))
-    paginator = PageNumberPaginator(per_page=10, walk=PageWalk("GET /orders", page_size=10))
+    paginator = PageNumberPaginator(per_page=10, walk=PageWalk("GET /orders", page_size=10), **WOO_HEADERS)
     with pytest.raises(PaginationLoopError, match="page 2 repeats 10 record ids already seen"):
         _walk_ids(paginator)
 
@@ -102,7 +104,8 @@ def test_page_number_walk_is_capped_by_max_pages():
         return 200, {}, json.dumps(_orders(10, first_id=page * 10))
 
     responses.add_callback(responses.GET, API, callback=endless)
-    paginator = PageNumberPaginator(per_page=10, walk=PageWalk("GET /orders", page_size=10, max_pages=5))
+    walk = PageWalk("GET /orders", page_size=10, max_pages=5)
+    paginator = PageNumberPaginator(per_page=10, walk=walk, **WOO_HEADERS)
     with pytest.raises(PaginationLoopError, match=r"at most 5 pages \(max_pages\)"):
         _walk_ids(paginator)
 
