@@ -80,7 +80,7 @@ class Tenant(BaseModel):
     """One business: its id (the Dagster partition key), start date, timezone override and its
     connections, keyed by platform in the order the file lists them."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     id: str
     name: str

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from platform_assets.ingest.business_days import live_timezone
+from platform_assets.ingest.business_days import fetch_timezone
 from platform_assets.ingest.partitions import daily_partitions, tenant_partitions
 from platform_assets.settings import settings
 from platform_assets.sources.contract import ChangedOrder
@@ -171,11 +171,9 @@ def scan_tenant(
     probe = source(platform).changes_since(tenant, connection, since, now, client)
     if not probe.changed:
         return TenantScan(since, 0, [])
-    zone = live_timezone(tenant, platform, probe.platform_timezone)
-    if not zone.known:
-        raise ValueError(f"tenant {tenant.id}: {platform} reports no timezone and the tenants file sets none")
+    zone = fetch_timezone(tenant, platform, probe.platform_timezone)
     cursor = max(since, *(order.updated_at for order in probe.changed))
-    runs = plan_late_change_runs(tenant, probe.changed, zone.zone, now, restatement_days, (since, cursor))
+    runs = plan_late_change_runs(tenant, probe.changed, zone, now, restatement_days, (since, cursor))
     return TenantScan(cursor, len(probe.changed), runs)
 
 

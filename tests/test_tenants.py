@@ -521,3 +521,26 @@ def test_a_file_written_before_connections_keeps_working(tmp_path):
     assert "connections" not in legacy
     tenants = load_tenants(write(tmp_path, legacy), today=TODAY)
     assert tenants["acme"].connection("shopify").shop_url == "https://acme.myshopify.com"
+
+
+def test_a_run_reads_the_tenants_file_once_through_the_tenants_resource(tmp_path, monkeypatch):
+    """Every step of a run sees the same tenants: the resource reads the file when the run starts."""
+    from platform_assets import tenants as tenants_module
+    from platform_assets.tenants import TenantsResource
+
+    path = write(tmp_path, acme_file())
+    reads: list[object] = []
+    real_load = tenants_module.load_tenants
+    monkeypatch.setattr(tenants_module, "load_tenants", lambda *a, **k: reads.append(a) or real_load(*a, **k))
+
+    @dg.asset
+    def first(tenants: TenantsResource) -> list[str]:
+        return list(tenants.all())
+
+    @dg.asset
+    def second(first: list[str], tenants: TenantsResource) -> list[str]:
+        return [*first, *tenants.all()]
+
+    result = dg.materialize([first, second], resources={"tenants": TenantsResource(tenants_file=str(path))})
+    assert result.output_for_node("second") == ["acme", "acme"]
+    assert reads == [(path,)]

@@ -77,7 +77,8 @@ def live_timezone(tenant: Tenant, platform: str, reported: str | None) -> Tenant
 
 
 def fetch_timezone(tenant: Tenant, platform: str, reported: str | None) -> ZoneInfo:
-    """The timezone a fetch's day windows are cut in: :func:`live_timezone`, which must be known."""
+    """The timezone a fetch's day windows (or the late-change sensor's business days) are cut in:
+    :func:`live_timezone`, which must be known."""
     found = live_timezone(tenant, platform, reported)
     if not found.known:
         raise ValueError(f"tenant {tenant.id}: {platform} reports no timezone and the tenants file sets none")

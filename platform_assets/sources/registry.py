@@ -18,6 +18,7 @@ from platform_assets.warehouse.tables import SHARED_TABLES
 if TYPE_CHECKING:
     from platform_assets.sources.contract import Source
     from platform_assets.tenants import Connection
+    from platform_assets.warehouse.schema import TableSpec
 
 #: One line per source.
 SOURCE_PACKAGES: tuple[str, ...] = ("platform_assets.sources.shopify",)
@@ -44,6 +45,6 @@ def source(platform: str) -> Source:
     raise KeyError(f"no source for platform {platform!r}; registered: {', '.join(connection_types())}")
 
 
-def warehouse_tables() -> list:
+def warehouse_tables() -> list[TableSpec]:
     """Every warehouse table: each source's staging tables, then the platform-neutral ones."""
     return [*(spec for registered in sources() for spec in registered.staging_tables), *SHARED_TABLES]
