@@ -326,6 +326,14 @@ class RawStoreResource(dg.ConfigurableResource):
         for line in cls._iter_lines(fs, path):
             yield fast_json.loads(line)  # json.loads, parsed by orjson when it can
 
+    def local_file(self, platform: str, entity: str, tenant: str, day: date) -> str | None:
+        """The partition's data file as a local path, for a reader that opens it itself (DuckDB); None when
+        the store is not on the local filesystem or the partition does not exist."""
+        fs, _, data_path, _ = self._paths(platform, entity, tenant, day)
+        if not isinstance(fs, LocalFileSystem) or not fs.exists(data_path):
+            return None
+        return str(data_path)
+
     def read_meta(self, platform: str, entity: str, tenant: str, day: date) -> dict:
         fs, _, _, meta_path = self._paths(platform, entity, tenant, day)
         try:

@@ -24,8 +24,6 @@ from resources.warehouse import WarehouseResource
 SAMPLE = 20
 
 
-
-
 def replace_dead_letters(
     warehouse: WarehouseResource,
     conn: sa.Connection,

@@ -7,7 +7,7 @@ of consecutive days of a tenant (``pool.batches``). Long ranges are staged in wo
 writes (``pool.staged_days``)."""
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +22,14 @@ from platform_assets.ingest.business_days import staging_timezone
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import TenantDays, describe_days, each_day, tenant_days
 from platform_assets.staging.dead_letters import replace_dead_letters
-from platform_assets.staging.declarative import RawDay, SqlStaging, closing_duck, stage_batch
+from platform_assets.staging.declarative import (
+    LocalRawFile,
+    RawDay,
+    SqlStaging,
+    closing_duck,
+    open_raw_input,
+    stage_batch,
+)
 from platform_assets.staging.ledger import IngestedPartition, record_staged
 from platform_assets.staging.pool import BATCH_DAYS, Stager, batches, merged_texts, staged_days
 from platform_assets.staging.staged import DeadLetter, Staged
@@ -206,6 +213,22 @@ def _record_batch(
     return count
 
 
+def _raw_day(target: Target, tenant: Tenant, day: date) -> RawDay:
+    """A present raw day for declarative staging: its local file when the raw store is on this machine
+    (DuckDB reads it), else its lines read through the store."""
+    raw_store, platform, entity = target.raw_store, target.platform, target.entity
+    timezone = staging_timezone(tenant, raw_store, day).key
+    path = raw_store.local_file(platform, entity, tenant.id, day)
+    records = raw_store.read_meta(platform, entity, tenant.id, day).get("records") if path else None
+    if path is None or not isinstance(records, int):
+        return RawDay(day, timezone, lines=list(raw_store.read_lines(platform, entity, tenant.id, day)))
+
+    def read_lines() -> Iterable[bytes]:
+        return raw_store.read_lines(platform, entity, tenant.id, day)
+
+    return RawDay(day, timezone, file=LocalRawFile(path, records, read_lines))
+
+
 def _write_declarative(
     target: Target, sql: SqlStaging, stage: Stager, days: list[tuple[TenantDays, date]], progress: Progress
 ) -> None:
@@ -217,22 +240,16 @@ def _write_declarative(
             td = batch[0][0]
             batch_days = [day for _, day in batch]
             present = [day for day in batch_days if target.present(td.tenant.id, day)]
-            raw_days = [
-                RawDay(
-                    day,
-                    staging_timezone(td.tenant, raw_store, day).key,
-                    list(raw_store.read_lines(target.platform, target.entity, td.tenant.id, day)),
-                )
-                for day in present
-            ]
+            raw_days = [_raw_day(target, td.tenant, day) for day in present]
 
             def python_stage(records: list[dict], day: date, td: TenantDays = td) -> Staged:
                 return stage(records, td, day, raw_store)
 
-            with conn.begin():  # several days of one tenant, each replaced whole
+            # DuckDB reads the raw files before the transaction: a file it refuses leaves it intact
+            with open_raw_input(sql, duck, raw_days) as raw_input, conn.begin():
                 for spec in sql.specs:
                     warehouse.delete_partitions(conn, spec, td.tenant.id, batch_days)
-                staged = stage_batch(sql, warehouse, conn, duck, td.tenant.id, raw_days, python_stage)
+                staged = stage_batch(sql, warehouse, conn, duck, td.tenant.id, raw_input, python_stage)
                 for name, count in staged.written.items():
                     progress.written[name] += count
                 letters = {day: staged.dead_letters.get(day, []) for day in batch_days}

@@ -13,6 +13,8 @@ Staged on DuckDB always, and on PostgreSQL when ``STOREHOUSE_TEST_POSTGRES_URL``
 from __future__ import annotations
 
 import copy
+import dataclasses
+import gzip
 import json
 from collections import Counter
 from datetime import date, datetime
@@ -24,7 +26,9 @@ import sqlalchemy as sa
 
 from platform_assets.sources.shopify import staging
 from platform_assets.sources.shopify.staging_assets import ORDER_SQL, ORDER_TABLES
-from platform_assets.staging.declarative import RawDay, duck_for, stage_batch
+from platform_assets.staging import declarative
+from platform_assets.staging.declarative import LocalRawFile, RawDay, duck_for, open_raw_input, stage_batch
+from resources.page_encoding import EncodedPage
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource, text_columns
 from sandbox.shopify.defects import Defect
@@ -170,7 +174,14 @@ def _clear(warehouse: WarehouseResource) -> None:
             conn.execute(sa.delete(spec.sqlalchemy_table()))
 
 
-def _stage_both(warehouse: WarehouseResource, raw_days: list[RawDay]) -> None:
+def _stage_both(
+    warehouse: WarehouseResource,
+    raw_days: list[RawDay],
+    sql_days: list[RawDay] | None = None,
+    teeth: bool = True,
+) -> None:
+    """Stage ``raw_days`` with the Python stager and with SQL (``sql_days``: the same days, read another
+    way), and assert every table, dead letter, drift count and staged count equal."""
     warehouse.ensure_tables(ORDER_TABLES)
     _clear(warehouse)
     python_letters: dict[date, list[tuple[str, str, str]]] = {}
@@ -188,17 +199,20 @@ def _stage_both(warehouse: WarehouseResource, raw_days: list[RawDay]) -> None:
             python_staged[raw.day] = staged.staged
     before = _tables(warehouse)
     _clear(warehouse)
-    with warehouse.transaction() as conn:
-        zones = {raw.day: raw.timezone for raw in raw_days}
-        batch = stage_batch(
-            ORDER_SQL,
-            warehouse,
-            conn,
-            duck_for(warehouse, conn),
-            TENANT,
-            raw_days,
-            lambda records, day: _python_stage(records, day, zones[day]),
-        )
+    zones = {raw.day: raw.timezone for raw in raw_days}
+    with warehouse.connect() as conn:
+        duck = duck_for(warehouse, conn)
+        # as the runner does: the raw input opened before the transaction
+        with open_raw_input(ORDER_SQL, duck, sql_days or raw_days) as raw_input, conn.begin():
+            batch = stage_batch(
+                ORDER_SQL,
+                warehouse,
+                conn,
+                duck,
+                TENANT,
+                raw_input,
+                lambda records, day: _python_stage(records, day, zones[day]),
+            )
     after = _tables(warehouse)
     for spec in ORDER_TABLES:
         assert after[spec.name] == before[spec.name], spec.name
@@ -210,6 +224,8 @@ def _stage_both(warehouse: WarehouseResource, raw_days: list[RawDay]) -> None:
         day: +counter for day, counter in python_drift.items()
     }
     assert batch.staged == python_staged
+    if not teeth:
+        return
     # The corpus and the defects did produce dead letters, drift and odd records: the test has teeth.
     reasons = [reason for letters in python_letters.values() for _, reason, _ in letters]
     assert "total_price is not an amount: '12,50'" in reasons
@@ -246,6 +262,117 @@ def test_sql_stages_most_records_itself(raw_days, tmp_path):
         return _python_stage(records, day, BERLIN)
 
     with warehouse.transaction() as conn:
-        batch = stage_batch(ORDER_SQL, warehouse, conn, duck_for(warehouse, conn), TENANT, clean, python)
+        duck = duck_for(warehouse, conn)
+        with open_raw_input(ORDER_SQL, duck, clean) as raw_input:
+            batch = stage_batch(ORDER_SQL, warehouse, conn, duck, TENANT, raw_input, python)
     assert called == []
     assert sum(batch.staged.values()) == sum(len(raw.lines) for raw in clean)
+
+
+def _as_files(raw_days: list[RawDay], folder: Path) -> list[RawDay]:
+    """The days written to a raw store on the local filesystem, as the runner hands them to SQL staging."""
+    store = RawStoreResource(base_url=str(folder))
+    days = []
+    for raw in raw_days:
+        lines = [line.rstrip(b"\n") + b"\n" for line in raw.lines or []]
+        store.write_partition(
+            "shopify", "orders", TENANT, raw.day, [EncodedPage(b"".join(lines), len(lines))]
+        )
+        path = store.local_file("shopify", "orders", TENANT, raw.day)
+        assert path is not None
+
+        def read(day: date = raw.day) -> list[bytes]:
+            return list(store.read_lines("shopify", "orders", TENANT, day))
+
+        days.append(RawDay(raw.day, raw.timezone, file=LocalRawFile(path, len(lines), read)))
+    return days
+
+
+def test_duckdb_reads_local_raw_files_exactly_as_python_reads_them(raw_days, tmp_path, monkeypatch):
+    """The fast path: DuckDB reads the raw store's files itself (Python reads no line of them, but for
+    the odd records), and staging is the same as from the lines."""
+    files = _as_files(raw_days, tmp_path / "raw")
+
+    def no_python_read(days):
+        raise AssertionError("Python read a raw file DuckDB should have read")
+
+    monkeypatch.setattr(declarative, "_input_table", no_python_read)
+    _stage_both(WarehouseResource(url=f"duckdb:///{tmp_path}/files.duckdb"), raw_days, files)
+
+
+def _write_gzip(path: Path, data: bytes) -> str:
+    with gzip.open(path, "wb") as out:
+        out.write(data)
+    return str(path)
+
+
+def test_a_raw_file_duckdb_does_not_read_exactly_is_read_by_python(raw_days, tmp_path, monkeypatch):
+    """Files DuckDB's line reader skips a line of (not UTF-8, the delimiter raw) or that hold fewer records
+    than the raw store counted are read by Python, on the warehouse's own connection before the batch's
+    transaction (it stays usable); Windows line ends and blank lines DuckDB reads as Python does. Lines
+    that are not JSON become dead letters naming the line; every other record is staged as from the
+    lines."""
+    sandbox = [raw for raw in raw_days if raw.timezone == BERLIN and raw.lines][:5]
+    lines = [[line.rstrip(b"\n") for line in raw.lines or []] for raw in sandbox]
+    odd_bodies = [
+        b"\n".join([*lines[0][:3], b'{"id": 1, "note": "\xff"}', *lines[0][3:]]),  # not UTF-8
+        b"\n".join([*lines[1][:2], b'{"id": 2, "note": "a\x01b"}', *lines[1][2:]]),  # the delimiter, raw
+        b"\r\n".join(lines[2]) + b"\r\n",  # Windows line ends
+        b"\n \t\n".join(lines[3]) + b"\n\n",  # blank lines between the records
+        b"\n".join(lines[4]),  # the raw store counted one record more than the file holds
+    ]
+    counted = [len(lines[0]) + 1, len(lines[1]) + 1, len(lines[2]), len(lines[3]), len(lines[4]) + 1]
+    in_lines: list[RawDay] = []
+    in_files: list[RawDay] = []
+    # _stage_both's Python side parses every line: the lines that are not JSON are the SQL side's alone
+    not_json = {(sandbox[0].day, 3), (sandbox[1].day, 2)}
+    for index, (raw, body, records) in enumerate(zip(sandbox, odd_bodies, counted, strict=True)):
+        path = _write_gzip(tmp_path / f"odd{index}.jsonl.gz", body)
+
+        def read(path: str = path) -> list[bytes]:
+            with gzip.open(path, "rb") as handle:
+                return list(handle)
+
+        kept = [line for line in read() if line.strip()]
+        kept = [line for at, line in enumerate(kept) if (raw.day, at) not in not_json]
+        in_lines.append(RawDay(raw.day, raw.timezone, lines=kept))
+        in_files.append(RawDay(raw.day, raw.timezone, file=LocalRawFile(path, records, read)))
+    python_reads: list[date] = []
+    python_read = declarative._input_table
+
+    def spy(days):
+        python_reads.extend(raw.day for raw in days)
+        return python_read(days)
+
+    monkeypatch.setattr(declarative, "_input_table", spy)
+    every_batch = dataclasses.replace(ORDER_SQL, min_sql_records=0)
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path}/odd.duckdb")
+    warehouse.ensure_tables(ORDER_TABLES)
+    reasons: list[str] = []
+    with warehouse.connect() as conn:
+        duck = duck_for(warehouse, conn)
+        for raw in in_files:  # each file on its own, on the warehouse's connection, as the runner does
+            with open_raw_input(every_batch, duck, [raw]) as raw_input, conn.begin():
+                batch = stage_batch(every_batch, warehouse, conn, duck, TENANT, raw_input, _berlin_stage)
+            reasons += [letter.reason for letters in batch.dead_letters.values() for letter in letters]
+    # not UTF-8, a raw delimiter, a count that differs: Python's; line ends and blank lines: DuckDB's
+    assert python_reads == [in_files[0].day, in_files[1].day, in_files[4].day]
+    assert reasons == [
+        "raw line 4 is not JSON (UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 19: "
+        "invalid start byte)",
+        "raw line 3 is not JSON (JSONDecodeError: Invalid control character at: line 1 column 21 (char 20))",
+    ]
+    from_files = _tables(warehouse)
+    _clear(warehouse)
+    with warehouse.transaction() as conn:  # the Python stager over the lines that are JSON
+        for raw in in_lines:
+            staged = _berlin_stage([json.loads(line) for line in raw.lines or []], raw.day)
+            for spec in ORDER_TABLES:
+                if rows := staged.rows.get(spec.name):
+                    warehouse.insert_text(conn, spec, text_columns(rows, len(spec.column_names)))
+    assert _tables(warehouse) == from_files
+    assert len(from_files["stg_shopify_orders"]) == sum(len(raw.lines or []) for raw in in_lines)
+
+
+def _berlin_stage(records: list[dict], day: date) -> staging.Staged:
+    return staging.stage_orders(records, TENANT, day, ZoneInfo(BERLIN))

@@ -1,11 +1,12 @@
 -- Shopify orders: every staging table's columns from the raw JSON, for the records of `raw_input`
 -- (partition_date, ord, tz, line). Each raw line is parsed once, into the nested shape below (every leaf
 -- as text, typed by the macros of macros.sql). `_rec` says per record whether SQL typed it cleanly
--- (`sql_ok`); `_bad` lists records a child value of which did not type cleanly, `_dup` records sharing an
--- id; the engine (platform_assets/staging/declarative.py) re-stages all of those in Python. Each output
--- table carries the record (_day, _ord) its row came from. Mirrors platform_assets/sources/shopify/staging.py.
+-- (`sql_ok`) and which of its top-level fields are new (`new_fields`, the engine's `unknown_fields`);
+-- `_bad` lists records a child value of which did not type cleanly, `_dup` records sharing an id; the
+-- engine (platform_assets/staging/declarative.py) re-stages all of those in Python. Each output table
+-- carries the record (_day, _ord) its row came from. Mirrors platform_assets/sources/shopify/staging.py.
 CREATE OR REPLACE TEMP TABLE _rec AS
-SELECT _day, _ord, tz, line, o, o.id AS id_v,
+SELECT _day, _ord, tz, o, o.id AS id_v, CASE WHEN o IS NOT NULL THEN unknown_fields(line) END AS new_fields,
        o IS NOT NULL
        AND int_ok(o.id) AND present(o.id)
        AND ts_ok(o.created_at) AND present(o.created_at) AND ts_ok(o.updated_at) AND present(o.updated_at)
@@ -259,10 +260,12 @@ FROM (
                COALESCE(NULLIF(int_of(ri.it.line_item.quantity), 0), NULLIF(int_of(ri.it.quantity), 0), 1)
            ) AS DECIMAL(18, 0)) / 10000) AS total_tax,
            ri.it.restock_type, int_of(ri.it.location_id) AS location_id,
-           truthy(ri.it.line_item.gift_card) OR COALESCE(truthy(l.l.gift_card), false) AS is_gift_card
+           truthy(ri.it.line_item.gift_card) OR COALESCE(l.gift, false) AS is_gift_card
     FROM _ritems ri LEFT JOIN (
-        SELECT _day, _ord, line_id, bool_or(truthy(l.gift_card)) AS gift, arg_max(l, truthy(l.gift_card)) AS l
-        FROM _lines GROUP BY ALL
+        -- whether any of the order's lines with that id is a gift card (only orders with refunds)
+        SELECT _day, _ord, line_id, bool_or(truthy(l.gift_card)) AS gift
+        FROM _lines SEMI JOIN (SELECT DISTINCT _day, _ord FROM _ritems) r USING (_day, _ord)
+        GROUP BY ALL
     ) l ON l._day = ri._day AND l._ord = ri._ord AND l.line_id = ri.line_id
 );
 
