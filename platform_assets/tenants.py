@@ -259,7 +259,6 @@ def _read_document(path: Path) -> dict:
     raise error  # outside the except block: the parser's exception (quoting the line) is not chained
 
 
-
 class TenantsResource(dg.ConfigurableResource):
     """The tenants file, read and validated once per run: every step of a run sees the same tenants, and a
     file edited mid-run takes effect from the next run on.

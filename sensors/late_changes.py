@@ -46,6 +46,7 @@ SENSOR_NAME = "storehouse_late_change_sensor"
 #: Stop starting new tenants after this long, well inside Dagster's 60 s sensor evaluation timeout.
 DEFAULT_TIME_BUDGET_SECONDS = 40.0
 
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -26,7 +26,7 @@ AWKWARD = TableSpec(
     indexes=(("tenant_id", "partition_date"),),
 )
 
-HOSTILE = "x'; DROP TABLE \"order\"; --"
+HOSTILE = 'x\'; DROP TABLE "order"; --'
 
 
 def _warehouses(tmp_path) -> list[WarehouseResource]:

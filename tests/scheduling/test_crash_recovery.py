@@ -135,7 +135,10 @@ def _status(instance: dg.DagsterInstance, run_id: str) -> dg.DagsterRunStatus:
 
 
 def test_a_killed_run_frees_its_warehouse_slot_and_the_next_run_goes_on(
-    crash_home, tmp_path, clean_alert_env, http_receiver  # noqa: F811 - fixtures
+    crash_home,
+    tmp_path,
+    clean_alert_env,  # noqa: F811 - a fixture
+    http_receiver,  # noqa: F811 - a fixture
 ):
     clean_alert_env.setenv(notifiers.WEBHOOK_URL_ENV, http_receiver.url(WEBHOOK_PATH))
     target = ModuleTarget(
@@ -188,9 +191,13 @@ def test_a_killed_run_frees_its_warehouse_slot_and_the_next_run_goes_on(
 def test_both_instance_configurations_monitor_runs_the_same_way():
     embedded = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
     postgres = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
-    assert embedded["run_monitoring"] == postgres["run_monitoring"] == {
-        "enabled": True,
-        "poll_interval_seconds": 10,
-        "free_slots_after_run_end_seconds": 10,
-        "start_timeout_seconds": 180,
-    }
+    assert (
+        embedded["run_monitoring"]
+        == postgres["run_monitoring"]
+        == {
+            "enabled": True,
+            "poll_interval_seconds": 10,
+            "free_slots_after_run_end_seconds": 10,
+            "start_timeout_seconds": 180,
+        }
+    )

@@ -94,6 +94,4 @@ def raw_orders_match_source_count(
     )
 
 
-
-
 SHOPIFY_CHECKS = [order_lines_add_up, raw_orders_match_source_count]
