@@ -1,8 +1,8 @@
 """Named sites for the demo: ``simulated(name)`` builds (and registers) a preset site.
 
-``simulated_sites()`` returns an object with ``consumer_keys``, ``today`` and ``ground_truth`` taking a
-``woosandbox://name`` site URL, the same duck type as the Shopify sandbox's simulator seam (not wired into
-pyproject's ``storehouse.simulators`` yet: the product's demo reads one simulator per scheme).
+``simulated_sites()`` (the ``storehouse.simulators`` entry point ``woosandbox``) returns an object with
+``access_token``, ``today`` and ``ground_truth`` taking a ``woosandbox://name`` site URL, the duck type
+``platform_assets.simulators.SimulatedShops`` describes, plus ``consumer_keys``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ class WooSandboxSites:
         """A preset's own ``(ck_…, cs_…)`` (sandbox keys, not secrets of anyone); None for other sites."""
         spec = PRESETS.get(_site_name(site_url))
         return (spec.consumer_key, spec.consumer_secret) if spec is not None else None
+
+    def access_token(self, site_url: str) -> str | None:
+        """A preset's keys as one string, ``ck_…:cs_…`` (HTTP Basic's user:password); None otherwise."""
+        keys = self.consumer_keys(site_url)
+        return f"{keys[0]}:{keys[1]}" if keys else None
 
     def today(self, site_url: str) -> date | None:
         """A preset's today (``STOREHOUSE_SANDBOX_CLOCK`` or the start of today in its timezone)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sandbox.woocommerce.generator import build_site
 from sandbox.woocommerce.orders import ALL_STATUSES
@@ -122,12 +122,19 @@ def test_refund_sign_conventions(site, session):
 def test_ground_truth_equals_a_recomputation_from_the_served_json(site, session):
     orders = walk(session, f"{BASE}/orders", status="any") + walk(session, f"{BASE}/orders", status="trash")
     figures: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    people: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, tuple[str, str]] = {}
     for order in orders:
         if order["status"] not in COUNTED:
             continue
         day = (order["date_paid"] or order["date_created"])[:10]
+        who = str(order["customer_id"]) if order["customer_id"] else order["billing"]["email"].lower()
+        people[day].add(who)
+        counted_at = order["date_paid_gmt"] or order["date_created_gmt"]
+        first[who] = min(first.get(who, (counted_at, day)), (counted_at, day))
         row = figures[day]
         row["orders"] += 1
+        row["units"] += sum(li["quantity"] for li in order["line_items"])
         row["gross_sales"] += sum(Decimal(li["subtotal"]) for li in order["line_items"])
         row["discounts"] += sum(Decimal(li["subtotal"]) - Decimal(li["total"]) for li in order["line_items"])
         row["shipping"] += Decimal(order["shipping_total"])
@@ -142,11 +149,32 @@ def test_ground_truth_equals_a_recomputation_from_the_served_json(site, session)
     for row in truth:
         mine = figures[row["date"]]
         mine["net_sales"] = mine["gross_sales"] - mine["discounts"] - mine["returns"]
-        assert row["orders"] == mine["orders"], row["date"]
-        for name in ("gross_sales", "discounts", "returns", "shipping", "taxes", "fees", "net_sales"):
+        mine["total_sales"] = mine["net_sales"] + mine["shipping"] + mine["taxes"] + mine["fees"]
+        assert (row["orders"], row["units"]) == (mine["orders"], mine["units"]), row["date"]
+        for name in (
+            "gross_sales",
+            "discounts",
+            "returns",
+            "shipping",
+            "taxes",
+            "fees",
+            "net_sales",
+            "total_sales",
+        ):
             assert Decimal(row[name]) == mine[name], (row["date"], name)
+        if mine["orders"]:
+            aov = ((mine["gross_sales"] - mine["discounts"]) / mine["orders"]).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            assert Decimal(row["average_order_value"]) == aov
+        else:
+            assert row["average_order_value"] is None
+        new = sum(1 for who in people[row["date"]] if first[who][1] == row["date"])
+        assert (row["customers"], row["new_customers"]) == (len(people[row["date"]]), new), row["date"]
+        assert row["currency"] == "USD"
     assert sum(r["orders"] for r in truth) > 200
     assert sum(Decimal(r["returns"]) for r in truth) > 0
+    assert sum(r["returning_customers"] for r in truth) > 0 and sum(r["new_customers"] for r in truth) > 0
 
 
 def test_a_million_order_site_builds_lazily_and_serves_recent_changes_fast(monkeypatch):
@@ -213,3 +241,26 @@ def test_edits_bump_date_modified(site, session):
     order = session.get(f"{BASE}/orders/{edited[0].id}").json()
     assert order["date_modified_gmt"] > order["date_created_gmt"]
     assert date.fromisoformat(order["date_modified"][:10]) >= date.fromisoformat(order["date_created"][:10])
+
+
+def test_entry_points_and_the_demo_helper():
+    from importlib import metadata
+
+    from sandbox.woocommerce import registry
+    from sandbox.woocommerce.simulated import simulated, simulated_sites
+
+    (transport,) = metadata.entry_points(group="storehouse.transports", name="woosandbox")
+    assert transport.value == "sandbox.woocommerce.inprocess:mount"
+    (simulator,) = metadata.entry_points(group="storehouse.simulators", name="woosandbox")
+    sites = simulator.load()()
+    site = simulated("woo-london", clock=CLOCK)
+    try:
+        assert registry.get_site("woo-london") is site
+        key, secret = sites.consumer_keys("woosandbox://woo-london")
+        assert sites.access_token("woosandbox://woo-london") == f"{key}:{secret}" and key.startswith("ck_")
+        assert sites.access_token("woosandbox://elsewhere") is None
+        day = site.days[-2]
+        assert sites.ground_truth("woosandbox://woo-london", day, day)[0]["currency"] == "GBP"
+        assert isinstance(simulated_sites(), type(sites))
+    finally:
+        registry.unregister("woo-london")
