@@ -178,13 +178,22 @@ class Catalog:
     customers: list[Customer]
     coupons: list[Coupon]
     _created: list[datetime] = field(default_factory=list)
+    _buyers: list[Customer] = field(default_factory=list)
+    _buyers_created: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._created = [c.date_created for c in self.customers]
+        self._buyers = [c for c in self.customers if c.role == "customer"]
+        self._buyers_created = [c.date_created.timestamp() for c in self._buyers]
 
-    def customers_before(self, instant: datetime) -> list[Customer]:
-        """Customers (role customer) registered before ``instant`` (the ones who can place an order)."""
-        return [c for c in self.customers[: bisect_right(self._created, instant)] if c.role == "customer"]
+    def buyers_before(self, instant: datetime) -> int:
+        """How many customers (role customer) registered before ``instant``: ``buyer(i)`` for i below it can
+        place an order then."""
+        return bisect_right(self._buyers_created, instant.timestamp())
+
+    def buyer(self, index: int) -> Customer:
+        """The ``index``-th customer (role customer) by registration."""
+        return self._buyers[index]
 
     def count_before(self, instant: datetime) -> int:
         """How many users (any role) registered before ``instant``."""

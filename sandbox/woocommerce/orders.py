@@ -49,6 +49,8 @@ _PAYMENT = [
     ("admin", "", 7),
 ]
 
+_PAYMENT_CUM = [sum(w for *_, w in _PAYMENT[: i + 1]) for i in range(len(_PAYMENT))]
+
 
 @dataclass
 class TaxShare:
@@ -272,9 +274,9 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
     inclusive = spec.prices_include_tax
     item_ids = iter(range(ITEM_ID_BASE + order_id * 32 + 1, ITEM_ID_BASE + order_id * 32 + 32))
     # who
-    registered = catalog.customers_before(created)
+    registered = catalog.buyers_before(created)
     if registered and rng.random() >= spec.guest_share:
-        customer = rng.choice(registered)
+        customer = catalog.buyer(rng.randrange(registered))
         customer_id, email, first, last = customer.id, customer.email, customer.first_name, customer.last_name
     else:
         customer_id = 0
@@ -344,7 +346,7 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
         else:
             fees.append(FeeLine(next(item_ids), "Loyalty credit", Decimal("-5.00")))
     # how and when
-    payment = rng.choices(_PAYMENT, weights=[w for *_, w in _PAYMENT])[0]
+    payment = rng.choices(_PAYMENT, cum_weights=_PAYMENT_CUM)[0]
     method_id, method_title = payment[0], payment[1]
     created_via = "checkout"
     statuses: list[tuple[datetime, str]] = []
