@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -22,9 +23,10 @@ from zoneinfo import ZoneInfo
 from sandbox.woocommerce import render
 from sandbox.woocommerce.auth import BASIC_REALM, authenticate, parse_query
 from sandbox.woocommerce.defects import apply_list_defects, corrupt
-from sandbox.woocommerce.faults import ConnectionDropped
+from sandbox.woocommerce.faults import ConnectionDropped, Fault
 from sandbox.woocommerce.model import STATUS_CODES
 from sandbox.woocommerce.orders import ALL_STATUSES, MAX_EVENT_LAG
+from sandbox.woocommerce.seeding import rng_for
 
 if TYPE_CHECKING:
     from sandbox.woocommerce.model import WooSite
@@ -195,6 +197,8 @@ class WooAPI:
 
     def __init__(self, site: WooSite, now: Callable[[], float] = time.time) -> None:
         self.site = site
+        self._lock = threading.Lock()
+        self._requests = 0
         #: The wall clock OAuth timestamps are checked against (tests may replace it).
         self.now = now
 
@@ -210,7 +214,7 @@ class WooAPI:
         sleep: Callable[[float], None] = time.sleep,
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one request; ``base_url`` is the site's home URL (links and the OAuth base URL)."""
-        fault = self.site.faults.take(f"{path}?{query}")
+        fault = self.site.faults.take(f"{path}?{query}") or self._firewall()
         if fault is not None:
             if fault.kind == "drop":
                 raise ConnectionDropped()
@@ -255,6 +259,19 @@ class WooAPI:
             return status, out_headers, payload
         result = self._json(status, payload)
         return result[0], {**result[1], **out_headers}, result[2] if method.upper() != "HEAD" else b""
+
+    def _firewall(self) -> Fault | None:
+        """A refusal of the host firewall for ``spec.firewall_rate`` of the requests (deterministic)."""
+        rate = self.site.spec.firewall_rate
+        if rate <= 0:
+            return None
+        with self._lock:
+            self._requests += 1
+            number = self._requests
+        rng = rng_for(self.site.spec.seed, "firewall", number)
+        if rng.random() >= rate:
+            return None
+        return Fault("", "status", rng.choice((429, 503)), retry_after=rng.choice((None, rng.randint(1, 30))))
 
     @staticmethod
     def _json(status: int, payload: Any) -> tuple[int, dict[str, str], bytes]:
@@ -401,12 +418,13 @@ class WooAPI:
             tuple(exclude or ()),
             customer,
         )
-        ids = site.query_cache.get(key)
-        if ids is None:
-            ids = self._order_ids(bounds, gmt, statuses, include, exclude, customer, orderby, order)
-            site.query_cache[key] = ids
-            while len(site.query_cache) > 8:
-                site.query_cache.popitem(last=False)
+        with site.lock:
+            ids = site.query_cache.get(key)
+            if ids is None:
+                ids = self._order_ids(bounds, gmt, statuses, include, exclude, customer, orderby, order)
+                site.query_cache[key] = ids
+                while len(site.query_cache) > 4:
+                    site.query_cache.popitem(last=False)
         start = offset if offset is not None else (page - 1) * per_page
         window, fail = apply_list_defects(site, ids, start, per_page, page)
         if fail:

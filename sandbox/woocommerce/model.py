@@ -54,6 +54,8 @@ class WooSite:
         self.faults = FaultInjector()
         self.defects: list[Any] = list(spec.defects)
         self._lock = threading.RLock()
+        #: Guards the caches (days, digests, listing queries) across server threads.
+        self.lock = self._lock
         self._days: list[date] = []
         self._first_ids: list[int] = []
         self._counts: list[int] = []

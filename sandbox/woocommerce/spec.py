@@ -50,6 +50,9 @@ class SiteSpec:
     consumer_key: str = ""
     consumer_secret: str = ""
     latency_seconds: float = 0.0
+    #: Share of requests a host firewall in front of the site refuses (429 or 503, half of them with
+    #: ``Retry-After``), drawn deterministically from the seed and the request's sequence number.
+    firewall_rate: float = 0.0
     reuse_emails: tuple[str, ...] = ()
     reuse_skus: tuple[str, ...] = ()
     defects: tuple[object, ...] = ()

@@ -99,3 +99,20 @@ def test_firewall_faults_and_latency(site, session):
     started = time.perf_counter()
     assert session.get(f"{BASE}/orders").status_code == 200
     assert time.perf_counter() - started >= 0.2
+
+
+def test_a_flaky_firewall_refuses_a_deterministic_share_of_requests(site, session):
+    site.spec.firewall_rate = 0.3
+    codes = [session.get(f"{BASE}/coupons") for _ in range(60)]
+    refused = [r for r in codes if r.status_code != 200]
+    assert {r.status_code for r in refused} == {429, 503}
+    assert 5 < len(refused) < 35
+    with_retry = [r for r in refused if "Retry-After" in r.headers]
+    assert with_retry and len(with_retry) < len(refused)
+    from sandbox.woocommerce.generator import build_site
+    from tests.sandbox.woocommerce.conftest import CLOCK, small_spec
+
+    twin = build_site(small_spec(firewall_rate=0.3), CLOCK)
+    again = [twin.api.handle("GET", "/wp-json/wc/v3/coupons", "", {}, "x")[0] for _ in range(60)]
+    # the same seed refuses the same requests (the twin is asked anonymously: 401 where the site said 200)
+    assert [401 if r.status_code == 200 else r.status_code for r in codes] == again
