@@ -133,3 +133,19 @@ def test_after_with_an_offset_is_an_instant(session):
     a = walk(session, f"{BASE}/orders", after=instant.isoformat())
     b = walk(session, f"{BASE}/orders", after="2026-02-25T07:00:00")
     assert [o["id"] for o in a] == [o["id"] for o in b]
+
+
+def test_moving_the_clock_shows_later_changes_to_a_modified_after_sync(site, session):
+    from datetime import timedelta
+
+    before = site.clock
+    stamp = before.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S")
+    assert walk(session, f"{BASE}/orders", modified_after=stamp, dates_are_gmt="true") == []
+    site.set_clock(before + timedelta(days=10))
+    changed = walk(session, f"{BASE}/orders", modified_after=stamp, dates_are_gmt="true", status="any,trash")
+    old = [o for o in changed if o["date_created_gmt"] < stamp]
+    assert old, "orders created before the first sync changed after it (payments, completions, refunds)"
+    assert all(o["date_modified_gmt"] > stamp for o in changed)
+    assert any(o["refunds"] for o in old) or any(o["status"] == "completed" for o in old)
+    new = [o for o in changed if o["date_created_gmt"] >= stamp]
+    assert new and len(site.days) == 51
