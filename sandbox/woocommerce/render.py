@@ -43,6 +43,13 @@ def _links(base: str, path: str, collection: str, up: str | None = None) -> dict
     return links
 
 
+def _order_links(base: str, order: Order) -> dict[str, Any]:
+    links = _links(base, f"orders/{order.id}", "orders")
+    if order.customer_id:
+        links["customer"] = [{"href": f"{base}/wp-json/wc/v3/customers/{order.customer_id}"}]
+    return links
+
+
 def order_json(order: Order, clock: datetime, zone: ZoneInfo, currency: str, base: str) -> dict[str, Any]:
     """The order as ``GET orders/{id}`` shows it at ``clock``."""
     status = order.status_at(clock)
@@ -177,12 +184,7 @@ def order_json(order: Order, clock: datetime, zone: ZoneInfo, currency: str, bas
         "is_editable": status in ("pending", "on-hold", "checkout-draft"),
         "needs_payment": status in ("pending", "failed"),
         "needs_processing": True,
-        "_links": _links(
-            base,
-            f"orders/{order.id}",
-            "orders",
-            f"customers/{order.customer_id}" if order.customer_id else None,
-        ),
+        "_links": _order_links(base, order),
     }
     return body
 
