@@ -99,7 +99,7 @@ def check_url(
     password, query or fragment. Errors say what is wrong, never the URL.
 
     ``simulator_schemes``: the in-process simulators' schemes a source accepts (``name://store``, answered
-    by a registered transport; the built-in Shopify sandbox's is ``sandbox``); ``rule`` is the sentence
+    by a registered transport; the built-in sandbox's is ``sandbox``); ``rule`` is the sentence
     that says so in errors."""
     text = str(value).strip()
     try:

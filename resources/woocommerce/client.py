@@ -75,7 +75,7 @@ from resources.secrets import (
 from resources.transports import NETWORK_SCHEMES, transport_for
 
 log = logging.getLogger(__name__)
-install_log_filter(__name__)
+install_log_filter(__name__, "oauthlib", "requests_oauthlib")
 
 API_PREFIX = "wp-json/wc/v3"
 #: WooCommerce's largest ``per_page``: more is refused with 400 ``rest_invalid_param``.
@@ -686,9 +686,10 @@ class WooCommerceSiteClient:
         record at the next page's edge is skipped; one that enters it ahead of the walk moves them down, so
         one is served twice. The queries sort by id ascending (an edit does not move a record, new records
         come last), records served twice are dropped by id, and when a page reports a smaller
-        ``X-WP-Total`` than an earlier one, or the walk brought fewer distinct records than the smallest
-        total reported, the list shrank under the walk: it is walked again (at most ``max_rewalks`` times)
-        and only records not yet served are handed over.
+        ``X-WP-Total`` than an earlier one, the list shrank under the walk: it is walked again (at most
+        ``max_rewalks`` times)
+        and only records not yet served are handed over. So does a walk that brought fewer distinct
+        records than the last page reported (a record entered the list ahead of the walk).
 
         ``concurrency``: pages in flight at once (default: the client's ``page_concurrency``).
         Iterators are lazy: nothing is requested until the first page is pulled.
@@ -715,7 +716,7 @@ class WooCommerceSiteClient:
                 if fresh:
                     yield fresh
             shrank = any(later < earlier for earlier, later in zip(totals, totals[1:], strict=False))
-            short = bool(totals) and len(walked) < min(totals)
+            short = bool(totals) and len(walked) < totals[-1]
             if not (shrank or short):
                 return
             if attempt == self.max_rewalks:
