@@ -379,6 +379,9 @@ class WooCommerceSiteClient:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        #: Thread pools of the parallel page fetches, by size, kept for the client's life so that their
+        #: threads (and the session each holds) serve every walk.
+        self._pools: dict[int, ThreadPoolExecutor] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -391,12 +394,33 @@ class WooCommerceSiteClient:
         self.close()
 
     def close(self) -> None:
-        """Close every HTTP session the client opened (one per thread that used it)."""
+        """Stop the page-fetching threads and close every HTTP session the client opened (one per thread
+        that used it)."""
         with self._sessions_lock:
             self._closed = True
             sessions, self._sessions = self._sessions, []
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
         for session in sessions:
             session.close()
+
+    def _pool(self, size: int) -> ThreadPoolExecutor:
+        """The client's pool of ``size`` page-fetching threads (made on first use)."""
+        with self._sessions_lock:
+            if self._closed:
+                raise RuntimeError("the WooCommerce client is closed")
+            pool = self._pools.get(size)
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="woocommerce-page")
+                self._pools[size] = pool
+            return pool
+
+    @property
+    def sessions(self) -> int:
+        """HTTP sessions open (one per thread that has sent a request)."""
+        with self._sessions_lock:
+            return len(self._sessions)
 
     @property
     def stats(self) -> dict[str, float]:
@@ -496,9 +520,20 @@ class WooCommerceSiteClient:
         }
         site = self.site_url
         resource = path.split(f"/{API_PREFIX}/", 1)[-1]
-        if code == "woocommerce_rest_authentication_error" or (status == 401 and not code):
+        key_check, secret_check = self._check(self._key_source), self._check(self._secret_source)
+        if status == 401 and code != "woocommerce_rest_authentication_error":
+            # WooCommerce saw no credentials (anonymous: woocommerce_rest_cannot_view), or something in
+            # front of WordPress asked for its own (no WooCommerce error code).
+            what = (
+                f"WooCommerce received no consumer key from {site}: the web server may strip the "
+                f"Authorization header (set the connection's auth to 'query'); check {key_check}"
+                if code
+                else f"{site} refused the request before WooCommerce saw the key (HTTP authentication in "
+                "front of the site, or a security plugin)"
+            )
+            return WooCommerceAuthError(f"{what}: {detail}", **common)
+        if code == "woocommerce_rest_authentication_error":
             lowered = api_message.lower()
-            key_check, secret_check = self._check(self._key_source), self._check(self._secret_source)
             if "signature" in lowered or "secret" in lowered:
                 what = f"WooCommerce rejected the consumer secret for {site} (check {secret_check})"
             elif "missing" in lowered:
@@ -647,7 +682,7 @@ class WooCommerceSiteClient:
         target = paginator.total_pages
         next_number = 2
         pending: deque[tuple[int, Future[tuple[list[dict], requests.Response | None]]]] = deque()
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="woocommerce-page")
+        pool = self._pool(concurrency)
 
         def submit() -> None:
             nonlocal next_number
@@ -671,9 +706,8 @@ class WooCommerceSiteClient:
                 while next_number <= target and len(pending) < concurrency:
                     submit()
         finally:
-            for _, future in pending:
+            for _, future in pending:  # the walk was left early: pages not yet started are not asked for
                 future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
 
     def iter_pages(
         self, resource: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None

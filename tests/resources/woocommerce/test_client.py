@@ -648,3 +648,38 @@ def test_urls_with_query_credentials_are_redacted_whatever_their_value():
         "&oauth_signature=[REDACTED]"
     )
     assert re.search("cs_y|ck_x", redact(f"GET {url} failed")) is None
+
+
+@responses.activate
+def test_walks_reuse_the_page_threads_and_their_sessions(client_for):
+    fake = FakeWoo(orders(range(1, 501)))
+    route(fake)
+    client = client_for(page_concurrency=3)
+
+    for _ in range(3):
+        assert ids_of(client.iter_orders(None, None)) == list(range(1, 501))
+
+    assert len(fake.threads) <= 4  # the caller's thread and the pool's three
+    assert client.sessions == len(fake.threads)
+    client.close()
+    assert client.sessions == 0
+
+
+@responses.activate
+def test_an_anonymous_401_says_the_authorization_header_may_be_stripped(client_for):
+    responses.add(
+        responses.GET,
+        f"{API}/orders",
+        status=401,
+        json=_error("woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401),
+    )
+
+    with pytest.raises(WooCommerceAuthError) as caught:
+        list(client_for().iter_orders(None, None))
+
+    assert str(caught.value) == (
+        "WooCommerce received no consumer key from https://shop.example: the web server may strip the "
+        "Authorization header (set the connection's auth to 'query'); check the variable ACME_WC_KEY: "
+        "GET /wp-json/wc/v3/orders -> HTTP 401 woocommerce_rest_cannot_view: "
+        "Sorry, you cannot list resources."
+    )
