@@ -721,9 +721,8 @@ class WooCommerceSiteClient:
         one is served twice. The queries sort by id ascending (an edit does not move a record, new records
         come last), records served twice are dropped by id, and when a page reports a smaller
         ``X-WP-Total`` than an earlier one, the list shrank under the walk: it is walked again (at most
-        ``max_rewalks`` times)
-        and only records not yet served are handed over. So does a walk that brought fewer distinct
-        records than the last page reported (a record entered the list ahead of the walk).
+        ``max_rewalks`` times) and only records not yet served are handed over. So is a walk that brought
+        fewer distinct records than the last page reported (a record entered the list behind the walk).
 
         ``concurrency``: pages in flight at once (default: the client's ``page_concurrency``).
         Iterators are lazy: nothing is requested until the first page is pulled.
