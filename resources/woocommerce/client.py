@@ -814,7 +814,7 @@ class WooCommerceSiteClient:
         *,
         concurrency: int | None = None,
     ) -> Iterator[list[dict]]:
-        """Orders of every status (drafts, trash and refunded included) modified in
+        """Orders of every status ``any`` covers (all but ``trash``) modified in
         ``[modified_from, modified_to)`` (timezone-aware; ``None``: unbounded), page by page, sorted by id."""
         return self.iter_pages(
             "orders", self.orders_query(modified_from, modified_to), concurrency=concurrency

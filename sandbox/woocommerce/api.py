@@ -528,13 +528,24 @@ class WooAPI:
         self, p: Params, authenticated: bool, base: str, sleep: Callable[[float], None], order_id: str
     ) -> tuple[int, dict[str, str], Any]:
         page, per_page, offset = self._paging(p)
+        order = p.enum("order", "desc", ("asc", "desc"))
+        orderby = p.enum("orderby", "date", ORDERBY["refunds"])
         p.check()
         self._permit(authenticated)
         found = self.site.order(int(order_id))
         if found is None:
             raise ApiError(404, "woocommerce_rest_invalid_order_id", "Invalid order ID.")
         self._latency(sleep)
-        refunds = list(reversed(found.refunds_at(self.site.clock)))
+        # Sorted as asked: WC_REST_Order_Refunds_Controller takes order/orderby (default: newest first).
+        refunds = self._sort(
+            found.refunds_at(self.site.clock),
+            orderby,
+            order,
+            lambda r: r.at,
+            lambda r: r.at,
+            lambda r: str(r.id),
+            None,
+        )
         chunk, headers = self._page(refunds, p, page, per_page, offset, base, f"orders/{order_id}/refunds")
         return 200, headers, [render.refund_json(found, r, self.site.zone, base) for r in chunk]
 

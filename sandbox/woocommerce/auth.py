@@ -10,12 +10,16 @@
 * Basic credentials on plain HTTP are ignored (the plugin only reads them when ``is_ssl()``): the request
   is anonymous and the endpoint answers 401 ``woocommerce_rest_cannot_view``.
 
-WooCommerce's signature base string (``check_oauth_signature``): ``METHOD&rawurlencode(url)&`` then every
-request parameter except ``oauth_signature`` sorted by key (``strcmp``), each key and value
-``rawurlencode``-d **once** and joined with ``%3D`` / ``%26``. RFC 5849 encodes the parameter string a second
-time; the two agree whenever keys and values need no percent-encoding (``oauth_*``, ``page=2``) and differ
-otherwise (``modified_after=2026-01-01T00:00:00``: WooCommerce signs ``%3A``, RFC 5849 ``%253A``). The
-secret is ``consumer_secret + "&"``; HMAC-SHA1 or HMAC-SHA256, base64.
+WooCommerce's signature base string (``check_oauth_signature``, WooCommerce 3.x to today's
+``plugins/woocommerce/includes/class-wc-rest-authentication.php``): ``METHOD&rawurlencode(home URL + path)&``
+then every request parameter except ``oauth_signature``, sorted by key (``uksort(…, 'strcmp')`` on the
+decoded keys); ``normalize_parameters`` ``rawurlencode``-s each key and value, then ``join_with_equals_sign``
+``rawurlencode``-s each ``key=value`` pair **again**, and the pairs are joined with ``%26``. So a value is
+encoded twice (``modified_after=2026-01-01T00:00:00`` is signed as ``2026-01-01T00%253A00%253A00``), which
+is RFC 5849's parameter string: standard signers (oauthlib) are accepted. (WooCommerce 2.6's
+``includes/api/class-wc-rest-authentication.php`` encoded values only once; that plugin is long gone.)
+Array parameters ``k[]=v`` are ``k%255B0%255D%3Dv`` (indexed, PHP's ``$_GET``). The secret is
+``consumer_secret + "&"``; HMAC-SHA1 or HMAC-SHA256, base64.
 """
 
 from __future__ import annotations
@@ -56,14 +60,17 @@ def rawurlencode(value: str) -> str:
 
 
 def _base_params(params: Mapping[str, str | list[str]]) -> str:
+    """``normalize_parameters`` (each key and value ``rawurlencode``-d) then ``join_with_equals_sign``
+    (each ``key=value`` ``rawurlencode``-d again; a list's items as ``key%5B{index}%5D``), joined by
+    ``%26``."""
     parts = []
     for key in sorted(params, key=lambda k: k.encode()):
         value = params[key]
         if isinstance(value, list):
             for index, inner in enumerate(value):
-                parts.append(f"{rawurlencode(key)}%255B{index}%255D%3D{rawurlencode(inner)}")
+                parts.append(rawurlencode(f"{rawurlencode(key)}%5B{index}%5D={rawurlencode(inner)}"))
         else:
-            parts.append(f"{rawurlencode(key)}%3D{rawurlencode(value)}")
+            parts.append(rawurlencode(f"{rawurlencode(key)}={rawurlencode(value)}"))
     return "%26".join(parts)
 
 

@@ -135,18 +135,63 @@ def test_oauth1_in_the_authorization_header(site, server):
 
 
 def test_the_base_string_follows_woocommerce():
-    params = {"oauth_consumer_key": "ck_1", "b": "x y", "a": "2026-01-01T00:00:00"}
+    """``normalize_parameters`` encodes each key and value, ``join_with_equals_sign`` each ``k=v`` again:
+    values that need encoding are encoded twice (as in RFC 5849); lists are indexed ``k[0]``."""
+    params = {"oauth_consumer_key": "ck_1", "b": "x y", "a": "2026-01-01T00:00:00", "c": ["1", "2"]}
     assert base_string("get", "http://h/wp-json/wc/v3/orders", params) == (
-        "GET&http%3A%2F%2Fh%2Fwp-json%2Fwc%2Fv3%2Forders&a%3D2026-01-01T00%3A00%3A00%26b%3Dx%20y"
-        "%26oauth_consumer_key%3Dck_1"
+        "GET&http%3A%2F%2Fh%2Fwp-json%2Fwc%2Fv3%2Forders&a%3D2026-01-01T00%253A00%253A00%26b%3Dx%2520y"
+        "%26c%255B0%255D%3D1%26c%255B1%255D%3D2%26oauth_consumer_key%3Dck_1"
     )
 
 
 @pytest.mark.parametrize("signature_type", ["QUERY", "AUTH_HEADER"])
+def test_oauthlib_signatures_agree_when_values_need_encoding(site, server, signature_type):
+    """WooCommerce's base string is RFC 5849's also for values that need percent-encoding (the date
+    filters), so a standard signer is accepted for windowed walks; a signature over the once-encoded
+    string (WooCommerce 2.6's) is refused."""
+    from oauthlib import oauth1
+
+    from sandbox.woocommerce.auth import rawurlencode
+
+    base = f"{server.base_url('woo-test')}/wp-json/wc/v3/orders"
+    url = f"{base}?modified_after=2026-01-01T00%3A00%3A00&dates_are_gmt=true&per_page=2"
+    client = oauth1.Client(
+        site.spec.consumer_key,
+        client_secret=site.spec.consumer_secret,
+        signature_method="HMAC-SHA256",
+        signature_type=signature_type,
+    )
+    signed_url, headers, _ = client.sign(url)
+    response = requests.get(signed_url, headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+
+    import base64
+    import hashlib
+    import hmac
+    import time as clock
+
+    params = {
+        "dates_are_gmt": "true",
+        "modified_after": "2026-01-01T00:00:00",
+        "oauth_consumer_key": site.spec.consumer_key,
+        "oauth_nonce": "once-encoded-nonce",
+        "oauth_signature_method": "HMAC-SHA256",
+        "oauth_timestamp": str(int(clock.time())),
+        "per_page": "2",
+    }
+    once = "%26".join(f"{rawurlencode(k)}%3D{rawurlencode(v)}" for k, v in sorted(params.items()))
+    string = f"GET&{rawurlencode(base)}&{once}"
+    secret = f"{site.spec.consumer_secret}&".encode()
+    params["oauth_signature"] = base64.b64encode(hmac.new(secret, string.encode(), hashlib.sha256).digest())
+    refused = requests.get(base, params=params, timeout=10)
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "Invalid signature - provided signature does not match."
+
+
+@pytest.mark.parametrize("signature_type", ["QUERY", "AUTH_HEADER"])
 @pytest.mark.parametrize("method", ["HMAC-SHA1", "HMAC-SHA256"])
-def test_oauthlib_signatures_agree_when_values_need_no_encoding(site, server, signature_type, method):
-    """A standard RFC 5849 client (oauthlib) is accepted: its base string equals WooCommerce's when no
-    parameter value needs percent-encoding."""
+def test_oauthlib_signatures_agree(site, server, signature_type, method):
+    """A standard RFC 5849 client (oauthlib) is accepted: its base string is WooCommerce's."""
     from oauthlib import oauth1
 
     url = f"{server.base_url('woo-test')}/wp-json/wc/v3/orders?per_page=3&page=2"
