@@ -763,11 +763,14 @@ class WooAPI:
         page, per_page, offset = self._paging(p)
         order = p.enum("order", "desc", ("asc", "desc"))
         orderby = p.enum("orderby", "date", ORDERBY["coupons"])
-        p.check()
+        # The date filters of WC_REST_CRUD_Controller (after/before/modified_*/dates_are_gmt), as for orders.
+        coupons = self._dated_filter(
+            p, list(self.site.catalog.coupons), lambda c: c.date_created, lambda c: c.date_created
+        )
         self._permit(authenticated)
         self._latency(sleep)
         items = self._sort(
-            list(self.site.catalog.coupons),
+            coupons,
             orderby,
             order,
             lambda c: c.date_created,

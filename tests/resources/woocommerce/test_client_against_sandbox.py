@@ -160,6 +160,12 @@ def test_customers_products_variations_coupons_and_refunds(site, make_client):
         assert variations == sorted(v.id for v in product.variations)
 
     assert walked_ids(client.iter_coupons()) == sorted(c.id for c in site.catalog.coupons)
+    created = site.catalog.coupons[0].date_created  # the sandbox's coupons are all made at once
+    second = timedelta(seconds=1)
+    assert walked_ids(client.iter_coupons(created, created + second)) == sorted(
+        c.id for c in site.catalog.coupons
+    )
+    assert walked_ids(client.iter_coupons(created - timedelta(days=1), created)) == []
 
     refunded = [o for o in site.orders() if len(o.refunds_at(clock)) > 1]
     assert refunded
