@@ -92,9 +92,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(value: object) -> str:
+def check_url(
+    value: object, *, simulator_schemes: tuple[str, ...] = ("sandbox",), rule: str = URL_RULE
+) -> str:
     """A connection URL without a trailing '/', if it follows :data:`URL_RULE` and carries no user name,
-    password, query or fragment. Errors say what is wrong, never the URL."""
+    password, query or fragment. Errors say what is wrong, never the URL.
+
+    ``simulator_schemes``: the in-process simulators' schemes a source accepts (``name://store``, answered
+    by a registered transport; the built-in sandbox's is ``sandbox``); ``rule`` is the sentence
+    that says so in errors."""
     text = str(value).strip()
     try:
         parts = urlsplit(text)
@@ -103,7 +109,7 @@ def check_url(value: object) -> str:
     except ValueError:
         parts = None
     if parts is None:  # raised here, not in the except block: the parser's message quotes the URL
-        raise ValueError(f"is not a valid URL; expected {URL_RULE}")
+        raise ValueError(f"is not a valid URL; expected {rule}")
     if "@" in parts.netloc:
         raise ValueError(
             "must not carry a user name or password (user:pass@host; not shown): the token goes in "
@@ -112,9 +118,9 @@ def check_url(value: object) -> str:
     if parts.query or parts.fragment:
         raise ValueError("must not carry a query (?…) or fragment (#…)")
     scheme = parts.scheme.lower()
-    if scheme == "sandbox":
+    if scheme in simulator_schemes:
         if not _SANDBOX_NAME.match(parts.netloc) or parts.path.strip("/"):
-            raise ValueError("must be sandbox://name for a sandbox shop (a-z, 0-9, '-', '_')")
+            raise ValueError(f"must be {scheme}://name for a {scheme} shop (a-z, 0-9, '-', '_')")
     elif scheme == "http":
         if not _is_loopback(host):
             raise ValueError(
@@ -123,5 +129,5 @@ def check_url(value: object) -> str:
             )
     elif scheme != "https" or not host:
         got = f"scheme {scheme}://" if scheme.isalnum() and host else "no scheme://host"
-        raise ValueError(f"must be {URL_RULE}; got {got}")
+        raise ValueError(f"must be {rule}; got {got}")
     return text.rstrip("/")
