@@ -2,7 +2,7 @@
 
 :class:`SandboxHTTPServer` tracks its client connections so that stopping it ends kept-alive handler
 threads promptly; :class:`SandboxHandler` speaks HTTP/1.1, reads and discards request bodies, and hands each
-request to :meth:`SandboxHandler.route` (a simulator's own URL layout and API); :class:`ServerThreads`
+request to :meth:`SandboxHandler.route` (a simulator's own URL layout and API); :class:`RunningServer`
 serves one or more of those servers in background threads. A ``drop`` fault
 (:class:`~sandbox.common.faults.ConnectionDropped`) closes the connection without answering.
 """
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import SplitResult, urlsplit
 
 from sandbox.common.faults import ConnectionDropped
@@ -117,12 +118,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class ServerThreads:
-    """Serves ``servers`` (label -> server) each in a daemon thread named ``{name}-{label}``."""
+class RunningServer:
+    """Base of a simulator's running server: a main listener (``_httpd``) and any extra ones, each served in
+    a daemon thread named ``{name}-{label}`` (``{name}`` for an empty label) once started."""
 
-    def __init__(self, name: str, servers: Iterable[tuple[str, SandboxHTTPServer]]) -> None:
-        pairs = list(servers)
-        self.servers = [httpd for _, httpd in pairs]
+    _httpd: SandboxHTTPServer
+
+    def _serve_in_threads(self, name: str, servers: Sequence[tuple[str, SandboxHTTPServer]]) -> None:
+        """Set the listeners up: the first of ``servers`` (label, server) is the main one."""
+        self._httpd = servers[0][1]
+        self._servers = [httpd for _, httpd in servers]
         self._threads = [
             threading.Thread(
                 target=httpd.serve_forever,
@@ -130,16 +135,25 @@ class ServerThreads:
                 name=f"{name}-{label}" if label else name,
                 daemon=True,
             )
-            for label, httpd in pairs
+            for label, httpd in servers
         ]
 
-    def start(self) -> None:
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> Self:
         for thread in self._threads:
             thread.start()
+        return self
 
     def stop(self) -> None:
         """Stop serving, close open connections and the listening sockets."""
-        for httpd in self.servers:
+        for httpd in self._servers:
             httpd.shutdown()
             httpd.close_connections()
             httpd.server_close()

@@ -29,9 +29,9 @@ from urllib.parse import SplitResult
 
 from sandbox.common.httpserver import (
     Answer,
+    RunningServer,
     SandboxHandler,
     SandboxHTTPServer,
-    ServerThreads,
     add_common_arguments,
     parse_clock,
     parse_names,
@@ -109,8 +109,10 @@ class _Handler(SandboxHandler):
         return name, "/" + (pieces[2] if len(pieces) > 2 else ""), server.base_url(name)
 
 
-class SandboxServer:
+class SandboxServer(RunningServer):
     """A running sandbox HTTP server (see :func:`serve`)."""
+
+    _httpd: _HTTPServer
 
     def __init__(
         self,
@@ -133,15 +135,7 @@ class SandboxServer:
             for httpd in [self._httpd, *self._own.values()]:
                 httpd.server_close()
             raise
-        self._threads = ServerThreads("sandbox-shopify-http", [("main", self._httpd), *self._own.items()])
-
-    @property
-    def host(self) -> str:
-        return str(self._httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve_in_threads("sandbox-shopify-http", [("main", self._httpd), *self._own.items()])
 
     @property
     def shops(self) -> dict[str, SandboxShop]:
@@ -164,14 +158,6 @@ class SandboxServer:
     def shop_ports(self) -> dict[str, int]:
         """The port of each shop that has one of its own."""
         return {name: int(httpd.server_address[1]) for name, httpd in self._own.items()}
-
-    def start(self) -> SandboxServer:
-        self._threads.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close open connections and the listening sockets."""
-        self._threads.stop()
 
 
 @contextmanager

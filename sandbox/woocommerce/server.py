@@ -23,9 +23,9 @@ from urllib.parse import SplitResult
 
 from sandbox.common.httpserver import (
     Answer,
+    RunningServer,
     SandboxHandler,
     SandboxHTTPServer,
-    ServerThreads,
     add_common_arguments,
     parse_clock,
     parse_names,
@@ -71,8 +71,10 @@ class _Handler(SandboxHandler):
         )
 
 
-class WooSandboxServer:
+class WooSandboxServer(RunningServer):
     """A running sandbox HTTP server (see :func:`serve`)."""
+
+    _httpd: _HTTPServer
 
     def __init__(
         self,
@@ -83,29 +85,13 @@ class WooSandboxServer:
         trust_forwarded_proto: bool = False,
     ) -> None:
         self._httpd = _HTTPServer((host, port), sites, verbose, trust_forwarded_proto)
-        self._threads = ServerThreads("sandbox-woocommerce-http", [("", self._httpd)])
-
-    @property
-    def host(self) -> str:
-        return str(self._httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve_in_threads("sandbox-woocommerce-http", [("", self._httpd)])
 
     def base_url(self, site: str) -> str:
         """The site's home URL, e.g. ``http://127.0.0.1:8766/woo-ny`` (append ``/wp-json/wc/v3/...``)."""
         if site not in self._httpd.sites:
             raise KeyError(f"this server does not serve a site named {site!r}")
         return self._httpd.base_url(site)
-
-    def start(self) -> WooSandboxServer:
-        self._threads.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close open connections and the listening socket."""
-        self._threads.stop()
 
 
 @contextmanager
