@@ -16,16 +16,21 @@ woocommerce's 25.005 → 25.01, so the day's gross across platforms is their sum
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from platform_assets import clock as pipeline_clock
 from platform_assets.core.assets import SQL_DIR as CORE_SQL
 from platform_assets.marts.assets import SQL_DIR as MARTS_SQL
+from platform_assets.marts.completeness import judge_completeness
 from platform_assets.quality.reconciliation import SQL_DIR as QUALITY_SQL
+from platform_assets.staging.ledger import IngestedPartition, record_staged
+from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql import run_file, statements
@@ -426,3 +431,41 @@ def test_the_reconciliation_check_checks_each_kind_of_row_on_its_own(warehouse):
         )
     offending = warehouse.query(query, params).to_dict("records")
     assert [(r["day"], r["rows_kind"]) for r in offending] == [(DAY2, "across platforms")]
+
+
+def test_the_across_platforms_row_is_complete_only_when_every_platform_is_ingested(warehouse, monkeypatch):
+    """Shopify's orders partitions of both days are ingested, woocommerce's of day 2 is not: shopify's
+    rows are complete, woocommerce's and the rows across platforms name the missing day."""
+    ny = ZoneInfo("America/New_York")
+    now = datetime(2026, 5, 3, 9, 0, tzinfo=ny)  # yesterday: DAY2
+    monkeypatch.setattr(pipeline_clock, "clock", lambda: now)
+    tenant = Tenant(id=TENANT, name="Acme", start_date=DAY1, timezone="America/New_York")
+    warehouse.ensure_tables([t.STAGED_PARTITIONS])
+    with warehouse.transaction() as conn:
+        for platform, staged in ((SHOPIFY, [DAY1, DAY2]), (WOO, [DAY1])):
+            record_staged(
+                warehouse,
+                conn,
+                tenant_id=TENANT,
+                platform=platform,
+                entity="orders",
+                days=staged,
+                ingested=[IngestedPartition(day, ny, None) for day in staged],
+                staged_at=now.astimezone(UTC),
+            )
+        judge_completeness(conn, tenant)
+    rows = records(warehouse, "SELECT date, platform, is_complete, provisional_reason FROM agg_daily_sales")
+    verdicts = {(r["date"], r["platform"]): (bool(r["is_complete"]), r["provisional_reason"]) for r in rows}
+    missing = "changes since {day} not ingested: 2026-05-02"
+    assert verdicts == {
+        (DAY1, SHOPIFY): (True, None),
+        (DAY2, SHOPIFY): (True, None),
+        (DAY1, WOO): (False, missing.format(day=DAY1)),
+        (DAY2, WOO): (False, missing.format(day=DAY2)),
+        (DAY1, ALL): (False, missing.format(day=DAY1)),
+        (DAY2, ALL): (False, missing.format(day=DAY2)),
+    }
+    (query,) = statements(QUALITY_SQL / "daily_sales_provisional.sql")
+    params = {"tenant_id": TENANT, "start_date": DAY1, "end_date": DAY2, "all_platforms": ALL}
+    flagged = warehouse.query(query, params).to_dict("records")
+    assert [(r["day"], r["platform"]) for r in flagged] == [(DAY1, ALL), (DAY2, ALL)]  # each day once
