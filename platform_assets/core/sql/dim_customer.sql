@@ -1,5 +1,5 @@
 -- dim_customer: one row per customer identity per tenant (registered customers and guests alike are
--- keyed by normalised email; customers without an email by 'id:<customer id>'). Rebuilt for every
+-- keyed by normalised email; customers without an email by 'id:<platform>:<customer id>'). Rebuilt for every
 -- identity touched by the partitions being materialised, from the facts and the latest customer record.
 -- The identity spans platforms: a person who buys on two platforms with one email is one row, whose
 -- figures count the orders of both and whose platform is that of their first order; a guest on one

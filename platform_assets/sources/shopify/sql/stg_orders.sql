@@ -19,7 +19,7 @@ SELECT
     CAST(o.order_number AS VARCHAR),
     CAST(o.customer_id AS VARCHAR),
     o.email,
-    COALESCE(NULLIF(LOWER(TRIM(o.email)), ''), 'id:' || CAST(o.customer_id AS VARCHAR)),
+    COALESCE(NULLIF(LOWER(TRIM(o.email)), ''), 'id:' || CAST(:platform AS VARCHAR) || ':' || CAST(o.customer_id AS VARCHAR)),
     o.processed_at,
     o.updated_at,
     o.business_date,
