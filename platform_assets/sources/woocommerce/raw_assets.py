@@ -19,7 +19,7 @@ from platform_assets.clock import utc_now
 from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.business_days import fetch_timezone
 from platform_assets.ingest.partitions import date_tenant_partitions
-from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.ingest.runs import TenantDays, describe_days, tenant_days
 from platform_assets.sources.woocommerce import PLATFORM
 from platform_assets.sources.woocommerce.raw_fetch import (
     client_for,
@@ -58,6 +58,18 @@ def _raw_asset(name: str, description: str, **kwargs: Any):
     )
 
 
+def connected(context: dg.AssetExecutionContext, tenants: TenantsResource) -> list[TenantDays]:
+    """The run's tenants connected to WooCommerce, with their days; a tenant of the run without a
+    WooCommerce connection (selling on another platform only) is skipped, and the log says so."""
+    found = []
+    for td in tenant_days(context, tenants):
+        if td.tenant.connection(PLATFORM) is None:
+            context.log.info(f"tenant {td.tenant.id} has no {PLATFORM} connection: nothing to fetch")
+        else:
+            found.append(td)
+    return found
+
+
 def _fetch_by_day(
     context: dg.AssetExecutionContext,
     woocommerce: WooCommerceClientResource,
@@ -69,7 +81,7 @@ def _fetch_by_day(
     """Write, for each tenant and business day, the records modified in that day (tenant-local)."""
     records, written, skipped = 0, [], {}
     stats: dict[str, float] = {}
-    for td in tenant_days(context, tenants):
+    for td in connected(context, tenants):
         with client_for(woocommerce, td.tenant) as client:
             settings = settings_record(client.get_store_settings())
             timezone = fetch_timezone(td.tenant, PLATFORM, settings["zone"])
@@ -117,7 +129,7 @@ def _snapshot(
     records = 0
     taken: dict[str, str] = {}
     days: list[date] = []
-    for td in tenant_days(context, tenants):
+    for td in connected(context, tenants):
         with client_for(woocommerce, td.tenant) as client:
             pages = fetch(client)
             snapshot_at = utc_now().isoformat()

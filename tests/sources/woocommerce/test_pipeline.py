@@ -19,7 +19,7 @@ from sandbox.woocommerce.presets import PRESETS
 from tests.sources.woocommerce.harness import make_woo_pipeline, storehouse_figures
 
 CENT = Decimal("0.01")
-SMALL = dict(orders_per_day=6, history_days=12, customers=30, products=6, refund_share=0.35, fee_share=0.3)
+SMALL = dict(orders_per_day=6, history_days=18, customers=30, products=6, refund_share=0.6, fee_share=0.3)
 
 
 def _site(name: str, **overrides: object):
