@@ -96,3 +96,30 @@ def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(
         assert pipeline.checksums() == before
     finally:
         registry.unregister(spec.name)
+
+
+def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(tmp_path, monkeypatch):
+    """The site's clock moves on five days and only those days are materialised: bank transfers paid since
+    move to their payment day, refunds land on their day, and every earlier day is restated to the
+    sandbox's figures as of the new clock."""
+    spec, clock = _site("woo-ny", seed=7102)
+    try:
+        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
+        start, first_end = pipeline.site.history_start, clock.date() - timedelta(days=1)
+        pipeline.materialise(start, first_end)
+        later = clock + timedelta(days=5)
+        pipeline.site.set_clock(later)
+        moved = pipeline.warehouse.query(
+            "SELECT order_id, business_date FROM fact_orders WHERE platform = 'woocommerce'"
+        ).to_dict("records")
+        pipeline.materialise(first_end + timedelta(days=1), later.date() - timedelta(days=1))
+        assert _assert_matches_sandbox(pipeline, start, later.date() - timedelta(days=1)) >= 15
+        after = {
+            row["order_id"]: row["business_date"]
+            for row in pipeline.warehouse.query(
+                "SELECT order_id, business_date FROM fact_orders WHERE platform = 'woocommerce'"
+            ).to_dict("records")
+        }
+        assert any(after[row["order_id"]] != row["business_date"] for row in moved)  # paid on a later day
+    finally:
+        registry.unregister(spec.name)
