@@ -44,6 +44,8 @@ from platform_assets.tags import partition_range_tags
 SECTION = "Backfill through Dagster"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TENANT = "bench-backfill"
+#: The sandbox store's platform: its ground truth is compared with that platform's agg_daily_sales rows.
+SANDBOX_PLATFORM = "shopify"
 TOKEN_ENV = "BENCH_BACKFILL_SHOPIFY_TOKEN"
 TIMEZONE = "America/New_York"
 #: ``sqlite`` runs the backfills on a SQLite instance instead of PostgreSQL.
@@ -366,10 +368,11 @@ def _check_against_ground_truth(
 
     warehouse = WarehouseResource(url=warehouse_url)
     rows = warehouse.query(
-        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
-        {"t": tenant, "s": days[0], "e": days[-1]},
+        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND platform = :p AND date BETWEEN :s AND :e "
+        "ORDER BY date",
+        {"t": tenant, "p": SANDBOX_PLATFORM, "s": days[0], "e": days[-1]},
     ).to_dict("records")
-    diffs = compare_with_ground_truth(rows, truth)
+    diffs = compare_with_ground_truth(rows, truth, platform=SANDBOX_PLATFORM)
     if diffs:
         raise AssertionError(
             f"the backfilled agg_daily_sales differs from the sandbox's ground truth: {diffs[:5]}"

@@ -30,6 +30,8 @@ from platform_assets.tenants import TenantsResource
 
 STORES = {"two-years": two_years, "busy-day": busy_day, "heavy-year": heavy_year}
 RESULT_PREFIX = "RESULT "
+#: The sandbox store's platform: its ground truth is compared with that platform's agg_daily_sales rows.
+SANDBOX_PLATFORM = "shopify"
 
 
 def _write_tenants_file(store: BenchStore, path: Path) -> None:
@@ -185,10 +187,13 @@ def transform(store: BenchStore, warehouse_url: str, instance_dir: str | None) -
     peak = peak_rss_mb()
     marker = json.loads(store.marker.read_text())
     rows = warehouse.query(
-        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
-        {"t": store.tenant_id, "s": store.start, "e": store.end},
+        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND platform = :p AND date BETWEEN :s AND :e "
+        "ORDER BY date",
+        {"t": store.tenant_id, "p": SANDBOX_PLATFORM, "s": store.start, "e": store.end},
     ).to_dict("records")
-    diffs = compare_with_ground_truth(rows, truth_from_json(marker["ground_truth"]))
+    diffs = compare_with_ground_truth(
+        rows, truth_from_json(marker["ground_truth"]), platform=SANDBOX_PLATFORM
+    )
     counts = warehouse.query(
         "SELECT (SELECT COUNT(*) FROM fact_orders WHERE tenant_id = :t) AS orders, "
         "(SELECT COUNT(*) FROM fact_order_items WHERE tenant_id = :t) AS lines, "

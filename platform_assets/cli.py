@@ -28,6 +28,7 @@ from platform_assets.tenants import (
     unset_token_variables,
     unusable_tokens,
 )
+from platform_assets.warehouse.tables import ALL_PLATFORMS
 from resources.secrets import provide_default_secret
 from sensors.tenant_partitions import (
     PRUNE_COMMAND,
@@ -162,21 +163,35 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
             "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
             {"t": tenant.id, "s": start, "e": end},
         )
-        currency = frame["currency"].iloc[0] if len(frame) else "?"
-        print(f"\nagg_daily_sales · {tenant.name} ({tenant.id}) · {currency}")
-        print(
-            tabulate(
-                frame[DEMO_COLUMNS].values.tolist(), headers=DEMO_COLUMNS, tablefmt="github", floatfmt=".2f"
+        # The tenant's total is its rows across platforms; a tenant on several platforms also gets each
+        # platform's own table. Never every row at once: that would count each sale twice.
+        shown = [ALL_PLATFORMS] + (list(tenant.connections) if len(tenant.connections) > 1 else [])
+        for platform in shown:
+            rows = frame[frame["platform"] == platform]
+            currency = rows["currency"].iloc[0] if len(rows) else "?"
+            label = "across platforms" if platform == ALL_PLATFORMS else platform
+            print(f"\nagg_daily_sales · {tenant.name} ({tenant.id}) · {label} · {currency}")
+            print(
+                tabulate(
+                    rows[DEMO_COLUMNS].values.tolist(),
+                    headers=DEMO_COLUMNS,
+                    tablefmt="github",
+                    floatfmt=".2f",
+                )
             )
-        )
-        simulated = [(c.url, s) for c in tenant.connections.values() if (s := simulator_for(c.url))]
-        if len(simulated) == 1:  # a store's ground truth is the tenant's when it is its only platform
-            url, simulator = simulated[0]
+        simulated = [
+            (platform, c.url, s) for platform, c in tenant.connections.items() if (s := simulator_for(c.url))
+        ]
+        # A store's ground truth knows only its own customers, so its new/returning figures equal its
+        # platform's rows when it is the tenant's only platform.
+        if len(simulated) == 1 and len(tenant.connections) == 1:
+            platform, url, simulator = simulated[0]
             truth = simulator.ground_truth(url, start, end)
-            diffs = compare_with_ground_truth(frame.to_dict("records"), truth)
+            diffs = compare_with_ground_truth(frame.to_dict("records"), truth, platform=platform)
             mismatches += len(diffs)
+            days = int((frame["platform"] == platform).sum())
             verdict = "every figure equals" if not diffs else f"{len(diffs)} figures differ from"
-            print(f"→ {len(frame)} days; {verdict} the sandbox's ground truth")
+            print(f"→ {days} days; {verdict} the sandbox's ground truth ({platform} rows)")
             for line in diffs[:20]:
                 print("   ", line)
     print(f"\nWarehouse: {warehouse.url}")

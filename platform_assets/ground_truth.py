@@ -1,5 +1,8 @@
 """Reconciling agg_daily_sales with a source's independently computed daily figures (the sandbox's
-ground truth): every figure, to the cent."""
+ground truth): every figure, to the cent.
+
+A store's ground truth is its platform's figures, so it is compared with that platform's rows of
+agg_daily_sales only, never with the rows across platforms (platform 'all') nor the sum of every row."""
 
 from decimal import Decimal
 
@@ -21,10 +24,18 @@ DEMO_COLUMNS = [
 ]
 
 
-def compare_with_ground_truth(rows: list[dict], truth: list) -> list[str]:
-    """Differences between agg_daily_sales rows and ground-truth figures; empty when every figure agrees."""
-    by_day = {row["date"]: row for row in rows}
+def compare_with_ground_truth(rows: list[dict], truth: list, *, platform: str) -> list[str]:
+    """Differences between the ``platform`` rows of agg_daily_sales and that platform's ground-truth
+    figures; empty when every figure agrees. Rows of other platforms and the rows across platforms are
+    left out: the caller says which platform the truth is of."""
     diffs = []
+    by_day: dict = {}
+    for row in rows:
+        if row["platform"] != platform:
+            continue
+        if row["date"] in by_day:
+            diffs.append(f"{row['date']}: more than one {platform} row in agg_daily_sales")
+        by_day[row["date"]] = row
     truth_days = set()
     for figures in truth:
         expected = figures if isinstance(figures, dict) else figures.__dict__

@@ -67,6 +67,19 @@ def scrub(text: str) -> str:
     return text
 
 
+def query_redactor(*names: str) -> Callable[[str], str]:
+    """A function giving its text with the value of every query parameter named here (``name=…``, or
+    URL-encoded ``name%3D…``; names matched case-insensitively) replaced by ``[REDACTED]``, and every
+    registered secret scrubbed: for clients whose credentials may travel in a URL's query."""
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"(?P<name>{alternatives})(?P<sep>=|%3D)[^&\s'\"<>#]*", re.IGNORECASE)
+
+    def redact(text: str) -> str:
+        return scrub(pattern.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text))
+
+    return redact
+
+
 def check_header_value(value: str, source: str) -> str:
     """``value`` stripped of surrounding whitespace, if it can travel as an HTTP header value; else
     :class:`SecretValueError` saying what is wrong with ``source`` (e.g. "environment variable

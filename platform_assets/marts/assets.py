@@ -79,7 +79,11 @@ def _restating_asset(
                     days = affected_days(conn, td.tenant.id, start, end)
                     if expand_days:
                         days = sorted({d + timedelta(days=n) for d in days for n in range(expand_days)})
-                    run_file(conn, sql_file, {"tenant_id": td.tenant.id, "days": days})
+                    run_file(
+                        conn,
+                        sql_file,
+                        {"tenant_id": td.tenant.id, "days": days, "all_platforms": t.ALL_PLATFORMS},
+                    )
                     if after_restating is not None:
                         after_restating(conn, td.tenant)
                 restated.extend(days)
@@ -118,14 +122,16 @@ def _summary(
 
 
 def _totals(warehouse: WarehouseResource, tenants: list[str], start: date, end: date) -> dict[str, Any]:
-    """Revenue and orders over the partitions' days: plotted over time in the Dagster UI."""
+    """Revenue and orders over the partitions' days, across platforms (the 'all' rows, never the sum of
+    every row, which would count each platform twice): plotted over time in the Dagster UI."""
     with warehouse.transaction() as conn:
         row = conn.execute(
             sa.text(
                 "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(net_sales), 0), COALESCE(SUM(total_sales), 0) "
-                "FROM agg_daily_sales WHERE tenant_id IN :tenants AND date BETWEEN :start AND :end"
+                "FROM agg_daily_sales WHERE tenant_id IN :tenants AND date BETWEEN :start AND :end "
+                "AND platform = :all_platforms"
             ).bindparams(sa.bindparam("tenants", expanding=True)),
-            {"tenants": tenants, "start": start, "end": end},
+            {"tenants": tenants, "start": start, "end": end, "all_platforms": t.ALL_PLATFORMS},
         ).one()
     return {
         "orders": dg.MetadataValue.int(int(row[0])),
@@ -138,7 +144,8 @@ agg_daily_sales = _restating_asset(
     t.AGG_DAILY_SALES,
     SQL_DIR / "agg_daily_sales.sql",
     [fact_orders, fact_refunds],
-    "Daily sales per tenant, platform and currency with the one definition of orders, units, gross sales, "
+    "Daily sales per tenant, platform and currency, plus each day's total across platforms (platform "
+    "'all'; customers counted once), with the one definition of orders, units, gross sales, "
     "discounts, returns, net sales, shipping, taxes, total sales, AOV and new/returning customers. "
     "Restates every earlier day a late change touches. is_complete/provisional_reason say whether every raw "
     "orders partition the day depends on was ingested (docs/metrics.md#completeness).",

@@ -19,6 +19,7 @@ from platform_assets.clock import utc_now
 from platform_assets.staging.ledger import newest_timezone
 from platform_assets.tenants import Tenant
 from platform_assets.warehouse.sql import run_file
+from platform_assets.warehouse.tables import ALL_PLATFORMS
 
 SQL_FILE = Path(__file__).parent / "sql" / "agg_daily_sales_completeness.sql"
 #: The raw entity whose partitions the daily sales figures are built from.
@@ -33,10 +34,12 @@ def last_complete_day(conn: sa.Connection, tenant: Tenant) -> date:
 
 
 def judge_completeness(conn: sa.Connection, tenant: Tenant) -> None:
-    """Set is_complete and provisional_reason on every row of the tenant not known complete yet."""
+    """Set is_complete and provisional_reason on every row of the tenant not known complete yet. A row
+    across platforms ('all') is complete when every platform of the tenant has the partitions it needs."""
     params = {
         "tenant_id": tenant.id,
         "start_date": tenant.start_date,
         "yesterday": last_complete_day(conn, tenant),
+        "all_platforms": ALL_PLATFORMS,
     }
     run_file(conn, SQL_FILE, params)

@@ -12,6 +12,7 @@ import pandas as pd
 from platform_assets.ingest.runs import tenant_days
 from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse.sql import statements
+from platform_assets.warehouse.tables import ALL_PLATFORMS
 from resources.warehouse import WarehouseResource
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -32,8 +33,9 @@ def sql_check(
     summary: Summary | None = None,
 ) -> dg.AssetChecksDefinition:
     """A non-blocking check that does not pass (with ``severity``) when ``sql_file`` returns rows for the
-    run's partitions; ``summary`` words the result (default: how many rows break the rule). A bare file
-    name is one of this layer's sql/ files; a source passes the path of its own."""
+    run's partitions (parameters :tenant_id, :start_date, :end_date and :all_platforms, the platform of
+    the aggregate rows across platforms); ``summary`` words the result (default: how many rows break the
+    rule). A bare file name is one of this layer's sql/ files; a source passes the path of its own."""
     (query,) = statements(SQL_DIR / sql_file)
 
     @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=False, description=description)
@@ -43,8 +45,14 @@ def sql_check(
         frames = []
         for td in tenant_days(context, tenants):
             for start, end in td.ranges():
-                params = {"tenant_id": td.tenant.id, "start_date": start, "end_date": end}
-                frames.append(warehouse.query(query, params).assign(tenant_id=td.tenant.id))
+                params = {
+                    "tenant_id": td.tenant.id,
+                    "start_date": start,
+                    "end_date": end,
+                    "all_platforms": ALL_PLATFORMS,
+                }
+                used = {name: value for name, value in params.items() if f":{name}" in query}
+                frames.append(warehouse.query(query, used).assign(tenant_id=td.tenant.id))
         offending = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         metadata: dict[str, Any] = {"offending_rows": dg.MetadataValue.int(len(offending))}
         if offending.empty:
@@ -78,6 +86,7 @@ RECONCILIATION_CHECKS = [
         "agg_daily_sales",
         "daily_sales_match_facts",
         "daily_sales_reconcile.sql",
-        "agg_daily_sales equals the facts' totals for each day",
+        "agg_daily_sales equals the facts' totals for each day, its platforms' rows and its rows across "
+        "platforms each",
     ),
 ]

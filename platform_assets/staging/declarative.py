@@ -35,7 +35,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from platform_assets.staging.staged import DeadLetter, Staged
+from platform_assets.staging.staged import DeadLetter, Staged, unreadable_line
 from platform_assets.warehouse.schema import TableSpec
 from resources import fast_json
 from resources.warehouse import COPY_CSV, WarehouseResource, text_columns
@@ -417,7 +417,7 @@ def _stage_in_python(
                 try:
                     parsed.append(fast_json.loads(line))
                 except ValueError as error:  # not JSON, or not UTF-8: kept aside, the others go on
-                    unreadable.append(_unreadable_line(index, line, error))
+                    unreadable.append(unreadable_line(index, line, error))
         if not parsed and not unreadable:
             continue
         staged = python_stage(parsed, raw.day) if parsed else Staged()
@@ -430,17 +430,6 @@ def _stage_in_python(
                 batch.written[spec.name] += warehouse.insert_text(
                     conn, spec, text_columns(rows, len(spec.column_names))
                 )
-
-
-#: How much of an unreadable raw line its dead letter keeps.
-UNREADABLE_KEPT_CHARS = 10_000
-
-
-def _unreadable_line(index: int, line: bytes, error: ValueError) -> DeadLetter:
-    """The dead letter of a raw line that is not a JSON record: where it is, why, and its text."""
-    text = line.decode("utf-8", errors="replace").rstrip("\n")
-    reason = f"raw line {index + 1} is not JSON ({type(error).__name__}: {str(error)[:200]})"
-    return DeadLetter(f"line {index + 1}", reason, {"line": index + 1, "text": text[:UNREADABLE_KEPT_CHARS]})
 
 
 def _write_sql_rows(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from platform_assets.ingest.runs import TenantDays
-from platform_assets.staging.staged import DeadLetter, Staged
+from platform_assets.staging.staged import DeadLetter, Staged, unreadable_line
 from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.raw_store import RawStoreResource
@@ -123,15 +123,12 @@ def stage_day(
         raw_store = RawStoreResource(base_url=raw_store)
     if not raw_store.exists(platform, entity, td.tenant.id, day):
         return StagedDay(td, day, missing=True)
+    unreadable: list[DeadLetter] = []
     with collector_paused():
-        if parts == 1:
-            records: Iterable[dict] = raw_store.read_partition(platform, entity, td.tenant.id, day)
-        else:
-            lines = raw_store.read_lines(platform, entity, td.tenant.id, day)
-            records = _records_of_share(lines, part, parts)
-        staged = stage(records, td, day, raw_store)
+        lines = raw_store.read_lines(platform, entity, td.tenant.id, day)
+        staged = stage(_records_of_share(lines, part, parts, unreadable), td, day, raw_store)
         texts = {name: text_columns(staged.rows.get(name, []), width) for name, width in tables}
-    return StagedDay(td, day, False, texts, staged.dead_letters, dict(staged.new_fields))
+    return StagedDay(td, day, False, texts, [*unreadable, *staged.dead_letters], dict(staged.new_fields))
 
 
 #: A raw line that starts with its record's id, as the raw store writes records keyed by an integer id.
@@ -143,15 +140,24 @@ def share_of(record_id: object, parts: int) -> int:
     return zlib.crc32(str(record_id).encode()) % parts
 
 
-def _records_of_share(lines: Iterable[bytes], part: int, parts: int) -> Iterator[dict]:
-    """The records of one share, parsing only their lines (and those whose id is not up front)."""
-    for line in lines:
-        match = _LEADING_ID.match(line)
-        if match is not None:
-            if share_of(int(match.group(1)), parts) == part:
-                yield fast_json.loads(line)
+def _records_of_share(
+    lines: Iterable[bytes], part: int, parts: int, unreadable: list[DeadLetter]
+) -> Iterator[dict]:
+    """The records of one share, parsing only their lines (and those whose id is not up front). A line
+    that is not JSON is kept aside in ``unreadable`` (by share 0) and the others go on."""
+    for index, line in enumerate(lines):
+        match = _LEADING_ID.match(line) if parts > 1 else None
+        if match is not None and share_of(int(match.group(1)), parts) != part:
             continue
-        record = fast_json.loads(line)
+        try:
+            record = fast_json.loads(line)
+        except ValueError as error:  # not JSON, or not UTF-8
+            if match is not None or part == 0:
+                unreadable.append(unreadable_line(index, line, error))
+            continue
+        if match is not None or parts == 1:
+            yield record
+            continue
         record_id = record.get("id") if isinstance(record, dict) else None
         if share_of(record_id, parts) == part:
             yield record

@@ -27,3 +27,15 @@ class Staged:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     staged: int = 0
     new_fields: Counter[str] = field(default_factory=Counter)  # schema drift: unknown top-level fields
+
+
+#: How much of an unreadable raw line its dead letter keeps.
+UNREADABLE_KEPT_CHARS = 10_000
+
+
+def unreadable_line(index: int, line: bytes, error: ValueError) -> DeadLetter:
+    """The dead letter of raw line ``index`` (0-based, of the partition's non-blank lines) that is not a
+    JSON record: where it is, why, and its text."""
+    text = line.decode("utf-8", errors="replace").rstrip("\n")
+    reason = f"raw line {index + 1} is not JSON ({type(error).__name__}: {str(error)[:200]})"
+    return DeadLetter(f"line {index + 1}", reason, {"line": index + 1, "text": text[:UNREADABLE_KEPT_CHARS]})

@@ -36,6 +36,16 @@ PARTITION = col(
 PLATFORM = col("platform", TEXT, "Source platform: the registered source's name.", nullable=False)
 STAGED = (TENANT, PARTITION)
 STAGED_INDEXES = (("tenant_id", "partition_date"),)
+#: The ``platform`` of the aggregate rows that total every platform of a tenant (agg_daily_sales,
+#: agg_weekly_trends): its additive figures are the sum of the platforms' rows, its customer figures count
+#: a person once across platforms (docs/metrics.md#across-platforms). No source may be named so.
+ALL_PLATFORMS = "all"
+AGGREGATE_PLATFORM = col(
+    "platform",
+    TEXT,
+    f"Source platform of the row, or '{ALL_PLATFORMS}': the total across the tenant's platforms.",
+    nullable=False,
+)
 
 
 def staging_table(name: str, description: str, key: tuple[str, ...], *columns) -> TableSpec:
@@ -241,7 +251,8 @@ DIM_CUSTOMER = TableSpec(
 )
 DIM_PRODUCT = TableSpec(
     "dim_product",
-    "Products at variant grain, SCD type 2 on price, title and sku: one row per version.",
+    "Products at variant grain (per platform), SCD type 2 on price, title and sku: one row per version; "
+    "sku_key links the variants of several platforms by SKU.",
     (
         TENANT,
         PLATFORM,
@@ -256,6 +267,12 @@ DIM_PRODUCT = TableSpec(
         col("product_title", TEXT, "Product title in this version."),
         col("variant_title", TEXT, "Variant title in this version."),
         col("sku", TEXT, "SKU in this version."),
+        col(
+            "sku_key",
+            TEXT,
+            "The SKU normalised (trimmed, upper-cased; null without a SKU): links the variants of "
+            "different platforms that sell the same item. Not unique: a platform may reuse a SKU.",
+        ),
         col("price", MONEY, "Price in this version.", nullable=False, ge=0),
         col("vendor", TEXT, "Vendor."),
         col("product_type", TEXT, "Product type."),
@@ -264,7 +281,8 @@ DIM_PRODUCT = TableSpec(
         col("is_current", BOOL, "The version in force now.", nullable=False),
     ),
     ("tenant_id", "product_key"),
-    (("tenant_id", "variant_id"),),
+    # a variant id is the platform's own: the same id on two platforms is two variants
+    (("tenant_id", "platform", "variant_id"), ("tenant_id", "sku_key")),
 )
 DIM_LOCATION = TableSpec(
     "dim_location",
@@ -381,11 +399,12 @@ FACT_REFUNDS = TableSpec(
 # ---------------------------------------------------------------- aggregates
 AGG_DAILY_SALES = TableSpec(
     "agg_daily_sales",
-    "Daily sales per tenant, platform and currency: the one definition of every sales metric.",
+    "Daily sales per tenant, platform and currency, plus the total across platforms (platform = 'all'): "
+    "the one definition of every sales metric.",
     (
         TENANT,
         col("date", DATE, "Tenant-local business day.", nullable=False),
-        PLATFORM,
+        AGGREGATE_PLATFORM,
         col(
             "currency",
             TEXT,
@@ -414,11 +433,18 @@ AGG_DAILY_SALES = TableSpec(
         col("taxes", CENTS, "Taxes less refunded taxes, to the cent.", nullable=False),
         col("total_sales", CENTS, "net_sales + shipping + taxes.", nullable=False),
         col("average_order_value", CENTS, "(gross_sales − discounts) / orders; null without orders."),
-        col("customers", INT, "Distinct customers with a counted order.", nullable=False, ge=0),
+        col(
+            "customers",
+            INT,
+            "Distinct customers with a counted order (each person once on the across-platforms row).",
+            nullable=False,
+            ge=0,
+        ),
         col(
             "new_customers",
             INT,
-            "Customers whose first counted order ever is this day.",
+            "Customers whose first counted order ever (across platforms) is this day; on a platform's row, "
+            "only if that first order is on this platform.",
             nullable=False,
             ge=0,
         ),
@@ -445,7 +471,7 @@ AGG_WEEKLY_TRENDS = TableSpec(
     (
         TENANT,
         col("date", DATE, "Last day of the window.", nullable=False),
-        PLATFORM,
+        AGGREGATE_PLATFORM,
         col("currency", TEXT, "Currency.", nullable=False, pattern=CURRENCY),
         col("window_start", DATE, "First day of the window.", nullable=False),
         col("orders_7d", INT, "Orders in the window.", nullable=False, ge=0),

@@ -27,12 +27,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import dagster as dg
 import requests
 
 from resources import fast_json
+from resources.client_base import ClientSettings, parse_base_url, send_unchained
 from resources.gc_pause import collector_paused
 from resources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -41,8 +40,6 @@ from resources.http import (
     HttpStats,
     Pacer,
     PacerRegistry,
-    ResponseTooLarge,
-    RetriesExhausted,
     RetryingRequester,
     RetryPolicy,
     Sleep,
@@ -59,7 +56,6 @@ from resources.pagination import (
     record_versions,
 )
 from resources.secrets import check_header_value, install_log_filter, scrub
-from resources.transports import NETWORK_SCHEMES, transport_for
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -165,6 +161,12 @@ def api_error_text(response: requests.Response) -> str:
     return response.reason or ""
 
 
+def _describe_answer(response: requests.Response) -> tuple[str, dict[str, Any]]:
+    status = response.status_code
+    api_message = api_error_text(response)
+    return f"HTTP {status}: {api_message}", {"status": status, "api_message": api_message}
+
+
 def _format_timestamp(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"timestamp must be timezone-aware (ISO 8601 with offset), got naive {value!r}")
@@ -216,15 +218,9 @@ class ShopifyShopClient:
         token = check_header_value(token, token_source or "the access token given to the Shopify client")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
-        parts = urlsplit(shop_url.strip())
-        if "@" in parts.netloc:  # checked first: the messages below would show the URL
-            raise ValueError("shop_url must not carry a user name or password (user:pass@host; not shown)")
-        if not parts.scheme or not parts.netloc:
-            raise ValueError(f"shop_url must be http(s)://host[/prefix] or sandbox://name, got {shop_url!r}")
-        mount = None if parts.scheme in NETWORK_SCHEMES else transport_for(parts.scheme)
-        if parts.query or parts.fragment:
-            raise ValueError("shop_url must not carry a query or fragment")
-        self.shop_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.shop_url, mount = parse_base_url(
+            shop_url, name="shop_url", usage=f"http(s)://host[/prefix] or sandbox://name, got {shop_url!r}"
+        )
         self.api_version = api_version
         self.page_size = page_size
         self.max_pages = max_pages
@@ -288,44 +284,13 @@ class ShopifyShopClient:
 
     def _get(self, url: str, params: Mapping[str, Any] | None, resource: str) -> requests.Response:
         method = "GET"
-        failure: ShopifyAPIError | None = None
-        try:
-            response = self._http.request(method, url, params=params, headers=self._headers)
-        except RetriesExhausted as exc:
-            if exc.response is not None:
-                status: int | None = exc.response.status_code
-                api_message = api_error_text(exc.response)
-                what = f"HTTP {status}: {api_message}"
-            else:
-                status, api_message = None, ""
-                what = f"network error ({type(exc.error).__name__})"
-            failure = ShopifyAPIError(
-                f"{method} {exc.path} -> {what}; gave up after {exc.attempts} attempts",
-                method=method,
-                path=exc.path,
-                status=status,
-                api_message=api_message,
-                attempts=exc.attempts,
-            )
-        except ResponseTooLarge as exc:
-            path = exc.path
-            failure = ShopifyAPIError(
-                f"{method} {path} -> {exc}", method=method, path=path, status=exc.status, api_message=""
-            )
-        except requests.RequestException as exc:
-            # e.g. InvalidHeader, whose message quotes the header's value: the token.
-            path = url_path(url)
-            failure = ShopifyAPIError(
-                f"{method} {path} -> request not sent ({type(exc).__name__}): {exc}",
-                method=method,
-                path=path,
-                status=None,
-                api_message="",
-            )
-        if failure is not None:
-            # Raised outside the except blocks, so neither __cause__ nor __context__ holds the original
-            # exception (a traceback prints both, and theirs may quote the token).
-            raise failure
+        response = send_unchained(
+            lambda: self._http.request(method, url, params=params, headers=self._headers),
+            method,
+            url,
+            api_error=ShopifyAPIError,
+            describe=_describe_answer,
+        )
         if response.status_code < 300:
             return response
 
@@ -569,16 +534,13 @@ class ShopifyShopClient:
 # ---------------------------------------------------------------------------------------------------------
 # Dagster resource
 # ---------------------------------------------------------------------------------------------------------
-class ShopifyClientResource(dg.ConfigurableResource):
-    """Configuration for Shopify Admin REST access; :meth:`for_shop` returns a client for one shop."""
+class ShopifyClientResource(ClientSettings):
+    """Configuration for Shopify Admin REST access; :meth:`for_shop` returns a client for one shop.
+
+    Timeouts, retry policy, ``max_pages`` and the response bounds: :class:`ClientSettings`."""
 
     api_version: str = "2025-07"
     page_size: int = MAX_PAGE_SIZE
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    max_attempts: int = 8
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
     leak_rate_per_second: float | None = None  # None: derived from the bucket size the shop reports
     #: Business days of one shop fetched at once by the raw assets, all through the shop's one pacer.
     max_concurrent_windows: int = 16
@@ -591,24 +553,10 @@ class ShopifyClientResource(dg.ConfigurableResource):
     #: Processes that parse and re-encode the raw assets' big pages (None: one per CPU core; 0: none, the
     #: fetching threads do it). One interpreter cannot keep up with a Plus shop's ceiling on its own.
     page_workers: int | None = None
-    #: Pages one walk (one window's chain of cursors) may take before it is stopped as endless.
-    max_pages: int = DEFAULT_MAX_PAGES
-    #: Seconds one response may take in all, body download included (None: no total deadline; the
-    #: connect and read timeouts still apply). Exceeding it is a transient failure, retried.
-    response_deadline_seconds: float | None = DEFAULT_RESPONSE_DEADLINE
-    #: Bytes one response body may hold (None: no limit). A bigger body is an error, not retried.
-    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
 
     def page_encoder(self) -> PageEncoder:
         """A page encoder for one run's fetch; close it (``with``) when the fetch is done."""
         return PageEncoder(self.page_workers)
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base_seconds,
-            backoff_max=self.backoff_max_seconds,
-        )
 
     def for_shop(
         self,

@@ -35,13 +35,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import dagster as dg
 import requests
 import requests.auth
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
 from requests_oauthlib import OAuth1
 
 from resources import fast_json
+from resources.client_base import ClientSettings, parse_base_url, send_unchained
 from resources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RESPONSE_DEADLINE,
@@ -49,8 +49,6 @@ from resources.http import (
     HttpStats,
     Pacer,
     PacerRegistry,
-    ResponseTooLarge,
-    RetriesExhausted,
     RetryingRequester,
     RetryPolicy,
     Sleep,
@@ -65,14 +63,12 @@ from resources.pagination import (
     record_versions,
 )
 from resources.secrets import (
-    REDACTED,
     SecretValueError,
     check_header_value,
     install_log_filter,
+    query_redactor,
     read_secret,
-    scrub,
 )
-from resources.transports import NETWORK_SCHEMES, transport_for
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__, "oauthlib", "requests_oauthlib")
@@ -86,10 +82,14 @@ TOTAL_PAGES_HEADER = "X-WP-TotalPages"
 VERSION_FIELD = "date_modified_gmt"
 AUTH_SCHEMES = ("auto", "basic", "query", "oauth1")
 #: Query parameters that carry credentials (query fallback, OAuth 1.0a): never shown.
-CREDENTIAL_PARAMS = ("consumer_key", "consumer_secret", "oauth_consumer_key", "oauth_signature")
-_CREDENTIAL_IN_TEXT = re.compile(
-    r"(?P<name>(?:oauth_)?consumer_(?:key|secret)|oauth_signature)(?P<sep>=|%3D)[^&\s'\"<>#]*", re.IGNORECASE
+CREDENTIAL_PARAMS = (
+    "consumer_key",
+    "consumer_secret",
+    "oauth_consumer_key",
+    "oauth_consumer_secret",
+    "oauth_signature",
 )
+_redact_credentials = query_redactor(*CREDENTIAL_PARAMS)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 #: Record listing queries: every order of any status (WooCommerce's default is ``any`` but a plugin may
 #: change it), sorted by id ascending, which keeps a record's position while the walk runs (see
@@ -100,7 +100,7 @@ BY_ID = {"orderby": "id", "order": "asc"}
 def redact(text: str) -> str:
     """``text`` with every credential query parameter's value (``consumer_key=…``, ``consumer_secret=…``,
     ``oauth_signature=…``) replaced by ``[REDACTED]`` and every registered secret scrubbed."""
-    return scrub(_CREDENTIAL_IN_TEXT.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text))
+    return _redact_credentials(text)
 
 
 def resolve_auth(auth: str, site_url: str) -> str:
@@ -196,6 +196,13 @@ def _error_body(response: requests.Response) -> tuple[str, str, dict]:
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         return body["code"], html.unescape(str(body.get("message", ""))), data
     return "", _not_json_description(response) if body is None else "", {}
+
+
+def _describe_answer(response: requests.Response) -> tuple[str, dict[str, Any]]:
+    status = response.status_code
+    code, api_message, _ = _error_body(response)
+    what = f"HTTP {status}" + (f" {code}" if code else "") + (f": {api_message}" if api_message else "")
+    return what, {"status": status, "code": code, "api_message": api_message}
 
 
 def _not_json_description(response: requests.Response) -> str:
@@ -338,17 +345,11 @@ class WooCommerceSiteClient:
             raise ValueError(f"page_concurrency must be >= 1, got {page_concurrency}")
         if request_interval < 0:
             raise ValueError(f"request_interval must be >= 0 seconds, got {request_interval}")
-        parts = urlsplit(site_url.strip())
-        if "@" in parts.netloc:  # checked first: the messages below would show the URL
-            raise ValueError("site_url must not carry a user name or password (user:pass@host; not shown)")
-        if not parts.scheme or not parts.netloc:
-            raise ValueError(
-                "site_url must be https://host[/path], http://127.0.0.1:port[/path] or scheme://name"
-            )
-        if parts.query or parts.fragment:
-            raise ValueError("site_url must not carry a query or fragment")
-        self._mount = None if parts.scheme in NETWORK_SCHEMES else transport_for(parts.scheme)
-        self.site_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.site_url, self._mount = parse_base_url(
+            site_url,
+            name="site_url",
+            usage="https://host[/path], http://127.0.0.1:port[/path] or scheme://name",
+        )
         self.auth_scheme = resolve_auth(auth, self.site_url)
         self.per_page = per_page
         self.page_concurrency = page_concurrency
@@ -461,48 +462,15 @@ class WooCommerceSiteClient:
         raised as the :class:`WooCommerceError` that says what is wrong."""
         method = "GET"
         path = url_path(url)
-        failure: WooCommerceError | None = None
-        try:
-            response = self._requester().request(
+        response = send_unchained(
+            lambda: self._requester().request(
                 method, url, params=params, headers={"Accept": "application/json"}
-            )
-        except RetriesExhausted as exc:
-            if exc.response is not None:
-                status: int | None = exc.response.status_code
-                code, api_message, _ = _error_body(exc.response)
-                what = (
-                    f"HTTP {status}"
-                    + (f" {code}" if code else "")
-                    + (f": {api_message}" if api_message else "")
-                )
-            else:
-                status, code, api_message = None, "", ""
-                what = f"network error ({type(exc.error).__name__})"
-            failure = WooCommerceAPIError(
-                f"{method} {path} -> {what}; gave up after {exc.attempts} attempts",
-                method=method,
-                path=path,
-                status=status,
-                code=code,
-                api_message=api_message,
-                attempts=exc.attempts,
-            )
-        except ResponseTooLarge as exc:
-            failure = WooCommerceAPIError(
-                f"{method} {path} -> {exc}", method=method, path=path, status=exc.status
-            )
-        except requests.RequestException as exc:
-            # Its message may quote the URL (query credentials) or a header: redacted, type named.
-            failure = WooCommerceAPIError(
-                f"{method} {path} -> request not sent ({type(exc).__name__}): {redact(str(exc))}",
-                method=method,
-                path=path,
-                status=None,
-            )
-        if failure is not None:
-            # Raised outside the except blocks: neither __cause__ nor __context__ holds the original
-            # exception, whose text may quote a URL with the query credentials.
-            raise failure
+            ),
+            method,
+            url,
+            api_error=WooCommerceAPIError,
+            describe=_describe_answer,
+        )
         if response.status_code < 300:
             return response
         raise self._status_error(method, path, response)
@@ -905,17 +873,13 @@ class WooCommerceSiteClient:
 # ---------------------------------------------------------------------------------------------------------
 # Dagster resource
 # ---------------------------------------------------------------------------------------------------------
-class WooCommerceClientResource(dg.ConfigurableResource):
+class WooCommerceClientResource(ClientSettings):
     """Configuration for WooCommerce REST API access; :meth:`for_connection` returns a client for one
-    tenant's site. Holds no secret."""
+    tenant's site. Holds no secret. Timeouts, retry policy, ``max_pages`` and the response bounds:
+    :class:`ClientSettings`."""
 
     #: Records per page (WooCommerce allows at most 100; fewer pages is fewer PHP boots on the host).
     per_page: int = MAX_PER_PAGE
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    max_attempts: int = 8
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
     #: Seconds between two requests to one site at least, across all threads (0: no pacing). WooCommerce
     #: has no rate limit of its own; hosts and firewalls do. A connection may set its own.
     request_interval_seconds: float = 0.0
@@ -923,16 +887,6 @@ class WooCommerceClientResource(dg.ConfigurableResource):
     page_concurrency: int = 2
     #: Times a walk is repeated when the listed records shrank under it (see docs/woocommerce-client.md).
     max_rewalks: int = 2
-    max_pages: int = DEFAULT_MAX_PAGES
-    response_deadline_seconds: float | None = DEFAULT_RESPONSE_DEADLINE
-    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_attempts=self.max_attempts,
-            backoff_base=self.backoff_base_seconds,
-            backoff_max=self.backoff_max_seconds,
-        )
 
     def for_site(
         self,

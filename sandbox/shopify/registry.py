@@ -6,50 +6,45 @@ with :func:`register` and remove them with :func:`unregister`.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
+from sandbox.common.registry import Registry
 from sandbox.shopify.model import SandboxShop
 
 if TYPE_CHECKING:
     import requests
 
-_shops: dict[str, SandboxShop] = {}
-_lock = threading.Lock()
+
+def _build_preset(name: str) -> SandboxShop:
+    from sandbox.shopify.generator import build_shop
+    from sandbox.shopify.presets import PRESETS, preset
+
+    if name not in PRESETS:
+        raise KeyError(f"no sandbox shop named {name!r} (presets: {', '.join(sorted(PRESETS))})")
+    return build_shop(preset(name))
+
+
+_shops: Registry[SandboxShop] = Registry(_build_preset)
 
 
 def get_shop(name: str) -> SandboxShop:
     """The shop registered under ``name``, building a preset on first use. ``KeyError`` if unknown."""
-    with _lock:
-        shop = _shops.get(name)
-        if shop is not None:
-            return shop
-        from sandbox.shopify.generator import build_shop
-        from sandbox.shopify.presets import PRESETS, preset
-
-        if name not in PRESETS:
-            raise KeyError(f"no sandbox shop named {name!r} (presets: {', '.join(sorted(PRESETS))})")
-        shop = build_shop(preset(name))
-        _shops[name] = shop
-        return shop
+    return _shops.get(name)
 
 
 def register(name: str, shop: SandboxShop) -> None:
     """Serve ``shop`` under ``name`` (replacing any shop of that name)."""
-    with _lock:
-        _shops[name] = shop
+    _shops.register(name, shop)
 
 
 def unregister(name: str) -> None:
     """Forget the shop registered under ``name`` (a preset is rebuilt on next use)."""
-    with _lock:
-        _shops.pop(name, None)
+    _shops.unregister(name)
 
 
 def registered() -> list[str]:
     """Names of the shops built or registered so far."""
-    with _lock:
-        return sorted(_shops)
+    return _shops.names()
 
 
 def mount(session: requests.Session) -> requests.Session:

@@ -1,20 +1,23 @@
 """Deterministic randomness and ids.
 
-Every random stream is derived from the shop seed plus a label (for example the day), through SHA-256, so
-one day's orders never depend on another day's, and runs are identical across processes and machines
-(Python's ``hash()`` is never used). Ids are int64 numbers built from the kind of object, the day and a
-per-day counter, so they grow with time like Shopify's and fit in a signed 64-bit integer.
+Every random stream is derived from the shop seed plus a label (for example the day), through SHA-256
+(``sandbox/common/seeding.py``), so one day's orders never depend on another day's, and runs are identical
+across processes and machines (Python's ``hash()`` is never used). Ids are int64 numbers built from the
+kind of object, the day and a per-day counter, so they grow with time like Shopify's and fit in a signed
+64-bit integer.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import random
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date
 from itertools import accumulate
+
+from sandbox.common.seeding import hex_token, poisson, rng_for
+
+__all__ = ["IDS_PER_DAY", "DayIds", "cumulative", "hex_token", "poisson", "rng_for", "weighted_index"]
 
 #: Base of each id kind; the day ordinal (~740,000) times 10**7 plus a per-day counter is added to it.
 #: Every id stays below 2**53, so JSON readers that parse numbers as doubles keep them exact (as with
@@ -31,32 +34,6 @@ _ID_BASES: dict[str, int] = {
 }
 #: Ids of each kind one day can allocate; an id is its kind's base + day ordinal × IDS_PER_DAY + serial.
 IDS_PER_DAY = 10_000_000
-
-
-def rng_for(seed: int, *labels: object) -> random.Random:
-    """A random generator that depends only on the seed and the labels."""
-    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
-    return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
-
-
-def hex_token(seed: int, *labels: object, length: int = 32) -> str:
-    """A deterministic hex string (cart tokens, order tokens)."""
-    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
-    return hashlib.sha256(key).hexdigest()[:length]
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson-distributed count (Knuth for small means, a rounded normal for large ones)."""
-    if mean <= 0:
-        return 0
-    if mean > 60:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit = math.exp(-mean)
-    count, product = 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
 
 
 def cumulative(weights: Iterable[float]) -> list[float]:

@@ -16,24 +16,29 @@ clients written for Shopify build URLs that way. Two ways to reach a sandbox sho
   set ``Host`` themselves, go through a proxy, or resolve ``*.localhost`` to the loopback).
 
 Besides the Shopify API each shop answers ``/{shop}/_sandbox/ground_truth.json`` and
-``/{shop}/_sandbox/clock.json`` (see ``debug.py``), or ``/_sandbox/...`` at its own origin.
+``/{shop}/_sandbox/clock.json`` (see ``debug.py``), or ``/_sandbox/...`` at its own origin. The server
+scaffolding and CLI bits are the simulators' shared ones (``sandbox/common/httpserver.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
-import sys
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from contextlib import contextmanager
+from urllib.parse import SplitResult
 
+from sandbox.common.httpserver import (
+    Answer,
+    RunningServer,
+    SandboxHandler,
+    SandboxHTTPServer,
+    add_common_arguments,
+    parse_clock,
+    parse_names,
+    wait_until_interrupted,
+)
 from sandbox.shopify.debug import PREFIX as DEBUG_PREFIX
 from sandbox.shopify.debug import handle_debug
-from sandbox.shopify.faults import ConnectionDropped
 from sandbox.shopify.model import SandboxShop
 
 _NOT_FOUND = b'{"errors":"Not Found"}'
@@ -53,10 +58,7 @@ def shop_from_host(host: str | None, shops: Mapping[str, SandboxShop]) -> str | 
     return name if suffix in SHOP_HOST_SUFFIXES and name in shops else None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _HTTPServer(SandboxHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
@@ -64,13 +66,10 @@ class _HTTPServer(ThreadingHTTPServer):
         verbose: bool,
         root_shop: str | None = None,
     ) -> None:
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, verbose)
         self.shops = dict(shops)
-        self.verbose = verbose
         #: The one shop this server serves at the root of its origin (a shop's own port), if any.
         self.root_shop = root_shop
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
 
     def base_url(self, name: str) -> str:
         host, port = self.server_address[:2]
@@ -78,68 +77,19 @@ class _HTTPServer(ThreadingHTTPServer):
             return f"http://{host}:{port}"
         return f"http://{host}:{port}/{name}"
 
-    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
 
-    def shutdown_request(self, request):  # type: ignore[no-untyped-def]
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Close kept-alive client connections so handler threads end promptly."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: don't wait for ACKs
+class _Handler(SandboxHandler):
     server: _HTTPServer
     server_version = "SandboxShopify/1.0"
-    sys_version = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        self._dispatch("GET")
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch("HEAD")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch("POST")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch("DELETE")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        split = urlsplit(self.path)
+    def route(self, method: str, split: SplitResult) -> Answer:
         name, path, base_url = self._locate(split.path)
         shop = self.server.shops.get(name)
         if shop is None:
-            self._send(404, {"Content-Type": "application/json; charset=utf-8"}, _NOT_FOUND, method)
-            return
+            return 404, {"Content-Type": "application/json; charset=utf-8"}, _NOT_FOUND
         if path.startswith(DEBUG_PREFIX):
-            status, headers, body = handle_debug(shop, method, path, split.query)
-        else:
-            try:
-                status, headers, body = shop.api.handle(method, path, split.query, self.headers, base_url)
-            except ConnectionDropped:
-                self.close_connection = True
-                with suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-        self._send(status, headers, body, method)
+            return handle_debug(shop, method, path, split.query)
+        return shop.api.handle(method, path, split.query, self.headers, base_url)
 
     def _locate(self, request_path: str) -> tuple[str, str, str]:
         """(shop name, shop-relative path, base URL for ``Link`` headers) of a request.
@@ -158,22 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
         name = pieces[1] if len(pieces) > 1 else ""
         return name, "/" + (pieces[2] if len(pieces) > 2 else ""), server.base_url(name)
 
-    def _send(self, status: int, headers: Mapping[str, str], body: bytes, method: str) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class SandboxServer:
+class SandboxServer(RunningServer):
     """A running sandbox HTTP server (see :func:`serve`)."""
+
+    _httpd: _HTTPServer
 
     def __init__(
         self,
@@ -196,23 +135,7 @@ class SandboxServer:
             for httpd in [self._httpd, *self._own.values()]:
                 httpd.server_close()
             raise
-        self._threads = [
-            threading.Thread(
-                target=httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"sandbox-shopify-http-{label}",
-                daemon=True,
-            )
-            for label, httpd in [("main", self._httpd), *self._own.items()]
-        ]
-
-    @property
-    def host(self) -> str:
-        return str(self._httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        self._serve_in_threads("sandbox-shopify-http", [("main", self._httpd), *self._own.items()])
 
     @property
     def shops(self) -> dict[str, SandboxShop]:
@@ -235,20 +158,6 @@ class SandboxServer:
     def shop_ports(self) -> dict[str, int]:
         """The port of each shop that has one of its own."""
         return {name: int(httpd.server_address[1]) for name, httpd in self._own.items()}
-
-    def start(self) -> SandboxServer:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close open connections and the listening sockets."""
-        for httpd in [self._httpd, *self._own.values()]:
-            httpd.shutdown()
-            httpd.close_connections()
-            httpd.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
 
 
 @contextmanager
@@ -277,12 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     from sandbox.shopify.presets import PRESETS, preset
 
     parser = argparse.ArgumentParser(description="Serve sandbox Shopify shops over HTTP.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--shops", default=",".join(PRESETS), help="comma-separated preset names")
-    parser.add_argument(
-        "--clock", default=None, help="shop clock, ISO 8601 with offset (default: today 00:00)"
-    )
+    add_common_arguments(parser, port=8765, what="shop", presets=list(PRESETS))
     parser.add_argument(
         "--shop-port",
         action="append",
@@ -298,15 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
-    clock = None
-    if args.clock:
-        clock = datetime.fromisoformat(args.clock)
-        if clock.tzinfo is None:
-            parser.error("--clock needs a UTC offset, e.g. 2026-03-01T00:00:00-05:00")
-    names = [name.strip() for name in args.shops.split(",") if name.strip()]
-    unknown = [name for name in names if name not in PRESETS]
-    if unknown:
-        parser.error(f"unknown shops {unknown}; presets: {sorted(PRESETS)}")
+    clock = parse_clock(parser, args.clock)
+    names = parse_names(parser, args.shops, PRESETS, "shop")
     shop_ports: dict[str, int] = {}
     if args.port_per_shop:
         shop_ports = {name: (args.port + 1 + index if args.port else 0) for index, name in enumerate(names)}
@@ -330,11 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Host routing: Host {{shop}}.myshopify.com or {{shop}}.localhost on port {server.port} "
             "serves that shop at the root"
         )
-        sys.stdout.flush()
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        wait_until_interrupted()
     return 0
 
 

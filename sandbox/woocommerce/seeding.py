@@ -1,36 +1,10 @@
 """Deterministic randomness: every stream depends only on the site seed and a label (never ``hash()``).
 
-A tiny generic helper, copied in spirit from the Shopify sandbox so that this package imports nothing of it.
+The simulators' shared helpers (``sandbox/common/seeding.py``), under the names this package uses.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import random
+from sandbox.common.seeding import hex_token, poisson, rng_for
 
-
-def rng_for(seed: int, *labels: object) -> random.Random:
-    """A random generator that depends only on the seed and the labels (SHA-256 of both)."""
-    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
-    return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
-
-
-def hex_token(seed: int, *labels: object, length: int = 32) -> str:
-    """A deterministic hex string (order keys, nonces in tests)."""
-    key = "|".join([str(seed), *[str(label) for label in labels]]).encode()
-    return hashlib.sha256(key).hexdigest()[:length]
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson-distributed count: a day's number of orders around its mean."""
-    if mean <= 0:
-        return 0
-    if mean > 60:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit = math.exp(-mean)
-    count, product = 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
+__all__ = ["hex_token", "poisson", "rng_for"]

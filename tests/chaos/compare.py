@@ -14,7 +14,7 @@ from platform_assets.ground_truth import compare_with_ground_truth
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource
 from sandbox.shopify.model import SandboxShop
-from tests.pipeline.harness import CHECKSUM_TABLES, _normal
+from tests.pipeline.harness import CHECKSUM_TABLES, SANDBOX_PLATFORM, _normal
 
 
 def days(start: date, end: date) -> list[date]:
@@ -81,12 +81,13 @@ def sales_days_off(
     day, other figures off) as lost.
     """
     rows = warehouse.query(
-        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
-        {"t": tenant, "s": start, "e": end},
+        "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND platform = :p AND date BETWEEN :s AND :e "
+        "ORDER BY date",
+        {"t": tenant, "p": SANDBOX_PLATFORM, "s": start, "e": end},
     ).to_dict("records")
     truth = shop.ground_truth(start, end)
-    diffs = compare_with_ground_truth(rows, truth)
-    by_day = {str(row["date"])[:10]: row for row in rows}
+    diffs = compare_with_ground_truth(rows, truth, platform=SANDBOX_PLATFORM)
+    by_day = {str(row["date"])[:10]: row for row in rows if row["platform"] == SANDBOX_PLATFORM}
     lost = duplicated = 0
     for figures in truth:
         day = str(figures.date)

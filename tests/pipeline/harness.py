@@ -25,8 +25,10 @@ from sandbox.shopify import registry
 from sandbox.shopify.generator import build_shop
 from sandbox.shopify.spec import ShopSpec
 
+#: The platform of the sandbox shop every pipeline here runs on.
+SANDBOX_PLATFORM = "shopify"
 #: The other registered sources (the harness's tenants sell on Shopify only).
-OTHER_SOURCES = [source for source in sources() if source.platform != "shopify"]
+OTHER_SOURCES = [source for source in sources() if source.platform != SANDBOX_PLATFORM]
 #: Their raw and staging assets, left out of every run: they would fetch nothing for a Shopify tenant and
 #: only create their empty staging tables.
 OTHER_SOURCE_ASSETS = dg.AssetSelection.assets(
@@ -85,16 +87,21 @@ class Pipeline:
         assert result.success == expect_success
         return result
 
-    def agg_daily_sales(self, start: date, end: date) -> list[dict]:
+    def agg_daily_sales(self, start: date, end: date, *, platform: str) -> list[dict]:
+        """The agg_daily_sales rows of one ``platform`` (the sandbox shop's: SANDBOX_PLATFORM), or the rows
+        across platforms (t.ALL_PLATFORMS): one row a day, never both kinds mixed."""
         frame = self.warehouse.query(
-            "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
-            {"t": self.tenant_id, "s": start, "e": end},
+            "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND platform = :p AND date BETWEEN :s AND :e "
+            "ORDER BY date",
+            {"t": self.tenant_id, "p": platform, "s": start, "e": end},
         )
         return frame.to_dict("records")
 
     def ground_truth_diffs(self, start: date, end: date) -> list[str]:
+        """The sandbox shop's ground truth against its platform's rows."""
         truth = registry.get_shop(self.shop_name).ground_truth(start, end)
-        return compare_with_ground_truth(self.agg_daily_sales(start, end), truth)
+        rows = self.agg_daily_sales(start, end, platform=SANDBOX_PLATFORM)
+        return compare_with_ground_truth(rows, truth, platform=SANDBOX_PLATFORM)
 
     def checksums(self) -> dict[str, str]:
         """A checksum of every warehouse table's content, independent of row order."""

@@ -1,9 +1,11 @@
 """Staging a long range in worker processes and in batches of days writes exactly what staging each day
 in this process, one transaction per day, writes; and the bulk-load text is the same value by value."""
 
+import gzip
 import pickle
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -138,3 +140,43 @@ def test_a_day_staged_in_shares_is_the_day_staged_whole(tmp_path):
         ]
     )
     assert merged.new_fields == whole.new_fields
+
+
+def test_a_raw_line_that_is_not_json_is_a_dead_letter_and_the_others_are_staged(tmp_path):
+    """A raw partition with a line that is not JSON and one that is not UTF-8 (a damaged file): both are
+    kept aside with the line they are on, every other record is staged, whole or in shares."""
+    base = load_fixture("orders.json")["orders"][0]
+    orders = [{**base, "id": 3000 + n, "name": f"#{3000 + n}"} for n in range(6)]
+    day = date(2026, 1, 6)
+    raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    raw_store.write_partition("shopify", "orders", "acme", day, [orders])
+    path = Path(raw_store.partition_path("shopify", "orders", "acme", day))
+    with gzip.open(path, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    damaged = [*lines[:2], b'{"id": 3100, "name": "#3100",\n', *lines[2:4], b'{"id": 3101, "note": "\xff"}\n']
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"".join([*damaged, *lines[4:]]))
+    td = TenantDays(Tenant(id="acme", name="acme", start_date=day, timezone="America/New_York"), [day])
+    tables = [(spec.name, len(spec.column_names)) for spec in staging_assets.ORDER_TABLES]
+
+    def stage(part: int, parts: int) -> staging_pool.StagedDay:
+        return staging_pool.stage_day(
+            staging_assets._stage_orders, "shopify", "orders", tables, raw_store, td, day, part, parts
+        )
+
+    expected = [
+        (
+            "line 3",
+            "raw line 3 is not JSON (JSONDecodeError: Expecting property name enclosed in double "
+            "quotes: line 2 column 1 (char 30))",
+        ),
+        (
+            "line 6",
+            "raw line 6 is not JSON (UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in "
+            "position 22: invalid start byte)",
+        ),
+    ]
+    for staged in (stage(0, 1), staging_pool.merged_day([stage(part, 3) for part in range(3)])):
+        assert sorted((letter.record_key, letter.reason) for letter in staged.dead_letters) == expected
+        order_ids = sorted(staged.texts["stg_shopify_orders"][2])  # tenant, day, order id
+        assert order_ids == [str(3000 + n) for n in range(6)]

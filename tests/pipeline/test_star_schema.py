@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from platform_assets.warehouse.tables import ALL_PLATFORMS
 from sandbox.shopify import registry
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import SANDBOX_PLATFORM, make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import END, NY
 
 START = date(2026, 5, 26)  # the sandbox reprices variant 44000007000052 on 2026-05-27 and others after
@@ -84,16 +85,20 @@ def test_customer_dimension_agrees_with_the_facts(pipeline):
     prospects = dims[dims["lifetime_orders"] == 0]
     assert (prospects["segment"] == "prospect").all() and prospects["customer_id"].notna().all()
 
-    daily = pipeline.agg_daily_sales(START, END)
+    daily = pipeline.agg_daily_sales(START, END, platform=ALL_PLATFORMS)  # each person once a day
     first_days_in_range = (facts["first_day"] >= START) & (facts["first_day"] <= END)
     assert sum(r["new_customers"] for r in daily) == int(first_days_in_range.sum())
 
 
-def test_weekly_trends_equal_the_daily_figures_over_each_window(pipeline):
-    daily = {r["date"]: r for r in pipeline.agg_daily_sales(START - timedelta(days=400), END)}
+@pytest.mark.parametrize("platform", [SANDBOX_PLATFORM, ALL_PLATFORMS])
+def test_weekly_trends_equal_the_daily_figures_over_each_window(pipeline, platform):
+    daily = {
+        r["date"]: r for r in pipeline.agg_daily_sales(START - timedelta(days=400), END, platform=platform)
+    }
     assert len(daily) > 8, "earlier days restated by late refunds are in the table too"
     weekly = pipeline.warehouse.query(
-        "SELECT * FROM agg_weekly_trends WHERE date BETWEEN :s AND :e ORDER BY date", {"s": START, "e": END}
+        "SELECT * FROM agg_weekly_trends WHERE platform = :p AND date BETWEEN :s AND :e ORDER BY date",
+        {"p": platform, "s": START, "e": END},
     ).to_dict("records")
     assert [w["date"] for w in weekly] == sorted(d for d in daily if START <= d <= END)
 

@@ -4,7 +4,7 @@ to the cent, re-runs and reordered backfills leave identical tables, and late re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
+from tests.pipeline.harness import SANDBOX_PLATFORM, make_pipeline, make_spec, make_vat_spec
 
 NY = ZoneInfo("America/New_York")
 CLOCK = datetime(2026, 6, 1, 0, 0, tzinfo=NY)  # the sandbox's "now": the start of 2026-06-01 in New York
@@ -25,7 +25,7 @@ def test_whole_graph_equals_ground_truth_and_is_idempotent(reference_run, tmp_pa
     assert pipeline.checksums() == reference_run.checksums
 
     assert pipeline.ground_truth_diffs(START, END) == []
-    rows = pipeline.agg_daily_sales(START, END)
+    rows = pipeline.agg_daily_sales(START, END, platform=SANDBOX_PLATFORM)
     assert len(rows) == 20
     assert {(r["is_complete"], r["provisional_reason"]) for r in rows} == {(True, None)}
     assert sum(r["orders"] for r in rows) > 100
@@ -41,7 +41,7 @@ def test_a_shop_whose_prices_include_vat_equals_ground_truth_taxes_and_totals_in
     result = pipeline.materialise(date(2026, 5, 22), END)
     assert [e.check_name for e in result.get_asset_check_evaluations() if not e.passed] == []
     assert pipeline.ground_truth_diffs(date(2026, 5, 22), END) == []
-    rows = pipeline.agg_daily_sales(date(2026, 5, 22), END)
+    rows = pipeline.agg_daily_sales(date(2026, 5, 22), END, platform=SANDBOX_PLATFORM)
     assert len(rows) == 10 and sum(r["returns"] for r in rows) > 0
     facts = pipeline.warehouse.query("SELECT taxes_included FROM fact_orders")
     assert len(facts) > 0 and facts["taxes_included"].all()
@@ -65,13 +65,13 @@ def test_refund_arriving_weeks_later_restates_the_refund_day_and_the_order_day(
     from sandbox.shopify import registry
 
     pipeline = reference_run.copy_into(tmp_path, monkeypatch)  # START … END materialised at CLOCK
-    before = {r["date"]: r for r in pipeline.agg_daily_sales(START, END)}
+    before = {r["date"]: r for r in pipeline.agg_daily_sales(START, END, platform=SANDBOX_PLATFORM)}
 
     later = CLOCK + timedelta(days=21)
     registry.get_shop("test-ny").set_clock(later)
     pipeline.materialise(date(2026, 6, 1), date(2026, 6, 21))
 
     assert pipeline.ground_truth_diffs(START, date(2026, 6, 21)) == []
-    after = {r["date"]: r for r in pipeline.agg_daily_sales(START, END)}
+    after = {r["date"]: r for r in pipeline.agg_daily_sales(START, END, platform=SANDBOX_PLATFORM)}
     changed = [d for d in before if before[d] != after.get(d)]
     assert changed, "refunds, edits and voids after the clock moved must restate some of the original days"

@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 
 from resources.raw_store import RawStoreResource
-from tests.pipeline.harness import Pipeline, make_pipeline, make_spec
+from tests.pipeline.harness import SANDBOX_PLATFORM, Pipeline, make_pipeline, make_spec
 from tests.pipeline.test_checks import RAW
 from tests.pipeline.test_whole_graph import NY
 
@@ -116,7 +116,7 @@ def test_case_ends_as_specified(corpus_run, name):
 def test_the_good_orders_flow_and_the_day_adds_up_to_the_cent(corpus_run):
     pipeline, result = corpus_run
     assert result.success
-    (day,) = pipeline.agg_daily_sales(DAY, DAY)
+    (day,) = pipeline.agg_daily_sales(DAY, DAY, platform=SANDBOX_PLATFORM)
     assert {key: day[key] for key in EXPECTED_DAY} == EXPECTED_DAY
     dead = _rows(pipeline, "SELECT record_key FROM dlq_records WHERE tenant_id = :t")
     expected_dead = [d for case in CASES.values() for d in case["expect"].get("dead_letters", [])]

@@ -3,6 +3,7 @@ produced (row count and an order-independent SHA-256 of each table's rows; the e
 demo_warehouse_checksums.json, regenerated only on purpose: see demo_warehouse.py). A missing table, an
 extra table or a changed one fails, naming the table."""
 
+from tests.pipeline.harness import SANDBOX_PLATFORM
 from tests.regression.demo_warehouse import (
     CHECKSUMS_FILE,
     EXCLUDED_COLUMNS,
@@ -44,5 +45,5 @@ def test_only_listed_columns_are_left_out_and_they_exist(demo_warehouse):
 def test_the_demo_warehouse_equals_the_sandbox_ground_truth(demo_warehouse):
     assert demo_warehouse.ground_truth_diffs == {tenant: [] for tenant in demo_ranges()}
     for tenant, (start, end) in demo_ranges().items():
-        rows = demo_warehouse.pipelines[tenant].agg_daily_sales(start, end)
+        rows = demo_warehouse.pipelines[tenant].agg_daily_sales(start, end, platform=SANDBOX_PLATFORM)
         assert len(rows) == (end - start).days + 1 == 30, tenant

@@ -38,22 +38,33 @@ def stub() -> StubServer:
 
 
 @pytest.fixture
-def make_client(fake_time):
-    """Client factory with fake sleep, a private pacer registry on the fake clock and seeded jitter."""
+def open_client(fake_time):
+    """Opens a client with ``factory(*args, **kwargs)`` (a resource's ``for_shop``, ``for_connection``,
+    ...) plus the test options every client resource takes: fake sleep, a private pacer registry on the
+    fake clock and seeded jitter. Every client opened is closed after the test."""
     clients = []
 
-    def _make(shop_url: str, token: str = TOKEN, **config):
-        resource = ShopifyClientResource(**config)
-        client = resource.for_shop(
-            shop_url,
-            token,
+    def _open(factory, *args, **kwargs):
+        client = factory(
+            *args,
             sleep=fake_time.sleep,
             pacers=PacerRegistry(clock=fake_time.monotonic),
             rng=random.Random(7),
+            **kwargs,
         )
         clients.append(client)
         return client
 
-    yield _make
+    yield _open
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def make_client(open_client):
+    """Shopify client factory (``open_client``: fake sleep, pacers on the fake clock, seeded jitter)."""
+
+    def _make(shop_url: str, token: str = TOKEN, **config):
+        return open_client(ShopifyClientResource(**config).for_shop, shop_url, token)
+
+    return _make

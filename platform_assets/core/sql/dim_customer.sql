@@ -1,6 +1,9 @@
 -- dim_customer: one row per customer identity per tenant (registered customers and guests alike are
 -- keyed by normalised email; customers without an email by 'id:<customer id>'). Rebuilt for every
 -- identity touched by the partitions being materialised, from the facts and the latest customer record.
+-- The identity spans platforms: a person who buys on two platforms with one email is one row, whose
+-- figures count the orders of both and whose platform is that of their first order; a guest on one
+-- platform and a registered customer of another with the same email are that one row (not a guest).
 DELETE FROM dim_customer
 WHERE tenant_id = :tenant_id AND customer_key IN (
     SELECT customer_key FROM stg_orders
@@ -47,9 +50,16 @@ LEFT JOIN (
            MAX(business_date) AS last_order_date,
            COUNT(*) AS lifetime_orders,
            SUM(gross_sales - discounts) AS net_spend,
-           MIN(platform) AS first_platform
-    FROM fact_orders
-    WHERE tenant_id = :tenant_id AND is_counted AND customer_key IS NOT NULL
+           -- the platform of the first counted order across every platform (the order agg_daily_sales
+           -- counts the person new with: earliest business day, then processed_at)
+           MIN(CASE WHEN nth = 1 THEN platform END) AS first_platform
+    FROM (
+        SELECT customer_key, business_date, gross_sales, discounts, platform,
+               ROW_NUMBER() OVER (PARTITION BY customer_key
+                                  ORDER BY business_date, processed_at, platform, order_id) AS nth
+        FROM fact_orders
+        WHERE tenant_id = :tenant_id AND is_counted AND customer_key IS NOT NULL
+    ) counted
     GROUP BY customer_key
 ) o ON o.customer_key = k.customer_key
 LEFT JOIN (

@@ -1,6 +1,8 @@
 -- dim_product: SCD type 2 at variant grain. For every variant seen in the partitions being materialised,
 -- all of its staged snapshots are replayed in time order and a new version starts whenever price, sku,
 -- product title or variant title changes. The first version starts at the variant's creation.
+-- A variant is (platform, variant_id): the same id on two platforms is two variants, each with its own
+-- versions. sku_key (the SKU trimmed and upper-cased, null without one) links variants across platforms.
 DELETE FROM dim_product
 WHERE tenant_id = :tenant_id
   AND (platform, variant_id) IN (
@@ -8,13 +10,13 @@ WHERE tenant_id = :tenant_id
       WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date);
 
 INSERT INTO dim_product (
-    tenant_id, platform, product_key, variant_id, product_id, product_title, variant_title, sku, price,
-    vendor, product_type, valid_from, valid_to, is_current
+    tenant_id, platform, product_key, variant_id, product_id, product_title, variant_title, sku, sku_key,
+    price, vendor, product_type, valid_from, valid_to, is_current
 )
 SELECT
     tenant_id, platform, platform || ':' || variant_id || ':' || CAST(valid_from AS VARCHAR),
-    variant_id, product_id, product_title, variant_title, sku, price, vendor, product_type,
-    valid_from, valid_to, valid_to IS NULL
+    variant_id, product_id, product_title, variant_title, sku, NULLIF(UPPER(TRIM(sku)), ''), price, vendor,
+    product_type, valid_from, valid_to, valid_to IS NULL
 FROM (
     SELECT changes.*,
            LEAD(valid_from) OVER (PARTITION BY platform, variant_id ORDER BY valid_from) AS valid_to

@@ -3,7 +3,9 @@
 -- the tenant's start date (:start_date; first orders decide new vs returning customers) through
 -- :yesterday (later changes: edits, voids, refunds). A partition counts once staged_partitions holds it
 -- with the whole day in it. A day not over yet (after :yesterday) is provisional too. The reason names
--- the missing days as ranges, e.g. "changes since 2026-11-03 not ingested: 2026-11-04…2026-12-05".
+-- the missing days as ranges, e.g. "changes since 2026-11-03 not ingested: 2026-11-04…2026-12-05". A row
+-- across platforms (platform 'all', ALL_PLATFORMS) depends on the partitions of every platform of the
+-- tenant: a day missing on any of them is missing for it.
 UPDATE agg_daily_sales
 SET is_complete = verdict.reason IS NULL, provisional_reason = verdict.reason
 FROM (
@@ -17,13 +19,30 @@ FROM (
         SELECT CAST(g AS DATE) AS day
         FROM generate_series(CAST(:start_date AS TIMESTAMP), CAST(:yesterday AS TIMESTAMP), INTERVAL '1 day') AS s(g)
     ),
+    tenant_platforms AS (
+        -- the platforms a row across platforms ('all') depends on: every platform the tenant has
+        -- staged orders or sales of
+        SELECT platform FROM staged_partitions WHERE tenant_id = :tenant_id AND entity = 'orders'
+        UNION
+        SELECT platform FROM agg_daily_sales WHERE tenant_id = :tenant_id AND platform <> :all_platforms
+    ),
+    judged_platforms AS (
+        -- (row platform, platform whose partitions it needs): a platform's row needs its own; the row
+        -- across platforms needs every platform's, a day missing on any of them is missing for it
+        SELECT DISTINCT platform, platform AS source_platform
+        FROM rows_to_judge WHERE platform <> :all_platforms
+        UNION
+        SELECT r.platform, tp.platform
+        FROM (SELECT DISTINCT platform FROM rows_to_judge WHERE platform = :all_platforms) r
+        CROSS JOIN tenant_platforms tp
+    ),
     missing AS (
-        SELECT p.platform, n.day
-        FROM (SELECT DISTINCT platform FROM rows_to_judge) p
+        SELECT DISTINCT p.platform, n.day
+        FROM judged_platforms p
         CROSS JOIN needed n
         WHERE NOT EXISTS (
             SELECT 1 FROM staged_partitions l
-            WHERE l.tenant_id = :tenant_id AND l.platform = p.platform AND l.entity = 'orders'
+            WHERE l.tenant_id = :tenant_id AND l.platform = p.source_platform AND l.entity = 'orders'
               AND l.partition_date = n.day AND l.whole_day
         )
     ),

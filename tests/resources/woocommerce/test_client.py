@@ -23,7 +23,6 @@ import pytest
 import requests
 import responses
 
-from resources.http import PacerRegistry
 from resources.secrets import SecretValueError
 from resources.transports import register_transport, unregister_transport
 from resources.woocommerce.client import (
@@ -58,25 +57,15 @@ class Site:
 
 
 @pytest.fixture
-def client_for(monkeypatch, fake_time):
+def client_for(monkeypatch, open_client):
     """A client factory for a tenant connection, keys in the environment, fake sleep and clock."""
     monkeypatch.setenv(KEY_ENV, KEY)
     monkeypatch.setenv(SECRET_ENV, SECRET + "\n")  # a secret file's trailing newline is stripped
-    clients = []
 
     def make(site: Site | None = None, **config: object):
-        client = WooCommerceClientResource(**config).for_connection(
-            site or Site(),
-            sleep=fake_time.sleep,
-            pacers=PacerRegistry(clock=fake_time.monotonic),
-            rng=random.Random(7),
-        )
-        clients.append(client)
-        return client
+        return open_client(WooCommerceClientResource(**config).for_connection, site or Site())
 
-    yield make
-    for client in clients:
-        client.close()
+    return make
 
 
 class FakeWoo:
