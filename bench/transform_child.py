@@ -151,12 +151,21 @@ def transform(store: BenchStore, warehouse_url: str, instance_dir: str | None) -
 
     from platform_assets.definitions import ALL_ASSETS
     from platform_assets.ground_truth import compare_with_ground_truth
+    from platform_assets.sources.registry import sources
     from platform_assets.sources.shopify.raw_assets import RAW_ASSETS
     from resources.raw_store import RawStoreResource
     from resources.shopify.client import ShopifyClientResource
     from resources.warehouse import WarehouseResource
 
     raw_keys = {key for asset in RAW_ASSETS for key in asset.keys}
+    # The other registered sources' raw and staging assets: the bench tenant sells on Shopify only.
+    raw_keys |= {
+        key
+        for source in sources()
+        if source.platform != "shopify"
+        for asset in [*source.raw_assets, *source.staging_assets]
+        for key in asset.keys
+    }
     selection = [key for asset in ALL_ASSETS for key in asset.keys if key not in raw_keys]
     instance = dg.DagsterInstance.local_temp(instance_dir) if instance_dir else dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("tenant", [store.tenant_id])

@@ -502,7 +502,7 @@ def test_connections_are_keyed_by_registered_platform_and_typed_by_its_source(tm
 def test_a_platform_no_source_serves_is_refused_and_connections_are_optional(tmp_path):
     body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      lightspeed: {}\n"
     assert load_error(tmp_path, body) == (
-        "tenant acme: connections: unknown key 'lightspeed'; allowed keys: shopify"
+        "tenant acme: connections: unknown key 'lightspeed'; allowed keys: shopify, woocommerce"
     )
     body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n"
     assert load_tenants(write(tmp_path, body), today=TODAY)["acme"].connections == {}

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from platform_assets.warehouse.schema import TableSpec
 
 #: One line per source.
-SOURCE_PACKAGES: tuple[str, ...] = ("platform_assets.sources.shopify",)
+SOURCE_PACKAGES: tuple[str, ...] = ("platform_assets.sources.shopify", "platform_assets.sources.woocommerce")
 
 
 @cache

@@ -28,7 +28,7 @@ from tests.chaos.counts import Counts
 from tests.chaos.proxy import FaultProxy
 from tests.chaos.registry import scenario
 from tests.chaos.waits import wait_until
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import make_pipeline, make_spec, shopify_graph
 
 NY = ZoneInfo("America/New_York")
 START = date(2026, 5, 25)
@@ -81,6 +81,7 @@ def run_wire_faults(rate: float, seed: int, folder: Path, days: int = 7) -> Coun
                     instance=pipeline.instance,
                     resources=pipeline.resources,
                     tags=tags,
+                    selection=shopify_graph(),
                     raise_on_error=False,
                 )
                 success = result.success

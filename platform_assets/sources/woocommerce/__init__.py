@@ -1,3 +1,5 @@
 """The WooCommerce source: a tenant's WordPress + WooCommerce store, read through the WooCommerce REST API
-v3. Today only its tenants-file connection (``connection.py``); its client is ``resources/woocommerce``.
-Not yet in the source registry: it has no assets."""
+v3 (client: ``resources/woocommerce``). Its tenants-file connection (``connection.py``), raw and staging
+assets, table specs, conformed SQL (``sql/``), checks, timezone reader and change probe (``source.py``)."""
+
+PLATFORM = "woocommerce"
