@@ -8,7 +8,7 @@ INSERT INTO stg_customers (
 )
 SELECT
     tenant_id, CAST(:platform AS VARCHAR), partition_date, CAST(customer_id AS VARCHAR), email,
-    COALESCE(NULLIF(LOWER(TRIM(email)), ''), 'id:' || CAST(customer_id AS VARCHAR)),
+    COALESCE(NULLIF(LOWER(TRIM(email)), ''), 'id:' || CAST(:platform AS VARCHAR) || ':' || CAST(customer_id AS VARCHAR)),
     first_name, last_name, phone, role, created_at, updated_at
 FROM stg_woocommerce_customers
 WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date;

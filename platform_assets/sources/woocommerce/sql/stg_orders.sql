@@ -21,7 +21,7 @@ SELECT
     o.order_number,
     CAST(o.customer_id AS VARCHAR),
     o.email,
-    COALESCE(NULLIF(LOWER(TRIM(o.email)), ''), 'id:' || CAST(o.customer_id AS VARCHAR)),
+    COALESCE(NULLIF(LOWER(TRIM(o.email)), ''), 'id:' || CAST(:platform AS VARCHAR) || ':' || CAST(o.customer_id AS VARCHAR)),
     o.sold_at,
     o.updated_at,
     o.business_date,
