@@ -176,6 +176,7 @@ def transform(store: BenchStore, warehouse_url: str, instance_dir: str | None) -
         selection=selection,
         instance=instance,
         resources={
+            **{key: resource for source in sources() for key, resource in source.resources.items()},
             "shopify": ShopifyClientResource(),
             "tenants": TenantsResource(),
             "raw_store": RawStoreResource(base_url=str(store.raw_dir)),
