@@ -64,6 +64,15 @@ TimezoneReader = Callable[[RawStoreResource, str, "date | None"], "tuple[str, st
 ChangeProber = Callable[
     [Tenant, Connection, datetime, datetime, "dg.ConfigurableResource | None"], ChangeProbe
 ]
+#: The retry budget of a change prober's default client (its client resource's settings): a failing store
+#: must not hold a sensor evaluation for minutes.
+SENSOR_CLIENT_BUDGET: Mapping[str, float] = {
+    "max_attempts": 3,
+    "connect_timeout": 5.0,
+    "read_timeout": 15.0,
+    "backoff_base_seconds": 0.5,
+    "backoff_max_seconds": 2.0,
+}
 
 
 @dataclass(frozen=True)

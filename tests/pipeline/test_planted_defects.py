@@ -251,7 +251,7 @@ def test_planted_defect_turns_the_right_check_red_alerts_once_and_clears_after_t
 
 
 def test_the_source_count_check_counts_orders_not_records():
-    from platform_assets.sources.shopify.checks import distinct_orders
+    from platform_assets.quality.source_counts import distinct_orders
 
     records = [
         {"id": 1},

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from platform_assets.sources.contract import ChangedOrder, ChangeProbe
+from platform_assets.sources.contract import SENSOR_CLIENT_BUDGET, ChangedOrder, ChangeProbe
 from platform_assets.sources.shopify.connection import ShopifyConnection
 from platform_assets.tenants import Connection, Tenant
 from resources.shopify.client import ShopifyClientResource
@@ -17,13 +17,7 @@ ORDER_FIELDS = ("id", "processed_at", "updated_at")
 
 def sensor_client() -> ShopifyClientResource:
     """A client with a short retry budget: a failing shop must not hold the evaluation for minutes."""
-    return ShopifyClientResource(
-        max_attempts=3,
-        connect_timeout=5.0,
-        read_timeout=15.0,
-        backoff_base_seconds=0.5,
-        backoff_max_seconds=2.0,
-    )
+    return ShopifyClientResource(**SENSOR_CLIENT_BUDGET)
 
 
 def changed_order(record: dict) -> ChangedOrder | None:

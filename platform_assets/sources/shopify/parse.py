@@ -1,64 +1,29 @@
 """Typed parsing of Shopify REST values: money strings (or the numbers some fields send), ISO timestamps
-with the shop's UTC offset, tag strings. Every parser raises ``ValueError`` naming the field and value,
+with the shop's UTC offset, tag strings; amounts, whole numbers and business dates are the shared
+``platform_assets.staging.parse``. Every parser raises ``ValueError`` naming the field and value,
 which makes the record a dead letter with that reason (see staging.py)."""
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import UTC, date, datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-#: The finest amount the warehouse keeps (MONEY is DECIMAL(18,4)); finer amounts are refused.
-MONEY_DECIMALS = 4
+from platform_assets.staging.parse import decimal_value, money
+
 #: Tax rates keep up to 6 decimal places (RATE is DECIMAL(12,6)), e.g. 0.08875.
 RATE_DECIMALS = 6
-_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-
-
-def _decimal(value: Any, field: str, places: int, kind: str) -> Decimal:
-    """The exact Decimal of a JSON amount: a plain decimal string (``"12.50"``, ``"-5"``) or a JSON
-    number. Exponents, padding, signs other than a leading minus, commas, NaN and Infinity, booleans
-    and anything finer than ``places`` decimal places are refused, naming the field and the value."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError(f"{field} is not {kind}: {value!r}")
-    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
-        raise ValueError(f"{field} is not {kind}: {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{field} is not {kind}: {value!r}")
-    try:
-        amount = Decimal(repr(value) if isinstance(value, float) else value)
-    except InvalidOperation:
-        raise ValueError(f"{field} is not {kind}: {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"{field} is not {kind}: {value!r}")
-    if amount != amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
-        raise ValueError(f"{field} has more than {places} decimal places: {value!r}")
-    return amount
-
-
-def money(value: Any, field: str, *, required: bool = False) -> Decimal | None:
-    """Money as an exact Decimal, with the precision it arrived with (up to 4 decimal places).
-
-    Shopify sends decimal strings; a few fields (refund line subtotals) arrive as JSON numbers."""
-    if value is None or value == "":
-        if required:
-            raise ValueError(f"{field} is missing")
-        return None
-    return _decimal(value, field, MONEY_DECIMALS, "an amount")
 
 
 def rate(value: Any, field: str) -> Decimal | None:
     """A tax rate as a fraction (``0.19``), exact, up to 6 decimal places; None when absent."""
     if value is None or value == "":
         return None
-    return _decimal(value, field, RATE_DECIMALS, "a rate")
+    return decimal_value(value, field, RATE_DECIMALS, "a rate")
 
 
 def money0(value: Any, field: str) -> Decimal:
-    """Money where absence means zero."""
+    """Money where absence means zero (Shopify's zero keeps its two decimal places)."""
     amount = money(value, field)
     return amount if amount is not None else Decimal("0.00")
 
@@ -76,27 +41,6 @@ def timestamp(value: Any, field: str, *, required: bool = False) -> datetime | N
     if parsed.tzinfo is None:
         raise ValueError(f"{field} has no UTC offset: {value!r}")
     return parsed.astimezone(UTC).replace(tzinfo=None)
-
-
-def business_date(utc_naive: datetime, timezone: ZoneInfo) -> date:
-    """The tenant-local calendar day of a UTC instant."""
-    return utc_naive.replace(tzinfo=UTC).astimezone(timezone).date()
-
-
-def integer(value: Any, field: str, *, required: bool = False) -> int | None:
-    if value is None or value == "":
-        if required:
-            raise ValueError(f"{field} is missing")
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{field} is not an integer: {value!r}")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field} is not an integer: {value!r}") from None
-    if isinstance(value, float) and number != value:
-        raise ValueError(f"{field} is not an integer: {value!r}")
-    return number
 
 
 def tags(value: Any) -> list[str]:

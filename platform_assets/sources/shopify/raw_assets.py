@@ -8,15 +8,12 @@ the API: their partition is a snapshot taken when it runs.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any
 
 import dagster as dg
 
-from platform_assets.automation import RAW_AUTOMATION
 from platform_assets.clock import utc_now
-from platform_assets.ingest.backfill import BACKFILL_POLICY
-from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.raw_assets import raw_asset, write_snapshot
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.raw_fetch import client_for, fetch_days
@@ -24,9 +21,7 @@ from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
 
-GROUP = "raw"
 KINDS = {"shopify", "python"}
-OWNERS = ["team:data-platform"]
 SNAPSHOT_NOTE = (
     " The API keeps no history of this entity, so a partition is a snapshot taken when it is materialised "
     "(its snapshot_taken_at is in the metadata); each day's snapshot is kept, building a history from the "
@@ -64,17 +59,7 @@ def _fetch_by_day(
 
 
 def _raw_asset(name: str, description: str, **kwargs: Any):
-    return dg.asset(
-        name=name,
-        description=description,
-        partitions_def=date_tenant_partitions,
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        backfill_policy=BACKFILL_POLICY,
-        **RAW_AUTOMATION,
-        **kwargs,
-    )
+    return raw_asset(name, description, KINDS, **kwargs)
 
 
 @_raw_asset("raw_shopify_shop", "The shop object (name, currency, iana_timezone, plan)." + SNAPSHOT_NOTE)
@@ -84,26 +69,14 @@ def raw_shopify_shop(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    taken: dict[str, str] = {}
-    days: list[date] = []
-    for td in tenant_days(context, tenants):
-        with client_for(shopify, td.tenant) as client:
-            shop = client.get_shop()
-            snapshot_at = utc_now().isoformat()
-            for day in td.days:
-                raw_store.write_partition(
-                    PLATFORM,
-                    "shop",
-                    td.tenant.id,
-                    day,
-                    [[shop]],
-                    extra_meta={"snapshot_taken_at": snapshot_at},
-                )
-                days.append(day)
-            taken[td.tenant.id] = snapshot_at
-    days.sort()
-    return dg.MaterializeResult(
-        metadata={"snapshot_taken_at": dg.MetadataValue.json(taken), "dates_covered": describe_days(days)}
+    return write_snapshot(
+        PLATFORM,
+        "shop",
+        raw_store,
+        tenant_days(context, tenants),
+        lambda tenant: client_for(shopify, tenant),
+        lambda client: [[client.get_shop()]],
+        count_records=False,
     )
 
 
@@ -159,27 +132,8 @@ def _snapshot(
     entity: str,
     fetch: Callable[[ShopifyShopClient], Iterator[list[dict]]],
 ) -> dg.MaterializeResult:
-    records = 0
-    taken: dict[str, str] = {}
-    days: list[date] = []
-    for td in tenant_days(context, tenants):
-        with client_for(shopify, td.tenant) as client:
-            pages = list(fetch(client))
-            snapshot_at = utc_now().isoformat()
-            for day in td.days:
-                result = raw_store.write_partition(
-                    PLATFORM, entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
-                )
-                records += result.records
-                days.append(day)
-            taken[td.tenant.id] = snapshot_at
-    days.sort()
-    return dg.MaterializeResult(
-        metadata={
-            "records": dg.MetadataValue.int(records),
-            "snapshot_taken_at": dg.MetadataValue.json(taken),
-            "dates_covered": describe_days(days),
-        }
+    return write_snapshot(
+        PLATFORM, entity, raw_store, tenant_days(context, tenants), lambda t: client_for(shopify, t), fetch
     )
 
 

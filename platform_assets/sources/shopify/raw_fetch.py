@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from platform_assets.clock import day_window
 from platform_assets.ingest.business_days import fetch_timezone
+from platform_assets.ingest.raw_assets import business_day_windows
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.connection import shopify_connection
@@ -113,20 +113,11 @@ def plan_windows(
     tenant: Tenant, days: list[date], timezone: ZoneInfo, now: datetime
 ) -> tuple[list[DayWindow], dict[str, str]]:
     """The day windows to fetch, in day order, and the days skipped (before the start, not begun yet)."""
-    local_today = now.astimezone(timezone).date()
-    windows: list[DayWindow] = []
-    skipped: dict[str, str] = {}
-    for day in days:
-        if day < tenant.start_date:
-            skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
-            continue
-        if day > local_today:
-            skipped[f"{tenant.id}/{day}"] = f"has not begun in {timezone} (today is {local_today})"
-            continue
-        start, end = day_window(day, timezone)
-        updated_min = None if day == tenant.start_date else start
-        windows.append(DayWindow(day, updated_min, end - timedelta(seconds=1), end, timezone))
-    return windows, skipped
+    windows, skipped = business_day_windows(tenant, days, timezone, now)
+    # updated_at_max is inclusive: the last second of the local day.
+    return [
+        DayWindow(w.day, w.start, w.end - timedelta(seconds=1), w.end, timezone) for w in windows
+    ], skipped
 
 
 def fetch_tenant(

@@ -18,16 +18,9 @@ from zoneinfo import ZoneInfo
 
 from platform_assets.sources.shopify import tables as st
 from platform_assets.sources.shopify.fields import KNOWN_FIELDS
-from platform_assets.sources.shopify.parse import (
-    business_date,
-    integer,
-    money,
-    money0,
-    presentment,
-    rate,
-    tags,
-    timestamp,
-)
+from platform_assets.sources.shopify.parse import money0, presentment, rate, tags, timestamp
+from platform_assets.staging.parse import business_date, integer, money
+from platform_assets.staging.records import stage_each
 from platform_assets.staging.staged import DeadLetter, Rows, Staged
 from platform_assets.warehouse.record_rules import RecordRules
 
@@ -107,23 +100,16 @@ def _stage_each(
 ) -> Staged:
     """Stage every record into its own rows, merged only when the whole record staged; a record that
     cannot be staged becomes a dead letter naming the field and value, and the good records flow on."""
-    staged = Staged()
-    prefix = (tenant_id, partition_date)
-    unique, staged.dead_letters = _one_per_key(records, key)
-    known = KNOWN_FIELDS[entity]
-    for record in unique:
-        staged.new_fields.update(name for name in record if name not in known)
-        record_rows: Rows = defaultdict(list)
-        try:
-            stage_one(record, prefix, record_rows)
-            RULES.check(record_rows)
-        except ValueError as exc:
-            staged.dead_letters.append(DeadLetter(str(key(record)), str(exc), record))
-            continue
-        for table, table_rows in record_rows.items():
-            staged.rows[table].extend(table_rows)
-        staged.staged += 1
-    return staged
+    unique, dead_letters = _one_per_key(records, key)
+    return stage_each(
+        unique,
+        dead_letters,
+        (tenant_id, partition_date),
+        stage_one,
+        RULES,
+        key=key,
+        known_fields=KNOWN_FIELDS[entity],
+    )
 
 
 def stage_orders(records: Iterable[dict], tenant_id: str, partition_date: date, timezone: ZoneInfo) -> Staged:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from platform_assets.sources.contract import ChangedOrder, ChangeProbe
+from platform_assets.sources.contract import SENSOR_CLIENT_BUDGET, ChangedOrder, ChangeProbe
 from platform_assets.sources.woocommerce.connection import WooCommerceConnection
 from platform_assets.sources.woocommerce.raw_fetch import settings_zone_name
 from platform_assets.tenants import Connection, Tenant
@@ -17,13 +17,7 @@ from resources.woocommerce.client import WooCommerceClientResource
 
 def sensor_client() -> WooCommerceClientResource:
     """A client with a short retry budget: a failing site must not hold the evaluation for minutes."""
-    return WooCommerceClientResource(
-        max_attempts=3,
-        connect_timeout=5.0,
-        read_timeout=15.0,
-        backoff_base_seconds=0.5,
-        backoff_max_seconds=2.0,
-    )
+    return WooCommerceClientResource(**SENSOR_CLIENT_BUDGET)
 
 
 def _utc(value: str) -> datetime:

@@ -9,16 +9,13 @@ date filter in the API: their partition is the day's full scan (a snapshot), as 
 snapshot (timezone, currency, whether prices include tax)."""
 
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any
 
 import dagster as dg
 
-from platform_assets.automation import RAW_AUTOMATION
 from platform_assets.clock import utc_now
-from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.business_days import fetch_timezone
-from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.raw_assets import raw_asset, write_snapshot
 from platform_assets.ingest.runs import TenantDays, describe_days, tenant_days
 from platform_assets.sources.woocommerce import PLATFORM
 from platform_assets.sources.woocommerce.raw_fetch import (
@@ -32,9 +29,7 @@ from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.woocommerce.client import WooCommerceClientResource, WooCommerceSiteClient
 
-GROUP = "raw"
 KINDS = {"woocommerce", "python"}
-OWNERS = ["team:data-platform"]
 SNAPSHOT_NOTE = (
     " The API gives no history (or no date filter) for this entity, so a partition is a snapshot taken when "
     "it is materialised (its snapshot_taken_at is in the metadata); each day's snapshot is kept."
@@ -45,17 +40,7 @@ WindowFetch = Callable[[WooCommerceSiteClient, Any, Any], Iterator[list[dict]]]
 
 
 def _raw_asset(name: str, description: str, **kwargs: Any):
-    return dg.asset(
-        name=name,
-        description=description,
-        partitions_def=date_tenant_partitions,
-        group_name=GROUP,
-        kinds=KINDS,
-        owners=OWNERS,
-        backfill_policy=BACKFILL_POLICY,
-        **RAW_AUTOMATION,
-        **kwargs,
-    )
+    return raw_asset(name, description, KINDS, **kwargs)
 
 
 def connected(context: dg.AssetExecutionContext, tenants: TenantsResource) -> list[TenantDays]:
@@ -126,27 +111,13 @@ def _snapshot(
     fetch: Callable[[WooCommerceSiteClient], list[list[dict]]],
 ) -> dg.MaterializeResult:
     """Write the same snapshot, taken once per tenant, as each of the run's days."""
-    records = 0
-    taken: dict[str, str] = {}
-    days: list[date] = []
-    for td in connected(context, tenants):
-        with client_for(woocommerce, td.tenant) as client:
-            pages = fetch(client)
-            snapshot_at = utc_now().isoformat()
-            for day in td.days:
-                result = raw_store.write_partition(
-                    PLATFORM, entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
-                )
-                records += result.records
-                days.append(day)
-            taken[td.tenant.id] = snapshot_at
-    days.sort()
-    return dg.MaterializeResult(
-        metadata={
-            "records": dg.MetadataValue.int(records),
-            "snapshot_taken_at": dg.MetadataValue.json(taken),
-            "dates_covered": describe_days(days),
-        }
+    return write_snapshot(
+        PLATFORM,
+        entity,
+        raw_store,
+        connected(context, tenants),
+        lambda tenant: client_for(woocommerce, tenant),
+        fetch,
     )
 
 

@@ -6,12 +6,12 @@ start date or not begun yet are skipped."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from platform_assets.clock import day_window
+from platform_assets.ingest.raw_assets import BusinessDayWindow, business_day_windows
 from platform_assets.sources.woocommerce.connection import woocommerce_connection
 from platform_assets.tenants import Tenant
 from resources.woocommerce.client import StoreSettings, WooCommerceClientResource, WooCommerceSiteClient
@@ -24,13 +24,8 @@ REFUNDS_KEY = "storehouse_refunds"
 VARIATIONS_KEY = "storehouse_variations"
 
 
-@dataclass(frozen=True)
-class DayWindow:
-    """One business day to fetch: records modified in ``[start, end)``; ``start`` None on the start date."""
-
-    day: date
-    start: datetime | None
-    end: datetime
+#: One business day to fetch: records modified in ``[start, end)``; ``start`` None on the start date.
+DayWindow = BusinessDayWindow
 
 
 def client_for(woocommerce: WooCommerceClientResource, tenant: Tenant) -> WooCommerceSiteClient:
@@ -59,19 +54,7 @@ def plan_windows(
     tenant: Tenant, days: list[date], timezone: ZoneInfo, now: datetime
 ) -> tuple[list[DayWindow], dict[str, str]]:
     """The day windows to fetch, in day order, and the days skipped (before the start, not begun yet)."""
-    local_today = now.astimezone(timezone).date()
-    windows: list[DayWindow] = []
-    skipped: dict[str, str] = {}
-    for day in sorted(days):
-        if day < tenant.start_date:
-            skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
-            continue
-        if day > local_today:
-            skipped[f"{tenant.id}/{day}"] = f"has not begun in {timezone} (today is {local_today})"
-            continue
-        start, end = day_window(day, timezone)
-        windows.append(DayWindow(day, None if day == tenant.start_date else start, end))
-    return windows, skipped
+    return business_day_windows(tenant, sorted(days), timezone, now)
 
 
 def with_refunds(client: WooCommerceSiteClient, page: list[dict]) -> list[dict]:

@@ -21,19 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from platform_assets.sources.woocommerce import tables as wt
-from platform_assets.sources.woocommerce.parse import (
-    ZERO,
-    allocated,
-    business_date,
-    flag,
-    gmt,
-    integer,
-    money,
-    money0,
-    price,
-    text,
-)
+from platform_assets.sources.woocommerce.parse import ZERO, allocated, flag, gmt, money0, price, text
 from platform_assets.sources.woocommerce.raw_fetch import REFUNDS_KEY, VARIATIONS_KEY
+from platform_assets.staging.parse import business_date, integer, money
+from platform_assets.staging.records import stage_each
 from platform_assets.staging.staged import DeadLetter, Rows, Staged
 from platform_assets.warehouse.record_rules import RecordRules
 
@@ -84,21 +75,8 @@ def _stage_each(
     stage_one: Callable[[dict, tuple, Rows], None],
 ) -> Staged:
     """Stage every record into its own rows, kept only when the whole record staged."""
-    staged = Staged()
-    prefix = (tenant_id, partition_date)
-    unique, staged.dead_letters = _one_per_id(records)
-    for record in unique:
-        record_rows: Rows = defaultdict(list)
-        try:
-            stage_one(record, prefix, record_rows)
-            RULES.check(record_rows)
-        except ValueError as exc:
-            staged.dead_letters.append(DeadLetter(str(record.get("id")), str(exc), record))
-            continue
-        for table, table_rows in record_rows.items():
-            staged.rows[table].extend(table_rows)
-        staged.staged += 1
-    return staged
+    unique, dead_letters = _one_per_id(records)
+    return stage_each(unique, dead_letters, (tenant_id, partition_date), stage_one, RULES)
 
 
 # ---------------------------------------------------------------------------------------------------- orders

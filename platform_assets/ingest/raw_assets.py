@@ -1,0 +1,105 @@
+"""The scaffolding every source's raw assets share: the asset decorator (date × tenant partitions, the raw
+group, automation and backfill policy), the snapshot writer for entities the API keeps no history of, and
+the business-day windows a changed-during-the-day entity is fetched in. A source's raw module keeps what is
+its own: which entities, how its client pages them, what goes into a window's sidecar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from platform_assets.automation import RAW_AUTOMATION
+from platform_assets.clock import day_window, utc_now
+from platform_assets.ingest.backfill import BACKFILL_POLICY
+from platform_assets.ingest.partitions import date_tenant_partitions
+from platform_assets.ingest.runs import TenantDays, describe_days
+from platform_assets.tenants import Tenant
+from resources.raw_store import RawStoreResource
+
+GROUP = "raw"
+OWNERS = ["team:data-platform"]
+
+
+def raw_asset(name: str, description: str, kinds: set[str], **kwargs: Any):
+    """The decorator of a raw asset: partitioned by business day and tenant, in the raw group."""
+    return dg.asset(
+        name=name,
+        description=description,
+        partitions_def=date_tenant_partitions,
+        group_name=GROUP,
+        kinds=kinds,
+        owners=OWNERS,
+        backfill_policy=BACKFILL_POLICY,
+        **RAW_AUTOMATION,
+        **kwargs,
+    )
+
+
+def write_snapshot(
+    platform: str,
+    entity: str,
+    raw_store: RawStoreResource,
+    runs: Iterable[TenantDays],
+    open_client: Callable[[Tenant], AbstractContextManager[Any]],
+    fetch: Callable[[Any], Iterable[list[dict]]],
+    *,
+    count_records: bool = True,
+) -> dg.MaterializeResult:
+    """Write the same snapshot, taken once per tenant (``fetch(client)``'s pages), as each of the run's days;
+    the metadata says when each tenant's was taken (and how many records were written, unless
+    ``count_records`` is False)."""
+    records = 0
+    taken: dict[str, str] = {}
+    days: list[date] = []
+    for td in runs:
+        with open_client(td.tenant) as client:
+            pages = list(fetch(client))
+            snapshot_at = utc_now().isoformat()
+            for day in td.days:
+                result = raw_store.write_partition(
+                    platform, entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
+                )
+                records += result.records
+                days.append(day)
+            taken[td.tenant.id] = snapshot_at
+    days.sort()
+    metadata: dict[str, Any] = {"records": dg.MetadataValue.int(records)} if count_records else {}
+    metadata["snapshot_taken_at"] = dg.MetadataValue.json(taken)
+    metadata["dates_covered"] = describe_days(days)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dataclass(frozen=True)
+class BusinessDayWindow:
+    """One business day to fetch: the records changed in ``[start, end)``; ``start`` None on the tenant's
+    start date (it takes everything changed before it too)."""
+
+    day: date
+    start: datetime | None
+    end: datetime
+
+
+def business_day_windows(
+    tenant: Tenant, days: Iterable[date], timezone: ZoneInfo, now: datetime
+) -> tuple[list[BusinessDayWindow], dict[str, str]]:
+    """The day windows to fetch, in the order of ``days``, and the days skipped (before the tenant's start,
+    not begun yet in ``timezone``) with the reason, keyed ``tenant/day``."""
+    local_today = now.astimezone(timezone).date()
+    windows: list[BusinessDayWindow] = []
+    skipped: dict[str, str] = {}
+    for day in days:
+        if day < tenant.start_date:
+            skipped[f"{tenant.id}/{day}"] = f"before the tenant's start date {tenant.start_date}"
+            continue
+        if day > local_today:
+            skipped[f"{tenant.id}/{day}"] = f"has not begun in {timezone} (today is {local_today})"
+            continue
+        start, end = day_window(day, timezone)
+        windows.append(BusinessDayWindow(day, None if day == tenant.start_date else start, end))
+    return windows, skipped
