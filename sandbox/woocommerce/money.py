@@ -28,9 +28,8 @@ def raw_tax(value: Decimal) -> str:
     return text or "0"
 
 
-def json_number(value: Decimal) -> int | float:
-    """A line ``price`` as WooCommerce serves it: a JSON number (``3``, ``8.333333``), not a string."""
-    quantized = value.quantize(MICRO, rounding=ROUND_HALF_UP)
-    if quantized == quantized.to_integral_value():
-        return int(quantized)
-    return float(quantized)
+def json_number(total: Decimal, quantity: int) -> int | float:
+    """A line ``price`` as WooCommerce serves it: PHP's ``$item->get_total() / $item->get_quantity()``, a
+    float division left unrounded, JSON-encoded as a number (``3``, ``3.3333333333333335``), not a string."""
+    value = float(total) / quantity if quantity else 0.0
+    return int(value) if value.is_integer() else value

@@ -87,7 +87,7 @@ def order_json(order: Order, clock: datetime, zone: ZoneInfo, currency: str, bas
                 ],
                 "meta_data": [],
                 "sku": sellable.sku,
-                "price": json_number(line.total / line.quantity),
+                "price": json_number(line.total, line.quantity),
                 "parent_name": sellable.product.name if sellable.variation else None,
             }
         )
@@ -214,7 +214,7 @@ def refund_json(order: Order, refund: Refund, zone: ZoneInfo, base: str) -> dict
                     {"id": refund.id * 10 + index, "key": "_refunded_item_id", "value": str(rl.line.id)}
                 ],
                 "sku": sellable.sku,
-                "price": json_number(-rl.total / rl.quantity),
+                "price": json_number(-rl.total, rl.quantity),
             }
         )
     return {

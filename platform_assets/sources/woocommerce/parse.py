@@ -6,6 +6,7 @@ dates are the shared ``platform_assets.staging.parse``."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,8 +14,9 @@ from typing import Any
 
 from platform_assets.staging.parse import decimal_value, money
 
-#: A line's ``price`` (line total ÷ quantity) is served with up to 6 decimals: kept as RATE (12,6).
+#: A line's ``price`` (line total ÷ quantity) is kept to 6 decimals as RATE (12,6).
 PRICE_DECIMALS = 6
+PRICE_STEP = Decimal(1).scaleb(-PRICE_DECIMALS)
 ZERO = Decimal("0")
 #: Computed amounts (a unit price, a tax share) are kept to the warehouse's 4 decimal places.
 ALLOCATION_STEP = Decimal("0.0001")
@@ -28,9 +30,12 @@ def money0(value: Any, field: str) -> Decimal:
 
 
 def price(value: Any, field: str) -> Decimal | None:
-    """A line's ``price``: a JSON number with up to 6 decimals (line total ÷ quantity)."""
+    """A line's ``price``: the line total ÷ quantity as a JSON number (a float, unrounded on the wire),
+    rounded to 6 decimals, halves away from zero. Informational: figures come from the line totals."""
     if value is None or value == "":
         return None
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value)).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
     return decimal_value(value, field, PRICE_DECIMALS, "an amount")
 
 

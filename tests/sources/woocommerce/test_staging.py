@@ -42,10 +42,14 @@ def test_unpaid_orders_count_on_their_creation_day():
 
 def test_line_price_is_a_number_totals_are_strings_and_money_stays_exact():
     order = _woocommerce_order(False)
-    order["line_items"][0].update(quantity=3, subtotal="10.00", total="10.00", price=3.333333)
+    # WooCommerce serves price as PHP's unrounded float division (10.00 / 3 = 3.3333333333333335)
+    order["line_items"][0].update(quantity=3, subtotal="10.00", total="10.00", price=10.0 / 3)
     (line, _) = _rows(staging.stage_orders([order], "t1", DAY, NY), wt.STG_WOOCOMMERCE_ORDER_LINES)
     assert line["price"] == Decimal("3.333333") and line["unit_price"] == Decimal("3.3333")
     assert line["subtotal"] == Decimal("10.00") and line["discount"] == Decimal("0")
+    order["line_items"][0].update(quantity=3, subtotal="2.00", total="2.00", price=2.0 / 3)
+    (line, _) = _rows(staging.stage_orders([order], "t1", DAY, NY), wt.STG_WOOCOMMERCE_ORDER_LINES)
+    assert line["price"] == Decimal("0.666667")
 
 
 def test_a_full_refund_gives_back_shipping_and_its_tax_beyond_its_lines():
