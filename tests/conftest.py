@@ -3,8 +3,8 @@
 import json
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +66,20 @@ def warehouse_url(request, tmp_path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture(params=WAREHOUSE_BACKENDS)
+def new_warehouse_url(request, tmp_path) -> Iterator[Callable[[str], str]]:
+    """``new(name)``: the URL of another empty warehouse on each backend, a DuckDB file tmp_path/<name>
+    or a fresh PostgreSQL database (all dropped afterwards)."""
+    with ExitStack() as databases:
+
+        def new(name: str) -> str:
+            if request.param == "duckdb":
+                return f"duckdb:///{tmp_path / f'{name}.duckdb'}"
+            return databases.enter_context(fresh_pg_database())
+
+        yield new
 
 
 @pytest.fixture(scope="session")
