@@ -6,6 +6,8 @@ changes are exact and round halves away from zero on DuckDB and PostgreSQL alike
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from platform_assets.marts.assets import SQL_DIR
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.sql import run_file
@@ -56,3 +58,20 @@ def test_a_change_ending_in_half_a_hundredth_rounds_away_from_zero_on_both_backe
     week = _week(warehouse_url, [3, "300.00"], [2, "299.99"])
     assert week["orders_change_pct"] == Decimal("-33.33")
     assert week["net_sales_change_pct"] == Decimal("0.00")  # −0.00333… %
+
+
+#: Dropping percent_change, as in a warehouse made before it existed (money_ratio alone).
+DROP_PERCENT_CHANGE = {
+    "duckdb": "DROP MACRO percent_change",
+    "postgresql": "DROP FUNCTION percent_change(NUMERIC, NUMERIC)",
+}
+
+
+def test_a_warehouse_made_before_percent_change_gets_it(warehouse_url):
+    old = WarehouseResource(url=warehouse_url)
+    old.ensure_tables([t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS])
+    with old.transaction() as conn:
+        conn.execute(sa.text(DROP_PERCENT_CHANGE[old.dialect]))
+    old.engine().dispose()
+    week = _week(warehouse_url, [32, "200.00"], [45, "202.01", "197.99"])  # a new resource: ensure_tables
+    assert week["orders_change_pct"] == Decimal("40.63")
