@@ -33,19 +33,47 @@ DEFAULT_WAREHOUSE_URL = "duckdb:///data/warehouse.duckdb"
 logger = logging.getLogger(__name__)
 
 
+# The SQL functions the models use, by name and dialect. Both are exact and round halves away from zero on
+# both engines (PostgreSQL's round(double precision) rounds halves to even, DuckDB's away from zero).
+#
 # money_ratio(amount, count): amount / count rounded to the cent, halves away from zero, computed exactly.
 # DuckDB divides decimals in floating point, so it works in integer ten-thousandths there (the finest
 # amount the warehouse keeps): round(a / n, 2) = floor((2 * a * 10^4 + 100 n) / (200 n)) / 100 for a >= 0.
-MONEY_RATIO_FUNCTIONS = {
-    "duckdb": (
-        "CREATE OR REPLACE MACRO money_ratio(amount, divisor) AS "
-        "SIGN(amount) * CAST((CAST(ABS(amount) * 10000 AS HUGEINT) * 2 + 100 * divisor) // (200 * divisor) "
-        "AS DECIMAL(18, 0)) * 0.01"
-    ),
-    "postgresql": (
-        "CREATE OR REPLACE FUNCTION money_ratio(amount NUMERIC, divisor BIGINT) RETURNS NUMERIC "
-        "LANGUAGE SQL IMMUTABLE AS $$ SELECT ROUND(amount / divisor, 2) $$"
-    ),
+#
+# percent_change(now, before): (now − before) × 100 / before, a percentage rounded to the hundredth, halves
+# away from zero, computed exactly. On DuckDB in integer ten-thousandths x = (now − before) × 10^4 and
+# b = before × 10^4: round(100 x / b, 2) = sign(x b) floor((2 |x| 10^4 + |b|) / (2 |b|)) / 100.
+SQL_FUNCTIONS: dict[str, dict[str, str]] = {
+    "money_ratio": {
+        "duckdb": (
+            "CREATE OR REPLACE MACRO money_ratio(amount, divisor) AS "
+            "SIGN(amount) * CAST((CAST(ABS(amount) * 10000 AS HUGEINT) * 2 + 100 * divisor) "
+            "// (200 * divisor) AS DECIMAL(18, 0)) * 0.01"
+        ),
+        "postgresql": (
+            "CREATE OR REPLACE FUNCTION money_ratio(amount NUMERIC, divisor BIGINT) RETURNS NUMERIC "
+            "LANGUAGE SQL IMMUTABLE AS $$ SELECT ROUND(amount / divisor, 2) $$"
+        ),
+    },
+    "percent_change": {
+        "duckdb": (
+            "CREATE OR REPLACE MACRO percent_change(now_value, before_value) AS "
+            "SIGN(now_value - before_value) * SIGN(before_value) * CAST("
+            "(ABS(CAST((now_value - before_value) * 10000 AS HUGEINT)) * 20000 "
+            "+ ABS(CAST(before_value * 10000 AS HUGEINT))) "
+            "// (2 * ABS(CAST(before_value * 10000 AS HUGEINT))) AS DECIMAL(38, 0)) * 0.01"
+        ),
+        "postgresql": (
+            "CREATE OR REPLACE FUNCTION percent_change(now_value NUMERIC, before_value NUMERIC) "
+            "RETURNS NUMERIC LANGUAGE SQL IMMUTABLE AS "
+            "$$ SELECT ROUND((now_value - before_value) * 100 / before_value, 2) $$"
+        ),
+    },
+}
+#: The SQL functions PostgreSQL has (a warehouse made by an older version may lack the newer ones).
+FUNCTIONS_PRESENT = {
+    "duckdb": "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name IN :names",
+    "postgresql": "SELECT DISTINCT proname FROM pg_proc WHERE proname IN :names",
 }
 
 
@@ -128,10 +156,13 @@ class WarehouseResource(dg.ConfigurableResource):
         if not missing:
             return
         with self.transaction() as conn:
-            # DuckDB has one writer, so its macro is always replaced (a warehouse made by an older version
-            # gets the current one); PostgreSQL's function is the same in every version.
-            if self.dialect == "duckdb" or not self._functions_ready(conn):
-                conn.execute(sa.text(MONEY_RATIO_FUNCTIONS[self.dialect]))
+            # DuckDB has one writer, so its macros are always replaced (a warehouse made by an older version
+            # gets the current ones); PostgreSQL's functions are the same in every version, so only the
+            # missing ones are created.
+            present = set() if self.dialect == "duckdb" else self._functions_present(conn)
+            for name, by_dialect in SQL_FUNCTIONS.items():
+                if name not in present:
+                    conn.execute(sa.text(by_dialect[self.dialect]))
             for spec in missing:
                 table = spec.sqlalchemy_table()
                 conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
@@ -180,12 +211,10 @@ class WarehouseResource(dg.ConfigurableResource):
                         ).against(table)
                     )
 
-    def _functions_ready(self, conn: sa.Connection) -> bool:
-        catalog = {
-            "duckdb": "SELECT COUNT(*) FROM duckdb_functions() WHERE function_name = 'money_ratio'",
-            "postgresql": "SELECT COUNT(*) FROM pg_proc WHERE proname = 'money_ratio'",
-        }
-        return bool(conn.execute(sa.text(catalog[self.dialect])).scalar())
+    def _functions_present(self, conn: sa.Connection) -> set[str]:
+        """The names of :data:`SQL_FUNCTIONS` the warehouse already has."""
+        statement = sa.text(FUNCTIONS_PRESENT[self.dialect]).bindparams(sa.bindparam("names", expanding=True))
+        return set(conn.execute(statement, {"names": list(SQL_FUNCTIONS)}).scalars())
 
     # ---- reads and writes --------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 import json
 import os
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,19 +32,54 @@ def postgres_url() -> str:
     pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run); skipped outside CI")
 
 
-@pytest.fixture
-def pg_database():
-    """A fresh database on the test server, dropped afterwards."""
+@contextmanager
+def fresh_pg_database(prefix: str = "storehouse") -> Iterator[str]:
+    """A database of its own on the test server (``<prefix>_<random>``, so concurrent sessions sharing
+    the server never meet), yielding its URL; dropped afterwards."""
     server = postgres_url()
-    name = f"storehouse_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the test server, dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+#: The warehouse backends a test runs on: DuckDB always, PostgreSQL where the server is (marked postgres).
+WAREHOUSE_BACKENDS = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=WAREHOUSE_BACKENDS)
+def warehouse_url(request, tmp_path) -> str:
+    """An empty warehouse on each backend: a DuckDB file under tmp_path, a fresh PostgreSQL database."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture(params=WAREHOUSE_BACKENDS)
+def new_warehouse_url(request, tmp_path) -> Iterator[Callable[[str], str]]:
+    """``new(name)``: the URL of another empty warehouse on each backend, a DuckDB file tmp_path/<name>
+    or a fresh PostgreSQL database (all dropped afterwards)."""
+    with ExitStack() as databases:
+
+        def new(name: str) -> str:
+            if request.param == "duckdb":
+                return f"duckdb:///{tmp_path / f'{name}.duckdb'}"
+            return databases.enter_context(fresh_pg_database())
+
+        yield new
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 -- agg_weekly_trends for the given days that have sales: the trailing 7 days (the day and the 6 before)
--- against the 7 days before that, from agg_daily_sales.
+-- against the 7 days before that, from agg_daily_sales. The changes are percentages to the hundredth, exact
+-- and rounded halves away from zero on both engines (percent_change, resources/warehouse.py).
 DELETE FROM agg_weekly_trends WHERE tenant_id = :tenant_id AND date IN :days;
 
 INSERT INTO agg_weekly_trends (
@@ -12,15 +13,9 @@ SELECT
     orders_7d, units_7d, net_sales_7d, total_sales_7d, new_customers_7d,
     CASE WHEN orders_7d > 0 THEN money_ratio(sales_before_returns_7d, orders_7d) END,
     orders_prev_7d, net_sales_prev_7d, total_sales_prev_7d,
-    CASE WHEN orders_prev_7d <> 0
-         THEN CAST(ROUND(CAST((orders_7d - orders_prev_7d) * 100.0 / orders_prev_7d AS DOUBLE PRECISION)
-                         * 100) / 100 AS DECIMAL(18, 2)) END,
-    CASE WHEN net_sales_prev_7d <> 0
-         THEN CAST(ROUND(CAST((net_sales_7d - net_sales_prev_7d) * 100 / net_sales_prev_7d AS DOUBLE PRECISION)
-                         * 100) / 100 AS DECIMAL(18, 2)) END,
-    CASE WHEN total_sales_prev_7d <> 0
-         THEN CAST(ROUND(CAST((total_sales_7d - total_sales_prev_7d) * 100 / total_sales_prev_7d
-                              AS DOUBLE PRECISION) * 100) / 100 AS DECIMAL(18, 2)) END
+    CASE WHEN orders_prev_7d <> 0 THEN percent_change(orders_7d, orders_prev_7d) END,
+    CASE WHEN net_sales_prev_7d <> 0 THEN percent_change(net_sales_7d, net_sales_prev_7d) END,
+    CASE WHEN total_sales_prev_7d <> 0 THEN percent_change(total_sales_7d, total_sales_prev_7d) END
 FROM (
     SELECT
         d.tenant_id, d.day, d.platform, d.currency,

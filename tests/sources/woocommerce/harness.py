@@ -104,9 +104,15 @@ def _normal(value: object) -> object:
 
 
 def make_woo_pipeline(
-    tmp_path: Path, monkeypatch: Any, spec: SiteSpec, clock: datetime, start_date: date | None = None
+    tmp_path: Path,
+    monkeypatch: Any,
+    spec: SiteSpec,
+    clock: datetime,
+    start_date: date | None = None,
+    warehouse_url: str | None = None,
 ) -> WooPipeline:
-    """A tenant named after the site, connected to it in process, starting on the site's first day."""
+    """A tenant named after the site, connected to it in process, starting on the site's first day; its
+    warehouse is a DuckDB file under tmp_path unless warehouse_url names another (a PostgreSQL database)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     site = build_site(spec, clock)
     registry.register(spec.name, site)
@@ -131,7 +137,7 @@ def make_woo_pipeline(
     monkeypatch.setenv("STOREHOUSE_TENANTS_FILE", str(tenants_file))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("tenant", [spec.name])
-    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    warehouse = WarehouseResource(url=warehouse_url or f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     resources = {
         "shopify": ShopifyClientResource(),
         "woocommerce": WooCommerceClientResource(),

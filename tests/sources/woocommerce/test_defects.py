@@ -1,6 +1,6 @@
 """Defects planted in the WooCommerce sandbox, through the whole graph: a corrupt order becomes a dead
 letter with a clear reason (and the orders dead-letter check warns), an order served twice is staged once
-(and the raw count check stays green), and no good order is lost."""
+(and the raw count check stays green), and no good order is lost; on DuckDB and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from tests.sources.woocommerce.harness import make_woo_pipeline
 
 
 def test_a_corrupt_order_is_a_dead_letter_a_duplicate_is_staged_once_and_no_good_order_is_lost(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, warehouse_url
 ):
     spec = replace(
         PRESETS["woo-ny"], name="t-woo-defects", orders_per_day=6, history_days=6, customers=20, products=5
     )
     clock = datetime(2026, 3, 1, 0, 0, tzinfo=ZoneInfo(spec.timezone))
     try:
-        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
+        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock, warehouse_url=warehouse_url)
         site = pipeline.site
         listed = [
             order

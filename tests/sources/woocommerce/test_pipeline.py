@@ -3,20 +3,28 @@ stg_woocommerce_* → the conformed tables → facts → agg_daily_sales, for a 
 tax-inclusive one (woo-london). Every figure agrees with the sandbox to the cent: the ones WooCommerce's
 ground truth defines like Storehouse (orders, units, customers, total sales) with the ground truth itself,
 the others (fees inside gross sales and discounts, returns ex-tax) with the same events recomputed by
-Storehouse's definition (docs/metrics.md, "WooCommerce")."""
+Storehouse's definition (docs/metrics.md, "WooCommerce").
+
+The whole graph runs on each warehouse backend: DuckDB, and PostgreSQL where the server is (the tests
+marked ``postgres``, run by CI), with the same assertions, and the PostgreSQL warehouse equals the DuckDB
+one table by table. Each (site, backend) run happens once per module (``whole_runs``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from sandbox.woocommerce import registry
 from sandbox.woocommerce.presets import PRESETS
-from tests.sources.woocommerce.harness import make_woo_pipeline, storehouse_figures
+from tests.conftest import fresh_pg_database
+from tests.sources.woocommerce.harness import WooPipeline, make_woo_pipeline, storehouse_figures
 
 CENT = Decimal("0.01")
 SMALL = dict(orders_per_day=6, history_days=18, customers=30, products=6, refund_share=0.6, fee_share=0.3)
@@ -70,32 +78,117 @@ def _assert_matches_sandbox(pipeline, start: date, end: date) -> int:
     return active
 
 
-@pytest.mark.parametrize("name", ["woo-ny", "woo-london"])
-def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(tmp_path, monkeypatch, name):
+#: Each site's whole history in agg_daily_sales: (orders, total sales), the same on every backend.
+TOTALS = {"woo-ny": (98, Decimal("8728.97")), "woo-london": (85, Decimal("10257.74"))}
+#: The runs the tests check: both sites on DuckDB, woo-ny on PostgreSQL too.
+RUNS = [
+    ("woo-ny", "duckdb"),
+    ("woo-london", "duckdb"),
+    pytest.param("woo-ny", "postgresql", marks=pytest.mark.postgres),
+]
+
+
+@dataclass
+class WholeRun:
+    """A site's whole history materialised in one ranged run, then again: the warehouse after both, and
+    its table checksums after each."""
+
+    pipeline: WooPipeline
+    start: date
+    end: date
+    first: dict[str, str]
+    second: dict[str, str]
+
+
+def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> WholeRun:
+    """Site ``name``'s whole history through the whole graph, twice, on the given warehouse (DuckDB under
+    tmp_path when None). The sandbox site is unregistered and the patches undone when it returns."""
     spec, clock = _site(name)
-    try:
-        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
-        start, end = pipeline.site.history_start, clock.date() - timedelta(days=1)
-        pipeline.materialise(start, end)
-        assert _assert_matches_sandbox(pipeline, start, end) >= 10
-        # Not vacuous: partial and full refunds, fees both ways, the site's tax mode.
-        kinds = pipeline.warehouse.query(
-            "SELECT line_type, COUNT(*) AS n FROM stg_refunds GROUP BY line_type ORDER BY line_type"
-        )
-        assert set(kinds["line_type"]) == {"line_item", "shipping"}
-        fees = pipeline.warehouse.query(
-            "SELECT MIN(total) AS lo, MAX(total) AS hi FROM stg_woocommerce_fee_lines"
-        )
-        assert fees["lo"][0] < 0 < fees["hi"][0]
-        modes = pipeline.warehouse.query(
-            "SELECT DISTINCT taxes_included FROM stg_orders WHERE platform = 'woocommerce'"
-        )
-        assert list(modes["taxes_included"]) == [spec.prices_include_tax]
-        before = pipeline.checksums()
-        pipeline.materialise(start, end)
-        assert pipeline.checksums() == before
-    finally:
-        registry.unregister(spec.name)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        try:
+            pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock, warehouse_url=warehouse_url)
+            start, end = pipeline.site.history_start, clock.date() - timedelta(days=1)
+            pipeline.materialise(start, end)
+            first = pipeline.checksums()
+            pipeline.materialise(start, end)
+            return WholeRun(pipeline, start, end, first, pipeline.checksums())
+        finally:
+            registry.unregister(spec.name)
+
+
+@pytest.fixture(scope="module")
+def whole_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str], WholeRun]]:
+    """``run(site, backend)``: that site's :class:`WholeRun` on that backend ("duckdb" or "postgresql": a
+    database of its own, ``pgwoo_*``, dropped with the module), made on first use and shared by the
+    module's tests (a module runs on one worker: ``--dist loadfile``)."""
+    runs: dict[tuple[str, str], WholeRun] = {}
+    with ExitStack() as databases:
+
+        def run(name: str, backend: str) -> WholeRun:
+            if (name, backend) not in runs:
+                url = None if backend == "duckdb" else databases.enter_context(fresh_pg_database("pgwoo"))
+                tmp_path = tmp_path_factory.mktemp(f"{name}-{backend}")
+                runs[(name, backend)] = _run_whole_graph(tmp_path, name, url)
+            return runs[(name, backend)]
+
+        yield run
+        for done in runs.values():
+            done.pipeline.warehouse.engine().dispose()  # before its database is dropped
+
+
+def _listed_orders(pipeline: WooPipeline) -> list[int]:
+    """The ids of the orders the site lists as of its clock (every status but trash)."""
+    site, clock = pipeline.site, pipeline.site.clock
+    return [
+        order.id
+        for day in site.days
+        for order in site.day_orders(day)
+        if order.created <= clock and order.status_at(clock) != "trash"
+    ]
+
+
+@pytest.mark.parametrize(("name", "backend"), RUNS)
+def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(whole_runs, name, backend):
+    run = whole_runs(name, backend)
+    pipeline, spec = run.pipeline, _site(name)[0]
+    assert _assert_matches_sandbox(pipeline, run.start, run.end) >= 10
+    totals = pipeline.warehouse.query(
+        "SELECT SUM(orders) AS orders, SUM(total_sales) AS total FROM agg_daily_sales WHERE platform = :p",
+        {"p": "woocommerce"},
+    )
+    assert (int(totals["orders"][0]), Decimal(str(totals["total"][0]))) == TOTALS[name]
+    # Every order the site lists is staged, each version once, and conformed once per version; nothing is
+    # a dead letter.
+    staged = pipeline.warehouse.query("SELECT order_id FROM stg_woocommerce_orders")
+    assert set(staged["order_id"]) == set(_listed_orders(pipeline))
+    conformed = pipeline.warehouse.query(
+        "SELECT COUNT(*) AS n FROM stg_orders WHERE platform = 'woocommerce'"
+    )
+    assert conformed["n"][0] == len(staged)
+    assert pipeline.warehouse.query("SELECT COUNT(*) AS n FROM dlq_records")["n"][0] == 0
+    # Not vacuous: partial and full refunds, fees both ways, the site's tax mode.
+    kinds = pipeline.warehouse.query(
+        "SELECT line_type, COUNT(*) AS n FROM stg_refunds GROUP BY line_type ORDER BY line_type"
+    )
+    assert set(kinds["line_type"]) == {"line_item", "shipping"}
+    fees = pipeline.warehouse.query(
+        "SELECT MIN(total) AS lo, MAX(total) AS hi FROM stg_woocommerce_fee_lines"
+    )
+    assert fees["lo"][0] < 0 < fees["hi"][0]
+    modes = pipeline.warehouse.query(
+        "SELECT DISTINCT taxes_included FROM stg_orders WHERE platform = 'woocommerce'"
+    )
+    assert list(modes["taxes_included"]) == [spec.prices_include_tax]
+    assert run.second == run.first
+
+
+@pytest.mark.postgres
+def test_the_postgresql_warehouse_equals_the_duckdb_one_table_by_table(whole_runs):
+    """The same run on both backends: every table's row count, then its content, is the same."""
+    on_pg, on_duckdb = whole_runs("woo-ny", "postgresql"), whole_runs("woo-ny", "duckdb")
+    counts = {name: checksum.split(":")[0] for name, checksum in on_pg.first.items()}
+    assert counts == {name: checksum.split(":")[0] for name, checksum in on_duckdb.first.items()}
+    assert on_pg.first == on_duckdb.first
 
 
 def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(tmp_path, monkeypatch):

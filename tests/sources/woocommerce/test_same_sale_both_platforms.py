@@ -1,14 +1,13 @@
 """One sale, two platforms: an order with the same lines, coupon discount, tax, shipping and a partial
 refund, as Shopify and as WooCommerce send it, staged by each source's stager and conformed by each
 source's SQL, gives the same measures in stg_orders, stg_order_lines and stg_refunds, for a tax-exclusive
-store (New York, 8 %) and a tax-inclusive one (London, 20 % VAT)."""
+store (New York, 8 %) and a tax-inclusive one (London, 20 % VAT), on DuckDB and on PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from importlib import import_module
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,13 +166,13 @@ def _woocommerce_order(inclusive: bool) -> dict:
     }
 
 
-def _conform(tmp_path: Path, platform: str, order: dict) -> WarehouseResource:
-    """The order staged by the platform's stager and conformed by its SQL, in a warehouse of its own."""
+def _conform(url: str, platform: str, order: dict) -> WarehouseResource:
+    """The order staged by the platform's stager and conformed by its SQL, in the (empty) warehouse at url."""
     registered = source(platform)
     staging = import_module(f"platform_assets.sources.{platform}.staging")
     staged = staging.stage_orders([order], "t1", REFUND_DAY, ZoneInfo("America/New_York"))
     assert staged.dead_letters == [] and staged.staged == 1
-    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / f'{platform}.duckdb'}")
+    warehouse = WarehouseResource(url=url)
     conformed = [t.STG_ORDERS, t.STG_ORDER_LINES, t.STG_REFUNDS]
     warehouse.ensure_tables([*registered.staging_tables, *conformed])
     specs = {spec.name: spec for spec in registered.staging_tables}
@@ -217,9 +216,11 @@ def _measures(warehouse: WarehouseResource) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("inclusive", [False, True], ids=["tax-exclusive", "tax-inclusive"])
-def test_the_same_sale_gives_the_same_figures_on_shopify_and_woocommerce(tmp_path, inclusive):
-    shopify = _measures(_conform(tmp_path, "shopify", _shopify_order(inclusive)))
-    woocommerce = _measures(_conform(tmp_path, "woocommerce", _woocommerce_order(inclusive)))
+def test_the_same_sale_gives_the_same_figures_on_shopify_and_woocommerce(new_warehouse_url, inclusive):
+    shopify = _measures(_conform(new_warehouse_url("shopify"), "shopify", _shopify_order(inclusive)))
+    woocommerce = _measures(
+        _conform(new_warehouse_url("woocommerce"), "woocommerce", _woocommerce_order(inclusive))
+    )
 
     assert woocommerce == shopify
     order = shopify["order"][0]
