@@ -7,6 +7,7 @@ tests and the benchmarks. The top-level layout is fixed: no wiring or shared-hel
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,19 @@ def test_shared_layers_never_import_a_source_or_its_client(layer):
         if module.startswith(sources + clients)
     ]
     assert imports == []
+
+
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [
+        (["shopify", "all"], "platform name 'all' is reserved for the rows across platforms"),
+        (["shopify", "Woo Commerce"], "platform name 'Woo Commerce' must be a lowercase identifier"),
+        (["shopify", "woocommerce", "shopify"], "platform 'shopify' is registered by more than one source"),
+    ],
+)
+def test_the_registry_refuses_a_reserved_repeated_or_malformed_platform_name(names, problem):
+    from platform_assets.sources.registry import RegistryError, check_platform_names
+
+    with pytest.raises(RegistryError, match=re.escape(problem)):
+        check_platform_names(names)
+    check_platform_names(["shopify", "woocommerce"])

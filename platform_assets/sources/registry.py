@@ -13,7 +13,7 @@ from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from platform_assets.warehouse.tables import SHARED_TABLES
+from platform_assets.warehouse.tables import ALL_PLATFORMS, SHARED_TABLES
 
 if TYPE_CHECKING:
     from platform_assets.sources.contract import Source
@@ -24,10 +24,30 @@ if TYPE_CHECKING:
 SOURCE_PACKAGES: tuple[str, ...] = ("platform_assets.sources.shopify", "platform_assets.sources.woocommerce")
 
 
+class RegistryError(ValueError):
+    """Two sources claim one platform name, or a source takes a name the shared layers reserve."""
+
+
+def check_platform_names(names: list[str]) -> None:
+    """Platform names are unique, lowercase identifiers, and never ``all``: agg_daily_sales's rows across
+    platforms carry that name (``ALL_PLATFORMS``), so a source called so would mix with the totals."""
+    for name in names:
+        if name == ALL_PLATFORMS:
+            raise RegistryError(f"platform name {name!r} is reserved for the rows across platforms")
+        if not name.isidentifier() or name != name.lower():
+            raise RegistryError(f"platform name {name!r} must be a lowercase identifier (e.g. 'woocommerce')")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise RegistryError(
+            f"platform {', '.join(map(repr, repeated))} is registered by more than one source"
+        )
+
+
 @cache
 def connection_types() -> dict[str, type[Connection]]:
     """Each platform's connection model, by platform name, in registry order."""
     types = [import_module(f"{package}.connection").CONNECTION for package in SOURCE_PACKAGES]
+    check_platform_names([model.platform for model in types])
     return {model.platform: model for model in types}
 
 
