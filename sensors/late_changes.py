@@ -227,13 +227,13 @@ def build_late_change_sensor(
         requests: list[dg.RunRequest] = []
         problems: list[str] = []
         deadline = time.monotonic() + time_budget_seconds
-        for tenant, platform in ((t, p) for t in tenants.values() for p in t.connections):
+        unpartitioned = [t.id for t in tenants.values() if t.id not in known]
+        problems += [f"{tenant_id}: no 'tenant' partition yet" for tenant_id in unpartitioned]
+        connected = [(t, p) for t in tenants.values() if t.id in known for p in t.connections]
+        for tenant, platform in connected:
             key = cursor_key(tenant.id, platform)
-            if tenant.id not in known:
-                problems.append(f"{tenant.id}: no 'tenant' partition yet")
-                continue
             if time.monotonic() > deadline:
-                problems.append(f"{tenant.id}: not scanned, the evaluation's time budget is used up")
+                problems.append(f"{key}: not scanned, the evaluation's time budget is used up")
                 continue
             since = previous.get(key) or now - lookback
             try:
