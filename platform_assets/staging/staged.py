@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Rows per staging table, each row in its table's column order.
 Rows = dict[str, list[tuple]]
@@ -39,3 +40,16 @@ def unreadable_line(index: int, line: bytes, error: ValueError) -> DeadLetter:
     text = line.decode("utf-8", errors="replace").rstrip("\n")
     reason = f"raw line {index + 1} is not JSON ({type(error).__name__}: {str(error)[:200]})"
     return DeadLetter(f"line {index + 1}", reason, {"line": index + 1, "text": text[:UNREADABLE_KEPT_CHARS]})
+
+
+#: JSON's name for each kind of value ``json.loads`` returns, for messages.
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false"}
+
+
+def not_an_object(record: Any) -> DeadLetter | None:
+    """The dead letter of a raw record that is valid JSON but not an object (an array, a string, a number,
+    null): it has no fields to stage. None for an object."""
+    if isinstance(record, dict):
+        return None
+    kind = "null" if record is None else _JSON_KINDS.get(type(record), type(record).__name__)
+    return DeadLetter("", f"the record is {kind}, not a JSON object", {"record": record})

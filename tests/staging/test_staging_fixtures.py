@@ -143,6 +143,28 @@ def test_a_bad_order_becomes_a_dead_letter_and_the_good_ones_flow(patch, reason)
     assert [r[2] for r in staged.rows[st.STG_SHOPIFY_ORDERS.name]] == [good["id"]]
 
 
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ([1, 2], "the record is an array, not a JSON object"),
+        ("order", "the record is a string, not a JSON object"),
+        (7, "the record is a number, not a JSON object"),
+        (None, "the record is null, not a JSON object"),
+        (True, "the record is true or false, not a JSON object"),
+    ],
+)
+def test_a_record_that_is_json_but_not_an_object_is_a_dead_letter_on_every_platform(record, reason):
+    from platform_assets.sources.woocommerce import staging as woo_staging
+
+    good = {**load_fixture("order.json")["order"], "id": 1001}
+    staged = staging.stage_orders([good, record], "acme", DAY, NY)
+    assert staged.staged == 1
+    assert [(d.reason, d.payload) for d in staged.dead_letters] == [(reason, {"record": record})]
+    woo = woo_staging.stage_orders([record], "acme", DAY, NY)
+    assert woo.staged == 0
+    assert [(d.reason, d.payload) for d in woo.dead_letters] == [(reason, {"record": record})]
+
+
 def test_a_record_failing_halfway_leaves_no_partial_rows():
     order = load_fixture("order.json")["order"]
     lines = [dict(line) for line in order["line_items"]]

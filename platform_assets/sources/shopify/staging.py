@@ -21,7 +21,7 @@ from platform_assets.sources.shopify.fields import KNOWN_FIELDS
 from platform_assets.sources.shopify.parse import money0, presentment, rate, tags, timestamp
 from platform_assets.staging.parse import business_date, integer, money
 from platform_assets.staging.records import stage_each
-from platform_assets.staging.staged import DeadLetter, Rows, Staged
+from platform_assets.staging.staged import DeadLetter, Rows, Staged, not_an_object
 from platform_assets.warehouse.record_rules import RecordRules
 
 #: The Shopify staging tables' value rules and grains, checked on each record's rows before they are kept.
@@ -71,6 +71,9 @@ def _one_per_key(records: Iterable[dict], key: Callable[[dict], Any]) -> tuple[l
     by_key: dict[Any, list[dict]] = defaultdict(list)
     dead: list[DeadLetter] = []
     for record in records:
+        if (unusable := not_an_object(record)) is not None:
+            dead.append(unusable)
+            continue
         record_key = key(record)
         if record_key is None or record_key == (None, None):
             dead.append(DeadLetter("", "id is missing", record))

@@ -25,7 +25,7 @@ from platform_assets.sources.woocommerce.parse import ZERO, allocated, flag, gmt
 from platform_assets.sources.woocommerce.raw_fetch import REFUNDS_KEY, VARIATIONS_KEY
 from platform_assets.staging.parse import business_date, integer, money
 from platform_assets.staging.records import stage_each
-from platform_assets.staging.staged import DeadLetter, Rows, Staged
+from platform_assets.staging.staged import DeadLetter, Rows, Staged, not_an_object
 from platform_assets.warehouse.record_rules import RecordRules
 
 #: The WooCommerce staging tables' value rules and grains, checked on each record's rows before they are kept.
@@ -49,10 +49,10 @@ def _one_per_id(records: Iterable[dict]) -> tuple[list[dict], list[DeadLetter]]:
     by_id: dict[Any, list[dict]] = defaultdict(list)
     dead: list[DeadLetter] = []
     for record in records:
-        if not isinstance(record, dict) or record.get("id") is None:
-            dead.append(
-                DeadLetter("", "id is missing", record if isinstance(record, dict) else {"record": record})
-            )
+        if (unusable := not_an_object(record)) is not None:
+            dead.append(unusable)
+        elif record.get("id") is None:
+            dead.append(DeadLetter("", "id is missing", record))
         else:
             by_id[record["id"]].append(record)
     chosen: list[dict] = []
