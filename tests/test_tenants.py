@@ -26,7 +26,11 @@ def test_demo_tenants_load_with_relative_start_dates():
     assert tenants["demo-ny"].start_date == date(2026, 10, 23)
     assert tenants["demo-berlin"].timezone == "Europe/Berlin"
     assert tenants["demo-ny"].connection("shopify").token_env == "DEMO_NY_SHOPIFY_TOKEN"
-    assert list(tenants["demo-ny"].connections) == ["shopify"]
+    assert list(tenants["demo-ny"].connections) == ["shopify", "woocommerce"]
+    woo = tenants["demo-ny"].connection("woocommerce")
+    assert woo.site_url == "woosandbox://demo-ny-wholesale"
+    assert woo.secret_variables() == {"consumer_key": "DEMO_NY_WOO_KEY", "consumer_secret": "DEMO_NY_WOO_SECRET"}
+    assert list(tenants["demo-berlin"].connections) == ["shopify"]
 
 
 @pytest.mark.parametrize(
