@@ -29,7 +29,10 @@ def test_demo_tenants_load_with_relative_start_dates():
     assert list(tenants["demo-ny"].connections) == ["shopify", "woocommerce"]
     woo = tenants["demo-ny"].connection("woocommerce")
     assert woo.site_url == "woosandbox://demo-ny-wholesale"
-    assert woo.secret_variables() == {"consumer_key": "DEMO_NY_WOO_KEY", "consumer_secret": "DEMO_NY_WOO_SECRET"}
+    assert woo.secret_variables() == {
+        "consumer_key": "DEMO_NY_WOO_KEY",
+        "consumer_secret": "DEMO_NY_WOO_SECRET",
+    }
     assert list(tenants["demo-berlin"].connections) == ["shopify"]
 
 
