@@ -215,7 +215,11 @@ def _check_with_ground_truth(tenant: Tenant, frame, start: date, end: date) -> i
         diffs = compare_with_ground_truth(rows, truth, platform=platform)
         mismatches += len(diffs)
         days = int((frame["platform"] == platform).sum())
-        verdict = "every figure equals" if not diffs else f"{len(diffs)} figures differ from"
+        verdict = (
+            "every figure equals"
+            if not diffs
+            else f"{len(diffs)} figure{'s differ' if len(diffs) > 1 else ' differs'} from"
+        )
         source = "the sandbox's" if len(checks) == 1 else "the cross-platform"
         print(f"→ {platform}: {days} days; {verdict} {source} ground truth ({platform} rows)")
         for line in diffs[:20]:

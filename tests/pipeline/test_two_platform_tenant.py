@@ -18,12 +18,13 @@ import sqlalchemy as sa
 import yaml
 
 from platform_assets import clock as pipeline_clock
+from platform_assets.cli import _check_with_ground_truth
 from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from platform_assets.ground_truth import compare_with_ground_truth
 from platform_assets.simulators import tenant_ground_truth
 from platform_assets.sources.registry import sources, warehouse_tables
 from platform_assets.tags import partition_range_tags
-from platform_assets.tenants import TenantsResource
+from platform_assets.tenants import TenantsResource, load_tenants
 from platform_assets.warehouse import tables as t
 from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource
@@ -91,7 +92,7 @@ def _checksums(warehouse: WarehouseResource) -> dict[str, str]:
     return sums
 
 
-def test_demo_ny_on_shopify_and_woocommerce_equals_the_spanning_ground_truth(tmp_path, monkeypatch):
+def test_demo_ny_on_shopify_and_woocommerce_equals_the_spanning_ground_truth(tmp_path, monkeypatch, capsys):
     shops.register(SHOP, build_shop(SHOPIFY_SPEC, CLOCK))
     try:
         site_spec = _wholesale_spec()
@@ -182,6 +183,26 @@ def test_demo_ny_on_shopify_and_woocommerce_equals_the_spanning_ground_truth(tmp
             "SELECT COUNT(*) AS n FROM stg_woocommerce_fee_lines WHERE tenant_id = :t", {"t": TENANT}
         )
         assert fees["n"][0] > 0
+
+        # What `storehouse demo` prints for the tenant: a verdict per platform and one for the total.
+        frame = warehouse.query(
+            "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
+            {"t": TENANT, "s": START, "e": END},
+        )
+        capsys.readouterr()
+        assert _check_with_ground_truth(load_tenants(tenants_file)[TENANT], frame, START, END) == 0
+        verdicts = capsys.readouterr().out.splitlines()
+        assert verdicts == [
+            f"→ {platform}: 5 days; every figure equals the cross-platform ground truth ({platform} rows)"
+            for platform in ("shopify", "woocommerce", "all")
+        ]
+        everyone = frame["platform"] == t.ALL_PLATFORMS
+        frame.loc[everyone & (frame["date"] == frame["date"].min()), "customers"] += 1
+        assert _check_with_ground_truth(load_tenants(tenants_file)[TENANT], frame, START, END) == 1
+        assert (
+            "→ all: 5 days; 1 figure differs from the cross-platform ground truth (all rows)"
+            in capsys.readouterr().out
+        )
 
         before = _checksums(warehouse)
         materialise()
