@@ -6,10 +6,12 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
-# The demo tenants' tokens are the built-in sandbox's own (not secrets); real tenants' tokens come from
-# your environment.
+# The demo tenants' tokens and keys are the built-in sandboxes' own (not secrets); real tenants' tokens
+# come from your environment. demo-ny's WooCommerce wholesale site takes a consumer key and secret.
 export DEMO_NY_SHOPIFY_TOKEN ?= shpat_sandbox_demo_ny
 export DEMO_BERLIN_SHOPIFY_TOKEN ?= shpat_sandbox_demo_berlin
+export DEMO_NY_WOO_KEY ?= ck_sandbox_demo_ny_wholesale
+export DEMO_NY_WOO_SECRET ?= cs_sandbox_demo_ny_wholesale
 
 .PHONY: install demo test ui sandbox lint bench chaos clean
 

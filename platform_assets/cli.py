@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 from tabulate import tabulate
 
 from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
 from platform_assets.settings import DATA_DIR, PROJECT_ROOT, use_default_dagster_home
-from platform_assets.simulators import simulator_for
+from platform_assets.simulators import simulated_secrets, simulator_for, tenant_ground_truth
 from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import (
     Tenant,
@@ -46,13 +47,15 @@ def _instance() -> dg.DagsterInstance:
 
 
 def _sandbox_tokens(tenants: dict[str, Tenant]) -> None:
-    """Demo tenants point at a simulator (the in-process sandbox): give them its own tokens if unset."""
+    """Demo tenants point at a simulator (the in-process sandbox): give each connection's secret variables
+    (every role the connection names: a token, or a key and a secret) the simulator's own values if
+    unset."""
     for tenant in tenants.values():
         for connection in tenant.connections.values():
-            simulator = simulator_for(connection.url)
-            token = simulator.access_token(connection.url) if simulator else None
-            if token is not None:
-                provide_default_secret(connection.token_variable, token)
+            offered = simulated_secrets(connection.url)
+            for role, variable in connection.secret_variables().items():
+                if role in offered:
+                    provide_default_secret(variable, offered[role])
 
 
 def _run_with_progress(
@@ -163,9 +166,9 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
             "SELECT * FROM agg_daily_sales WHERE tenant_id = :t AND date BETWEEN :s AND :e ORDER BY date",
             {"t": tenant.id, "s": start, "e": end},
         )
-        # The tenant's total is its rows across platforms; a tenant on several platforms also gets each
+        # The tenant's total is its rows across platforms; a tenant on several platforms first gets each
         # platform's own table. Never every row at once: that would count each sale twice.
-        shown = [ALL_PLATFORMS] + (list(tenant.connections) if len(tenant.connections) > 1 else [])
+        shown = (list(tenant.connections) if len(tenant.connections) > 1 else []) + [ALL_PLATFORMS]
         for platform in shown:
             rows = frame[frame["platform"] == platform]
             currency = rows["currency"].iloc[0] if len(rows) else "?"
@@ -179,25 +182,52 @@ def _report(tenants, ranges: dict[str, tuple[date, date]]) -> int:
                     floatfmt=".2f",
                 )
             )
-        simulated = [
-            (platform, c.url, s) for platform, c in tenant.connections.items() if (s := simulator_for(c.url))
-        ]
-        # A store's ground truth knows only its own customers, so its new/returning figures equal its
-        # platform's rows when it is the tenant's only platform.
-        if len(simulated) == 1 and len(tenant.connections) == 1:
-            platform, url, simulator = simulated[0]
-            truth = simulator.ground_truth(url, start, end)
-            diffs = compare_with_ground_truth(frame.to_dict("records"), truth, platform=platform)
-            mismatches += len(diffs)
-            days = int((frame["platform"] == platform).sum())
-            verdict = "every figure equals" if not diffs else f"{len(diffs)} figures differ from"
-            print(f"→ {days} days; {verdict} the sandbox's ground truth ({platform} rows)")
-            for line in diffs[:20]:
-                print("   ", line)
+        mismatches += _check_with_ground_truth(tenant, frame, start, end)
     print(f"\nWarehouse: {warehouse.url}")
     print(f"Raw store: {DATA_DIR / 'raw'}")
     print("Dagster UI on this instance: make ui  (http://127.0.0.1:3000)")
     return 1 if mismatches else 0
+
+
+def _check_with_ground_truth(tenant: Tenant, frame: pd.DataFrame, start: date, end: date) -> int:
+    """Compare the tenant's rows with the simulators' ground truth and print one verdict line per table;
+    the number of figures that differ.
+
+    A tenant on one simulated platform is checked against its store's own ground truth (its platform's
+    rows). A tenant on several is one business across sandboxes: a store's ground truth knows only its own
+    customers, so each platform's rows and the rows across platforms are checked against the ground truth
+    of the simulated world spanning every store (a person counted once, new only on the day and platform
+    of their first order anywhere). Real shops have no ground truth and are not checked."""
+    rows = frame.to_dict("records")
+    checks: list[tuple[str, list]] = []
+    if len(tenant.connections) == 1:
+        platform, connection = next(iter(tenant.connections.items()))
+        simulator = simulator_for(connection.url)
+        if simulator is not None:
+            checks.append((platform, simulator.ground_truth(connection.url, start, end)))
+    else:
+        urls = {platform: connection.url for platform, connection in tenant.connections.items()}
+        truth = tenant_ground_truth(urls, start, end)
+        if truth is not None:
+            for platform in [*tenant.connections, ALL_PLATFORMS]:
+                checks.append((platform, [row for row in truth if row["platform"] == platform]))
+        elif any(simulator_for(url) is not None for url in urls.values()):
+            print("→ not checked: no simulated world spans every one of the tenant's shops")
+    mismatches = 0
+    for platform, truth in checks:
+        diffs = compare_with_ground_truth(rows, truth, platform=platform)
+        mismatches += len(diffs)
+        days = int((frame["platform"] == platform).sum())
+        verdict = (
+            "every figure equals"
+            if not diffs
+            else f"{len(diffs)} figure{'s differ' if len(diffs) > 1 else ' differs'} from"
+        )
+        source = "the sandbox's" if len(checks) == 1 else "the cross-platform"
+        print(f"→ {platform}: {days} days; {verdict} {source} ground truth ({platform} rows)")
+        for line in diffs[:20]:
+            print("   ", line)
+    return mismatches
 
 
 def sync_tenants(prune: bool = False, dry_run: bool = False) -> int:

@@ -4,6 +4,7 @@ ground truth): every figure, to the cent.
 A store's ground truth is its platform's figures, so it is compared with that platform's rows of
 agg_daily_sales only, never with the rows across platforms (platform 'all') nor the sum of every row."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 DEMO_COLUMNS = [
@@ -24,6 +25,16 @@ DEMO_COLUMNS = [
 ]
 
 
+def business_day(value: object) -> object:
+    """A day as a ``date``, whether it comes as one, as a timestamp or as ISO text ("2026-05-01"): a
+    simulator may send its days as text, the warehouse returns dates."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
 def compare_with_ground_truth(rows: list[dict], truth: list, *, platform: str) -> list[str]:
     """Differences between the ``platform`` rows of agg_daily_sales and that platform's ground-truth
     figures; empty when every figure agrees. Rows of other platforms and the rows across platforms are
@@ -33,13 +44,14 @@ def compare_with_ground_truth(rows: list[dict], truth: list, *, platform: str) -
     for row in rows:
         if row["platform"] != platform:
             continue
-        if row["date"] in by_day:
-            diffs.append(f"{row['date']}: more than one {platform} row in agg_daily_sales")
-        by_day[row["date"]] = row
+        day = business_day(row["date"])
+        if day in by_day:
+            diffs.append(f"{day}: more than one {platform} row in agg_daily_sales")
+        by_day[day] = row
     truth_days = set()
     for figures in truth:
         expected = figures if isinstance(figures, dict) else figures.__dict__
-        day = expected["date"]
+        day = business_day(expected["date"])
         truth_days.add(day)
         row = by_day.get(day)
         if row is None:

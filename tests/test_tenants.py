@@ -26,7 +26,40 @@ def test_demo_tenants_load_with_relative_start_dates():
     assert tenants["demo-ny"].start_date == date(2026, 10, 23)
     assert tenants["demo-berlin"].timezone == "Europe/Berlin"
     assert tenants["demo-ny"].connection("shopify").token_env == "DEMO_NY_SHOPIFY_TOKEN"
-    assert list(tenants["demo-ny"].connections) == ["shopify"]
+    assert list(tenants["demo-ny"].connections) == ["shopify", "woocommerce"]
+    woo = tenants["demo-ny"].connection("woocommerce")
+    assert woo.site_url == "woosandbox://demo-ny-wholesale"
+    assert woo.secret_variables() == {
+        "consumer_key": "DEMO_NY_WOO_KEY",
+        "consumer_secret": "DEMO_NY_WOO_SECRET",
+    }
+    assert list(tenants["demo-berlin"].connections) == ["shopify"]
+
+
+def test_the_demo_gives_every_demo_connection_its_simulators_secrets_by_role(monkeypatch):
+    """`storehouse demo` (and sync-tenants) fill each unset secret variable of a simulated connection: the
+    Shopify tokens, and both the consumer key and secret of demo-ny's WooCommerce wholesale site."""
+    import os
+
+    from platform_assets.cli import _sandbox_tokens
+
+    variables = [
+        "DEMO_NY_SHOPIFY_TOKEN",
+        "DEMO_BERLIN_SHOPIFY_TOKEN",
+        "DEMO_NY_WOO_KEY",
+        "DEMO_NY_WOO_SECRET",
+    ]
+    for variable in variables:  # restored (unset) afterwards even though _sandbox_tokens sets them
+        monkeypatch.setenv(variable, "x")
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("DEMO_BERLIN_SHOPIFY_TOKEN", "shpat_operator")  # an operator's value is kept
+    _sandbox_tokens(load_tenants(today=TODAY))
+    assert {variable: os.environ[variable] for variable in variables} == {
+        "DEMO_NY_SHOPIFY_TOKEN": "shpat_sandbox_demo_ny",
+        "DEMO_BERLIN_SHOPIFY_TOKEN": "shpat_operator",
+        "DEMO_NY_WOO_KEY": "ck_sandbox_demo_ny_wholesale",
+        "DEMO_NY_WOO_SECRET": "cs_sandbox_demo_ny_wholesale",
+    }
 
 
 @pytest.mark.parametrize(

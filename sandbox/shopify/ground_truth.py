@@ -70,6 +70,47 @@ class DailyFigures:
     customers: int
     new_customers: int
     returning_customers: int
+    #: gross_sales − discounts before rounding (what ``average_order_value`` divides; a row across
+    #: platforms divides the exact sum of several platforms' by their orders).
+    sales_exact: Decimal | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CountedOrder:
+    """One counted order as the customer figures see it: its buyer ``identity`` (normalised e-mail or
+    ``id:<customer id>``; None for an anonymous walk-in), ``processed_at`` in epoch seconds and its local
+    business day."""
+
+    order_id: int
+    identity: str | None
+    processed: int
+    day: date
+
+
+def counted_orders(shop: SandboxShop, until: date) -> list[CountedOrder]:
+    """Every order counted as of the shop's clock (not a test order, not voided) created on a local day up
+    to ``until``: what decides, with another platform's orders, whose first order is where."""
+    clock = shop.clock_epoch
+    book = shop.book
+    last = min(until, local_date(shop.clock, shop.spec.zone))
+    identities = shop.days.context.identities
+    found: list[CountedOrder] = []
+    day = book.first
+    while day <= last:
+        summary, state = shop.days.summary(day), shop.days.state(day, clock)
+        counted = state.exists & ~summary.test & (state.financial != VOIDED)
+        for position in np.flatnonzero(counted):
+            code = int(summary.identity[position])
+            found.append(
+                CountedOrder(
+                    int(summary.ids[position]),
+                    identities.name(code) if code >= 0 else None,
+                    int(summary.processed[position]),
+                    date.fromordinal(int(summary.processed_day[position])),
+                )
+            )
+        day += timedelta(days=1)
+    return found
 
 
 @dataclass
@@ -158,8 +199,8 @@ def _figures(
     through = end + timedelta(days=1)
     new = int((first_orders.first_days(codes, through) == ordinal).sum()) if len(codes) else 0
     aov = None
+    exact_sales = Decimal(bucket.gross - bucket.discounts) / TEN_THOUSANDTHS
     if bucket.orders:
-        exact_sales = Decimal(bucket.gross - bucket.discounts) / TEN_THOUSANDTHS
         aov = cents(exact_sales / bucket.orders)
     return DailyFigures(
         date=date.fromordinal(ordinal),
@@ -177,4 +218,5 @@ def _figures(
         customers=len(bucket.identities),
         new_customers=new,
         returning_customers=len(bucket.identities) - new,
+        sales_exact=exact_sales,
     )

@@ -1,9 +1,9 @@
 """What ``storehouse demo`` needs to know about the sandbox's shops, for the product's simulator seam.
 
 The product finds this through the ``storehouse.simulators`` entry point named ``sandbox`` (pyproject.toml):
-:func:`simulated_shops` returns an object with ``access_token``, ``today`` and ``ground_truth``, each taking
-a ``sandbox://name`` shop URL (the duck type ``platform_assets.simulators.SimulatedShops`` describes). Like
-the rest of the sandbox it imports nothing of the product. See docs/architecture.md.
+:func:`simulated_shops` returns an object with ``access_token``, ``secrets``, ``today`` and ``ground_truth``,
+each taking a ``sandbox://name`` shop URL (the duck type ``platform_assets.simulators.SimulatedShops``
+describes). Like the rest of the sandbox it imports nothing of the product. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class SandboxShops:
         """A preset shop's own token (``shpat_sandbox_…``, not a secret); None for other sandbox shops."""
         preset = PRESETS.get(_shop_name(shop_url))
         return preset.access_token if preset is not None else None
+
+    def secrets(self, shop_url: str) -> dict[str, str]:
+        """A preset shop's secrets by connection role: its token as ``token``; {} for other shops."""
+        token = self.access_token(shop_url)
+        return {"token": token} if token is not None else {}
 
     def today(self, shop_url: str) -> date | None:
         """A preset shop's today (``STOREHOUSE_SANDBOX_CLOCK`` or the start of today in its timezone); None

@@ -62,11 +62,21 @@ class IdentityTable:
 
     def __init__(self) -> None:
         self._codes: dict[str, int] = {}
+        self._names: list[str] = []
         self._lock = threading.Lock()
 
     def code(self, identity: str) -> int:
         with self._lock:
-            return self._codes.setdefault(identity, len(self._codes))
+            code = self._codes.setdefault(identity, len(self._codes))
+            if code == len(self._names):
+                self._names.append(identity)
+            return code
+
+    def name(self, code: int) -> str:
+        """The identity behind ``code`` (a normalised e-mail or ``id:<customer id>``): what joins a person
+        across platforms in a ground truth spanning several sandboxes."""
+        with self._lock:
+            return self._names[code]
 
     def __len__(self) -> int:
         return len(self._codes)

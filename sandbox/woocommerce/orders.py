@@ -49,6 +49,11 @@ _PAYMENT = [
     ("admin", "", 7),
 ]
 
+#: The fee lines a site adds (a charge, a credit): a shop's gift wrapping and loyalty credit, a wholesale
+#: site's (``case_size`` > 1) pallet handling and volume rebate.
+_RETAIL_FEES = (("Gift wrapping", "3.50"), ("Loyalty credit", "-5.00"))
+_WHOLESALE_FEES = (("Pallet handling", "25.00"), ("Volume rebate", "-20.00"))
+
 _PAYMENT_CUM = [sum(w for *_, w in _PAYMENT[: i + 1]) for i in range(len(_PAYMENT))]
 
 
@@ -290,7 +295,7 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
     country = spec.country if rng.random() < 0.9 else rng.choice(["CA", "FR", "DE", "AU"])
     # what
     picks = rng.sample(catalog.sellables, k=min(len(catalog.sellables), rng.choice([1, 1, 1, 2, 2, 3, 4])))
-    quantities = [rng.choice([1, 1, 1, 2, 3]) for _ in picks]
+    quantities = [rng.choice([1, 1, 1, 2, 3]) * spec.case_size for _ in picks]
     grosses = [s.price * q for s, q in zip(picks, quantities, strict=True)]
     coupon = rng.choice(catalog.coupons) if rng.random() < spec.coupon_share else None
     discounts = [ZERO for _ in picks]
@@ -341,10 +346,11 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
     ]
     fees = []
     if rng.random() < spec.fee_share:
+        positive, negative = _WHOLESALE_FEES if spec.case_size > 1 else _RETAIL_FEES
         if rng.random() < 0.6:
-            fees.append(FeeLine(next(item_ids), "Gift wrapping", Decimal("3.50")))
+            fees.append(FeeLine(next(item_ids), positive[0], Decimal(positive[1])))
         else:
-            fees.append(FeeLine(next(item_ids), "Loyalty credit", Decimal("-5.00")))
+            fees.append(FeeLine(next(item_ids), negative[0], Decimal(negative[1])))
     # how and when
     payment = rng.choices(_PAYMENT, cum_weights=_PAYMENT_CUM)[0]
     method_id, method_title = payment[0], payment[1]

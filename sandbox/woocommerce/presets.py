@@ -2,6 +2,12 @@
 
 ``woo-ny``: America/New_York, USD, prices exclusive of tax (state + city tax, shipping taxed).
 ``woo-london``: Europe/London, GBP, prices inclusive of 20 % / 5 % VAT.
+``demo-ny-wholesale``: the wholesale site of the Shopify demo shop ``demo-ny`` (the same business, the
+tenant ``demo-ny`` of the demo): America/New_York, USD, prices exclusive of tax, a few large orders a day
+(every line a whole number of 6-unit cases; pallet handling fees and volume rebates), mostly registered
+trade accounts. About 30 % of its customers are demo-ny's Shopify customers (the same e-mails) and some of
+its products carry demo-ny's SKUs; both are derived from the Shopify preset with the site's clock
+(``shares_with``, ``sandbox/demo_world.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,27 @@ PRESETS: dict[str, SiteSpec] = {
         customers=150,
         products=12,
         display_name="Woo Tea Room",
+    ),
+    "demo-ny-wholesale": SiteSpec(
+        name="demo-ny-wholesale",
+        seed=1151,
+        timezone="America/New_York",
+        currency="USD",
+        country="US",
+        prices_include_tax=False,
+        orders_per_day=5,
+        history_days=75,
+        customers=40,
+        products=10,
+        case_size=6,
+        guest_share=0.1,
+        coupon_share=0.1,
+        fee_share=0.35,
+        refund_share=0.12,
+        shares_with="demo-ny",
+        consumer_key="ck_sandbox_demo_ny_wholesale",
+        consumer_secret="cs_sandbox_demo_ny_wholesale",
+        display_name="Demo Outdoor Supply Wholesale",
     ),
 }
 

@@ -2,7 +2,8 @@
 
 ``simulated_sites()`` (the ``storehouse.simulators`` entry point ``woosandbox``) returns an object with
 ``access_token``, ``today`` and ``ground_truth`` taking a ``woosandbox://name`` site URL, the duck type
-``platform_assets.simulators.SimulatedShops`` describes, plus ``consumer_keys``.
+``platform_assets.simulators.SimulatedShops`` describes, plus ``secrets`` (the key and the secret by
+connection role) and ``consumer_keys``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ class WooSandboxSites:
         """A preset's own ``(ck_…, cs_…)`` (sandbox keys, not secrets of anyone); None for other sites."""
         spec = PRESETS.get(_site_name(site_url))
         return (spec.consumer_key, spec.consumer_secret) if spec is not None else None
+
+    def secrets(self, site_url: str) -> dict[str, str]:
+        """A preset's keys by connection role (``consumer_key``, ``consumer_secret``); {} for other sites."""
+        keys = self.consumer_keys(site_url)
+        return {"consumer_key": keys[0], "consumer_secret": keys[1]} if keys else {}
 
     def access_token(self, site_url: str) -> str | None:
         """A preset's keys as one string, ``ck_…:cs_…`` (HTTP Basic's user:password); None otherwise."""

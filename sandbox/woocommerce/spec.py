@@ -29,7 +29,10 @@ class SiteSpec:
     are ex-tax on the wire either way). ``orders_per_day`` is the mean of a Poisson draw per local day over
     ``history_days`` days before the clock, so a site can hold a few hundred or a million orders; days are
     generated lazily. ``reuse_emails`` / ``reuse_skus`` make this site share customers and SKUs with
-    another shop (the first customers and products take them, in order).
+    another shop (the first customers and products take them, in order); ``shares_with`` names a Shopify
+    sandbox preset whose customers and SKUs the site shares, derived when the site is built (with the
+    site's clock) unless ``reuse_emails`` is given (``sandbox/demo_world.py``). ``case_size`` makes a
+    wholesale site: every line's quantity is a whole number of cases of that many units.
     """
 
     name: str
@@ -55,6 +58,8 @@ class SiteSpec:
     firewall_rate: float = 0.0
     reuse_emails: tuple[str, ...] = ()
     reuse_skus: tuple[str, ...] = ()
+    shares_with: str = ""
+    case_size: int = 1
     defects: tuple[object, ...] = ()
     display_name: str = ""
     tax_rates: tuple[TaxRate, ...] = field(default_factory=tuple)
@@ -70,6 +75,8 @@ class SiteSpec:
             self.display_name = self.name
         if self.history_days < 1:
             raise ValueError("history_days must be >= 1")
+        if self.case_size < 1:
+            raise ValueError("case_size must be >= 1")
 
     @property
     def zone(self) -> ZoneInfo:

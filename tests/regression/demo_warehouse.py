@@ -2,9 +2,11 @@
 
 What ``storehouse demo`` builds (``platform_assets/cli.py``): the whole asset graph, one ranged run per demo
 tenant, for the last 30 complete days of ``demo-ny`` and ``demo-berlin`` (the sandbox presets, tenants as in
-``platform_assets/config/demo_tenants.yaml``), into one warehouse. Here it is built the way the tests'
-harness runs the graph (``tests/pipeline/harness.make_pipeline``: in-process sandbox shop, throwaway raw
-store, ephemeral instance), with every moving part pinned so the tables do not depend on today's date:
+``platform_assets/config/demo_tenants.yaml``, on their Shopify shops only: this net predates demo-ny's
+WooCommerce wholesale site, which ``tests/pipeline/test_two_platform_tenant.py`` covers), into one
+warehouse. Here it is built the way the tests' harness runs the graph
+(``tests/pipeline/harness.make_pipeline``: in-process sandbox shop, throwaway raw store, ephemeral instance),
+with every moving part pinned so the tables do not depend on today's date:
 
 * each demo shop is the preset spec (its own seed; no ``STOREHOUSE_SANDBOX_DEFECTS``) built with its clock
   at the start of ``DEMO_TODAY`` in its own timezone, which is the sandbox's default clock on that day;

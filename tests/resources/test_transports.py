@@ -124,3 +124,50 @@ def test_real_shops_and_uninstalled_schemes_have_no_simulator(monkeypatch):
         assert simulators.simulator_for("sandbox://demo-ny") is None
     finally:
         simulators.unregister_simulator("sandbox")
+
+
+def test_simulated_connections_get_every_secret_by_role_from_their_simulator():
+    """`storehouse demo` gives a demo connection each of its secret variables: the Shopify sandbox offers a
+    token, the WooCommerce sandbox the consumer key and secret of demo-ny's wholesale site."""
+    assert simulators.simulated_secrets("sandbox://demo-ny") == {"token": "shpat_sandbox_demo_ny"}
+    assert simulators.simulated_secrets("woosandbox://demo-ny-wholesale") == {
+        "consumer_key": "ck_sandbox_demo_ny_wholesale",
+        "consumer_secret": "cs_sandbox_demo_ny_wholesale",
+    }
+    assert simulators.simulated_secrets("https://acme.myshopify.com") == {}
+
+
+def test_a_simulator_without_secrets_offers_its_access_token_as_the_token(monkeypatch):
+    class TokenOnly:
+        def access_token(self, shop_url: str) -> str:
+            return "tok"
+
+    simulators.register_simulator("tokenonly", TokenOnly())  # type: ignore[arg-type]
+    try:
+        assert simulators.simulated_secrets("tokenonly://x") == {"token": "tok"}
+    finally:
+        simulators.unregister_simulator("tokenonly")
+
+
+def test_the_sandbox_world_is_found_by_its_entry_point_and_real_shops_have_no_spanning_truth():
+    names = [ep.value for ep in simulators.installed_entry_points(simulators.WORLD_ENTRY_POINT_GROUP)]
+    assert names == ["sandbox.demo_world:simulated_world"]
+    day = date(2026, 1, 1)
+    assert simulators.tenant_ground_truth({"shopify": "https://acme.myshopify.com"}, day, day) is None
+    assert simulators.tenant_ground_truth({}, day, day) is None
+
+
+def test_a_registered_world_is_asked_first():
+    day = date(2026, 1, 1)
+
+    class World:
+        def ground_truth(self, shop_urls, start, end):
+            return [{"platform": "all", "urls": dict(shop_urls)}]
+
+    world = World()
+    simulators.register_world(world)  # type: ignore[arg-type]
+    try:
+        urls = {"shopify": "sandbox://demo-ny", "woocommerce": "woosandbox://demo-ny-wholesale"}
+        assert simulators.tenant_ground_truth(urls, day, day) == [{"platform": "all", "urls": urls}]
+    finally:
+        simulators.unregister_world(world)  # type: ignore[arg-type]

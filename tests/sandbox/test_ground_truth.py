@@ -286,7 +286,10 @@ def test_hand_built_store_figures_to_the_cent():
         "customers",
         "new_customers",
         "returning_customers",
+        "sales_exact",  # gross − discounts unrounded, for averages across platforms (not compared)
     }
+    for row in ground_truth(shop, date(2026, 3, 1), date(2026, 3, 12)):
+        assert row.sales_exact == row.gross_sales - row.discounts  # prices to the cent, no tax inside
     # when the clock reaches the later refund, 12 March gets its returns
     shop.set_clock(datetime(2026, 3, 13, tzinfo=NY))
     later = shop.ground_truth(date(2026, 3, 12), date(2026, 3, 12))

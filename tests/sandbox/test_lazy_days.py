@@ -129,6 +129,8 @@ def test_answers_are_byte_identical_to_the_eager_sandbox():
     for shift in (0, 9, -4):
         shop.set_clock(CLOCK + timedelta(days=shift))
         end = (CLOCK + timedelta(days=shift)).date()
-        figures.append([asdict(row) for row in shop.ground_truth(shop.history_start, end)])
+        rows = shop.ground_truth(shop.history_start, end)
+        # the figures the eager sandbox had (sales_exact, added later, is gross − discounts unrounded)
+        figures.append([{k: v for k, v in asdict(row).items() if k != "sales_exact"} for row in rows])
     digest = hashlib.sha256(json.dumps(figures, default=str).encode()).hexdigest()
     assert digest == EAGER_GROUND_TRUTH

@@ -1,9 +1,8 @@
 """The WooCommerce source end to end through the seam, against the WooCommerce sandbox in process: raw →
 stg_woocommerce_* → the conformed tables → facts → agg_daily_sales, for a tax-exclusive site (woo-ny) and a
-tax-inclusive one (woo-london). Every figure agrees with the sandbox to the cent: the ones WooCommerce's
-ground truth defines like Storehouse (orders, units, customers, total sales) with the ground truth itself,
-the others (fees inside gross sales and discounts, returns ex-tax) with the same events recomputed by
-Storehouse's definition (docs/metrics.md, "WooCommerce").
+tax-inclusive one (woo-london). Every figure agrees with the sandbox's ground truth to the cent (it
+follows docs/metrics.md, "WooCommerce": fees inside gross sales and discounts, returns ex-tax), and with
+the same events recomputed here by that definition.
 
 The whole graph runs on each warehouse backend: DuckDB, and PostgreSQL where the server is (the tests
 marked ``postgres``, run by CI), with the same assertions, and the PostgreSQL warehouse equals the DuckDB
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from platform_assets.ground_truth import compare_with_ground_truth
 from sandbox.woocommerce import registry
 from sandbox.woocommerce.presets import PRESETS
 from tests.conftest import fresh_pg_database
@@ -38,8 +38,11 @@ def _site(name: str, **overrides: object):
 
 def _assert_matches_sandbox(pipeline, start: date, end: date) -> int:
     """Every day of start..end agrees with the sandbox; returns the number of days with activity."""
-    rows = {row["date"]: row for row in pipeline.agg_daily_sales(start, end)}
-    truth = {date.fromisoformat(day["date"]): day for day in pipeline.site.ground_truth(start, end)}
+    records = pipeline.agg_daily_sales(start, end)
+    rows = {row["date"]: row for row in records}
+    ground_truth = pipeline.site.ground_truth(start, end)
+    assert compare_with_ground_truth(records, ground_truth, platform="woocommerce") == []
+    truth = {date.fromisoformat(day["date"]): day for day in ground_truth}
     figures = storehouse_figures(pipeline.site, start, end)
     active = 0
     for day, expected in truth.items():
