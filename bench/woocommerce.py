@@ -338,6 +338,8 @@ def customers_scan(conn: Connection, info: dict, site: GridSite, latency: float)
     _set_latency(conn, latency)
     key, secret = info["keys"][site.name]
     env = {**os.environ, "BENCH_WOO_CUSTOMERS_KEY": key, "BENCH_WOO_CUSTOMERS_SECRET": secret}
+    conn.send(("cpu",))
+    sandbox_cpu = conn.recv()
     with tempfile.TemporaryDirectory(prefix="bench-woo-customers-") as folder:
         command = [
             sys.executable,
@@ -356,7 +358,8 @@ def customers_scan(conn: Connection, info: dict, site: GridSite, latency: float)
             f"duckdb:///{Path(folder) / 'warehouse.duckdb'}",
         ]
         measured = run_measured(command, env=env)
-    result = _result(measured.stdout)
+    conn.send(("cpu",))
+    result = {**_result(measured.stdout), "sandbox_cpu_seconds": conn.recv() - sandbox_cpu}
     if not result["success"] or result["staged_rows"] != result["records"]:
         raise RuntimeError(
             f"customers' snapshot: {result['records']} fetched, {result['staged_rows']} staged"
@@ -380,7 +383,9 @@ def _customer_figures(scans: list[tuple[float, dict, float]], site: GridSite, lo
                 ratio=None if latency == 0 else floor / result["fetch_seconds"],
                 ratio_to="" if latency == 0 else f"ceiling (the walk's latency alone: {floor:.0f} s)",
                 detail=f"{result['requests']:,} requests (per_page 100, {concurrency} in flight), "
-                f"{result['retries']} retries; {result['raw_bytes'] / 1e6:.1f} MB gzipped written "
+                f"{result['retries']} retries; client CPU {result['fetch_cpu_seconds']:.1f} s, sandbox CPU "
+                f"{result['sandbox_cpu_seconds']:.1f} s (it sorts every customer for each page); "
+                f"{result['raw_bytes'] / 1e6:.1f} MB gzipped written "
                 f"({result['json_bytes'] / 1e6:.0f} MB of JSON); peak memory "
                 f"{result['fetch_peak_above_mb']:,.0f} MB above the process's start "
                 f"(the snapshot is held whole before it is written); process tree peak {tree_mb:,.0f} MB",
@@ -391,6 +396,7 @@ def _customer_figures(scans: list[tuple[float, dict, float]], site: GridSite, lo
                     "json_bytes": result["json_bytes"],
                     "peak_above_start_mb": round(result["fetch_peak_above_mb"]),
                     "tree_peak_mb": round(tree_mb),
+                    "client_cpu_seconds": round(result["fetch_cpu_seconds"], 2),
                     "latency_seconds": latency,
                 },
             )

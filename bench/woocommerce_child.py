@@ -289,9 +289,11 @@ def customers(url: str, tenant_id: str, day: date, work: Path, warehouse_url: st
         lambda c: [[settings_record(c.get_store_settings())]],
     )
     base = reset_peak()
+    cpu = time.process_time()
     started = time.perf_counter()
     write_snapshot(PLATFORM, "customers", raw_store, runs, open_client, lambda c: list(c.iter_customers()))
     fetch_seconds = time.perf_counter() - started
+    fetch_cpu = time.process_time() - cpu
     fetch_peak = peak_mb() - base
     stats = clients[-1].stats
     meta = raw_store.read_meta(PLATFORM, "customers", tenant_id, day)
@@ -322,6 +324,7 @@ def customers(url: str, tenant_id: str, day: date, work: Path, warehouse_url: st
         "records": int(meta["records"]),
         "fetch_seconds": fetch_seconds,
         "fetch_peak_above_mb": fetch_peak,
+        "fetch_cpu_seconds": fetch_cpu,
         "requests": int(stats.get("requests", 0)),
         "retries": int(stats.get("retries", 0)),
         "raw_bytes": path.stat().st_size if path.name else 0,
