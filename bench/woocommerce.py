@@ -40,7 +40,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as day_time
@@ -133,7 +133,7 @@ def _child(conn: Connection, sites: list[GridSite]) -> None:
 
 
 @contextlib.contextmanager
-def sandbox(sites: list[GridSite], log: Callable[[str], None] = print):
+def sandbox(sites: list[GridSite], log: Callable[[str], None] = print) -> Iterator[tuple[Connection, dict]]:
     """The sandbox child serving ``sites`` over HTTP; yields (its pipe, what it reported)."""
     context = multiprocessing.get_context("spawn")
     parent, child_end = context.Pipe()

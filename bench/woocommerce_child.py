@@ -23,6 +23,7 @@ import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -104,7 +105,7 @@ def _resources(raw_dir: Path, warehouse_url: str | None = None) -> dict:
     return found
 
 
-def _step_seconds(instance, run_id: str) -> dict[str, float]:
+def _step_seconds(instance: Any, run_id: str) -> dict[str, float]:
     from bench.transform_child import _step_seconds as steps
 
     return steps(instance, run_id)
@@ -265,16 +266,16 @@ def customers(url: str, tenant_id: str, day: date, work: Path, warehouse_url: st
     from platform_assets.ingest.runs import TenantDays
     from platform_assets.sources.woocommerce.raw_fetch import client_for, settings_record
     from platform_assets.sources.woocommerce.staging_assets import woocommerce_customer_staging
-    from platform_assets.tenants import TenantsResource
+    from platform_assets.tenants import Tenant, TenantsResource
     from resources.raw_store import RawStoreResource
-    from resources.woocommerce.client import WooCommerceClientResource
+    from resources.woocommerce.client import WooCommerceClientResource, WooCommerceSiteClient
 
     tenant = TenantsResource().all()[tenant_id]
     raw_store = RawStoreResource(base_url=str(work / "raw"))
     woocommerce = WooCommerceClientResource()
     clients = []
 
-    def open_client(tenant):  # the raw asset's client, kept to read its counters
+    def open_client(tenant: Tenant) -> WooCommerceSiteClient:  # the raw asset's, kept for its counters
         client = client_for(woocommerce, tenant)
         clients.append(client)
         return client
