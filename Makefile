@@ -35,7 +35,8 @@ ui: install
 sandbox: install
 	$(BIN)/python -m sandbox.shopify.server --port 8765
 
-# Benchmarks (issue 4): every section at full size, figures to bench/results.json and bench/RESULTS.md.
+# Benchmarks (issue 4; the woocommerce section: issue 14): every section at full size, figures to
+# bench/results.json and bench/RESULTS.md.
 # The first run also generates the big sandbox stores' raw files, cached under bench/.cache/.
 bench: install
 	$(BIN)/python -m bench.run --size full --out bench
