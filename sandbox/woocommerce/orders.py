@@ -350,7 +350,12 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
         if rng.random() < 0.6:
             fees.append(FeeLine(next(item_ids), positive[0], Decimal(positive[1])))
         else:
-            fees.append(FeeLine(next(item_ids), negative[0], Decimal(negative[1])))
+            # WooCommerce caps a negative fee so that the order total never goes below zero: at most the
+            # items after discounts plus shipping, ex-tax (WC_Cart_Totals::get_fees_from_cart).
+            room = sum((line.total for line in lines), ZERO) + ship[2]
+            credit = max(Decimal(negative[1]), -room)
+            if credit < 0:
+                fees.append(FeeLine(next(item_ids), negative[0], credit))
     # how and when
     payment = rng.choices(_PAYMENT, cum_weights=_PAYMENT_CUM)[0]
     method_id, method_title = payment[0], payment[1]
@@ -425,21 +430,29 @@ def _order(spec: SiteSpec, catalog: Catalog, rng, order_id: int, day: date, crea
             if rng.random() < 0.6:
                 line = rng.choice(lines)
                 quantity = rng.randint(1, line.quantity)
-                order.refunds.append(_partial(next(refund_ids), later(48, 24 * 20, base), line, quantity))
+                at = later(48, 24 * 20, base)
+                order.refunds.append(_partial(next(refund_ids), at, line, quantity, order.total))
             if not order.refunds or rng.random() < 0.3:
                 at = later(72, 24 * 30, order.refunds[-1].at if order.refunds else base)
-                order.refunds.append(_full(order, next(refund_ids), at))
+                rest = _full(order, next(refund_ids), at)
+                # WooCommerce refuses a refund above what is left to refund; an order whose line refunds
+                # already gave everything back (per-line tax rounding can reach a cent more than the
+                # order-level total) is marked refunded without a further refund.
+                if rest.amount > 0:
+                    order.refunds.append(rest)
                 order.statuses.append((at, "refunded"))
     return order
 
 
-def _partial(refund_id: int, at: datetime, line: Line, quantity: int) -> Refund:
+def _partial(refund_id: int, at: datetime, line: Line, quantity: int, refundable: Decimal) -> Refund:
+    """``quantity`` of ``line`` returned; the amount is capped at what the order has left to refund
+    (WooCommerce refuses more: a negative fee can leave the order total below a line's)."""
     share = Decimal(quantity) / Decimal(line.quantity)
     total = cents(line.total * share)
     taxes = [(t.rate, (t.total * share).quantize(MICRO)) for t in line.taxes]
     total_tax = cents(line.total_tax * share)
     refund_line = RefundLine(line, quantity, total, total_tax, taxes)
-    return Refund(refund_id, at, total + total_tax, "Item returned", [refund_line])
+    return Refund(refund_id, at, min(total + total_tax, refundable), "Item returned", [refund_line])
 
 
 def _full(order: Order, refund_id: int, at: datetime) -> Refund:
