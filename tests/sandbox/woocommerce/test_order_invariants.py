@@ -15,7 +15,8 @@ CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
 
 @pytest.mark.parametrize("name", ["woo-ny", "woo-london", "demo-ny-wholesale"])
 def test_no_order_total_below_zero_and_no_refund_beyond_what_is_left(name):
-    site = build_site(preset(name, orders_per_day=300, history_days=30, refund_share=0.5, fee_share=0.5), CLOCK)
+    spec = preset(name, orders_per_day=300, history_days=30, refund_share=0.5, fee_share=0.5)
+    site = build_site(spec, CLOCK)
     orders = site.orders()
     assert len(orders) > 8_000
     credited = [o for o in orders if any(f.total < 0 for f in o.fees)]
