@@ -15,6 +15,17 @@ FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "sho
 POSTGRES_ENV = "STOREHOUSE_TEST_POSTGRES_URL"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist's ``--dist loadgroup`` (pyproject.toml), a module's tests run on one worker, so that its
+    module-scoped fixtures (a materialised warehouse, say) are built once; a module marked ``spread``
+    (independent tests, each paying for its own runs) has its tests spread over the workers. Runs before
+    xdist's own hook, which reads the groups."""
+    for item in items:
+        if item.get_closest_marker("spread") is None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
+
+
 def load_fixture(name: str):
     path = FIXTURES / name
     if not path.exists():

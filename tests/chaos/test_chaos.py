@@ -10,6 +10,9 @@ from tests.chaos.counts import BAD_COUNTS
 from tests.chaos.registry import all_scenarios
 from tests.chaos.run import run_scenario
 
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
+
 SCENARIOS = all_scenarios()
 
 

@@ -7,10 +7,14 @@ import json
 from datetime import date, datetime, time, timedelta
 
 import dagster as dg
+import pytest
 
 from platform_assets.sources.shopify import staging
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, NY, START
+
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
 
 DAY = date(2026, 5, 13)
 RAW = dg.AssetSelection.assets(

@@ -5,10 +5,14 @@ depend on flips them to complete, with every figure equal to the sandbox's groun
 from datetime import date
 
 import dagster as dg
+import pytest
 
 from platform_assets.warehouse.tables import ALL_PLATFORMS
 from tests.pipeline.harness import SANDBOX_PLATFORM, Pipeline, make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, END, START
+
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
 
 RANGE = [date(2026, 5, 20), date(2026, 5, 21), date(2026, 5, 22)]
 AFTER = "changes since {day} not ingested: {missing}"

@@ -31,6 +31,9 @@ from tests.alerts.conftest import (  # noqa: F401 - pytest fixtures: the loopbac
 from tests.pipeline.harness import Pipeline, make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import NY
 
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
+
 CLOCK = datetime(2026, 5, 31, 0, 0, tzinfo=NY)  # the sandbox's "now": just after END in New York
 START, DAY, END = date(2026, 5, 28), date(2026, 5, 29), date(2026, 5, 30)
 PAGE_SIZE = 4  # so a day's orders come in several pages: one can go missing, a copy can land on another

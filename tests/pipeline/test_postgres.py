@@ -12,7 +12,7 @@ import yaml
 from tests.pipeline.harness import make_pipeline, make_spec, make_vat_spec
 from tests.pipeline.test_whole_graph import CLOCK, END, START
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.spread]  # spread: independent tests (tests/conftest.py)
 
 
 def test_vat_inclusive_shop_on_postgres_equals_ground_truth(tmp_path, monkeypatch, pg_database):

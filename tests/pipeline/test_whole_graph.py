@@ -4,7 +4,12 @@ to the cent, re-runs and reordered backfills leave identical tables, and late re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.pipeline.harness import SANDBOX_PLATFORM, make_pipeline, make_spec, make_vat_spec
+
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
 
 NY = ZoneInfo("America/New_York")
 CLOCK = datetime(2026, 6, 1, 0, 0, tzinfo=NY)  # the sandbox's "now": the start of 2026-06-01 in New York

@@ -28,9 +28,10 @@ from tests.alerts.harness import SensorDriver
 from tests.process_tree import command, descendants, wait_until_gone
 from tests.scheduling.crash_defs import MARKER_DIR_ENV
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="reads the process tree in /proc"
-)
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree in /proc"),
+    pytest.mark.spread,  # independent tests (tests/conftest.py)
+]
 
 LOCATION = "crash_test"
 #: docs/reliability.md: after a run is killed, a waiting warehouse step proceeds within this many seconds.

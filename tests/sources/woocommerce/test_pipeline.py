@@ -26,6 +26,9 @@ from sandbox.woocommerce.presets import PRESETS
 from tests.conftest import fresh_pg_database
 from tests.sources.woocommerce.harness import WooPipeline, make_woo_pipeline, storehouse_figures
 
+#: Independent tests: xdist spreads them over its workers (tests/conftest.py).
+pytestmark = pytest.mark.spread
+
 CENT = Decimal("0.01")
 SMALL = dict(orders_per_day=6, history_days=18, customers=30, products=6, refund_share=0.6, fee_share=0.3)
 
@@ -84,10 +87,12 @@ def _assert_matches_sandbox(pipeline, start: date, end: date) -> int:
 #: Each site's whole history in agg_daily_sales: (orders, total sales), the same on every backend.
 TOTALS = {"woo-ny": (98, Decimal("8728.97")), "woo-london": (85, Decimal("10257.74"))}
 #: The runs the tests check: both sites on DuckDB, woo-ny on PostgreSQL too.
+#: The woo-ny runs and the table-by-table comparison, which reuses them, share one xdist worker.
+WOO_NY_RUNS = pytest.mark.xdist_group("woocommerce-woo-ny-runs")
 RUNS = [
-    ("woo-ny", "duckdb"),
+    pytest.param("woo-ny", "duckdb", marks=WOO_NY_RUNS),
     ("woo-london", "duckdb"),
-    pytest.param("woo-ny", "postgresql", marks=pytest.mark.postgres),
+    pytest.param("woo-ny", "postgresql", marks=[pytest.mark.postgres, WOO_NY_RUNS]),
 ]
 
 
@@ -123,7 +128,7 @@ def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> Wh
 def whole_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str], WholeRun]]:
     """``run(site, backend)``: that site's :class:`WholeRun` on that backend ("duckdb" or "postgresql": a
     database of its own, ``pgwoo_*``, dropped with the module), made on first use and shared by the
-    module's tests (a module runs on one worker: ``--dist loadfile``)."""
+    tests of this module that run on the same xdist worker (the woo-ny ones share a group: WOO_NY_RUNS)."""
     runs: dict[tuple[str, str], WholeRun] = {}
     with ExitStack() as databases:
 
@@ -186,6 +191,7 @@ def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(
 
 
 @pytest.mark.postgres
+@WOO_NY_RUNS
 def test_the_postgresql_warehouse_equals_the_duckdb_one_table_by_table(whole_runs):
     """The same run on both backends: every table's row count, then its content, is the same."""
     on_pg, on_duckdb = whole_runs("woo-ny", "postgresql"), whole_runs("woo-ny", "duckdb")
