@@ -23,7 +23,7 @@ from sandbox.woocommerce.spec import SiteSpec
 
 CACHE_DIR = Path(__file__).parent / ".cache" / "woocommerce"
 #: Bump when the way raw stores are generated changes, so old caches are not reused.
-GENERATION_VERSION = 1
+GENERATION_VERSION = 2
 NY = ZoneInfo("America/New_York")
 #: Environment variable sizing the transform's store at full size (orders in all; default 1,000,000).
 ORDERS_ENV = "STOREHOUSE_BENCH_WOO_ORDERS"
