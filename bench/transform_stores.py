@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from bench.report import Size
@@ -27,7 +28,11 @@ NY = ZoneInfo("America/New_York")
 
 @dataclass(frozen=True)
 class BenchStore:
-    """One sandbox store and the business days the benchmark builds (``start``..``end``, tenant-local)."""
+    """One sandbox store and the business days the benchmark builds (``start``..``end``, tenant-local),
+    cached under ``cache_dir`` in a folder named after its recipe and ``generation_version``."""
+
+    cache_dir: ClassVar[Path] = CACHE_DIR
+    generation_version: ClassVar[int] = GENERATION_VERSION
 
     label: str
     orders_per_day: float
@@ -56,13 +61,13 @@ class BenchStore:
         )
 
     def key(self) -> str:
-        recipe = {**asdict(self), "version": GENERATION_VERSION}
+        recipe = {**asdict(self), "version": self.generation_version}
         digest = hashlib.sha256(json.dumps(recipe, default=str, sort_keys=True).encode()).hexdigest()
         return f"{self.label}-{digest[:12]}"
 
     @property
     def folder(self) -> Path:
-        return CACHE_DIR / self.key()
+        return self.cache_dir / self.key()
 
     @property
     def raw_dir(self) -> Path:

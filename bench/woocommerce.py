@@ -49,6 +49,7 @@ from pathlib import Path
 
 from bench.proctree import run_measured
 from bench.report import Figure, Size
+from bench.transform_stores import load_marker
 from bench.woocommerce_child import RESULT_PREFIX
 from bench.woocommerce_stores import (
     CACHE_DIR,
@@ -59,7 +60,6 @@ from bench.woocommerce_stores import (
     WooBenchStore,
     customers_site,
     history,
-    load_marker,
     orders_site,
 )
 from platform_assets.sources.woocommerce.raw_fetch import with_refunds

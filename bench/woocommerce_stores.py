@@ -11,14 +11,14 @@ generation's figures and the sandbox's ground truth).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from bench.report import Size
+from bench.transform_stores import BenchStore
 from sandbox.woocommerce.spec import SiteSpec
 
 CACHE_DIR = Path(__file__).parent / ".cache" / "woocommerce"
@@ -33,16 +33,11 @@ WEEK_FACTOR = (5 + 2 * 1.2) / 7
 
 
 @dataclass(frozen=True)
-class WooBenchStore:
+class WooBenchStore(BenchStore):
     """One sandbox site and the business days the transform builds (``start``..``end``, site-local)."""
 
-    label: str
-    orders_per_day: float
-    history_days: int
-    customers: int
-    clock: datetime
-    start: date
-    end: date
+    cache_dir: ClassVar[Path] = CACHE_DIR
+    generation_version: ClassVar[int] = GENERATION_VERSION
 
     @property
     def tenant_id(self) -> str:
@@ -56,7 +51,7 @@ class WooBenchStore:
     def secret_env(self) -> str:
         return self.tenant_id.upper().replace("-", "_") + "_SECRET"
 
-    def spec(self) -> SiteSpec:
+    def spec(self) -> SiteSpec:  # type: ignore[override]
         return SiteSpec(
             name=self.tenant_id,
             seed=23,
@@ -68,30 +63,6 @@ class WooBenchStore:
             customers=self.customers,
             products=40,
         )
-
-    def key(self) -> str:
-        recipe = {**asdict(self), "version": GENERATION_VERSION}
-        digest = hashlib.sha256(json.dumps(recipe, default=str, sort_keys=True).encode()).hexdigest()
-        return f"{self.label}-{digest[:12]}"
-
-    @property
-    def folder(self) -> Path:
-        return CACHE_DIR / self.key()
-
-    @property
-    def raw_dir(self) -> Path:
-        return self.folder / "raw"
-
-    @property
-    def marker(self) -> Path:
-        return self.folder / "complete.json"
-
-    @property
-    def tenants_file(self) -> Path:
-        return self.folder / "tenants.yaml"
-
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
 
 def _store(label: str, orders_per_day: float, days: int, customers: int, end: date) -> WooBenchStore:
@@ -151,10 +122,3 @@ def orders_site(size: Size) -> GridSite:
 def customers_site(size: Size) -> GridSite:
     """A site with 100,000 registered customers (tiny: 400), whose full scan is the daily snapshot."""
     return GridSite("bench-woo-customers", 5, 400 if size.tiny else 100_000, CLOCK)
-
-
-def load_marker(store: WooBenchStore) -> dict | None:
-    """The cached generation's record, or None when the store has not been generated completely."""
-    if not store.marker.exists():
-        return None
-    return json.loads(store.marker.read_text())
