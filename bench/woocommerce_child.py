@@ -292,7 +292,7 @@ def customers(url: str, tenant_id: str, day: date, work: Path, warehouse_url: st
     base = reset_peak()
     cpu = time.process_time()
     started = time.perf_counter()
-    write_snapshot(PLATFORM, "customers", raw_store, runs, open_client, lambda c: list(c.iter_customers()))
+    write_snapshot(PLATFORM, "customers", raw_store, runs, open_client, lambda c: c.iter_customers())
     fetch_seconds = time.perf_counter() - started
     fetch_cpu = time.process_time() - cpu
     fetch_peak = peak_mb() - base

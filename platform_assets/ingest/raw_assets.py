@@ -5,7 +5,7 @@ its own: which entities, how its client pages them, what goes into a window's si
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,10 +20,13 @@ from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import TenantDays, describe_days
 from platform_assets.tenants import Tenant
+from resources.page_encoding import EncodedPage
 from resources.raw_store import RawStoreResource
 
 GROUP = "raw"
 OWNERS = ["team:data-platform"]
+#: Records per page when a snapshot partition is copied to the run's other days.
+COPY_PAGE_LINES = 5_000
 
 
 def raw_asset(name: str, description: str, kinds: set[str], **kwargs: Any):
@@ -52,19 +55,28 @@ def write_snapshot(
     count_records: bool = True,
 ) -> dg.MaterializeResult:
     """Write the same snapshot, taken once per tenant (``fetch(client)``'s pages), as each of the run's days;
-    the metadata says when each tenant's was taken (and how many records were written, unless
-    ``count_records`` is False)."""
+    the metadata says when each tenant's was taken (the moment the scan began) and how many records were
+    written, unless ``count_records`` is False.
+
+    The pages are streamed into the first day's partition as they arrive, never held whole (a site's
+    100,000 customers are one scan); the run's other days are copied from that partition line by line."""
     records = 0
     taken: dict[str, str] = {}
     days: list[date] = []
     for td in runs:
         with open_client(td.tenant) as client:
-            pages = list(fetch(client))
             snapshot_at = utc_now().isoformat()
+            first: date | None = None
             for day in td.days:
+                pages = (
+                    fetch(client)
+                    if first is None
+                    else copied_pages(raw_store.read_lines(platform, entity, td.tenant.id, first))
+                )
                 result = raw_store.write_partition(
                     platform, entity, td.tenant.id, day, pages, extra_meta={"snapshot_taken_at": snapshot_at}
                 )
+                first = first or day
                 records += result.records
                 days.append(day)
             taken[td.tenant.id] = snapshot_at
@@ -73,6 +85,19 @@ def write_snapshot(
     metadata["snapshot_taken_at"] = dg.MetadataValue.json(taken)
     metadata["dates_covered"] = describe_days(days)
     return dg.MaterializeResult(metadata=metadata)
+
+
+def copied_pages(lines: Iterable[bytes], page_lines: int = COPY_PAGE_LINES) -> Iterator[EncodedPage]:
+    """A partition's raw lines (newline included) as pages of at most ``page_lines`` encoded records, to
+    write them again as another partition without parsing them."""
+    chunk: list[bytes] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == page_lines:
+            yield EncodedPage(b"".join(chunk), len(chunk))
+            chunk = []
+    if chunk:
+        yield EncodedPage(b"".join(chunk), len(chunk))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ before it. Each order carries its refund objects, each variable product its vari
 date filter in the API: their partition is the day's full scan (a snapshot), as is the store settings
 snapshot (timezone, currency, whether prices include tax)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -108,7 +108,7 @@ def _snapshot(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
     entity: str,
-    fetch: Callable[[WooCommerceSiteClient], list[list[dict]]],
+    fetch: Callable[[WooCommerceSiteClient], Iterable[list[dict]]],
 ) -> dg.MaterializeResult:
     """Write the same snapshot, taken once per tenant, as each of the run's days."""
     return write_snapshot(
@@ -173,9 +173,7 @@ def raw_woocommerce_customers(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return _snapshot(
-        context, woocommerce, raw_store, tenants, "customers", lambda c: list(c.iter_customers())
-    )
+    return _snapshot(context, woocommerce, raw_store, tenants, "customers", lambda c: c.iter_customers())
 
 
 @_raw_asset(
