@@ -24,6 +24,7 @@ from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.sql_assets import SQL_KINDS, WAREHOUSE_POOL, sql_model_asset
 from resources.warehouse import WarehouseResource
 
@@ -44,6 +45,7 @@ SQL_DIR = Path(__file__).parent / "sql"
     automation_condition=raw_refresh(),  # a root like the raw assets: it follows the refresh cron
     freshness_policy=DERIVED_FRESHNESS,
 )
+@holding_warehouse
 def dim_date(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
 ) -> dg.MaterializeResult:

@@ -21,6 +21,7 @@ from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.marts.completeness import judge_completeness
 from platform_assets.tenants import Tenant, TenantsResource
 from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql import query_file, run_file
 from platform_assets.warehouse.sql_assets import SQL_KINDS, WAREHOUSE_POOL
@@ -66,6 +67,7 @@ def _restating_asset(
         backfill_policy=BACKFILL_POLICY,
         **DERIVED_AUTOMATION,
     )
+    @holding_warehouse
     def _asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
     ) -> dg.MaterializeResult:

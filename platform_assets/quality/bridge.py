@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.quality.schemas import failure_cases, schema_for
 from platform_assets.tenants import TenantsResource
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.schema import TableSpec
 from resources.warehouse import WarehouseResource
 
@@ -55,6 +56,7 @@ def schema_check(spec: TableSpec, scope: str, *, blocking: bool) -> dg.AssetChec
             + (" Blocking: downstream assets do not run on bad data." if blocking else "")
         ),
     )
+    @holding_warehouse
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
     ) -> dg.AssetCheckResult:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from platform_assets.ingest.runs import tenant_days
 from platform_assets.tenants import TenantsResource
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.sql import statements
 from platform_assets.warehouse.tables import ALL_PLATFORMS
 from resources.warehouse import WarehouseResource
@@ -39,6 +40,7 @@ def sql_check(
     (query,) = statements(SQL_DIR / sql_file)
 
     @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=False, description=description)
+    @holding_warehouse
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
     ) -> dg.AssetCheckResult:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.staging.staged import DeadLetter
 from platform_assets.tenants import TenantsResource
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.record_rules import storable
 from platform_assets.warehouse.tables import DLQ_RECORDS
 from resources.warehouse import WarehouseResource
@@ -87,6 +88,7 @@ def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str)
             "clears them."
         ),
     )
+    @holding_warehouse
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
     ) -> dg.AssetCheckResult:

@@ -34,6 +34,7 @@ from platform_assets.staging.ledger import IngestedPartition, record_staged
 from platform_assets.staging.pool import BATCH_DAYS, Stager, batches, merged_texts, staged_days
 from platform_assets.staging.staged import DeadLetter, Staged
 from platform_assets.tenants import Tenant, TenantsResource
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql_assets import ANALYZE_MIN_ROWS, WAREHOUSE_POOL
 from platform_assets.warehouse.tables import DLQ_RECORDS, STAGED_PARTITIONS
@@ -119,6 +120,7 @@ def staging_assets(
         pool=WAREHOUSE_POOL,
         backfill_policy=BACKFILL_POLICY,
     )
+    @holding_warehouse
     def _asset(
         context: dg.AssetExecutionContext,
         raw_store: RawStoreResource,

@@ -15,6 +15,7 @@ from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.tenants import Tenant, TenantsResource
+from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.schema import TableSpec
 from platform_assets.warehouse.sql import run_file
 from resources.warehouse import WarehouseResource
@@ -67,6 +68,7 @@ def sql_model_asset(
         **DERIVED_AUTOMATION,
         **asset_kwargs,
     )
+    @holding_warehouse
     def _asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource
     ) -> dg.MaterializeResult:
