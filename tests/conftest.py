@@ -102,6 +102,9 @@ def demo_warehouse(tmp_path_factory):
 
     monkeypatch = pytest.MonkeyPatch()
     try:
-        yield build_demo_warehouse(tmp_path_factory.mktemp("demo-warehouse"), monkeypatch)
+        built = build_demo_warehouse(tmp_path_factory.mktemp("demo-warehouse"), monkeypatch)
     finally:
+        # Undone once built, not at the session's end: the harness points STOREHOUSE_TENANTS_FILE and the
+        # pipeline clock at its last tenant, which must not leak into the worker's other tests.
         monkeypatch.undo()
+    yield built
