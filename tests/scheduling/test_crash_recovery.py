@@ -94,6 +94,11 @@ def crash_home(request, tmp_path, monkeypatch) -> Iterator[Path]:
     (home / "workspace.yaml").write_text(yaml.safe_dump(workspace))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv(MARKER_DIR_ENV, str(tmp_path / "marker"))
+    # Create the instance's storage here, once, before the daemon, its code server and the test open it
+    # at the same moment: two processes stamping a fresh SQLite schema concurrently can leave it with two
+    # migration heads ("Version table 'alembic_version' has more than one head present").
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs(limit=1)
     with (home / "daemon.log").open("wb") as log:
         daemon = subprocess.Popen(
             [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(home / "workspace.yaml")],
