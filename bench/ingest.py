@@ -40,6 +40,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.proctree import await_child_ready
 from bench.report import Figure, Size, peak_rss_mb
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify.connection import ShopifyConnection
@@ -280,13 +281,7 @@ def measure(
     child.start()
     runs: list[Run] = []
     try:
-        deadline = time.perf_counter() + 600
-        while not parent.poll(1):  # a child that died says so at once, not after the whole wait
-            if not child.is_alive():
-                raise RuntimeError(f"the sandbox child exited with code {child.exitcode} before coming up")
-            if time.perf_counter() > deadline:
-                raise RuntimeError("the sandbox child did not come up within 600 s")
-        info = parent.recv()
+        info = await_child_ready(parent, child)
         log(f"   sandbox built and warmed in {time.perf_counter() - started:.0f} s")
         for shop in shops:
             os.environ[shop.token_env] = info["tokens"][shop.name]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
@@ -82,3 +83,15 @@ def run_measured(
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr[-3000:]}")
     return Measured(stdout, wall, cpu, peak)
+
+
+def await_child_ready(parent: Any, child: Any, timeout: float = 600) -> Any:
+    """The first message a ``multiprocessing`` child sends on its pipe (``parent``) once it is up; a child
+    that dies says so at once, not after the whole wait, and one that stays silent fails after ``timeout``."""
+    deadline = time.perf_counter() + timeout
+    while not parent.poll(1):
+        if not child.is_alive():
+            raise RuntimeError(f"the sandbox child exited with code {child.exitcode} before coming up")
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"the sandbox child did not come up within {timeout:.0f} s")
+    return parent.recv()

@@ -47,7 +47,7 @@ from datetime import time as day_time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from bench.proctree import run_measured
+from bench.proctree import await_child_ready, run_measured
 from bench.report import Figure, Size
 from bench.transform_stores import load_marker
 from bench.woocommerce_child import RESULT_PREFIX
@@ -141,13 +141,7 @@ def sandbox(sites: list[GridSite], log: Callable[[str], None] = print) -> Iterat
     started = time.perf_counter()
     child.start()
     try:
-        deadline = time.perf_counter() + 600
-        while not parent.poll(1):
-            if not child.is_alive():
-                raise RuntimeError(f"the sandbox child exited with code {child.exitcode} before coming up")
-            if time.perf_counter() > deadline:
-                raise RuntimeError("the sandbox child did not come up within 600 s")
-        info = parent.recv()
+        info = await_child_ready(parent, child)
         log(f"   WooCommerce sandbox built and warmed in {time.perf_counter() - started:.0f} s")
         yield parent, info
     finally:
