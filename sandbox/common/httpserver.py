@@ -1,10 +1,11 @@
 """The threaded HTTP server scaffolding every simulator runs on 127.0.0.1, and its CLI bits.
 
 :class:`SandboxHTTPServer` tracks its client connections so that stopping it ends kept-alive handler
-threads promptly; :class:`SandboxHandler` speaks HTTP/1.1, reads and discards request bodies, and hands each
+threads promptly; :class:`SandboxHandler` speaks HTTP/1.1, reads request bodies, and hands each
 request to :meth:`SandboxHandler.route` (a simulator's own URL layout and API); :class:`RunningServer`
 serves one or more of those servers in background threads. A ``drop`` fault
-(:class:`~sandbox.common.faults.ConnectionDropped`) closes the connection without answering.
+(:class:`~sandbox.common.faults.ConnectionDropped`) closes the connection without answering. The request
+body is kept in ``request_body``; a :class:`FileBody` answer is streamed from its file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import socket
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,24 @@ from typing import Self
 from urllib.parse import SplitResult, urlsplit
 
 from sandbox.common.faults import ConnectionDropped
+
+
+class FileBody:
+    """A response body read from a file in chunks (large downloads, e.g. bulk operation results): the
+    HTTP server streams it, the in-process adapter hands ``requests`` an open file as the raw stream."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, a chunk at a time."""
+        with open(self.path, "rb") as handle:
+            while chunk := handle.read(self.CHUNK):
+                yield chunk
+
 
 Answer = tuple[int, Mapping[str, str], bytes]
 
@@ -89,10 +108,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._dispatch("DELETE")
 
+    #: The body of the request being answered (``b""`` when it has none).
+    request_body: bytes = b""
+
     def _dispatch(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body = self.rfile.read(length) if length else b""
         try:
             status, headers, body = self.route(method, urlsplit(self.path))
         except ConnectionDropped:
@@ -106,10 +127,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
+        streamed = body if isinstance(body, FileBody) else None
+        self.send_header("Content-Length", str(streamed.size if streamed else len(body)))
         self.end_headers()
-        if method != "HEAD":
+        if method == "HEAD":
+            return
+        if streamed is None:
             self.wfile.write(body)
+            return
+        for chunk in streamed.chunks():
+            self.wfile.write(chunk)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
         if self.server.verbose:

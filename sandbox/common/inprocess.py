@@ -26,6 +26,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from sandbox.common.faults import ConnectionDropped
+from sandbox.common.httpserver import FileBody
 
 Answer = tuple[int, Mapping[str, str], bytes]
 Sleep = Callable[[float], None]
@@ -104,10 +105,16 @@ class InProcessAdapter(BaseAdapter):
             response.reason = HTTPStatus(status).phrase
         except ValueError:
             response.reason = ""
-        response.headers = CaseInsensitiveDict({**headers, "Content-Length": str(len(body))})
-        response._content = body
-        response._content_consumed = True
-        response.raw = io.BytesIO(body)
+        if isinstance(body, FileBody):  # streamed like a download: read from the file on demand
+            response.headers = CaseInsensitiveDict({**headers, "Content-Length": str(body.size)})
+            response._content = False
+            response._content_consumed = False
+            response.raw = open(body.path, "rb")  # noqa: SIM115 - closed by the response
+        else:
+            response.headers = CaseInsensitiveDict({**headers, "Content-Length": str(len(body))})
+            response._content = body
+            response._content_consumed = True
+            response.raw = io.BytesIO(body)
         response.url = request.url or ""
         response.encoding = "utf-8"
         response.request = request

@@ -22,9 +22,11 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sandbox.common.httpserver import FileBody
 from sandbox.shopify import defect_wire
 from sandbox.shopify import events as event_log
 from sandbox.shopify.faults import ConnectionDropped
+from sandbox.shopify.graphql.bulk import BULK_FILE_PREFIX
 from sandbox.shopify.inventory import inventory_levels
 from sandbox.shopify.lru import LruCache
 from sandbox.shopify.model import Order, SandboxShop
@@ -47,6 +49,7 @@ ERROR_THROTTLED = (
 )
 ERROR_LIMIT = "Limit exceeds maximum limit of 250"
 PAGINATION_DOCS = "https://shopify.dev/api/usage/pagination-rest"
+DEPRECATION_DOCS = "https://shopify.dev/api/usage/versioning#deprecation-practices"
 RETRY_AFTER = "2.0"
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
@@ -137,8 +140,13 @@ class ShopifyAPI:
         base_url: str,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        body: bytes = b"",
     ) -> Response:
         """Answer one request. ``path`` is shop-relative (``/admin/api/2025-07/orders.json``).
+
+        ``body`` is the request body (GraphQL requests: ``POST .../graphql.json``). A bulk operation's
+        file (``/bulk-operations/{token}.jsonl``, a signed URL: no token needed) is answered with a
+        :class:`~sandbox.common.httpserver.FileBody`, which the transports stream.
 
         ``base_url`` (e.g. ``http://127.0.0.1:8765/demo-ny`` or ``sandbox://demo-ny``) prefixes ``Link``
         URLs. ``sleep`` performs injected delays and latency (transports may wrap it to honour timeouts).
@@ -154,14 +162,18 @@ class ShopifyAPI:
                 return self._fault_response(fault.status)
             sleep(fault.delay)
 
+        if path.startswith(BULK_FILE_PREFIX) and path.endswith(".jsonl"):
+            return self._bulk_file(path[len(BULK_FILE_PREFIX) : -len(".jsonl")])
         version_header: dict[str, str] = {}
         used: int | None = None
         try:
             request = self._parse(method, path, query, headers, base_url)
-            version_header = {"X-Shopify-API-Version": request.version}
+            version_header = self._version_headers(request)
             token = request.headers.get("x-shopify-access-token")
             if token != shop.spec.access_token:
                 raise ApiError(401, ERROR_UNAUTHORIZED)
+            if request.resource_path == "graphql" and request.versioned:
+                return self._graphql(request, body, version_header)
             accepted, used = shop.bucket.try_acquire()
             if not accepted:
                 raise ApiError(429, ERROR_THROTTLED, {"Retry-After": RETRY_AFTER})
@@ -181,6 +193,32 @@ class ShopifyAPI:
         }
         body = payload if isinstance(payload, bytes) else _dumps(payload)
         return status, response_headers, body
+
+    def _version_headers(self, request: _Request) -> dict[str, str]:
+        """``X-Shopify-API-Version`` (the version served), and the deprecation header when the shop is set
+        to serve an older version than the one asked for (``shop.graphql.settings.serve_version``)."""
+        served = self.shop.graphql.settings.serve_version if self.shop.has_graphql else None
+        if served is None or served == request.version:
+            return {"X-Shopify-API-Version": request.version}
+        return {
+            "X-Shopify-API-Version": served,
+            "X-Shopify-API-Deprecated-Reason": DEPRECATION_DOCS,
+        }
+
+    def _graphql(self, request: _Request, body: bytes, version_header: dict[str, str]) -> Response:
+        """``POST /admin/api/{version}/graphql.json`` (cost-limited by its own bucket, not the REST one)."""
+        version = version_header["X-Shopify-API-Version"]
+        status, extra, payload = self.shop.graphql.handle(
+            request.method, request.headers, body, request.base_url, version
+        )
+        headers = {"Content-Type": "application/json; charset=utf-8", **version_header, **extra}
+        return status, headers, _dumps(payload)
+
+    def _bulk_file(self, token: str) -> Response:
+        status, headers, content, size = self.shop.graphql.serve_file(token)
+        if isinstance(content, str):
+            return status, headers, FileBody(content, size)  # type: ignore[return-value]
+        return status, headers, content
 
     def _fault_response(self, status: int) -> Response:
         headers = {

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from sandbox.shopify.daybook import DayBook
 from sandbox.shopify.gc_pause import collector_paused
@@ -49,6 +52,9 @@ class DayStore:
         self._states: dict[date, DayState] = {}
         self._state_clock: int | None = None
         self.generated_days = 0  # how many times a day was generated (cache misses), for tests and benches
+        #: Deleted orders: order id -> epoch seconds of the deletion (``SandboxShop.delete_order``). From
+        #: that instant on the order no longer exists: every index reads ``state.exists``.
+        self.deleted: dict[int, int] = {}
 
     # ----- orders ----------------------------------------------------------------------------------------
     def orders(self, day: date) -> list[Order]:
@@ -126,6 +132,30 @@ class DayStore:
                 self._state_clock = clock
             state = self._states.get(day)
             if state is None:
-                state = self.summary(day).state_at(clock)
+                summary = self.summary(day)
+                state = _without_deleted(summary, summary.state_at(clock), self.deleted, clock)
                 self._states[day] = state
             return state
+
+    def delete(self, order_id: int, at: int) -> None:
+        """Record that ``order_id`` was deleted at ``at`` (epoch seconds); day states are recomputed."""
+        with self._lock:
+            self.deleted[order_id] = at
+            self._states = {}
+            self._state_clock = None
+
+    def deleted_at(self, order_id: int, clock: int) -> int | None:
+        """When the order was deleted, if it was at or before ``clock`` (epoch seconds)."""
+        at = self.deleted.get(order_id)
+        return at if at is not None and at <= clock else None
+
+
+def _without_deleted(summary: DaySummary, state: DayState, deleted: dict[int, int], clock: int) -> DayState:
+    """``state`` with the orders deleted at or before ``clock`` marked as not existing."""
+    gone = [order_id for order_id, at in deleted.items() if at <= clock]
+    if not gone or not len(summary.ids):
+        return state
+    hit = np.isin(summary.ids, np.array(gone, dtype=np.int64))
+    if not hit.any():
+        return state
+    return replace(state, exists=state.exists & ~hit)

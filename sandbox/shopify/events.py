@@ -10,7 +10,8 @@ invented: every event is a moment the event model already holds, seen as of the 
   another ``sale_success``); ``refund_success`` at each refund; ``fulfillment_success`` at ``fulfilled_at``;
   ``closed`` at ``closed_at`` (auto-archiving); ``cancelled`` at ``cancelled_at``.
 * Product events (subject ``Product``): ``create`` at the product's ``created_at``.
-* There are no ``destroy`` events: the sandbox never deletes an order or a product.
+* ``destroy`` (subject ``Order``) when an order was deleted (``SandboxShop.delete_order``): the deleted
+  order's earlier events stay in the log, as on Shopify; ``filter=Order&verb=destroy`` lists deletions.
 
 Event ids are chronological and stable when the clock moves (a later event never has a smaller id, and
 moving the clock only adds events): ``id = epoch seconds × 1,000,000 + a slot within that second``. The
@@ -46,6 +47,7 @@ VERB_SLOTS: dict[str, int] = {
     "closed": 6,
     "cancelled": 7,
     "refund_success": 8,
+    "destroy": 9,
     "create": 0,
 }
 _TRANSACTION_VERBS = {
@@ -160,6 +162,23 @@ def order_events(shop: SandboxShop, order: Order) -> list[Event]:
     ]
 
 
+def destroy_event(order: Order, at: datetime) -> Event:
+    """The ``destroy`` event of an order deleted at ``at``."""
+    name = f"#{order.number}"
+    event_id = int(at.timestamp()) * ID_SCALE + (order.number % ORDER_SERIALS) * 10 + VERB_SLOTS["destroy"]
+    return Event(
+        event_id,
+        order.id,
+        "Order",
+        "destroy",
+        at,
+        (name,),
+        f"Order {name} was deleted.",
+        f"Order {name} was deleted.",
+        f"/admin/orders/{order.id}",
+    )
+
+
 def product_events(shop: SandboxShop) -> list[Event]:
     """The ``create`` event of every product that exists at the clock."""
     events = []
@@ -193,6 +212,10 @@ def shop_events(shop: SandboxShop, subjects: frozenset[str], visible_from: float
         for order in shop.orders():
             if visible_from is None or order.created_at.timestamp() >= visible_from:
                 events.extend(order_events(shop, order))
+        for order, at in shop.deleted_orders():
+            if visible_from is None or order.created_at.timestamp() >= visible_from:
+                events.extend(event for event in order_events(shop, order) if event.created_at <= at)
+                events.append(destroy_event(order, at))
     if "Product" in subjects:
         events.extend(product_events(shop))
     events.sort(key=lambda event: event.id)

@@ -41,8 +41,15 @@ class SandboxAdapter(InProcessAdapter):
         path = parts.path or "/"
         if path.startswith(DEBUG_PREFIX):
             return handle_debug(target, method, path, parts.query)
+        body = request.body or b""
         return target.api.handle(
-            method, path, parts.query, request.headers, f"{SCHEME}{parts.netloc}", sleep=sleep
+            method,
+            path,
+            parts.query,
+            request.headers,
+            f"{SCHEME}{parts.netloc}",
+            sleep=sleep,
+            body=body.encode("utf-8") if isinstance(body, str) else body,
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sandbox.shopify.catalog import Catalog
     from sandbox.shopify.customer_index import CustomerIndex
     from sandbox.shopify.defects import Defect
+    from sandbox.shopify.graphql.endpoint import GraphQLFront
     from sandbox.shopify.ground_truth import DailyFigures
     from sandbox.shopify.people import People
     from sandbox.shopify.spec import ShopSpec
@@ -416,6 +417,7 @@ class SandboxShop:
         self._clock = utc(clock)
         self._snapshot: dict[str, Any] = {}
         self._api: ShopifyAPI | None = None
+        self._graphql: GraphQLFront | None = None
         count_day = getattr(generator, "count_day", None) or (
             lambda day: len(generator.generate_day(day, 0))  # hand-built generators (tests)
         )
@@ -501,7 +503,7 @@ class SandboxShop:
             for day in self.book.days()
             if day <= last
             for order in self.days.orders(day)
-            if order.created_at <= clock
+            if order.created_at <= clock and self.days.deleted_at(order.id, self.clock_epoch) is None
         ]
 
     def all_generated_orders(self) -> Iterator[Order]:
@@ -512,7 +514,35 @@ class SandboxShop:
     def order(self, order_id: int) -> Order | None:
         """The order with this id if it exists at the clock."""
         order = self.days.order(order_id)
-        return order if order is not None and order.created_at <= self._clock else None
+        if order is None or order.created_at > self._clock:
+            return None
+        return order if self.days.deleted_at(order_id, self.clock_epoch) is None else None
+
+    # ----- deletes --------------------------------------------------------------------------------------
+    def delete_order(self, order_id: int, at: datetime | None = None) -> None:
+        """Delete an order at ``at`` (default: the clock), as a merchant deleting it in the admin.
+
+        From then on the order is gone from every orders endpoint, the customer and ground-truth indexes;
+        the activity log gains its ``destroy`` event and GraphQL ``deletionEvents`` its deletion.
+        Moving the clock back before ``at`` brings it back. ``KeyError`` if it does not exist then.
+        """
+        instant = utc(at) if at is not None else self._clock
+        with self._lock:
+            order = self.days.order(order_id)
+            if order is None or order.created_at > instant:
+                raise KeyError(f"shop {self.name}: no order {order_id} at {instant.isoformat()}")
+            self.days.delete(order_id, int(instant.timestamp()))
+            self._snapshot = {}
+
+    def deleted_orders(self) -> list[tuple[Order, datetime]]:
+        """Orders deleted at or before the clock, with the instant of their deletion, oldest first."""
+        clock = self.clock_epoch
+        found = []
+        for order_id, at in sorted(self.days.deleted.items(), key=lambda pair: (pair[1], pair[0])):
+            order = self.days.order(order_id)
+            if at <= clock and order is not None:
+                found.append((order, datetime.fromtimestamp(at, tz=UTC)))
+        return found
 
     def customer_stats(self) -> dict[int, CustomerStats]:
         """Per customer id: order count, amount spent and last activity as of the clock (whole history)."""
@@ -533,6 +563,21 @@ class SandboxShop:
 
                 self._api = ShopifyAPI(self)
             return self._api
+
+    @property
+    def has_graphql(self) -> bool:
+        """Whether the GraphQL front was made (its settings apply to REST answers too)."""
+        return self._graphql is not None
+
+    @property
+    def graphql(self) -> GraphQLFront:
+        """The GraphQL Admin API front of this shop (its cost bucket, settings and bulk operations)."""
+        with self._lock:
+            if self._graphql is None:
+                from sandbox.shopify.graphql.endpoint import GraphQLFront
+
+                self._graphql = GraphQLFront(self)
+            return self._graphql
 
     def ground_truth(self, start: date, end: date) -> list[DailyFigures]:
         """The true daily sales figures for local days ``start``..``end`` as of the clock."""

@@ -89,7 +89,7 @@ class _Handler(SandboxHandler):
             return 404, {"Content-Type": "application/json; charset=utf-8"}, _NOT_FOUND
         if path.startswith(DEBUG_PREFIX):
             return handle_debug(shop, method, path, split.query)
-        return shop.api.handle(method, path, split.query, self.headers, base_url)
+        return shop.api.handle(method, path, split.query, self.headers, base_url, body=self.request_body)
 
     def _locate(self, request_path: str) -> tuple[str, str, str]:
         """(shop name, shop-relative path, base URL for ``Link`` headers) of a request.
