@@ -106,11 +106,23 @@ class GraphQLFront:
         self._mono_start = time.monotonic()
         self._clock_start = shop.clock_epoch
         self.schema = schema()
-        plan = self.settings.plan or shop.spec.plan
+        self.bucket = self._make_bucket()
+        self.bulk = BulkOperations(self, self.schema)
+
+    def _make_bucket(self) -> CostBucket:
+        plan = self.settings.plan or self.shop.spec.plan
         restore = self.settings.restore_rate or PLAN_RESTORE_RATES.get(plan, PLAN_RESTORE_RATES["standard"])
         maximum = self.settings.maximum_available or restore * BUCKET_SECONDS
-        self.bucket = CostBucket(maximum, restore, self.now)
-        self.bulk = BulkOperations(self, self.schema)
+        return CostBucket(maximum, restore, self.now)
+
+    def configure(self, **changes: Any) -> GraphQLFront:
+        """Change settings (``GraphQLSettings`` field names); the cost bucket starts full again."""
+        for name, value in changes.items():
+            if not hasattr(self.settings, name):
+                raise AttributeError(f"GraphQLSettings has no {name!r}")
+            setattr(self.settings, name, value)
+        self.bucket = self._make_bucket()
+        return self
 
     # ----- time ------------------------------------------------------------------------------------------
     def now(self) -> float:
