@@ -224,3 +224,10 @@ def test_http_server_graphql_and_bulk_download() -> None:
             assert local.json()["data"] == response.json()["data"]
         finally:
             registry.unregister(shop.name)
+
+
+def test_faults_apply_to_graphql() -> None:
+    shop, _timer = _shop()
+    shop.faults.add("graphql.json", "status", status=503)
+    assert call(shop, "{ shop { id } }")[0] == 503
+    assert call(shop, "{ shop { id } }")[0] == 200
