@@ -14,7 +14,11 @@ sandbox serve ``orders.json`` the way a buggy real API would:
 * ``looping_cursor``: a page walk never ends: from page ``page`` on, every answer is that page's orders
   again, with a fresh ``page_info`` each time (the field's 3,562 requests for the same 10 orders);
 * ``repeated_cursor``: a page walk never ends: page ``page`` links to a cursor that brings that page again,
-  with the same link.
+  with the same link;
+* ``bulk_fail``, ``bulk_expire``, ``bulk_access_denied``: the next GraphQL bulk query job ends ``FAILED``
+  (``INTERNAL_SERVER_ERROR``, with a ``partialDataUrl`` of its first ``objects`` lines), ``EXPIRED``, or
+  ``FAILED`` with ``ACCESS_DENIED`` (``graphql/bulk.py``). Each such defect hits one job (the first
+  submitted after it is planted); the retry runs normally.
 
 A defect targets ``order_id``, else the orders whose ``updated_at`` (as of the clock) falls on the local
 ``day``: for ``corrupt_order`` and ``conflicting_duplicate`` the first of them by id, for ``drift_field``
@@ -45,9 +49,14 @@ DEFECT_KINDS: tuple[str, ...] = (
     "missing_page",
     "looping_cursor",
     "repeated_cursor",
+    "bulk_fail",
+    "bulk_expire",
+    "bulk_access_denied",
 )
 #: Kinds that change a page walk, not order payloads; they target a day's walk (or every walk).
 WALK_KINDS = frozenset({"missing_page", "looping_cursor", "repeated_cursor"})
+#: Kinds that make a GraphQL bulk operation job fail or expire (one job per defect).
+BULK_KINDS = frozenset({"bulk_fail", "bulk_expire", "bulk_access_denied"})
 
 #: What each kind changes when ``field``/``value`` are not given.
 DEFAULT_CHANGES: dict[str, tuple[str, str]] = {
@@ -66,7 +75,8 @@ class Defect:
     ``field``/``value``: the top-level order field set (``corrupt_order``, ``drift_field``,
     ``conflicting_duplicate``'s second copy); ``remove``: a top-level field left out (``corrupt_order``,
     ``drift_field``); ``page``: the page skipped by ``missing_page``, or served again and again by
-    ``looping_cursor`` / ``repeated_cursor``.
+    ``looping_cursor`` / ``repeated_cursor``; ``objects``: the lines a ``bulk_fail`` job writes before it
+    fails.
     """
 
     kind: str
@@ -76,6 +86,7 @@ class Defect:
     value: Scalar = None
     remove: str | None = None
     page: int = 1
+    objects: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in DEFECT_KINDS:
@@ -92,6 +103,10 @@ class Defect:
             raise ValueError(f"{self.kind} targets a day's walk, not an order id")
         if self.page < 1:
             raise ValueError(f"{self.kind}: page must be >= 1, got {self.page}")
+        if self.kind in BULK_KINDS:
+            if self.day is not None or self.order_id is not None:
+                raise ValueError(f"{self.kind} targets the next bulk job, not a day or an order")
+            return
         if (
             self.kind not in WALK_KINDS
             and self.field is None
@@ -104,11 +119,11 @@ class Defect:
     @property
     def changes(self) -> bool:
         """Whether the defect rewrites order payloads (every kind but the walk kinds)."""
-        return self.kind not in WALK_KINDS
+        return self.kind not in WALK_KINDS and self.kind not in BULK_KINDS
 
 
 def parse_defect(text: str) -> tuple[str, Defect]:
-    """``shop:kind[@YYYY-MM-DD|@order_id][?field=…&value=…&remove=…&page=…]`` -> (shop name, defect)."""
+    """``shop:kind[@YYYY-MM-DD|@order_id][?field=…&value=…&remove=…&page=…&objects=…]`` -> (shop, defect)."""
     entry = text.strip()
     shop, sep, rest = entry.partition(":")
     if not sep or not shop.strip():
@@ -127,12 +142,14 @@ def parse_defect(text: str) -> tuple[str, Defect]:
                 f"defect {entry!r}: target {target!r} is neither a date nor an order id"
             ) from None
     for key, value in parse_qsl(options, keep_blank_values=True):
-        if key == "page":
-            values["page"] = int(value)
+        if key in ("page", "objects"):
+            values[key] = int(value)
         elif key in ("field", "value", "remove"):
             values[key] = value
         else:
-            raise ValueError(f"defect {entry!r}: unknown option {key!r} (field, value, remove, page)")
+            raise ValueError(
+                f"defect {entry!r}: unknown option {key!r} (field, value, remove, page, objects)"
+            )
     return shop.strip(), Defect(**values)  # type: ignore[arg-type]
 
 

@@ -11,8 +11,9 @@ The job's *status* follows a duration model on the front's timer (sandbox second
 ``CREATED`` for ``bulk_start_seconds``, then ``RUNNING`` while ``objectCount`` grows at
 ``bulk_objects_per_second`` (and until the file is written), then ``COMPLETED`` with ``url``. The URL
 serves the file until ``bulk_url_ttl_seconds`` after completion (then 403). Planted faults
-(:class:`BulkFault`) make the next job ``FAILED`` (``INTERNAL_SERVER_ERROR`` with a ``partialDataUrl`` of
-the lines written before the failure, or ``ACCESS_DENIED``) or ``EXPIRED``.
+(:class:`BulkFault`, or the ``bulk_*`` kinds of ``defects.py``) make the next job ``FAILED``
+(``INTERNAL_SERVER_ERROR`` with a ``partialDataUrl`` of the lines written before the failure, or
+``ACCESS_DENIED``) or ``EXPIRED``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from graphql import (
     validate,
 )
 
+from sandbox.shopify.defects import BULK_KINDS, Defect
 from sandbox.shopify.graphql.values import gid, utc_text
 
 if TYPE_CHECKING:
@@ -134,6 +136,7 @@ class BulkOperations:
         self._lock = threading.Lock()
         self._directory: str | None = None
         self._next_number = 1
+        self._taken: list[Defect] = []
 
     # ----- submission ------------------------------------------------------------------------------------
     def plant(self, fault: BulkFault) -> None:
@@ -157,7 +160,7 @@ class BulkOperations:
                 }
             number = self.front.shop.spec.shop_id * 1000 + self._next_number
             self._next_number += 1
-            fault = self.faults.pop(0) if self.faults else None
+            fault = self.faults.pop(0) if self.faults else self._planted_defect()
             job = BulkJob(
                 number=number,
                 query=query,
@@ -180,6 +183,14 @@ class BulkOperations:
         else:
             job.written = True
         return {"bulkOperation": created, "userErrors": []}
+
+    def _planted_defect(self) -> BulkFault | None:
+        """The fault of the first bulk defect planted on the shop (``defects.py``) no job took yet."""
+        for defect in self.front.shop.defects:
+            if defect.kind in BULK_KINDS and not any(defect is taken for taken in self._taken):
+                self._taken.append(defect)
+                return BulkFault(defect.kind.removeprefix("bulk_"), defect.objects)
+        return None
 
     @staticmethod
     def _user_error(message: str, code: str) -> dict:

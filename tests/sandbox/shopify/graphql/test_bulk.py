@@ -231,3 +231,20 @@ def test_faults_apply_to_graphql() -> None:
     shop.faults.add("graphql.json", "status", status=503)
     assert call(shop, "{ shop { id } }")[0] == 503
     assert call(shop, "{ shop { id } }")[0] == 200
+
+
+def test_bulk_defects_from_the_defect_configuration() -> None:
+    from sandbox.shopify.defects import parse_defects
+
+    shop, timer = _shop()
+    shop.defects = parse_defects("tiny:bulk_fail?objects=3; tiny:bulk_expire")["tiny"]
+    outcomes = []
+    for _ in range(3):
+        _run(shop)
+        shop.graphql.bulk.join()
+        timer.advance(1.0)
+        current = _current(shop)
+        outcomes.append((current["status"], current["errorCode"], current["objectCount"]))
+    assert outcomes[:2] == [("FAILED", "INTERNAL_SERVER_ERROR", "3"), ("EXPIRED", None, outcomes[1][2])]
+    assert outcomes[2][0] == "COMPLETED"  # each defect hits one job: the retry succeeds
+    assert rest(shop, "orders", "status=any&limit=250")  # REST answers are untouched
