@@ -25,17 +25,18 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    execute,
     get_named_type,
     get_nullable_type,
     is_list_type,
@@ -44,6 +45,7 @@ from graphql import (
 )
 
 from sandbox.shopify.defects import BULK_KINDS, Defect
+from sandbox.shopify.graphql.fastexec import compile_selection, run
 from sandbox.shopify.graphql.values import gid, utc_text
 
 if TYPE_CHECKING:
@@ -311,15 +313,24 @@ class BulkOperations:
             "builder": Builder(self.front.shop),
             "front": self.front,
         }
+        info = SimpleNamespace(context=context)
+        definitions = job.document.definitions
+        operation = next(d for d in definitions if isinstance(d, OperationDefinitionNode))
+        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        query_type = self.schema.query_type
+        assert query_type is not None
         try:
+            root = compile_selection(self.schema, query_type, operation.selection_set, fragments)[0]
+            resolve = query_type.fields[root.name].resolve
+            assert resolve is not None and root.sub is not None
             with open(job.path, "w", encoding="utf-8") as out:
                 while job.canceled_at is None:
-                    result = execute(self.schema, job.document, root_value=None, context_value=context)
-                    if result.errors:
-                        codes = {(error.extensions or {}).get("code") for error in result.errors}
-                        job.error = "ACCESS_DENIED" if "ACCESS_DENIED" in codes else "INTERNAL_SERVER_ERROR"
+                    try:
+                        page = run(resolve(None, info, **root.args), root.sub, info) or {}
+                    except GraphQLError as error:
+                        code = (error.extensions or {}).get("code")
+                        job.error = "ACCESS_DENIED" if code == "ACCESS_DENIED" else "INTERNAL_SERVER_ERROR"
                         break
-                    page = (result.data or {}).get(job.root_key) or {}
                     for node in _nodes(page):
                         for line in self._lines(node, job.plan, None):
                             if limit is not None and job.objects >= limit:

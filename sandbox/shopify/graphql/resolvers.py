@@ -8,11 +8,11 @@ APIs agree to the cent by construction (timestamps become UTC ``Z``, money ``Mon
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from sandbox.shopify.graphql.connections import connection as make_connection
@@ -80,6 +80,11 @@ INVENTORY_QUANTITY_NAMES = frozenset(
         "safety_stock",
     }
 )
+
+
+def _lazy_bag(money_set: dict | None) -> Callable[..., dict | None]:
+    """A ``MoneyBag`` field built only when it is selected."""
+    return lambda info: bag_from_set(money_set)
 
 
 def _bulk(info: GraphQLResolveInfo) -> bool:
@@ -190,7 +195,7 @@ class Builder:
             "title": tax["title"],
             "rate": rate,
             "ratePercentage": round(rate * 100, 6) if rate is not None else None,
-            "priceSet": bag_from_set(tax["price_set"]),
+            "priceSet": _lazy_bag(tax["price_set"]),
             "channelLiable": tax.get("channel_liable"),
         }
 
@@ -217,7 +222,7 @@ class Builder:
 
     def order_object(self, order: Order) -> dict:
         """The GraphQL ``Order`` for a model order, derived from its REST payload."""
-        payload = json.loads(self.renderer.order_json(order, embed_customer=False))
+        payload = orjson.loads(self.renderer.order_json(order, embed_customer=False))
         shop_currency, presentment = self.currency, payload["presentment_currency"]
         fx = order.fx_rate
 
@@ -252,8 +257,8 @@ class Builder:
                 "title": raw["title"],
                 "code": raw.get("code"),
                 "source": raw.get("source"),
-                "originalPriceSet": bag_from_set(raw["price_set"]),
-                "discountedPriceSet": bag_from_set(raw["discounted_price_set"]),
+                "originalPriceSet": _lazy_bag(raw["price_set"]),
+                "discountedPriceSet": _lazy_bag(raw["discounted_price_set"]),
                 "discountAllocations": allocations(raw.get("discount_allocations") or []),
                 "taxLines": [self._tax(tax) for tax in raw["tax_lines"]],
             }
@@ -289,11 +294,21 @@ class Builder:
             return found
 
         model_refunds = {refund.id: refund for refund in order.refunds_at(self.clock)}
-        refunds = [
-            self._refund(raw, model_refunds[raw["id"]], lines_by_id, transaction, both)
-            for raw in payload["refunds"]
-        ]
-        refunded = bag_sum([refund["totalRefundedSet"] for refund in refunds], shop_currency, presentment)
+        built_refunds: list[list[dict]] = []
+
+        def refunds() -> list[dict]:
+            if not built_refunds:
+                built_refunds.append(
+                    [
+                        self._refund(raw, model_refunds[raw["id"]], lines_by_id, transaction, both)
+                        for raw in payload["refunds"]
+                    ]
+                )
+            return built_refunds[0]
+
+        refunded = bag_sum(
+            [both(refund.amount) for refund in model_refunds.values()], shop_currency, presentment
+        )
         customer = self.shop.people.by_id.get(order.customer_id) if order.customer_id else None
         codes = [code["code"] for code in payload["discount_codes"]]
         outstanding = Decimal(payload["total_outstanding"])
@@ -334,21 +349,21 @@ class Builder:
             "shippingLines": lambda info, **args: nested(shipping, args, _bulk(info)),
             "discountApplications": lambda info, **args: nested(applications, args, _bulk(info)),
             "taxLines": lambda info, **args: first_of([self._tax(tax) for tax in payload["tax_lines"]], args),
-            "refunds": lambda info, **args: first_of(refunds, args),
+            "refunds": lambda info, **args: first_of(refunds(), args),
             "transactions": lambda info, **args: first_of(
                 [transaction(move.id) for move in order.transactions_at(self.clock)], args
             ),
-            "totalPriceSet": bag_from_set(payload["total_price_set"]),
-            "subtotalPriceSet": bag_from_set(payload["subtotal_price_set"]),
-            "totalTaxSet": bag_from_set(payload["total_tax_set"]),
-            "totalDiscountsSet": bag_from_set(payload["total_discounts_set"]),
-            "totalShippingPriceSet": bag_from_set(payload["total_shipping_price_set"]),
+            "totalPriceSet": _lazy_bag(payload["total_price_set"]),
+            "subtotalPriceSet": _lazy_bag(payload["subtotal_price_set"]),
+            "totalTaxSet": _lazy_bag(payload["total_tax_set"]),
+            "totalDiscountsSet": _lazy_bag(payload["total_discounts_set"]),
+            "totalShippingPriceSet": _lazy_bag(payload["total_shipping_price_set"]),
             "totalRefundedSet": refunded,
             "totalOutstandingSet": bag(outstanding, shop_currency, convert(outstanding, fx), presentment),
-            "currentTotalPriceSet": bag_from_set(payload["current_total_price_set"]),
-            "currentSubtotalPriceSet": bag_from_set(payload["current_subtotal_price_set"]),
-            "currentTotalTaxSet": bag_from_set(payload["current_total_tax_set"]),
-            "currentTotalDiscountsSet": bag_from_set(payload["current_total_discounts_set"]),
+            "currentTotalPriceSet": _lazy_bag(payload["current_total_price_set"]),
+            "currentSubtotalPriceSet": _lazy_bag(payload["current_subtotal_price_set"]),
+            "currentTotalTaxSet": _lazy_bag(payload["current_total_tax_set"]),
+            "currentTotalDiscountsSet": _lazy_bag(payload["current_total_discounts_set"]),
             "totalWeight": str(payload["total_weight"]) if payload["total_weight"] is not None else None,
             "totalPrice": payload["total_price"],
         }
@@ -361,9 +376,16 @@ class Builder:
         shop_unit = Decimal(unit["shop_money"]["amount"])
         presentment_unit = Decimal(unit["presentment_money"]["amount"])
         allocated = allocations(raw["discount_allocations"])
-        discount = bag_sum(
-            allocated and [a["allocatedAmountSet"] for a in allocated], shop_currency, presentment
-        )
+
+        def discounted() -> dict:
+            discount = bag_sum([a["allocatedAmountSet"] for a in allocated], shop_currency, presentment)
+            return bag(
+                per_unit(shop_unit, discount["shopMoney"]["amount"]),
+                shop_currency,
+                per_unit(presentment_unit, discount["presentmentMoney"]["amount"]),
+                presentment,
+            )
+
         cent = Decimal("0.01")
 
         def per_unit(total: Decimal, off: str) -> Decimal:
@@ -385,16 +407,11 @@ class Builder:
             "product": (lambda info: self.product_by_id(product_id)) if product_id else None,
             "variant": (lambda info: self.variant_by_id(variant_id)) if variant_id else None,
             "originalUnitPriceSet": bag_from_set(unit),
-            "originalTotalSet": bag(
+            "originalTotalSet": lambda info: bag(
                 shop_unit * quantity, shop_currency, presentment_unit * quantity, presentment
             ),
-            "totalDiscountSet": bag_from_set(raw["total_discount_set"]),
-            "discountedUnitPriceSet": bag(
-                per_unit(shop_unit, discount["shopMoney"]["amount"]),
-                shop_currency,
-                per_unit(presentment_unit, discount["presentmentMoney"]["amount"]),
-                presentment,
-            ),
+            "totalDiscountSet": _lazy_bag(raw["total_discount_set"]),
+            "discountedUnitPriceSet": lambda info: discounted(),
             "discountAllocations": allocated,
             "taxLines": lambda info, **args: first_of([self._tax(tax) for tax in raw["tax_lines"]], args),
             "originalUnitPrice": raw["price"],
@@ -421,16 +438,16 @@ class Builder:
                     else None
                 ),
                 "priceSet": lines_by_id[item["line_item_id"]]["originalUnitPriceSet"],
-                "subtotalSet": bag_from_set(item["subtotal_set"]),
-                "totalTaxSet": bag_from_set(item["total_tax_set"]),
+                "subtotalSet": _lazy_bag(item["subtotal_set"]),
+                "totalTaxSet": _lazy_bag(item["total_tax_set"]),
             }
             for item in raw["refund_line_items"]
         ]
         adjustments = [
             {
                 "id": gid("OrderAdjustment", item["id"]),
-                "amountSet": bag_from_set(item["amount_set"]),
-                "taxAmountSet": bag_from_set(item["tax_amount_set"]),
+                "amountSet": _lazy_bag(item["amount_set"]),
+                "taxAmountSet": _lazy_bag(item["tax_amount_set"]),
                 "reason": (item.get("kind") or "").upper() or None,
             }
             for item in raw["order_adjustments"]

@@ -38,11 +38,13 @@ def utc_text(instant: datetime | str | None) -> str | None:
 
 def decimal_text(amount: Decimal | str) -> str:
     """Shopify's ``Decimal`` scalar: no trailing zeros, at least one decimal (``"151.3"``, ``"0.0"``)."""
-    value = Decimal(amount)
-    text = format(value.normalize(), "f")
+    text = amount if isinstance(amount, str) else format(amount, "f")
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
     if "." not in text:
-        text += ".0"
-    return text
+        return text + ".0"
+    text = text.rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def money(amount: Decimal | str, currency: str) -> dict:
