@@ -357,6 +357,21 @@ def _resolve_deletion_events(_root: Any, info: Any, **args: Any) -> dict:
     )
 
 
+def _resolve_inventory_level(_root: Any, info: Any, id: str) -> dict | None:  # noqa: A002
+    """``inventoryLevel(id:)``: ``gid://shopify/InventoryLevel/{location}?inventory_item_id={item}``."""
+    builder = _builder(info)
+    builder.require("inventory", "inventoryLevel")
+    parsed = parse_gid(id, "InventoryLevel")
+    _base, _sep, query = id.partition("?")
+    item = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("inventory_item_id", "")
+    if parsed is None or not item.isdigit():
+        return None
+    for level in builder.levels():
+        if level.location_id == parsed[1] and level.inventory_item_id == int(item):
+            return builder.level_object(level)
+    return None
+
+
 def _resolve_node(_root: Any, info: Any, id: str) -> dict | None:  # noqa: A002 - GraphQL argument name
     parsed = parse_gid(id, "BulkOperation")
     if parsed is not None:
@@ -413,7 +428,7 @@ def _bind(built: GraphQLSchema) -> None:
             _builder(info).node(id) if _id_of(id, "InventoryItem") else None
         ),
         "inventoryItems": _resolve_inventory_items,
-        "inventoryLevel": lambda _r, info, id: None,
+        "inventoryLevel": _resolve_inventory_level,
         "deletionEvents": _resolve_deletion_events,
         "currentBulkOperation": _resolve_current,
         "bulkOperation": lambda _r, info, id: (

@@ -374,3 +374,25 @@ def test_deleted_order_leaves_every_endpoint_and_appears_in_events() -> None:
     )
     shop.set_clock(shop.clock - timedelta(seconds=1))  # before the deletion, the order is back
     assert shop.order(victim.id) is not None
+
+
+def test_inventory_item_and_level_lookups(shop: SandboxShop) -> None:
+    item = data(
+        shop,
+        "{ inventoryItems(first: 1) { nodes { id sku variant { id sku } "
+        "measurement { weight { unit value } } "
+        'inventoryLevels(first: 5) { nodes { id location { id } quantities(names: ["available", "on_hand"]) '
+        "{ name quantity } } } } } }",
+    )["inventoryItems"]["nodes"][0]
+    level = item["inventoryLevels"]["nodes"][0]
+    assert level["id"].startswith("gid://shopify/InventoryLevel/") and "?inventory_item_id=" in level["id"]
+    again = data(shop, f'{{ inventoryLevel(id: "{level["id"]}") {{ item {{ id }} location {{ id }} }} }}')
+    assert again["inventoryLevel"] == {"item": {"id": item["id"]}, "location": level["location"]}
+    available, on_hand = level["quantities"]
+    assert available["name"] == "available" and available["quantity"] == on_hand["quantity"]
+    assert item["sku"] == item["variant"]["sku"] and item["measurement"]["weight"]["unit"] == "KILOGRAMS"
+    variant = item["variant"]["id"]
+    assert (
+        data(shop, f'{{ node(id: "{variant}") {{ id ... on ProductVariant {{ sku }} }} }}')["node"]
+        == item["variant"]
+    )
