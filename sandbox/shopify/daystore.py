@@ -25,6 +25,44 @@ from sandbox.shopify.summary import DayState, DaySummary, SummaryContext, summar
 if TYPE_CHECKING:
     from sandbox.shopify.model import DayGenerator, Order
 
+#: Seeded deletions (``ShopSpec.delete_share``): an order is deleted when a hash of its id falls below the
+#: share, ``DELETE_MIN_SECONDS`` plus up to ``DELETE_SPAN_SECONDS`` after its creation.
+DELETE_MIN_SECONDS = 3_600
+DELETE_SPAN_SECONDS = 71 * 3_600
+_HASH_MOD = 1 << 32
+_HASH_MUL = 2_654_435_761
+
+
+def _seeded_fraction(order_id: int, seed: int) -> float:
+    """A fraction in [0, 1) fixed by the order id and the shop seed (same as the array version)."""
+    return (((order_id % _HASH_MOD) * _HASH_MUL % _HASH_MOD) ^ (seed * 40_503 % _HASH_MOD)) / _HASH_MOD
+
+
+def _seeded_fractions(ids: np.ndarray, seed: int) -> np.ndarray:
+    mixed = (ids.astype(np.uint64) % np.uint64(_HASH_MOD)) * np.uint64(_HASH_MUL) % np.uint64(_HASH_MOD)
+    return (mixed ^ np.uint64(seed * 40_503 % _HASH_MOD)).astype(np.float64) / _HASH_MOD
+
+
+def seeded_deletion(order_id: int, created: int, seed: int, share: float) -> int | None:
+    """When a seeded deletion removes the order (epoch seconds), or None if it is never deleted."""
+    if share <= 0:
+        return None
+    fraction = _seeded_fraction(order_id, seed)
+    if fraction >= share:
+        return None
+    return created + DELETE_MIN_SECONDS + int(fraction / share * DELETE_SPAN_SECONDS)
+
+
+def seeded_deletions(summary: DaySummary, seed: int, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, deletion instants) of the day's orders a seeded deletion removes."""
+    if share <= 0 or not len(summary.ids):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    fractions = _seeded_fractions(summary.ids, seed)
+    positions = np.flatnonzero(fractions < share)
+    spans = np.floor(fractions[positions] / share * DELETE_SPAN_SECONDS).astype(np.int64)
+    return positions, summary.created[positions].astype(np.int64) + DELETE_MIN_SECONDS + spans
+
+
 #: Default bound of the order cache (whole days are kept; a Python order takes about 4 KB). Enough for
 #: the ~51 days an ``updated_at`` window reaches back at 1,400 orders a day.
 DAY_CACHE_ORDERS = 100_000
@@ -40,6 +78,8 @@ class DayStore:
         context: SummaryContext,
         lock: threading.RLock,
         max_orders: int = DAY_CACHE_ORDERS,
+        seed: int = 0,
+        delete_share: float = 0.0,
     ) -> None:
         self.book = book
         self.context = context
@@ -55,6 +95,8 @@ class DayStore:
         #: Deleted orders: order id -> epoch seconds of the deletion (``SandboxShop.delete_order``). From
         #: that instant on the order no longer exists: every index reads ``state.exists``.
         self.deleted: dict[int, int] = {}
+        self.seed = seed
+        self.delete_share = delete_share
 
     # ----- orders ----------------------------------------------------------------------------------------
     def orders(self, day: date) -> list[Order]:
@@ -134,6 +176,13 @@ class DayStore:
             if state is None:
                 summary = self.summary(day)
                 state = _without_deleted(summary, summary.state_at(clock), self.deleted, clock)
+                if self.delete_share > 0:
+                    positions, instants = seeded_deletions(summary, self.seed, self.delete_share)
+                    gone = positions[instants <= clock]
+                    if len(gone):
+                        exists = state.exists.copy()
+                        exists[gone] = False
+                        state = replace(state, exists=exists)
                 self._states[day] = state
             return state
 
@@ -144,9 +193,14 @@ class DayStore:
             self._states = {}
             self._state_clock = None
 
-    def deleted_at(self, order_id: int, clock: int) -> int | None:
-        """When the order was deleted, if it was at or before ``clock`` (epoch seconds)."""
+    def deleted_at(self, order_id: int, clock: int, created: int | None = None) -> int | None:
+        """When the order was deleted (explicitly, or by the seeded rate given its ``created`` epoch
+        seconds), if it was at or before ``clock`` (epoch seconds)."""
         at = self.deleted.get(order_id)
+        if created is not None:
+            seeded = seeded_deletion(order_id, created, self.seed, self.delete_share)
+            if seeded is not None and (at is None or seeded < at):
+                at = seeded
         return at if at is not None and at <= clock else None
 
 

@@ -429,7 +429,15 @@ class SandboxShop:
             customers=people.by_id,
             identities=IdentityTable(),
         )
-        self.days = DayStore(self.book, generator, context, self._lock, DAY_CACHE_ORDERS)
+        self.days = DayStore(
+            self.book,
+            generator,
+            context,
+            self._lock,
+            DAY_CACHE_ORDERS,
+            seed=spec.seed,
+            delete_share=spec.delete_share,
+        )
         self._extend(local_date(self._clock, spec.zone))
 
     # ----- clock ----------------------------------------------------------------------------------------
@@ -503,7 +511,7 @@ class SandboxShop:
             for day in self.book.days()
             if day <= last
             for order in self.days.orders(day)
-            if order.created_at <= clock and self.days.deleted_at(order.id, self.clock_epoch) is None
+            if order.created_at <= clock and self._deleted_at(order) is None
         ]
 
     def all_generated_orders(self) -> Iterator[Order]:
@@ -516,7 +524,10 @@ class SandboxShop:
         order = self.days.order(order_id)
         if order is None or order.created_at > self._clock:
             return None
-        return order if self.days.deleted_at(order_id, self.clock_epoch) is None else None
+        return order if self._deleted_at(order) is None else None
+
+    def _deleted_at(self, order: Order) -> int | None:
+        return self.days.deleted_at(order.id, self.clock_epoch, int(order.created_at.timestamp()))
 
     # ----- deletes --------------------------------------------------------------------------------------
     def delete_order(self, order_id: int, at: datetime | None = None) -> None:
@@ -535,12 +546,30 @@ class SandboxShop:
             self._snapshot = {}
 
     def deleted_orders(self) -> list[tuple[Order, datetime]]:
-        """Orders deleted at or before the clock, with the instant of their deletion, oldest first."""
+        """Orders deleted at or before the clock (explicitly, or by ``spec.delete_share``), with the instant
+        of their deletion, oldest first. With a delete share this reads every day's digest."""
+        from sandbox.shopify.daystore import seeded_deletions
+
         clock = self.clock_epoch
+        instants: dict[int, int] = {}
+        for order_id, at in self.days.deleted.items():
+            if at <= clock:
+                instants[order_id] = at
+        if self.spec.delete_share > 0:
+            last = local_date(self._clock, self.spec.zone)
+            for day in self.book.days():
+                if day > last:
+                    break
+                summary = self.days.summary(day)
+                positions, ats = seeded_deletions(summary, self.spec.seed, self.spec.delete_share)
+                for position, at in zip(positions.tolist(), ats.tolist(), strict=True):
+                    order_id = int(summary.ids[position])
+                    if at <= clock and at < instants.get(order_id, at + 1):
+                        instants[order_id] = at
         found = []
-        for order_id, at in sorted(self.days.deleted.items(), key=lambda pair: (pair[1], pair[0])):
+        for order_id, at in sorted(instants.items(), key=lambda pair: (pair[1], pair[0])):
             order = self.days.order(order_id)
-            if at <= clock and order is not None:
+            if order is not None:
                 found.append((order, datetime.fromtimestamp(at, tz=UTC)))
         return found
 

@@ -92,6 +92,9 @@ class ShopSpec:
     foreign_presentment_share: float = 0.3
     #: Prices include their taxes (``shop.json`` / order ``taxes_included``); see ``money.tax_of``.
     taxes_included: bool = False
+    #: Share of orders the merchant deletes, 1 to 72 hours after creating them (``daystore.py``; events
+    #: ``destroy`` and GraphQL ``deletionEvents`` record them). Deleted orders leave the ground truth.
+    delete_share: float = 0.0
     #: Planted API bugs (``defects.py``): they change what the API serves, never the store or its ground
     #: truth. Settable on a live shop (``shop.defects = []`` is the "fix").
     defects: list[Defect] = field(default_factory=list)
@@ -119,6 +122,7 @@ class ShopSpec:
             "cancel_share",
             "refund_share",
             "edit_share",
+            "delete_share",
             "foreign_presentment_share",
         ):
             share = getattr(self, share_name)

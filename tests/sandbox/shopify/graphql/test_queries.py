@@ -396,3 +396,24 @@ def test_inventory_item_and_level_lookups(shop: SandboxShop) -> None:
         data(shop, f'{{ node(id: "{variant}") {{ id ... on ProductVariant {{ sku }} }} }}')["node"]
         == item["variant"]
     )
+
+
+def test_seeded_deletions_agree_everywhere() -> None:
+    shop = tiny_shop(delete_share=0.1)
+    existing = {order.id for order in shop.orders()}
+    deleted = {order.id: at for order, at in shop.deleted_orders()}
+    generated = {o.id for o in shop.all_generated_orders() if o.created_at <= shop.clock}
+    assert deleted and existing | set(deleted) == generated and not existing & set(deleted)
+    assert all(shop.order(order_id) is None for order_id in deleted)
+    rest_ids = {order["id"] for order in rest(shop, "orders", "status=any&limit=250")}
+    assert rest_ids == existing
+    events = rest(shop, "events", "filter=Order&verb=destroy&limit=250")
+    assert {event["subject_id"] for event in events} == set(deleted)
+    nodes = data(
+        shop, "{ deletionEvents(first: 250, subjectTypes: [ORDER]) { nodes { subjectId occurredAt } } }"
+    )
+    assert {
+        int(n["subjectId"].rsplit("/", 1)[1]): n["occurredAt"] for n in nodes["deletionEvents"]["nodes"]
+    } == {order_id: at.strftime("%Y-%m-%dT%H:%M:%SZ") for order_id, at in deleted.items()}
+    for order, at in shop.deleted_orders():
+        assert timedelta(hours=1) <= at - order.created_at <= timedelta(hours=72)
