@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -206,6 +208,8 @@ class BulkOperations:
                 self._directory = configured
             else:
                 self._directory = tempfile.mkdtemp(prefix=f"sandbox-bulk-{self.front.shop.name}-")
+                # the temporary directory goes with the shop's bulk operations (or at exit)
+                weakref.finalize(self, shutil.rmtree, self._directory, True)
         return self._directory
 
     def _prune(self) -> None:
