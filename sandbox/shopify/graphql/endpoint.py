@@ -357,6 +357,13 @@ def _resolve_deletion_events(_root: Any, info: Any, **args: Any) -> dict:
     )
 
 
+def _resolve_events(_root: Any, info: Any, **args: Any) -> dict:
+    builder = _builder(info)
+    return _root_connection(
+        info, args, lambda a: list_connection(builder.event_rows(a), a, info.context["bulk"])
+    )
+
+
 def _resolve_inventory_level(_root: Any, info: Any, id: str) -> dict | None:  # noqa: A002
     """``inventoryLevel(id:)``: ``gid://shopify/InventoryLevel/{location}?inventory_item_id={item}``."""
     builder = _builder(info)
@@ -430,6 +437,7 @@ def _bind(built: GraphQLSchema) -> None:
         "inventoryItems": _resolve_inventory_items,
         "inventoryLevel": _resolve_inventory_level,
         "deletionEvents": _resolve_deletion_events,
+        "events": _resolve_events,
         "currentBulkOperation": _resolve_current,
         "bulkOperation": lambda _r, info, id: (
             _resolve_node(_r, info, id) if _id_of(id, "BulkOperation") else None

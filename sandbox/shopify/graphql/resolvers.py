@@ -24,7 +24,7 @@ from sandbox.shopify.graphql.connections import (
     nested,
     page_size,
 )
-from sandbox.shopify.graphql.search import SearchError, in_bounds, time_bounds
+from sandbox.shopify.graphql.search import SearchError, in_bounds, search_terms, time_bounds
 from sandbox.shopify.graphql.values import (
     bag,
     bag_from_set,
@@ -809,6 +809,58 @@ class Builder:
                 rows.append((key, event))
         rows.sort(key=lambda row: row[0])
         return rows
+
+    def event_rows(self, args: dict[str, Any]) -> list[tuple[tuple[int, ...], dict]]:
+        """``events(query:)``: the activity log (``events.py``) filtered by ``subject_type``, ``action``,
+        ``created_at`` and ``id`` terms, keyed for ``sortKey``."""
+        from sandbox.shopify import events as event_log
+
+        terms = search_terms(args.get("query"))
+        bounds = self._bounds(args, ("created_at",))
+        subjects = {value.upper() for value in terms.get("subject_type", [])}
+        actions = set(terms.get("action", []) + terms.get("verb", []))
+        readable = set()
+        if "read_orders" in self.spec.scopes and "orders" not in self.spec.forbidden_resources:
+            readable.add("Order")
+        if "read_products" in self.spec.scopes:
+            readable.add("Product")
+        log = self.shop.cached(
+            f"events:{sorted(readable)}:{self.visible_from()}",
+            lambda: event_log.shop_events(self.shop, frozenset(readable), self.visible_from()),
+        )
+        rows = []
+        for event in log:
+            if subjects and event.subject_type.upper() not in subjects:
+                continue
+            if actions and event.verb not in actions:
+                continue
+            if not in_bounds(bounds, "created_at", event.created_at.timestamp()):
+                continue
+            key = (
+                (int(event.created_at.timestamp()), event.id)
+                if args.get("sortKey") == "CREATED_AT"
+                else (event.id,)
+            )
+            rows.append((key, self._event(event)))
+        rows.sort(key=lambda row: row[0])
+        return rows
+
+    @staticmethod
+    def _event(event: Any) -> dict:
+        return {
+            "__typename": "BasicEvent",
+            "id": gid("BasicEvent", event.id),
+            "action": event.verb,
+            "appTitle": None,
+            "attributeToApp": False,
+            "attributeToUser": False,
+            "createdAt": utc_text(event.created_at),
+            "criticalAlert": False,
+            "message": event.message,
+            "subjectId": gid(event.subject_type, event.subject_id),
+            "subjectType": event.subject_type.upper(),
+            "arguments": list(event.arguments),
+        }
 
     # ----- nodes -----------------------------------------------------------------------------------------
     def node(self, global_id: str) -> dict | None:

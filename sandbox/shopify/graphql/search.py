@@ -70,3 +70,12 @@ def in_bounds(bounds: dict[str, float], field: str, value: float) -> bool:
     """Whether ``value`` (epoch seconds) of ``field`` lies within the bounds."""
     low, high = bounds.get(f"{field}_min"), bounds.get(f"{field}_max")
     return (low is None or value >= low) and (high is None or value <= high)
+
+
+def search_terms(query: str | None) -> dict[str, list[str]]:
+    """Plain ``field:value`` terms of a search query (no comparison operator), values unquoted."""
+    found: dict[str, list[str]] = {}
+    for negate, field, op, value in _TERM.findall(query or ""):
+        if not negate and not op:
+            found.setdefault(field, []).append(value.strip("'\""))
+    return found

@@ -417,3 +417,19 @@ def test_seeded_deletions_agree_everywhere() -> None:
     } == {order_id: at.strftime("%Y-%m-%dT%H:%M:%SZ") for order_id, at in deleted.items()}
     for order, at in shop.deleted_orders():
         assert timedelta(hours=1) <= at - order.created_at <= timedelta(hours=72)
+
+
+def test_events_query_lists_order_destroy_events() -> None:
+    shop = tiny_shop()
+    victim = shop.orders()[5]
+    shop.delete_order(victim.id)
+    nodes = data(
+        shop,
+        '{ events(first: 10, query: "subject_type:ORDER AND action:destroy") '
+        "{ nodes { id action createdAt message ... on BasicEvent { subjectId subjectType } } } }",
+    )["events"]["nodes"]
+    assert [(n["action"], n["subjectId"], n["subjectType"]) for n in nodes] == [
+        ("destroy", f"gid://shopify/Order/{victim.id}", "ORDER")
+    ]
+    rest_event = rest(shop, "events", "filter=Order&verb=destroy")[0]
+    assert nodes[0]["id"] == f"gid://shopify/BasicEvent/{rest_event['id']}"
