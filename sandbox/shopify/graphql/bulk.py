@@ -18,7 +18,6 @@ serves the file until ``bulk_url_ttl_seconds`` after completion (then 403). Plan
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -30,6 +29,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -327,7 +327,7 @@ class BulkOperations:
             root = compile_selection(self.schema, query_type, operation.selection_set, fragments)[0]
             resolve = query_type.fields[root.name].resolve
             assert resolve is not None and root.sub is not None
-            with open(job.path, "w", encoding="utf-8") as out:
+            with open(job.path, "wb") as out:
                 while job.canceled_at is None:
                     try:
                         page = run(resolve(None, info, **root.args), root.sub, info) or {}
@@ -339,10 +339,10 @@ class BulkOperations:
                         for line in self._lines(node, job.plan, None):
                             if limit is not None and job.objects >= limit:
                                 break
-                            text = json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
+                            text = orjson.dumps(line) + b"\n"
                             out.write(text)
                             job.objects += 1
-                            job.size += len(text.encode("utf-8"))
+                            job.size += len(text)
                         if limit is not None and job.objects >= limit:
                             break
                         job.roots += 1
