@@ -1,0 +1,56 @@
+"""How the serving layer reads the warehouse: never the tables a run is writing, always whole figures.
+
+* **DuckDB**: the read snapshot the pipeline publishes after each run (:mod:`platform_assets.serving.
+  snapshot`), opened read-only for one request. A snapshot replaced while a request reads keeps serving
+  that request from the file it opened; the next request opens the new one.
+* **PostgreSQL**: the live tables, each request in one ``READ ONLY`` transaction at ``REPEATABLE READ``, so
+  every query of a request sees the same committed state and a run's open transaction is never seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+
+class SnapshotMissingError(RuntimeError):
+    """No read snapshot has been published yet (the pipeline has not finished a run on this warehouse)."""
+
+
+class WarehouseReader:
+    """Read-only access to the warehouse for one request at a time (thread-safe: a connection each)."""
+
+    def __init__(self, warehouse_url: str, snapshot: Path | None) -> None:
+        url = sa.engine.make_url(warehouse_url)
+        self.dialect = url.get_backend_name()
+        self.snapshot = snapshot
+        if self.dialect == "duckdb":
+            if snapshot is None:
+                raise ValueError("a DuckDB warehouse is read from its snapshot: give its path")
+            self._engine = sa.create_engine(
+                sa.engine.URL.create("duckdb", database=str(snapshot)),
+                poolclass=NullPool,
+                connect_args={"read_only": True},
+            )
+        else:
+            self._engine = sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection on which every query of one request reads the same complete figures."""
+        if self.dialect == "duckdb":
+            if self.snapshot is None or not self.snapshot.exists():
+                raise SnapshotMissingError(str(self.snapshot))
+            with self._engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        with self._engine.connect().execution_options(**options) as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        self._engine.dispose()
