@@ -2,19 +2,23 @@
 
 * **DuckDB**: the read snapshot the pipeline publishes after each run (:mod:`platform_assets.serving.
   snapshot`), opened read-only for one request. A snapshot replaced while a request reads keeps serving
-  that request from the file it opened; the next request opens the new one.
+  that request from the file it opened; the next request opens the new one (a new file: DuckDB shares
+  one open database per path in a process, so the path must change for new figures to be seen).
 * **PostgreSQL**: the live tables, each request in one ``READ ONLY`` transaction at ``REPEATABLE READ``, so
   every query of a request sees the same committed state and a run's open transaction is never seen.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
+
+from platform_assets.serving.snapshot import current_snapshot
 
 
 class SnapshotMissingError(RuntimeError):
@@ -28,24 +32,37 @@ class WarehouseReader:
         url = sa.engine.make_url(warehouse_url)
         self.dialect = url.get_backend_name()
         self.snapshot = snapshot
+        self._lock = threading.Lock()
+        self._snapshot_engines: dict[Path, sa.Engine] = {}
         if self.dialect == "duckdb":
             if snapshot is None:
                 raise ValueError("a DuckDB warehouse is read from its snapshot: give its path")
-            self._engine = sa.create_engine(
-                sa.engine.URL.create("duckdb", database=str(snapshot)),
-                poolclass=NullPool,
-                connect_args={"read_only": True},
-            )
+            self._engine: sa.Engine | None = None
         else:
             self._engine = sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+
+    def _snapshot_engine(self) -> sa.Engine:
+        """The engine of the snapshot published last (one per snapshot file: a new file, a new engine)."""
+        assert self.snapshot is not None
+        current = current_snapshot(self.snapshot)
+        if current is None:
+            raise SnapshotMissingError(str(self.snapshot))
+        with self._lock:
+            engine = self._snapshot_engines.get(current)
+            if engine is None:
+                engine = sa.create_engine(
+                    sa.engine.URL.create("duckdb", database=str(current)),
+                    poolclass=NullPool,
+                    connect_args={"read_only": True},
+                )
+                self._snapshot_engines = {current: engine}  # older files' engines hold nothing (NullPool)
+            return engine
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A connection on which every query of one request reads the same complete figures."""
-        if self.dialect == "duckdb":
-            if self.snapshot is None or not self.snapshot.exists():
-                raise SnapshotMissingError(str(self.snapshot))
-            with self._engine.connect() as conn, conn.begin():
+        if self._engine is None:
+            with self._snapshot_engine().connect() as conn, conn.begin():
                 yield conn
             return
         options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
@@ -53,4 +70,6 @@ class WarehouseReader:
             yield conn
 
     def dispose(self) -> None:
-        self._engine.dispose()
+        for engine in [self._engine, *self._snapshot_engines.values()]:
+            if engine is not None:
+                engine.dispose()
