@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from platform_assets.serving.snapshot import current_snapshot
 
@@ -50,12 +49,18 @@ class WarehouseReader:
         with self._lock:
             engine = self._snapshot_engines.get(current)
             if engine is None:
+                # Connections to a snapshot stay pooled (opening the file costs more than most queries);
+                # when a newer snapshot appears its engine replaces this one, whose pool is disposed (a
+                # connection still in use closes when its request ends).
                 engine = sa.create_engine(
                     sa.engine.URL.create("duckdb", database=str(current)),
-                    poolclass=NullPool,
+                    pool_size=4,
+                    max_overflow=8,
                     connect_args={"read_only": True},
                 )
-                self._snapshot_engines = {current: engine}  # older files' engines hold nothing (NullPool)
+                for older in self._snapshot_engines.values():
+                    older.dispose()
+                self._snapshot_engines = {current: engine}
             return engine
 
     @contextmanager

@@ -7,7 +7,7 @@ specs (WarehouseResource.ensure_tables), rows inserted directly: no Dagster run.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -557,15 +557,14 @@ def make_client(
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served(request, tmp_path_factory) -> Iterator[Served]:
-    """The warehouse on each backend (DuckDB: read through a published snapshot), the API and keys."""
-    folder = tmp_path_factory.mktemp("served")
-    with fresh_pg_database("serving") if request.param == "postgresql" else nullcontext() as pg_url:
+@contextmanager
+def serving(backend: str, folder: Path) -> Iterator[Served]:
+    """The known warehouse on ``backend`` (DuckDB: read through a published snapshot), keys and the API."""
+    with fresh_pg_database("serving") if backend == "postgresql" else nullcontext() as pg_url:
         url = pg_url or f"duckdb:///{folder / 'warehouse.duckdb'}"
         build_warehouse(url)
         snapshot = None
-        if request.param == "duckdb":
+        if backend == "duckdb":
             snapshot = folder / "warehouse.snapshot.duckdb"
             publish_snapshot(url, snapshot)
         keys = KeyStore(folder / "api_keys.json")
@@ -573,5 +572,14 @@ def served(request, tmp_path_factory) -> Iterator[Served]:
         acme, _ = keys.create("acme")
         globex, _ = keys.create("globex")
         client = make_client(url, snapshot, keys)
-        yield Served(url, snapshot, keys, admin, acme, globex, client)
-        client.app.state.reader.dispose()
+        try:
+            yield Served(url, snapshot, keys, admin, acme, globex, client)
+        finally:
+            client.app.state.reader.dispose()
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served(request, tmp_path_factory) -> Iterator[Served]:
+    """The API over the known warehouse, on each backend, built once per test module."""
+    with serving(request.param, tmp_path_factory.mktemp("served")) as built:
+        yield built
