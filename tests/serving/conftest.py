@@ -6,11 +6,15 @@ specs (WarehouseResource.ensure_tables), rows inserted directly: no Dagster run.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -557,12 +561,25 @@ def make_client(
     return TestClient(app, raise_server_exceptions=False)
 
 
+@cache
+def duckdb_template() -> Path:
+    """The known warehouse as a DuckDB file, built once per test process (removed at its exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="serving-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    build_warehouse(f"duckdb:///{folder / 'warehouse.duckdb'}")
+    return folder / "warehouse.duckdb"
+
+
 @contextmanager
 def serving(backend: str, folder: Path) -> Iterator[Served]:
     """The known warehouse on ``backend`` (DuckDB: read through a published snapshot), keys and the API."""
     with fresh_pg_database("serving") if backend == "postgresql" else nullcontext() as pg_url:
-        url = pg_url or f"duckdb:///{folder / 'warehouse.duckdb'}"
-        build_warehouse(url)
+        if pg_url:
+            url = pg_url
+            build_warehouse(url)
+        else:  # a copy of the one built per process: creating the tables costs more than every test here
+            shutil.copyfile(duckdb_template(), folder / "warehouse.duckdb")
+            url = f"duckdb:///{folder / 'warehouse.duckdb'}"
         snapshot = None
         if backend == "duckdb":
             snapshot = folder / "warehouse.snapshot.duckdb"

@@ -121,7 +121,7 @@ def test_keys_never_appear_in_logs(served: Served, caplog):
     text = caplog.text
     assert "refused a request" in text  # the bad keys were logged, without the key
     for key in (served.acme, served.admin, served.globex):
-        secret = key.rsplit("_", 1)[1]
+        secret = key[len("shk_00000000_") :]
         assert secret not in text
 
 
@@ -133,7 +133,7 @@ def test_keys_cli_creates_lists_and_revokes_storing_hashes_only(tmp_path, monkey
     created = capsys.readouterr().out
     key = re.search(r"(shk_[0-9a-f]{8}_\S+)", created).group(1)
     key_id = key.split("_")[1]
-    assert key not in path.read_text() and key.rsplit("_", 1)[1] not in path.read_text()
+    assert key not in path.read_text() and key[len("shk_00000000_") :] not in path.read_text()
     assert path.stat().st_mode & 0o777 == 0o600
     assert main(["keys", "create", "--admin"]) == 0
     capsys.readouterr()
