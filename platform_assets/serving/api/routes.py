@@ -230,7 +230,12 @@ def data_status(request: Request, tenant_id: Tenant) -> dict[str, Any]:
     with request.app.state.reader.read() as conn:
         found = status.data_status(conn, tenant_id, ALL_PLATFORMS)
     failing: list[FailingCheck] | None = request.app.state.check_reader(tenant_id)
-    trusted = failing == [] and not found.dead_letters and found.provisional_days_count == 0
+    trusted = (
+        failing == []
+        and not found.dead_letters
+        and found.provisional_days_count == 0
+        and found.newest_sales_day is not None
+    )
     return {
         "tenant_id": tenant_id,
         "trusted": trusted,
