@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 from tests.serving.conftest import Served, serving
@@ -34,6 +34,7 @@ def test_no_input_is_a_server_error(fuzzed: Served, mode: GenerationMode):
         @settings(
             max_examples=EXAMPLES,
             derandomize=True,
+            phases=[Phase.generate],
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
