@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, create_model
 
 from platform_assets.serving.api.access import Caller, Tenant
 from platform_assets.serving.api.render import Format, record, respond
@@ -103,11 +104,47 @@ Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4
 router = APIRouter(prefix="/api/v1")
 
 
+class PageInfo(BaseModel):
+    """Where a page sits in the whole result (offset pagination)."""
+
+    offset: int
+    limit: int
+    total: int
+    next_offset: int | None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"example": {"detail": description}}}}
+
+
+#: The errors every endpoint may answer, for the OpenAPI page (docs/serving.md#keys-and-access).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error("missing or invalid API key"),
+    404: _error("tenant not found"),
+    429: _error("rate limit exceeded: 600/minute"),
+    503: _error("no read snapshot published yet: run the pipeline (make demo) first"),
+}
+
+
+def listing(row_type: type) -> dict[str, Any]:
+    """The route's documented answer: JSON ``{"data": [row_type...], "page"}`` or CSV, and the errors."""
+    envelope = create_model(
+        f"{row_type.__name__}List",
+        tenant_id=(str | None, None),
+        data=(list[row_type], ...),  # type: ignore[valid-type]
+        page=(PageInfo | None, None),
+    )
+    return {
+        "response_model": envelope,
+        "responses": {**ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    }
+
+
 def _all_or(platform: Platform) -> str | None:
     return None if platform.value == ALL_PLATFORMS else platform.value
 
 
-@router.get("/tenants", summary="Tenants the key may read")
+@router.get("/tenants", summary="Tenants the key may read", **listing(TenantInfo))
 def list_tenants(request: Request, key: Caller, format: FormatQuery = None) -> Response:
     """Every tenant for an admin key; the key's own tenant for a tenant key."""
     known: dict[str, TenantInfo] = request.app.state.tenants()
@@ -115,7 +152,9 @@ def list_tenants(request: Request, key: Caller, format: FormatQuery = None) -> R
     return respond(request, format, TenantInfo, rows)
 
 
-@router.get("/tenants/{tenant_id}/sales/daily", summary="Daily sales (agg_daily_sales)")
+@router.get(
+    "/tenants/{tenant_id}/sales/daily", summary="Daily sales (agg_daily_sales)", **listing(sales.DailySales)
+)
 def daily_sales(
     request: Request,
     tenant_id: Tenant,
@@ -135,7 +174,11 @@ def daily_sales(
     return respond(request, format, sales.DailySales, page.rows, page, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/sales/weekly", summary="Weekly trends (agg_weekly_trends)")
+@router.get(
+    "/tenants/{tenant_id}/sales/weekly",
+    summary="Weekly trends (agg_weekly_trends)",
+    **listing(sales.WeeklyTrend),
+)
 def weekly_trends(
     request: Request,
     tenant_id: Tenant,
@@ -155,7 +198,9 @@ def weekly_trends(
     return respond(request, format, sales.WeeklyTrend, page.rows, page, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/products/top", summary="Top products or variants")
+@router.get(
+    "/tenants/{tenant_id}/products/top", summary="Top products or variants", **listing(products.TopProduct)
+)
 def top_products(
     request: Request,
     tenant_id: Tenant,
@@ -176,7 +221,7 @@ def top_products(
     return respond(request, format, products.TopProduct, page.rows, page, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/refunds", summary="Refunds per day")
+@router.get("/tenants/{tenant_id}/refunds", summary="Refunds per day", **listing(refunds.DailyRefunds))
 def daily_refunds(
     request: Request,
     tenant_id: Tenant,
@@ -194,7 +239,9 @@ def daily_refunds(
     return respond(request, format, refunds.DailyRefunds, page.rows, page, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/customers/segments", summary="Customer segments")
+@router.get(
+    "/tenants/{tenant_id}/customers/segments", summary="Customer segments", **listing(customers.Segment)
+)
 def customer_segments(request: Request, tenant_id: Tenant, format: FormatQuery = None) -> Response:
     """Customers per segment: prospect (no order), new (1), returning (2-4), loyal (5+), with their
     lifetime orders and spend."""
@@ -203,7 +250,11 @@ def customer_segments(request: Request, tenant_id: Tenant, format: FormatQuery =
     return respond(request, format, customers.Segment, rows, None, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/customers/cohorts", summary="First-order cohorts: retention by month")
+@router.get(
+    "/tenants/{tenant_id}/customers/cohorts",
+    summary="First-order cohorts: retention by month",
+    **listing(customers.CohortMonth),
+)
 def customer_cohorts(
     request: Request, tenant_id: Tenant, days: Cohorts, pages: Pages, format: FormatQuery = None
 ) -> Response:
@@ -214,7 +265,11 @@ def customer_cohorts(
     return respond(request, format, customers.CohortMonth, page.rows, page, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/customers/lifetime-value", summary="Lifetime value by first-order cohort")
+@router.get(
+    "/tenants/{tenant_id}/customers/lifetime-value",
+    summary="Lifetime value by first-order cohort",
+    **listing(customers.CohortValue),
+)
 def customer_lifetime_value(
     request: Request, tenant_id: Tenant, days: Cohorts, format: FormatQuery = None
 ) -> Response:
@@ -224,7 +279,9 @@ def customer_lifetime_value(
     return respond(request, format, customers.CohortValue, rows, None, {"tenant_id": tenant_id})
 
 
-@router.get("/tenants/{tenant_id}/status", summary="Data status: can these figures be trusted now?")
+@router.get(
+    "/tenants/{tenant_id}/status", summary="Data status: can these figures be trusted now?", responses=ERRORS
+)
 def data_status(request: Request, tenant_id: Tenant) -> dict[str, Any]:
     """Freshness, failing checks, dead letters and provisional days of the tenant (JSON only)."""
     with request.app.state.reader.read() as conn:
