@@ -4,6 +4,8 @@ read-only transaction)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from decimal import Decimal
@@ -106,3 +108,32 @@ def test_postgresql_reads_are_read_only(tmp_path):
         reader = built.client.app.state.reader
         with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"), reader.read() as conn:
             conn.execute(sa.delete(t.AGG_DAILY_SALES.table))
+
+
+def test_the_api_answers_while_another_process_holds_the_duckdb_write_lock(tmp_path):
+    """A run in another process holds the live DuckDB file (its single-writer lock) mid-transaction: the API
+    reads only the snapshot, so it answers."""
+    with serving("duckdb", tmp_path) as built:
+        live = sa.engine.make_url(built.url).database
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('BEGIN'); "
+                "c.execute('DELETE FROM agg_daily_sales'); print('holding', flush=True); sys.stdin.read()",
+                live,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout.readline().strip() == "holding"
+            with pytest.raises(sa.exc.DBAPIError, match="lock"):
+                WarehouseResource(url=built.url, lock_timeout_seconds=0).connect().__enter__()
+            response = built.client.get(PATH, params=PARAMS, headers=built.headers(built.acme))
+            assert response.status_code == 200
+            assert [row["net_sales"] for row in response.json()["data"]] == ["90.00", "-5.01"]
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=30)
