@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = "missing or invalid API key"
 NOT_FOUND = "tenant not found"
-TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key")

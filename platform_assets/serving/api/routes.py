@@ -3,7 +3,7 @@
 render`).
 
 Every tenant's endpoint has the tenant in its path and depends on :func:`~platform_assets.serving.api.
-access.readable_tenant`, so a key never reads another tenant's rows (tests/serving/test_isolation.py
+access.readable_tenant`, so a key never reads another tenant's rows (tests/serving/test_access.py
 walks every route)."""
 
 from __future__ import annotations
