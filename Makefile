@@ -13,7 +13,7 @@ export DEMO_BERLIN_SHOPIFY_TOKEN ?= shpat_sandbox_demo_berlin
 export DEMO_NY_WOO_KEY ?= ck_sandbox_demo_ny_wholesale
 export DEMO_NY_WOO_SECRET ?= cs_sandbox_demo_ny_wholesale
 
-.PHONY: install demo test ui sandbox lint bench chaos clean
+.PHONY: install demo test ui serve sandbox lint bench chaos clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ test: install
 
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The reporting API (docs/serving.md) on 127.0.0.1:8400 (STOREHOUSE_SERVE_PORT or `storehouse serve --port N`).
+serve: install
+	$(BIN)/storehouse serve
 
 sandbox: install
 	$(BIN)/python -m sandbox.shopify.server --port 8765

@@ -18,7 +18,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from platform_assets.ground_truth import DEMO_COLUMNS, compare_with_ground_truth
-from platform_assets.settings import DATA_DIR, PROJECT_ROOT, use_default_dagster_home
+from platform_assets.settings import DATA_DIR, PROJECT_ROOT, settings, use_default_dagster_home
 from platform_assets.simulators import simulated_secrets, simulator_for, tenant_ground_truth
 from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import (
@@ -142,6 +142,7 @@ def demo(days: int) -> int:
     if not ok:
         print("\nA run failed; see the messages above and the run in the Dagster UI (make ui).")
         return 1
+    publish_demo_snapshot()
     return _report(tenants, ranges)
 
 
@@ -302,6 +303,86 @@ def _names(tenant_ids: list[str]) -> str:
     return ", ".join(tenant_ids) if tenant_ids else "none"
 
 
+def publish_demo_snapshot() -> None:
+    """On a DuckDB warehouse, publish the read snapshot the reporting API reads (the daemon's sensor does it
+    after each run; `storehouse demo` runs in-process, without the daemon)."""
+    from platform_assets.serving.snapshot import publish_snapshot, snapshot_path
+
+    configured = settings()
+    link = snapshot_path(configured)
+    if link is not None:
+        print(f"Read snapshot for the API: {publish_snapshot(configured.warehouse_url_value(), link)}")
+
+
+def serve(host: str | None, port: int | None) -> int:
+    """Run the reporting API with uvicorn (docs/serving.md). On DuckDB, publish a read snapshot first if
+    none exists yet (waiting at most 30 s for a run holding the warehouse)."""
+    import uvicorn
+
+    from platform_assets.serving.api.app import create_app
+    from platform_assets.serving.snapshot import (
+        current_snapshot,
+        duckdb_file,
+        publish_snapshot,
+        snapshot_path,
+    )
+
+    use_default_dagster_home(PROJECT_ROOT)
+    configured = settings()
+    link = snapshot_path(configured)
+    live = duckdb_file(configured.warehouse_url_value())
+    if link is not None and current_snapshot(link) is None and live is not None and live.exists():
+        try:
+            published = publish_snapshot(configured.warehouse_url_value(), link, 30.0)
+            print(f"Published a first read snapshot: {published}")
+        except Exception as exc:  # a run holds the warehouse: serve anyway, the sensor publishes after it
+            print(f"warning: no read snapshot yet ({type(exc).__name__}); the API answers 503 until then")
+    if not configured.api_keys_path().exists():
+        print(f"warning: no API keys in {configured.api_keys_path()}: `storehouse keys create --tenant ID`")
+    host, port = host or configured.serve_host, port or configured.serve_port
+    print(f"Storehouse reporting API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(configured), host=host, port=port, log_level="info")
+    return 0
+
+
+def keys_command(args: argparse.Namespace) -> int:
+    """`storehouse keys create|revoke|list`: the reporting API's keys (stored hashed; shown once)."""
+    from platform_assets.serving.keys import KeyStore, UnknownKeyError
+
+    store = KeyStore(settings().api_keys_path())
+    if args.keys_command == "create":
+        tenant = None if args.admin else args.tenant
+        if tenant is not None:
+            try:
+                known = load_tenants()
+            except TenantConfigError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            if tenant not in known:
+                print(f"error: no tenant {tenant} in {describe_tenants_file()}", file=sys.stderr)
+                return 1
+        key, record = store.create(tenant, note=args.note)
+        print(f"Created key {record.id} for {tenant or 'every tenant (admin)'}. It is shown once, now:")
+        print(key)
+        print(f"Send it as `Authorization: Bearer <key>`. Stored (hashed) in {store.path}")
+        return 0
+    if args.keys_command == "revoke":
+        try:
+            record = store.revoke(args.key_id)
+        except UnknownKeyError:
+            print(f"error: no key {args.key_id} in {store.path}", file=sys.stderr)
+            return 1
+        print(f"Revoked key {record.id} ({record.tenant_id or 'admin'}) at {record.revoked_at}")
+        return 0
+    rows = [
+        [k.id, k.tenant_id or "admin (every tenant)", k.created_at, k.revoked_at or "active", k.note]
+        for k in store.list()
+    ]
+    print(f"API keys in {store.path}:")
+    print(tabulate(rows, headers=["id", "reads", "created", "revoked", "note"], tablefmt="github"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="storehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -323,9 +404,28 @@ def main(argv: list[str] | None = None) -> int:
         help="also remove the partitions of tenants that are in the instance but not in the tenants file",
     )
     sync_parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    serve_parser = commands.add_parser(
+        "serve", help="run the reporting API (uvicorn) on STOREHOUSE_SERVE_HOST:STOREHOUSE_SERVE_PORT"
+    )
+    serve_parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="port to listen on (default 8400)")
+    keys_parser = commands.add_parser("keys", help="create, revoke or list the reporting API's keys")
+    keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True)
+    create_parser = keys_commands.add_parser("create", help="a new key for one tenant, or --admin for all")
+    scope = create_parser.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--tenant", help="the tenant the key reads")
+    scope.add_argument("--admin", action="store_true", help="a key that reads every tenant")
+    create_parser.add_argument("--note", default="", help="what the key is for (shown by `keys list`)")
+    revoke_parser = keys_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke_parser.add_argument("key_id", help="the key's id (8 hex characters, see `keys list`)")
+    keys_commands.add_parser("list", help="every key's id, tenant and state (never the key)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.days)
+    if args.command == "serve":
+        return serve(args.host, args.port)
+    if args.command == "keys":
+        return keys_command(args)
     return sync_tenants(prune=args.prune, dry_run=args.dry_run)
 
 

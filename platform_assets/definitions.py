@@ -22,6 +22,7 @@ from resources.warehouse import WarehouseResource
 from sensors.alerts import ALERT_SENSORS
 from sensors.late_changes import LATE_CHANGE_SENSORS
 from sensors.schedules import SCHEDULES
+from sensors.snapshot import publish_read_snapshot
 from sensors.tenant_partitions import tenant_partitions_sensor
 
 SOURCE_ASSETS = [asset for source in sources() for asset in (*source.raw_assets, *source.staging_assets)]
@@ -59,7 +60,13 @@ defs = dg.Definitions(
     asset_checks=ALL_CHECKS,
     jobs=[storehouse_job],
     schedules=SCHEDULES,
-    sensors=[tenant_partitions_sensor, automation_sensor, *ALERT_SENSORS, *LATE_CHANGE_SENSORS],
+    sensors=[
+        tenant_partitions_sensor,
+        automation_sensor,
+        *ALERT_SENSORS,
+        *LATE_CHANGE_SENSORS,
+        publish_read_snapshot,
+    ],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -51,6 +51,7 @@ HARNESS_VARIABLES = frozenset(
 )
 
 _BACKFILL_POLICY = re.compile(r"^(single_run|per_partition|multi_run:(\d+))$")
+_RATE_LIMIT = re.compile(r"^[1-9][0-9]{0,8}/(second|minute|hour|day)$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -156,6 +157,22 @@ class StorehouseSettings(BaseSettings):
     late_changes_interval_seconds: float = Field(
         default=300.0, description="Minimum time between two evaluations of the late-change sensor."
     )
+    serve_host: str = Field(
+        default="127.0.0.1", description="Address the reporting API (`storehouse serve`) listens on."
+    )
+    serve_port: int = Field(default=8400, description="Port of the reporting API (`storehouse serve`).")
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="JSON file of the reporting API's keys (hashes only); unset: data_dir/api_keys.json.",
+    )
+    api_rate_limit: str = Field(
+        default="600/minute",
+        description="Requests one API key may make, e.g. 600/minute or 20/second (moving window).",
+    )
+    warehouse_snapshot_path: Path | None = Field(
+        default=None,
+        description="The DuckDB read snapshot the API reads; unset: <warehouse>.snapshot.duckdb beside it.",
+    )
 
     @field_validator("partitions_start", mode="before")
     @classmethod
@@ -198,6 +215,20 @@ class StorehouseSettings(BaseSettings):
     def _positive_number(cls, raw: Any, info: Any) -> float:
         return _positive(info.field_name, raw)
 
+    @field_validator("serve_port", mode="before")
+    @classmethod
+    def _serve_port(cls, raw: Any) -> int:
+        return _integer("serve_port", raw, 1, 65535)
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_limit(cls, raw: str) -> str:
+        if not _RATE_LIMIT.match(raw.strip()):
+            raise ValueError(
+                f"{env_name('api_rate_limit')} must be N/second, N/minute, N/hour or N/day, got {raw!r}"
+            )
+        return raw.strip()
+
     @field_validator("daily_schedule_timezone", "raw_store_url", mode="before")
     @classmethod
     def _stripped(cls, raw: Any) -> Any:
@@ -217,6 +248,16 @@ class StorehouseSettings(BaseSettings):
         if self.warehouse_url is not None:
             return dg.EnvVar(env_name("warehouse_url"))
         return self.default_warehouse_url()
+
+    def warehouse_url_value(self) -> str:
+        """The warehouse URL itself (the secret revealed): for processes that open it outside Dagster."""
+        if self.warehouse_url is not None:
+            return self.warehouse_url.get_secret_value()
+        return self.default_warehouse_url()
+
+    def api_keys_path(self) -> Path:
+        """The reporting API's key file: :attr:`api_keys_file`, else ``data_dir/api_keys.json``."""
+        return self.api_keys_file or self.data_dir / "api_keys.json"
 
     def raw_store_url_config(self) -> str | dg.EnvVar:
         """The raw store resource's ``base_url``: an EnvVar when ``STOREHOUSE_RAW_STORE_URL`` is set (an

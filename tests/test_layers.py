@@ -76,6 +76,7 @@ SHARED_LAYERS = (
     "platform_assets/marts",
     "platform_assets/quality",
     "platform_assets/warehouse",
+    "platform_assets/serving",
     "sensors",
 )
 
@@ -142,3 +143,17 @@ def test_the_registry_refuses_a_reserved_repeated_or_malformed_platform_name(nam
     with pytest.raises(RegistryError, match=re.escape(problem)):
         check_platform_names(names)
     check_platform_names(["shopify", "woocommerce"])
+
+
+#: What the serving layer, the top of the layers, may not import: what assembles or runs the pipeline.
+ABOVE_SERVING = ("sensors", "platform_assets.definitions", "platform_assets.cli")
+
+
+def test_serving_imports_only_downward():
+    imports = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {module}"
+        for path in sorted((PROJECT_ROOT / "platform_assets" / "serving").rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module.startswith(ABOVE_SERVING)
+    ]
+    assert imports == []

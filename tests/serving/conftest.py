@@ -1,0 +1,602 @@
+"""A small warehouse of known rows for the reporting API, on each backend, built once per module.
+
+Two tenants: ``acme`` (the figures the tests assert to the cent) and ``globex`` (figures that must never
+show through acme's key: the title "Globex secret", amounts 999.99/4242.42). Tables are created from the
+specs (WarehouseResource.ensure_tables), rows inserted directly: no Dagster run."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from platform_assets.serving.api.app import create_app
+from platform_assets.serving.api.routes import tenant_info
+from platform_assets.serving.checks import FailingCheck
+from platform_assets.serving.keys import KeyStore
+from platform_assets.serving.reader import WarehouseReader
+from platform_assets.serving.snapshot import publish_snapshot
+from platform_assets.warehouse import tables as t
+from platform_assets.warehouse.schema import TableSpec
+from resources.warehouse import WarehouseResource
+from tests.conftest import fresh_pg_database
+
+D = Decimal
+SPECS = [
+    t.AGG_DAILY_SALES,
+    t.AGG_WEEKLY_TRENDS,
+    t.FACT_ORDERS,
+    t.FACT_ORDER_ITEMS,
+    t.FACT_REFUNDS,
+    t.DIM_CUSTOMER,
+    t.DIM_PRODUCT,
+    t.STAGED_PARTITIONS,
+    t.DLQ_RECORDS,
+]
+_FILL = {"text": "x", "int": 0, "bigint": 0, "money": D(0), "cents": D(0), "bool": False}
+
+
+def row(spec: TableSpec, **values: Any) -> tuple:
+    """A row of ``spec`` in column order: the given values, NULL for other nullable columns, a neutral
+    value (0, false, 'x', 2026-01-01) for other required ones."""
+    unknown = set(values) - set(spec.column_names)
+    assert not unknown, unknown
+    filled = []
+    for column in spec.columns:
+        if column.name in values:
+            filled.append(values[column.name])
+        elif column.nullable:
+            filled.append(None)
+        elif column.type == "date":
+            filled.append(date(2026, 1, 1))
+        elif column.type == "timestamp":
+            filled.append(datetime(2026, 1, 1))
+        else:
+            filled.append(_FILL[column.type])
+    return tuple(filled)
+
+
+def daily(tenant: str, day: date, platform: str, **figures: Any) -> tuple:
+    return row(t.AGG_DAILY_SALES, tenant_id=tenant, date=day, platform=platform, currency="EUR", **figures)
+
+
+ACME_DAY = {
+    "orders": 2,
+    "units": 3,
+    "gross_sales": D("100.00"),
+    "discounts": D("10.00"),
+    "returns": D("0.00"),
+    "net_sales": D("90.00"),
+    "shipping": D("7.50"),
+    "taxes": D("8.25"),
+    "total_sales": D("105.75"),
+    "average_order_value": D("45.00"),
+    "customers": 2,
+    "new_customers": 2,
+    "returning_customers": 0,
+    "is_complete": True,
+}
+ACME_REFUND_DAY = {
+    "orders": 0,
+    "returns": D("5.01"),
+    "net_sales": D("-5.01"),
+    "shipping": D("-1.00"),
+    "taxes": D("-0.50"),
+    "total_sales": D("-6.51"),
+    "is_complete": False,
+    "provisional_reason": "orders of 2026-11-03 not ingested",
+}
+
+
+def build_rows() -> dict[str, list[tuple]]:
+    """Every table's rows."""
+    nov1, nov2, dec5 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 12, 5)
+    order = t.FACT_ORDERS
+    item = t.FACT_ORDER_ITEMS
+    refund = t.FACT_REFUNDS
+    customer = t.DIM_CUSTOMER
+    product = t.DIM_PRODUCT
+    return {
+        t.AGG_DAILY_SALES.name: [
+            daily("acme", nov1, "shopify", **ACME_DAY),
+            daily("acme", nov1, "all", **ACME_DAY),
+            daily("acme", nov2, "shopify", **ACME_REFUND_DAY),
+            daily("acme", nov2, "all", **ACME_REFUND_DAY),
+            daily(
+                "globex",
+                nov1,
+                "all",
+                orders=7,
+                net_sales=D("999.99"),
+                total_sales=D("4242.42"),
+                is_complete=True,
+            ),
+        ],
+        t.AGG_WEEKLY_TRENDS.name: [
+            row(
+                t.AGG_WEEKLY_TRENDS,
+                tenant_id="acme",
+                date=nov2,
+                platform="all",
+                currency="EUR",
+                window_start=date(2026, 10, 27),
+                orders_7d=2,
+                units_7d=3,
+                net_sales_7d=D("84.99"),
+                total_sales_7d=D("99.24"),
+                new_customers_7d=2,
+                average_order_value_7d=D("45.00"),
+                orders_prev_7d=4,
+                net_sales_prev_7d=D("170.00"),
+                total_sales_prev_7d=D("200.00"),
+                orders_change_pct=D("-50.00"),
+                net_sales_change_pct=D("-50.01"),
+                total_sales_change_pct=D("-50.38"),
+            ),
+            row(
+                t.AGG_WEEKLY_TRENDS,
+                tenant_id="globex",
+                date=nov2,
+                platform="all",
+                currency="EUR",
+                window_start=date(2026, 10, 27),
+                net_sales_7d=D("999.99"),
+            ),
+        ],
+        order.name: [
+            row(
+                order,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o1",
+                customer_key="ann@example.com",
+                business_date=nov1,
+                date_key=20261101,
+                currency="EUR",
+                is_counted=True,
+            ),
+            row(
+                order,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o2",
+                customer_key="bob@example.com",
+                business_date=nov1,
+                date_key=20261101,
+                currency="EUR",
+                is_counted=True,
+            ),
+            row(
+                order,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o3",
+                customer_key="ann@example.com",
+                business_date=dec5,
+                date_key=20261205,
+                currency="EUR",
+                is_counted=True,
+            ),
+            row(
+                order,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o4",
+                customer_key="bob@example.com",
+                business_date=dec5,
+                date_key=20261205,
+                currency="EUR",
+                is_counted=False,
+                is_test=True,
+            ),
+            row(
+                order,
+                tenant_id="globex",
+                platform="shopify",
+                order_id="g1",
+                customer_key="gina@globex.test",
+                business_date=nov1,
+                date_key=20261101,
+                currency="EUR",
+                is_counted=True,
+            ),
+        ],
+        item.name: [
+            # variant v1: 60.0050 → 60.01; v2: 29.9975 → 30.00; product p1: 90.0025 → 90.00 (rounded once)
+            row(
+                item,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o1",
+                line_id="l1",
+                business_date=nov1,
+                product_key="shopify:v1:2026",
+                product_id="p1",
+                variant_id="v1",
+                sku="MUG-B",
+                quantity=2,
+                net_amount=D("60.0050"),
+                is_counted=True,
+            ),
+            row(
+                item,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o2",
+                line_id="l2",
+                business_date=nov1,
+                product_key="shopify:v2:2026",
+                product_id="p1",
+                variant_id="v2",
+                sku="MUG-R",
+                quantity=1,
+                net_amount=D("29.9975"),
+                is_counted=True,
+            ),
+            row(
+                item,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o2",
+                line_id="l3",
+                business_date=nov1,
+                product_key="shopify:v3:2026",
+                product_id="p2",
+                variant_id="v3",
+                sku="TEA",
+                quantity=5,
+                net_amount=D("12.5000"),
+                is_counted=True,
+            ),
+            row(
+                item,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o2",
+                line_id="l4",
+                business_date=nov1,
+                product_id="gc",
+                variant_id="gc",
+                quantity=1,
+                net_amount=D("500"),
+                is_counted=True,
+                is_gift_card=True,
+            ),
+            row(
+                item,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o4",
+                line_id="l5",
+                business_date=dec5,
+                product_key="shopify:v1:2026",
+                product_id="p1",
+                variant_id="v1",
+                quantity=9,
+                net_amount=D("270"),
+                is_counted=False,
+            ),
+            row(
+                item,
+                tenant_id="globex",
+                platform="shopify",
+                order_id="g1",
+                line_id="g1",
+                business_date=nov1,
+                product_key="shopify:gv:2026",
+                product_id="gp",
+                variant_id="gv",
+                quantity=1,
+                net_amount=D("999.99"),
+                is_counted=True,
+            ),
+        ],
+        refund.name: [
+            row(
+                refund,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o1",
+                refund_id="r1",
+                refund_line_id="line:l1",
+                line_type="line_item",
+                business_date=nov2,
+                quantity=1,
+                returns_amount=D("5.0050"),
+                tax_amount=D("0.50"),
+                is_counted=True,
+            ),
+            row(
+                refund,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o1",
+                refund_id="r1",
+                refund_line_id="adjustment:a1",
+                line_type="shipping",
+                business_date=nov2,
+                shipping_amount=D("1.00"),
+                is_counted=True,
+            ),
+            row(
+                refund,
+                tenant_id="acme",
+                platform="shopify",
+                order_id="o2",
+                refund_id="r2",
+                refund_line_id="line:l4",
+                line_type="line_item",
+                business_date=nov2,
+                quantity=1,
+                returns_amount=D("500"),
+                is_counted=True,
+                is_gift_card=True,
+            ),
+            row(
+                refund,
+                tenant_id="globex",
+                platform="shopify",
+                order_id="g1",
+                refund_id="gr1",
+                refund_line_id="line:g1",
+                line_type="line_item",
+                business_date=nov2,
+                quantity=1,
+                returns_amount=D("999.99"),
+                is_counted=True,
+            ),
+        ],
+        customer.name: [
+            row(
+                customer,
+                tenant_id="acme",
+                customer_key="ann@example.com",
+                first_order_date=nov1,
+                last_order_date=dec5,
+                lifetime_orders=2,
+                lifetime_net_spend=D("100.0050"),
+                segment="returning",
+            ),
+            row(
+                customer,
+                tenant_id="acme",
+                customer_key="bob@example.com",
+                first_order_date=nov1,
+                last_order_date=nov1,
+                lifetime_orders=1,
+                lifetime_net_spend=D("30.0000"),
+                segment="new",
+            ),
+            row(
+                customer,
+                tenant_id="acme",
+                customer_key="cy@example.com",
+                lifetime_orders=0,
+                lifetime_net_spend=D("0"),
+                segment="prospect",
+            ),
+            row(
+                customer,
+                tenant_id="globex",
+                customer_key="gina@globex.test",
+                first_order_date=nov1,
+                last_order_date=nov1,
+                lifetime_orders=1,
+                lifetime_net_spend=D("999.99"),
+                segment="new",
+            ),
+        ],
+        product.name: [
+            row(
+                product,
+                tenant_id="acme",
+                platform="shopify",
+                product_key="shopify:v1:2026",
+                variant_id="v1",
+                product_id="p1",
+                product_title="Mug",
+                variant_title="Blue",
+                sku="MUG-B",
+                is_current=True,
+            ),
+            row(
+                product,
+                tenant_id="acme",
+                platform="shopify",
+                product_key="shopify:v2:2026",
+                variant_id="v2",
+                product_id="p1",
+                product_title="Mug",
+                variant_title="Red",
+                sku="MUG-R",
+                is_current=True,
+            ),
+            row(
+                product,
+                tenant_id="acme",
+                platform="shopify",
+                product_key="shopify:v3:2026",
+                variant_id="v3",
+                product_id="p2",
+                product_title="Tea",
+                variant_title="Loose",
+                sku="TEA",
+                is_current=True,
+            ),
+            row(
+                product,
+                tenant_id="globex",
+                platform="shopify",
+                product_key="shopify:gv:2026",
+                variant_id="gv",
+                product_id="gp",
+                product_title="Globex secret",
+                is_current=True,
+            ),
+        ],
+        t.STAGED_PARTITIONS.name: [
+            row(
+                t.STAGED_PARTITIONS,
+                tenant_id="acme",
+                platform="shopify",
+                entity="orders",
+                partition_date=nov1,
+                timezone="Europe/Berlin",
+                staged_at=datetime(2026, 11, 2, 5),
+                whole_day=True,
+            ),
+            row(
+                t.STAGED_PARTITIONS,
+                tenant_id="acme",
+                platform="shopify",
+                entity="orders",
+                partition_date=nov2,
+                timezone="Europe/Berlin",
+                staged_at=datetime(2026, 11, 2, 18),
+                whole_day=False,
+            ),
+            row(
+                t.STAGED_PARTITIONS,
+                tenant_id="globex",
+                platform="shopify",
+                entity="orders",
+                partition_date=date(2026, 11, 30),
+                timezone="UTC",
+                staged_at=datetime(2026, 12, 1),
+                whole_day=True,
+            ),
+        ],
+        t.DLQ_RECORDS.name: [
+            row(
+                t.DLQ_RECORDS,
+                tenant_id="acme",
+                platform="shopify",
+                entity="orders",
+                partition_date=nov1,
+                record_key=str(n),
+                reason="bad",
+                payload_sha256=str(n),
+                raw_payload="{}",
+            )
+            for n in range(2)
+        ]
+        + [
+            row(
+                t.DLQ_RECORDS,
+                tenant_id="globex",
+                platform="shopify",
+                entity="customers",
+                partition_date=nov1,
+                record_key="g",
+                reason="bad",
+                payload_sha256="g",
+                raw_payload="{}",
+            )
+        ],
+    }
+
+
+def build_warehouse(url: str) -> None:
+    """Create every table the API reads and insert the known rows."""
+    warehouse = WarehouseResource(url=url)
+    warehouse.ensure_tables(SPECS)
+    by_name = {spec.name: spec for spec in SPECS}
+    with warehouse.transaction() as conn:
+        for name, rows in build_rows().items():
+            warehouse.insert_rows(conn, by_name[name], rows)
+    warehouse.engine().dispose()
+
+
+TENANTS = {
+    "acme": tenant_info("acme", "Acme Ltd", ["shopify"], "Europe/Berlin"),
+    "globex": tenant_info("globex", "Globex Corp", ["shopify", "woocommerce"], None),
+}
+FAILING = {
+    "acme": [
+        FailingCheck(
+            "agg_daily_sales", "daily_sales_complete", "WARN", "2026-11-02|acme", "provisional", "r1"
+        )
+    ]
+}
+
+
+@dataclass
+class Served:
+    """A built warehouse and the API over it, with a key per tenant and an admin key."""
+
+    url: str
+    snapshot: Path | None
+    keys: KeyStore
+    admin: str
+    acme: str
+    globex: str
+    client: TestClient
+
+    def headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+
+def make_client(
+    url: str, snapshot: Path | None, keys: KeyStore, rate_limit: str = "100000/minute"
+) -> TestClient:
+    reader = WarehouseReader(url, snapshot)
+    app = create_app(
+        reader=reader,
+        keys=keys,
+        tenants=lambda: TENANTS,
+        rate_limit=rate_limit,
+        check_reader=lambda tenant_id: FAILING.get(tenant_id, []),
+    )
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@cache
+def duckdb_template() -> Path:
+    """The known warehouse as a DuckDB file, built once per test process (removed at its exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="serving-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    build_warehouse(f"duckdb:///{folder / 'warehouse.duckdb'}")
+    return folder / "warehouse.duckdb"
+
+
+@contextmanager
+def serving(backend: str, folder: Path) -> Iterator[Served]:
+    """The known warehouse on ``backend`` (DuckDB: read through a published snapshot), keys and the API."""
+    with fresh_pg_database("serving") if backend == "postgresql" else nullcontext() as pg_url:
+        if pg_url:
+            url = pg_url
+            build_warehouse(url)
+        else:  # a copy of the one built per process: creating the tables costs more than every test here
+            shutil.copyfile(duckdb_template(), folder / "warehouse.duckdb")
+            url = f"duckdb:///{folder / 'warehouse.duckdb'}"
+        snapshot = None
+        if backend == "duckdb":
+            snapshot = folder / "warehouse.snapshot.duckdb"
+            publish_snapshot(url, snapshot)
+        keys = KeyStore(folder / "api_keys.json")
+        admin, _ = keys.create(None)
+        acme, _ = keys.create("acme")
+        globex, _ = keys.create("globex")
+        client = make_client(url, snapshot, keys)
+        try:
+            yield Served(url, snapshot, keys, admin, acme, globex, client)
+        finally:
+            client.app.state.reader.dispose()
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served(request, tmp_path_factory) -> Iterator[Served]:
+    """The API over the known warehouse, on each backend, built once per test module."""
+    with serving(request.param, tmp_path_factory.mktemp("served")) as built:
+        yield built
