@@ -99,7 +99,7 @@ def _store(label: str, orders_per_day: float, days: int, customers: int, end: da
 def two_years(size: Size) -> BenchStore:
     """~1,000,000 orders over 2024-01-01 … 2025-12-31 (weekends sell 15 % more: 1,312 a day on average)."""
     if size.tiny:
-        return _store("two-years-tiny", 30, 20, 200, date(2025, 12, 31))
+        return _store("two-years-tiny", 40, 4, 200, date(2025, 12, 31))
     return _store("two-years", 1312, 731, 10_000, date(2025, 12, 31))
 
 

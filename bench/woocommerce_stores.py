@@ -76,7 +76,7 @@ def history(size: Size, orders: int = FULL_ORDERS) -> WooBenchStore:
     """The transform's store: ``orders`` orders (about: the sandbox draws each day's count) over up to two
     years ending 2025-12-31; fewer than 731 days below 100,000 orders so a day stays a realistic size."""
     if size.tiny:
-        return _store("history-tiny", 30, 10, 200, date(2025, 12, 31))
+        return _store("history-tiny", 40, 4, 200, date(2025, 12, 31))
     days = FULL_DAYS if orders >= 100_000 else max(30, orders // 500)
     # The sandbox's weekends sell 20 % more than orders_per_day: 5.7 % more on average over a week.
     per_day = round(orders / days / WEEK_FACTOR, 1)

@@ -13,6 +13,10 @@ import sqlalchemy as sa
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "shopify"))
 POSTGRES_ENV = "STOREHOUSE_TEST_POSTGRES_URL"
+#: Folders whose tests run whole Dagster graphs, daemons or benchmark sections (a minute or more each):
+#: handed out first (pyproject: --no-loadscope-reorder), so that the quick tests fill the gaps at the end
+#: instead of one long test running alone after them.
+SLOW_FIRST = ("tests/bench/", "tests/chaos/", "tests/pipeline/", "tests/regression/", "tests/sources/")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -20,7 +24,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under xdist's ``--dist loadgroup`` (pyproject.toml), a module's tests run on one worker, so that its
     module-scoped fixtures (a materialised warehouse, say) are built once; a module marked ``spread``
     (independent tests, each paying for its own runs) has its tests spread over the workers. Runs before
-    xdist's own hook, which reads the groups."""
+    xdist's own hook, which reads the groups. The slow folders go first (:data:`SLOW_FIRST`)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
     for item in items:
         if item.get_closest_marker("spread") is None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))

@@ -27,6 +27,7 @@ def statements(path: Path) -> tuple[str, ...]:
     return split_statements(path.read_text())
 
 
+@cache
 def statement_verb(sql: str) -> str:
     """DELETE, INSERT, UPDATE, WITH… : the first keyword after the leading comments."""
     parsed = sqlparse.parse(sql)
