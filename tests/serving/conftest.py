@@ -4,14 +4,21 @@ test_kpis.py shows the arithmetic). The schema is the pipeline's own (ensure_tab
 
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
 from platform_assets.warehouse import tables as t
+from resources import notifiers
 from resources.warehouse import WarehouseResource
 
 TENANT = "acme"
@@ -116,3 +123,68 @@ def duckdb_marts(tmp_path) -> WarehouseResource:
     warehouse = load_marts(f"duckdb:///{tmp_path / 'marts.duckdb'}")
     yield warehouse
     warehouse.teardown_after_execution(None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A loopback SMTP server (aiosmtpd) and the report environment
+# ---------------------------------------------------------------------------------------------------------
+@dataclass
+class Inbox:
+    """What the loopback SMTP server received."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    messages: list = field(default_factory=list)
+    envelopes: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        content = envelope.original_content.replace(b"\r\n", b"\n")
+        self.messages.append(email.message_from_bytes(content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    receiver = Inbox(port=port)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        controller = Controller(receiver, hostname=receiver.host, port=port, ready_timeout=5)
+        controller.start()
+    try:
+        yield receiver
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def report_env(monkeypatch, tmp_path) -> pytest.MonkeyPatch:
+    """No SMTP configured, the data directory under tmp_path."""
+    for name in notifiers.ALERT_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STOREHOUSE_DATA_DIR", str(tmp_path / "data"))
+    return monkeypatch
+
+
+@pytest.fixture
+def smtp_env(report_env, inbox) -> Inbox:
+    """The alerts' SMTP settings pointing at the loopback inbox (STOREHOUSE_ALERT_SMTP_TO is not the
+    reports' recipients: the tenants file's reports.to are)."""
+    report_env.setenv(notifiers.SMTP_HOST_ENV, inbox.host)
+    report_env.setenv(notifiers.SMTP_PORT_ENV, str(inbox.port))
+    report_env.setenv(notifiers.SMTP_FROM_ENV, "reports@storehouse.test")
+    report_env.setenv(notifiers.SMTP_TO_ENV, "data-team@storehouse.test")
+    report_env.setenv(notifiers.SMTP_STARTTLS_ENV, "false")
+    report_env.setenv(notifiers.TIMEOUT_ENV, "5")
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def instance() -> dg.DagsterInstance:
+    """One Dagster test instance per module (creating one costs a second or more)."""
+    with dg.instance_for_test() as test_instance:
+        test_instance.add_dynamic_partitions("tenant", [TENANT])
+        yield test_instance
