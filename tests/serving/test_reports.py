@@ -229,3 +229,24 @@ def test_a_failing_smtp_server_fails_the_asset_without_quoting_the_password(
     assert password not in str(info.value) + repr(info.value.metadata)
     assert (tmp_path / "data" / "reports" / TENANT / "acme-daily-2026-12-06.html").exists()
     assert smtp_env.messages == []
+
+
+def test_after_a_failed_morning_run_the_report_says_so_in_a_real_run(
+    duckdb_marts, report_env, instance, tmp_path
+):
+    """Materialised as the sensor's run would be (tags of the failed morning run), through Dagster's
+    executor: the materialisation event carries the figures and the warning."""
+    result = dg.materialize(
+        [daily_report],
+        partition_key=PARTITION,
+        resources={"warehouse": duckdb_marts, "tenants": tenants(tmp_path)},
+        instance=instance,
+        tags={"storehouse/after_run": "run-42", "storehouse/after_run_status": "FAILURE"},
+    )
+    (materialisation,) = result.asset_materializations_for_node("daily_report")
+    assert materialisation.partition == PARTITION
+    metadata = {key: value.value for key, value in materialisation.metadata.items()}
+    assert metadata["figures"] == DAILY_FIGURES and metadata["figures_trustworthy"] is False
+    assert "The morning run run-42 failed" in metadata["warnings"]
+    html = (tmp_path / "data" / "reports" / TENANT / "acme-daily-2026-12-06.html").read_text()
+    assert html.split("<body", 1)[1].split(">", 1)[1].startswith('<div id="report-warning"')

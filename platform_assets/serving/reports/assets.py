@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
+from dagster._core.errors import DagsterInvalidPropertyError
 
 from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
@@ -42,6 +43,7 @@ from platform_assets.serving.reports.delivery import (
     send,
 )
 from platform_assets.serving.reports.render import format_value
+from platform_assets.tags import AFTER_RUN_STATUS_TAG, AFTER_RUN_TAG
 from platform_assets.tenants import Tenant, TenantsResource
 from platform_assets.warehouse.held import holding_warehouse
 from platform_assets.warehouse.sql_assets import WAREHOUSE_POOL
@@ -89,6 +91,21 @@ def _metadata(report: Report, delivery: Delivery, html_path: str, reports: int) 
     return metadata
 
 
+def after_failed_run(context: dg.AssetExecutionContext) -> tuple[str, ...]:
+    """A warning when the report was requested after a morning run that failed (sensors/reports.py): its
+    days may not have been rebuilt."""
+    try:
+        tags = context.run.tags
+    except DagsterInvalidPropertyError:  # invoked directly (tests): no run
+        return ()
+    if tags.get(AFTER_RUN_STATUS_TAG) != dg.DagsterRunStatus.FAILURE.value:
+        return ()
+    return (
+        f"The morning run {tags.get(AFTER_RUN_TAG, '')} failed: its days may not have been rebuilt, so "
+        "these figures may be out of date.",
+    )
+
+
 def produce_report(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -101,7 +118,7 @@ def produce_report(
     day = date.fromisoformat(day_key)
     failures = failed_checks(context.instance, tenant.id, report_period(kind, day))
     with warehouse.connect() as conn:
-        report = build_report(conn, kind, tenant, day, failures)
+        report = build_report(conn, kind, tenant, day, failures, after_failed_run(context))
     rendered = RenderedReport.of(report)
     html_path = record(rendered)
     if not deliver:

@@ -122,9 +122,10 @@ def build_report(
     tenant: Tenant,
     day: date,
     failed_checks: tuple[FailedCheck, ...] = (),
+    notes: tuple[str, ...] = (),
 ) -> Report:
     """Read the report's figures from the marts: the period ending ``day``, the previous period of equal
-    length, each platform, and the trend."""
+    length, each platform, and the trend. ``notes`` are further warnings (a failed morning run)."""
     period = report_period(kind, day)
     boards = tuple(kpi_boards(conn, tenant.id, period))
     sources = _sources(conn, tenant.id, period)
@@ -136,9 +137,9 @@ def build_report(
         for name in (ALL_PLATFORMS, *sources)
         for row in daily_figures(conn, tenant.id, period.start, period.end, name)
     )
-    extra: tuple[str, ...] = ()
+    extra = notes
     if not boards:
-        extra = (f"No sales figures in the warehouse for {period.label()} or the period before.",)
+        extra += (f"No sales figures in the warehouse for {period.label()} or the period before.",)
     return Report(
         kind=kind,
         tenant_id=tenant.id,
