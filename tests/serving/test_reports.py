@@ -250,3 +250,21 @@ def test_after_a_failed_morning_run_the_report_says_so_in_a_real_run(
     assert "The morning run run-42 failed" in metadata["warnings"]
     html = (tmp_path / "data" / "reports" / TENANT / "acme-daily-2026-12-06.html").read_text()
     assert html.split("<body", 1)[1].split(">", 1)[1].startswith('<div id="report-warning"')
+
+
+def test_a_ranged_run_records_each_days_report_and_sends_none(duckdb_marts, smtp_env, instance, tmp_path):
+    with dg.build_asset_context(
+        partition_key_range=dg.PartitionKeyRange(f"2026-12-05|{TENANT}", PARTITION),
+        resources={"warehouse": duckdb_marts, "tenants": tenants(tmp_path, "{to: [owner@acme.test]}")},
+        instance=instance,
+    ) as context:
+        result = daily_report(context)
+
+    assert smtp_env.messages == []
+    assert metadata_value(result, "reports_rendered") == 2 and metadata_value(result, "sent") is False
+    assert (
+        metadata_value(result, "delivery")
+        == "not sent: a ranged run (backfill) records its reports without sending"
+    )
+    recorded = sorted(path.name for path in (tmp_path / "data" / "reports" / TENANT).iterdir())
+    assert recorded == [f"acme-daily-2026-12-0{day}.{ext}" for day in (5, 6) for ext in ("csv", "html")]
