@@ -3,8 +3,13 @@ in JSON and CSV, with pagination and input validation."""
 
 from __future__ import annotations
 
+import fnmatch
+import tomllib
+
 import pytest
 
+from platform_assets.serving.dashboard import PACKAGE
+from platform_assets.settings import PROJECT_ROOT
 from tests.serving.conftest import Served
 
 RANGE = {"start": "2026-10-01", "end": "2026-12-31"}
@@ -291,3 +296,19 @@ def test_the_dashboard_page_and_its_assets_are_served_without_a_key(served: Serv
     for asset in ("chart.umd.min.js", "chart.js-LICENSE.md", "dashboard.js", "dashboard.css"):
         assert served.client.get(f"/dashboard/static/{asset}").status_code == 200, asset
     assert "/dashboard" not in served.client.get("/openapi.json").text
+
+
+def test_the_dashboards_files_are_package_data():
+    """An installed (non-editable) package serves the page too: pyproject ships every file of static/ and
+    templates/."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["platform_assets.serving.dashboard"]
+    folder = PROJECT_ROOT / "platform_assets" / "serving" / "dashboard"
+    files = [
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc")
+    ]
+    assert len(files) >= 5
+    assert [name for name in files if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)] == []
+    assert (PACKAGE / "static" / "chart.js-LICENSE.md").is_file()
