@@ -178,8 +178,11 @@ def test_acme_figures_to_the_cent_on_tiles_platforms_products_and_cohorts(site: 
         "returning_customers": "0",
         "returns_rate": "5.57",
     }
-    net_tile = page.inner_text("#tiles .tile[data-kpi=net_sales] .value")
-    assert net_tile == "84.99 EUR"
+    net_tile = "#tiles .tile[data-kpi=net_sales]"
+    assert (page.inner_text(f"{net_tile} .label"), page.inner_text(f"{net_tile} .value")) == (
+        "Net sales EUR",
+        "84.99",
+    )
     assert page.inner_text("#tiles .tile[data-kpi=returns_rate] .value") == "5.57 %"
     platforms = page.eval_on_selector_all(
         "#platforms tbody tr", "rows => rows.map(r => [r.dataset.platform, r.dataset.netSales])"

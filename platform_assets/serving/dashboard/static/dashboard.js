@@ -8,6 +8,8 @@ const API = "/api/v1";
 /** Data older than this many days before today (the browser's date) is called stale. */
 const STALE_AFTER_DAYS = 2;
 const charts = {};
+/** KPIs whose rise is bad news (drawn red when they go up). */
+const WORSE_WHEN_UP = new Set(["returns_rate"]);
 
 const $ = (id) => document.getElementById(id);
 
@@ -178,11 +180,14 @@ function drawTiles(tiles) {
     tile.dataset.kpi = kpi.name;
     tile.dataset.currency = kpi.currency;
     tile.dataset.value = kpi.value === null ? "" : String(kpi.value);
-    tile.append(text("div", kpi.label, "label"));
-    const value = text("div", figure(kpi.value, kpi.unit, kpi.currency), "value");
-    tile.append(value);
+    const label = text("div", kpi.label, "label");
+    if (kpi.unit === "money") label.append(" ", text("span", kpi.currency, "currency"));
+    tile.append(label);
+    tile.append(text("div", figure(kpi.value, kpi.unit === "money" ? "count" : kpi.unit), "value"));
     const [message, direction] = changeText(kpi);
-    const change = text("div", message, "change " + direction);
+    const better = (direction === "up") !== WORSE_WHEN_UP.has(kpi.name);
+    const tone = direction === "flat" ? "" : (better ? " good" : " bad");
+    const change = text("div", message, "change " + direction + tone);
     change.title = "previous " + kpi.previous_start + " – " + kpi.previous_end + ": " +
       figure(kpi.previous, kpi.unit, kpi.currency);
     tile.append(change);
@@ -262,6 +267,7 @@ function drawProducts(rows) {
   $("products").tBodies[0].replaceChildren(...rows.map((p) => {
     const row = document.createElement("tr");
     row.dataset.netSales = p.net_sales;
+    row.title = p.platform + (p.sku ? " · " + p.sku : "");
     const name = [p.product_title || p.product_id || "(no product)", p.sku ? "· " + p.sku : ""].join(" ").trim();
     row.append(text("td", String(p.rank)), text("td", name), text("td", p.platform),
       text("td", grouped(p.units)), text("td", figure(p.net_sales, "money", p.currency)));
