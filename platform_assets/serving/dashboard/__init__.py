@@ -51,6 +51,7 @@ def dashboard_home() -> HTMLResponse:
 
 @router.get("/")
 def dashboard_slash() -> RedirectResponse:
+    """``/dashboard/`` is ``/dashboard``."""
     return RedirectResponse("/dashboard")
 
 
