@@ -32,7 +32,8 @@ test: install
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-# The reporting API (docs/serving.md) on 127.0.0.1:8400 (STOREHOUSE_SERVE_PORT or `storehouse serve --port N`).
+# The reporting API and the dashboard (docs/serving.md) on 127.0.0.1:8400 (STOREHOUSE_SERVE_PORT or
+# `storehouse serve --port N`): /docs, /api/v1/..., /dashboard.
 serve: install
 	$(BIN)/storehouse serve
 

@@ -341,6 +341,7 @@ def serve(host: str | None, port: int | None) -> int:
         print(f"warning: no API keys in {configured.api_keys_path()}: `storehouse keys create --tenant ID`")
     host, port = host or configured.serve_host, port or configured.serve_port
     print(f"Storehouse reporting API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/docs)")
+    print(f"Dashboard: http://{host}:{port}/dashboard (sign in with an API key)")
     uvicorn.run(create_app(configured), host=host, port=port, log_level="info")
     return 0
 

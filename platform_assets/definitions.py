@@ -14,6 +14,8 @@ from platform_assets.marts.assets import MART_ASSETS
 from platform_assets.quality.completeness import COMPLETENESS_CHECKS
 from platform_assets.quality.reconciliation import RECONCILIATION_CHECKS
 from platform_assets.quality.table_checks import SCHEMA_CHECKS
+from platform_assets.serving.reports.assets import GROUP as REPORTS_GROUP
+from platform_assets.serving.reports.assets import REPORT_ASSETS, reports_job
 from platform_assets.settings import settings
 from platform_assets.sources.registry import sources
 from platform_assets.tenants import TenantsResource
@@ -21,6 +23,7 @@ from resources.raw_store import RawStoreResource
 from resources.warehouse import WarehouseResource
 from sensors.alerts import ALERT_SENSORS
 from sensors.late_changes import LATE_CHANGE_SENSORS
+from sensors.reports import REPORT_SENSORS
 from sensors.schedules import SCHEDULES
 from sensors.snapshot import publish_read_snapshot
 from sensors.tenant_partitions import tenant_partitions_sensor
@@ -34,12 +37,14 @@ ALL_CHECKS = [
     *COMPLETENESS_CHECKS,
 ]
 
+# The reports are emails: they go out once per tenant and day, after its morning run (sensors/reports.py),
+# never from the whole graph's ranged and hourly runs.
 storehouse_job = dg.define_asset_job(
     "storehouse_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP),
     partitions_def=date_tenant_partitions,
     executor_def=dg.in_process_executor,
-    description="The whole graph, raw to aggregates, for the selected tenant and days.",
+    description="The whole graph, raw to aggregates, for the selected tenant and days (not the reports).",
 )
 
 
@@ -56,9 +61,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=ALL_ASSETS,
+    assets=[*ALL_ASSETS, *REPORT_ASSETS],
     asset_checks=ALL_CHECKS,
-    jobs=[storehouse_job],
+    jobs=[storehouse_job, reports_job],
     schedules=SCHEDULES,
     sensors=[
         tenant_partitions_sensor,
@@ -66,6 +71,7 @@ defs = dg.Definitions(
         *ALERT_SENSORS,
         *LATE_CHANGE_SENSORS,
         publish_read_snapshot,
+        *REPORT_SENSORS,
     ],
     resources=build_resources(),
     executor=dg.in_process_executor,

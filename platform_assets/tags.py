@@ -29,7 +29,7 @@ def partition_range_tags(start_key: str, end_key: str) -> dict[str, str]:
 
 
 # -- Storehouse's ---------------------------------------------------------------------------------------
-#: What started the run: "daily-schedule" or "late-change-sensor".
+#: What started the run: "daily-schedule", "late-change-sensor" or "reports-sensor".
 TRIGGER_TAG = "storehouse/trigger"
 #: The tenant a scheduled or sensor run is for.
 TENANT_TAG = "storehouse/tenant"
@@ -41,3 +41,6 @@ LOCAL_DATE_TAG = "storehouse/local_date"
 RESTATES_TAG = "storehouse/restates"
 #: The orders whose late changes caused the run.
 CHANGED_ORDERS_TAG = "storehouse/changed_orders"
+#: The run after which a report run was requested, and how that run ended (SUCCESS or FAILURE).
+AFTER_RUN_TAG = "storehouse/after_run"
+AFTER_RUN_STATUS_TAG = "storehouse/after_run_status"

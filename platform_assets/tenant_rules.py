@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 TOP_LEVEL_KEYS = ("tenants",)
-TENANT_KEYS = ("id", "name", "start_date", "timezone", "connections")
+TENANT_KEYS = ("id", "name", "start_date", "timezone", "connections", "reports")
+REPORT_KEYS = ("to", "daily", "weekly")
 
 #: Key names that hold secrets (matched case-insensitively anywhere in an unknown key).
 _SECRET_KEY = re.compile(

@@ -23,13 +23,37 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from platform_assets.settings import env_name, settings
 from platform_assets.sources.registry import connection_types
-from platform_assets.tenant_rules import TENANT_KEYS, TOP_LEVEL_KEYS, TenantConfigError, check_keys
+from platform_assets.tenant_rules import (
+    REPORT_KEYS,
+    TENANT_KEYS,
+    TOP_LEVEL_KEYS,
+    TenantConfigError,
+    check_keys,
+)
 from resources.secrets import SecretValueError, read_secret, secret_is_set
 
 TENANTS_FILE_ENV = env_name("tenants_file")
 DEMO_TENANTS_FILE = Path(__file__).parent / "config" / "demo_tenants.yaml"
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _RELATIVE_DATE = re.compile(r"^-(\d+)d$")
+#: An email address as reports accept it: one '@', no spaces or angle brackets, a dot in the domain.
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
+
+
+class ReportRecipients(BaseModel):
+    """Who receives the tenant's scheduled reports (``reports:`` in the tenants file) and which ones:
+    the daily report (yesterday's figures) and the weekly one (the 7 days ending Sunday). Without a
+    ``reports:`` block nobody receives them; they are still rendered and recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    to: tuple[str, ...] = ()
+    daily: bool = True
+    weekly: bool = True
+
+    def wants(self, kind: str) -> bool:
+        """Whether the ``kind`` ("daily" or "weekly") report is sent to :attr:`to`."""
+        return bool(self.to) and bool(getattr(self, kind))
 
 
 class Connection(BaseModel):
@@ -87,6 +111,7 @@ class Tenant(BaseModel):
     start_date: date
     timezone: str | None = None
     connections: dict[str, Connection] = {}
+    reports: ReportRecipients = ReportRecipients()
 
     def connection(self, platform: str) -> Connection | None:
         """The tenant's connection to ``platform``, if it has one."""
@@ -184,6 +209,34 @@ def _parse_connections(raw: object, tenant_id: str) -> dict[str, Connection]:
     return connections
 
 
+def _parse_reports(raw: object, tenant_id: str) -> ReportRecipients:
+    """The ``reports:`` block: ``to`` a non-empty list of email addresses, ``daily`` and ``weekly``
+    true or false. Errors name the tenant and the field (``tenant acme: reports.to[1] is not an email
+    address``)."""
+    where = f"tenant {tenant_id}: reports"
+    if not isinstance(raw, dict):
+        raise TenantConfigError(f"{where} must be a mapping of {', '.join(REPORT_KEYS)}")
+    check_keys(raw, REPORT_KEYS, where)
+    recipients = raw.get("to")
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if not isinstance(recipients, list) or not recipients:
+        raise TenantConfigError(f"{where}.to must be a non-empty list of email addresses")
+    addresses: list[str] = []
+    for position, address in enumerate(recipients):
+        text = address.strip() if isinstance(address, str) else ""
+        if not _EMAIL.match(text):
+            raise TenantConfigError(f"{where}.to[{position}] is not an email address (name@example.com)")
+        addresses.append(text)
+    flags: dict[str, bool] = {}
+    for flag in ("daily", "weekly"):
+        value = raw.get(flag, True)
+        if not isinstance(value, bool):
+            raise TenantConfigError(f"{where}.{flag} must be true or false")
+        flags[flag] = value
+    return ReportRecipients(to=tuple(addresses), **flags)
+
+
 def _with_legacy_connections(raw: dict) -> dict:
     """Files written before connections were keyed by platform name a platform on the tenant itself
     (``<platform>:``); it is read as that platform's connection."""
@@ -216,6 +269,7 @@ def _parse_tenant(raw: dict, today: date) -> Tenant:
         start_date=_parse_start_date(raw["start_date"], tenant_id, today),
         timezone=str(timezone) if timezone else None,
         connections=_parse_connections(raw["connections"], tenant_id) if raw.get("connections") else {},
+        reports=_parse_reports(raw["reports"], tenant_id) if "reports" in raw else ReportRecipients(),
     )
 
 

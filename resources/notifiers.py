@@ -495,7 +495,11 @@ class EmailNotifier(Notifier):
         return msg
 
     def send(self, alert: Alert) -> None:
-        message = self.message(alert)
+        self.deliver(self.message(alert))
+
+    def deliver(self, message: EmailMessage) -> None:
+        """Send ``message`` to :attr:`recipients` (the scheduled reports use it for their own messages);
+        a failure raises :class:`NotifierError` describing it without a secret."""
         try:
             if self.port == SMTPS_PORT:
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -532,6 +536,44 @@ def email_notifier_from(configured: AlertSettings, timeout: float) -> EmailNotif
         starttls=configured.alert_smtp_starttls,
         timeout=timeout,
     )
+
+
+def report_mailer(
+    recipients: Sequence[str], environ: Mapping[str, str] | None = None
+) -> tuple[EmailNotifier | None, str | None]:
+    """An SMTP sender for the scheduled reports: the alerts' SMTP settings (host, port, login, sender,
+    STARTTLS, timeout) with the tenant's ``recipients`` instead of ``STOREHOUSE_ALERT_SMTP_TO``. Returns
+    ``(mailer, None)``, or ``(None, why not)`` when SMTP is not configured or its settings are unusable
+    (the reason names the variables, never a value)."""
+    configured, problems = alert_settings(environ)
+    if not configured.alert_smtp_host:
+        return None, f"SMTP is not configured ({SMTP_HOST_ENV} is unset)"
+    email_problems = [
+        message
+        for name, message in problems.items()
+        if name in AlertSettings.EMAIL_FIELDS and name != "alert_smtp_to"
+    ]
+    if email_problems:
+        return None, "SMTP settings unusable: " + "; ".join(email_problems)
+    if not recipients:
+        return None, "no recipients"
+    user = configured.alert_smtp_user
+    password = configured.alert_smtp_password
+    try:
+        mailer = EmailNotifier(
+            host=configured.alert_smtp_host,
+            port=configured.alert_smtp_port,
+            sender=configured.alert_smtp_from or (user if user and "@" in user else DEFAULT_SMTP_FROM),
+            recipients=tuple(recipients),
+            user=user,
+            password=password.get_secret_value() if password is not None else None,
+            starttls=configured.alert_smtp_starttls,
+            timeout=configured.alert_timeout_seconds,
+            name="report",
+        )
+    except NotifierConfigError as exc:
+        return None, str(exc)
+    return mailer, None
 
 
 @dataclass

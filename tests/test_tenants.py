@@ -303,7 +303,7 @@ SECRET_HINT = (
     "secrets must not be written in the tenants file: put the token in an environment variable and name "
     "the variable in the connection's token_env"
 )
-TENANT_KEYS = "allowed keys: id, name, start_date, timezone, connections"
+TENANT_KEYS = "allowed keys: id, name, start_date, timezone, connections, reports"
 
 
 def acme_file(shopify: dict[str, str] | None = None, tenant: dict[str, str] | None = None) -> str:

@@ -1,2 +1,5 @@
 """Serving: what merchants and their tools read, the layer above the marts (raw → staging → conformed → core
-→ marts → serving). It imports only downward and never writes the warehouse's tables; see docs/serving.md."""
+→ marts → serving). It imports only downward and never writes the warehouse's tables: the reporting API
+(``api``, ``queries``), the KPI read layer (``kpis``), the scheduled reports (``reports``) and the dashboard
+the API's app serves (``dashboard``). Every figure comes from the marts, by the one definition of
+docs/metrics.md; see docs/serving.md."""

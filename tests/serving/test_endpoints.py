@@ -3,8 +3,13 @@ in JSON and CSV, with pagination and input validation."""
 
 from __future__ import annotations
 
+import fnmatch
+import tomllib
+
 import pytest
 
+from platform_assets.serving.dashboard import PACKAGE
+from platform_assets.settings import PROJECT_ROOT
 from tests.serving.conftest import Served
 
 RANGE = {"start": "2026-10-01", "end": "2026-12-31"}
@@ -242,6 +247,7 @@ def test_openapi_lists_every_endpoint(served: Served):
         "/api/v1/tenants/{tenant_id}/customers/cohorts",
         "/api/v1/tenants/{tenant_id}/customers/lifetime-value",
         "/api/v1/tenants/{tenant_id}/customers/segments",
+        "/api/v1/tenants/{tenant_id}/kpis",
         "/api/v1/tenants/{tenant_id}/products/top",
         "/api/v1/tenants/{tenant_id}/refunds",
         "/api/v1/tenants/{tenant_id}/sales/daily",
@@ -249,3 +255,60 @@ def test_openapi_lists_every_endpoint(served: Served):
         "/api/v1/tenants/{tenant_id}/status",
     ]
     assert served.client.get("/docs").status_code == 200
+
+
+def test_kpis_are_the_kpi_layers_tiles_with_their_change(served: Served):
+    """acme over 2026-11-01..02 against 10-30..31 (no rows): 90.00 − 5.01 net, (100 − 10) / 2 AOV,
+    5.01 × 100 / 90 returns rate; no previous figure, so no change in percent."""
+    params = {"start": "2026-11-01", "end": "2026-11-02"}
+    headers = served.headers(served.acme)
+    response = served.client.get("/api/v1/tenants/acme/kpis", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    tiles = {tile["name"]: tile for tile in response.json()["data"]}
+    assert list(tiles) == [
+        "net_sales", "orders", "average_order_value", "new_customers", "returning_customers", "returns_rate"
+    ]  # fmt: skip
+    assert {name: tile["value"] for name, tile in tiles.items()} == {
+        "net_sales": "84.99",
+        "orders": 2,
+        "average_order_value": "45.00",
+        "new_customers": 2,
+        "returning_customers": 0,
+        "returns_rate": "5.57",
+    }
+    net = tiles["net_sales"]
+    assert (net["previous"], net["change"], net["change_pct"]) == ("0.00", "84.99", None)
+    assert (net["currency"], net["platform"], net["complete"]) == ("EUR", "all", False)
+    assert (net["previous_start"], net["previous_end"]) == ("2026-10-30", "2026-10-31")
+    csv_params = {**params, "format": "csv"}
+    csv_text = served.client.get("/api/v1/tenants/acme/kpis", params=csv_params, headers=headers).text
+    first = "EUR,all,2026-11-01,2026-11-02,2026-10-30,2026-10-31,net_sales,Net sales,money,84.99,0.00,84.99,,"
+    first += "False"
+    assert csv_text.splitlines()[1] == first
+
+
+def test_the_dashboard_page_and_its_assets_are_served_without_a_key(served: Served):
+    page = served.client.get("/dashboard/acme")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "84.99" not in page.text  # the page holds no figure: its script asks the API with the key
+    for asset in ("chart.umd.min.js", "chart.js-LICENSE.md", "dashboard.js", "dashboard.css"):
+        assert served.client.get(f"/dashboard/static/{asset}").status_code == 200, asset
+    assert "/dashboard" not in served.client.get("/openapi.json").text
+
+
+def test_the_dashboards_files_are_package_data():
+    """An installed (non-editable) package serves the page too: pyproject ships every file of static/ and
+    templates/."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["platform_assets.serving.dashboard"]
+    folder = PROJECT_ROOT / "platform_assets" / "serving" / "dashboard"
+    files = [
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc")
+    ]
+    assert len(files) >= 5
+    assert [name for name in files if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)] == []
+    assert (PACKAGE / "static" / "chart.js-LICENSE.md").is_file()

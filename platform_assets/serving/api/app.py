@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from platform_assets.serving.api.access import RateLimit
 from platform_assets.serving.api.routes import TenantInfo, router, tenant_info
 from platform_assets.serving.checks import CheckReader, InstanceCheckReader
+from platform_assets.serving.dashboard import mount_dashboard
 from platform_assets.serving.keys import KeyStore
 from platform_assets.serving.reader import SnapshotMissingError, WarehouseReader
 from platform_assets.serving.snapshot import snapshot_path
@@ -56,6 +57,7 @@ def create_app(
     app.state.rate_limit = RateLimit(rate_limit or configured.api_rate_limit)
     app.state.check_reader = check_reader or InstanceCheckReader()
     app.include_router(router)
+    mount_dashboard(app)
 
     @app.exception_handler(SnapshotMissingError)
     def no_snapshot(request: Request, exc: SnapshotMissingError) -> JSONResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, create_model
 
+from platform_assets.serving import kpis
 from platform_assets.serving.api.access import Caller, Tenant
 from platform_assets.serving.api.render import Format, record, respond
 from platform_assets.serving.checks import FailingCheck
@@ -277,6 +279,73 @@ def customer_lifetime_value(
     with request.app.state.reader.read() as conn:
         rows = customers.lifetime_value(conn, tenant_id, days.start, days.end)
     return respond(request, format, customers.CohortValue, rows, None, {"tenant_id": tenant_id})
+
+
+@dataclass(frozen=True)
+class KpiTile:
+    """One KPI tile of a tenant over ``start``..``end`` on a platform (or 'all') in one currency: its value,
+    its value over the previous period of equal length (``previous_start``..``previous_end``), the change
+    (percentage points for a rate) and the change in percent (None when the previous value is 0 or missing,
+    and for rates). ``complete`` is false when a day of the period is provisional. Read by
+    :mod:`platform_assets.serving.kpis`, the layer behind the reports and the dashboard."""
+
+    currency: str
+    platform: str
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    name: str
+    label: str
+    unit: str
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    change: Decimal | int | None
+    change_pct: Decimal | None
+    complete: bool
+
+
+def kpi_tiles(board: kpis.KpiBoard) -> list[KpiTile]:
+    """A board's tiles, in display order (docs/metrics.md, "KPIs over a period")."""
+    previous = board.previous_period
+    return [
+        KpiTile(
+            board.currency,
+            board.platform,
+            board.period.start,
+            board.period.end,
+            previous.start,
+            previous.end,
+            kpi.name,
+            kpi.label,
+            kpi.unit,
+            kpi.value,
+            kpi.previous,
+            kpi.change,
+            kpi.change_pct,
+            board.complete,
+        )
+        for kpi in board.kpis.values()
+    ]
+
+
+@router.get("/tenants/{tenant_id}/kpis", summary="KPI tiles with their change", **listing(KpiTile))
+def kpi_board(
+    request: Request,
+    tenant_id: Tenant,
+    days: Days,
+    platform: Annotated[
+        Platform, Query(description="A platform, or 'all': the rows across platforms.")
+    ] = ALL,
+    format: FormatQuery = None,
+) -> Response:
+    """Net sales, orders, AOV, new and returning customers and the returns rate over start..end, each
+    against the period of equal length just before, one set per currency (the dashboard's tiles)."""
+    period = kpis.Period(days.start, days.end)
+    with request.app.state.reader.read() as conn:
+        boards = kpis.kpi_boards(conn, tenant_id, period, platform.value)
+    rows = [tile for board in boards for tile in kpi_tiles(board)]
+    return respond(request, format, KpiTile, rows, None, {"tenant_id": tenant_id})
 
 
 @router.get(
