@@ -5,7 +5,7 @@
     python -m bench.run --only ingest,transform --out /tmp/bench
     python -m bench.run --only transform --merge   # re-measure one section, keep the others' figures
     python -m bench.run --only woocommerce --merge   # WooCommerce (issue 14): bench/woocommerce.py
-    python -m bench.run --only serving --merge       # the API, dashboard, reports (issue 16): bench/serving.py
+    python -m bench.run --only serving --merge       # API, dashboard, reports (issue 16): bench/serving.py
 
 With ``--merge`` the figures of the sections this run does not measure are kept from the results.json
 already in ``--out``, each marked with the older run that measured it (time, commit, size).

@@ -7,7 +7,8 @@ agg_daily_sales reaches the store's last day), else the store is built through t
 store generated once through the sandbox and the raw assets, then every derived partition in one Dagster
 run, ``bench.transform_child``) into ``bench/.cache/serving/``. ``$STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY``
 picks a smaller store over the same two years instead (the figures then say how many orders they read).
-Tiny size: a store of its own (``serving-tiny``, 4 days), built in a temporary folder.
+Tiny size: a store of its own (``serving-tiny``, 4 days). A warehouse this section builds is cached under
+``bench/.cache/serving/warehouses/``, named after the store and a hash of the pipeline's code and SQL.
 
 **The API.** A read snapshot is published from the warehouse (``publish_snapshot``, as the pipeline does
 after each run), an admin key and a tenant key are created in a key file (``KeyStore``), and
@@ -37,6 +38,7 @@ The machine's load average is written in the details (2 cores shared with other 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import socket
 import statistics
@@ -59,6 +61,7 @@ from bench.transform_stores import CACHE_DIR as TRANSFORM_CACHE
 from bench.transform_stores import BenchStore, load_marker, serving_store, two_years
 
 SECTION = "Serving"
+ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = Path(__file__).parent / ".cache" / "serving"
 CHROMIUM = Path("/usr/bin/chromium")
 #: Target p95 of an endpoint on DuckDB (issue 16, item 7), the dashboard's first render, a report.
@@ -119,7 +122,9 @@ def _complete_orders(path: Path, store: BenchStore) -> int | None:
             ).scalar_one()
             if newest is None or newest < store.end:
                 return None
-            count = sa.select(sa.func.count()).select_from(orders).where(orders.c.tenant_id == store.tenant_id)
+            count = (
+                sa.select(sa.func.count()).select_from(orders).where(orders.c.tenant_id == store.tenant_id)
+            )
             return int(conn.execute(count).scalar_one())
     except (sa.exc.DBAPIError, sa.exc.NoSuchTableError):
         return None
@@ -159,9 +164,27 @@ def _build(store: BenchStore, size: Size, path: Path) -> None:
     _child(size, "transform", "--warehouse", f"duckdb:///{path}")
 
 
-def warehouse(size: Size, folder: Path) -> Warehouse:
+#: What a built warehouse depends on: its cache file is named after a hash of these files' contents, so a
+#: change to the pipeline's code or SQL builds a new one instead of serving a stale schema.
+BUILD_INPUTS = ("platform_assets", "resources", "bench/transform_child.py")
+
+
+def code_fingerprint(root: Path = ROOT) -> str:
+    """A short hash of the code and SQL that build a warehouse (:data:`BUILD_INPUTS`)."""
+    digest = hashlib.sha256()
+    for name in BUILD_INPUTS:
+        top = root / name
+        files = [top] if top.is_file() else sorted(top.rglob("*"))
+        for path in files:
+            if path.is_file() and path.suffix in {".py", ".sql", ".yaml"}:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def warehouse(size: Size) -> Warehouse:
     """The warehouse to serve: the transform section's two-years warehouse when whole (full size), else
-    one built for this section (cached under bench/.cache/serving at full size; in ``folder`` at tiny)."""
+    one built for this section and cached under bench/.cache/serving/warehouses/, named after the store and
+    :func:`code_fingerprint` (the tiny one too: building it is most of the smoke test's cost)."""
     store = serving_store(size)
     marker, cached = ensure_generated(store, size)
     raw = f"raw store {'cached' if cached else 'generated in this run'} ({marker['raw_bytes'] / 1e6:,.0f} MB)"
@@ -170,12 +193,21 @@ def warehouse(size: Size, folder: Path) -> Warehouse:
         orders = _complete_orders(shared, store)
         if orders is not None:
             return Warehouse(shared, store, "the transform section's warehouse, reused", orders)
-    path = (folder if size.tiny else CACHE_DIR / "warehouses") / f"{store.key()}.duckdb"
-    orders = None if size.tiny else _complete_orders(path, store)
+    path = CACHE_DIR / "warehouses" / f"{store.key()}-{code_fingerprint()}.duckdb"
+    orders = _complete_orders(path, store)
     if orders is not None:
-        return Warehouse(path, store, "built by an earlier serving run, reused", orders)
+        return Warehouse(path, store, "built by an earlier serving run of the same code, reused", orders)
     started = time.perf_counter()
-    _build(store, size, path)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.duckdb")
+    try:
+        _build(store, size, partial)
+        os.replace(partial, path)
+    finally:
+        for leftover in (partial, partial.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
+    for older in path.parent.glob(f"{store.key()}-*.duckdb"):
+        if older != path:
+            older.unlink(missing_ok=True)
     orders = _complete_orders(path, store)
     if orders is None:
         raise RuntimeError(f"the warehouse built for {store.label} does not reach {store.end}")
@@ -251,9 +283,7 @@ def endpoints(tenant_id: str, end: date) -> list[Endpoint]:
             span(d30),
             lambda c: refunds.daily_refunds(c, tenant_id, *d30, None, 0, 100),
         ),
-        Endpoint(
-            "customer segments", "/customers/segments", {}, lambda c: customers.segments(c, tenant_id)
-        ),
+        Endpoint("customer segments", "/customers/segments", {}, lambda c: customers.segments(c, tenant_id)),
         Endpoint(
             "customer cohorts, 12 months",
             "/customers/cohorts",
@@ -272,9 +302,7 @@ def endpoints(tenant_id: str, end: date) -> list[Endpoint]:
             span(d30),
             lambda c: kpis.kpi_boards(c, tenant_id, kpis.Period(*d30), ALL_PLATFORMS),
         ),
-        Endpoint(
-            "data status", "/status", {}, lambda c: status.data_status(c, tenant_id, ALL_PLATFORMS)
-        ),
+        Endpoint("data status", "/status", {}, lambda c: status.data_status(c, tenant_id, ALL_PLATFORMS)),
     ]
 
 
@@ -303,7 +331,9 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_api(warehouse_url: str, snapshot: Path | None, tenants_file: Path, folder: Path) -> Iterator[Served]:
+def serve_api(
+    warehouse_url: str, snapshot: Path | None, tenants_file: Path, folder: Path
+) -> Iterator[Served]:
     """``uvicorn`` serving the reporting API in a child process on a free loopback port, over
     ``warehouse_url`` (its ``snapshot`` on DuckDB), with an admin key and a key for the store's tenant."""
     import httpx
@@ -378,7 +408,9 @@ def time_endpoints(
     requests, warmup = REQUESTS[size.name], WARMUP[size.name]
     timings: dict[str, Timings] = {}
     headers = {"Authorization": f"Bearer {served.tenant_key}"}
-    with httpx.Client(base_url=f"{served.base}/api/v1/tenants/{tenant_id}", headers=headers, timeout=60) as client:
+    with httpx.Client(
+        base_url=f"{served.base}/api/v1/tenants/{tenant_id}", headers=headers, timeout=60
+    ) as client:
         for endpoint in wanted:
             http_ms: list[float] = []
             size_bytes = 0
@@ -557,7 +589,9 @@ def dashboard_figure(served: Served, tenant_id: str, size: Size, context: str) -
 # ---------------------------------------------------------------------------------------------------------
 # The reports
 # ---------------------------------------------------------------------------------------------------------
-def report_figures(warehouse_url: str, tenants_file: Path, day: date, size: Size, context: str) -> list[Figure]:
+def report_figures(
+    warehouse_url: str, tenants_file: Path, day: date, size: Size, context: str
+) -> list[Figure]:
     """The daily report of ``day`` and the weekly report ending it: read, rendered (HTML, text, CSV)."""
     from platform_assets.serving.reports.content import build_report
     from platform_assets.serving.reports.delivery import RenderedReport
@@ -586,9 +620,13 @@ def report_figures(warehouse_url: str, tenants_file: Path, day: date, size: Size
                     "s",
                     target=REPORT_TARGET_S,
                     detail=f"{report.period.label()}, {len(timed)} runs after a warm-up; reading the marts "
-                    f"{statistics.median(r for _, r in timed):.3f} s of it; {len(rendered.html):,} B of HTML, "
-                    f"{len(rendered.csv):,} B of CSV; no SMTP; {context}",
-                    extra={"runs": len(timed), "html_bytes": len(rendered.html), "csv_bytes": len(rendered.csv)},
+                    f"{statistics.median(r for _, r in timed):.3f} s of it; {len(rendered.html):,} B of "
+                    f"HTML, {len(rendered.csv):,} B of CSV; no SMTP; {context}",
+                    extra={
+                        "runs": len(timed),
+                        "html_bytes": len(rendered.html),
+                        "csv_bytes": len(rendered.csv),
+                    },
                 )
             )
     finally:
@@ -639,7 +677,7 @@ def run(size: Size) -> list[Figure]:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-serving-", dir=CACHE_DIR) as work:
         folder = Path(work)
-        built = warehouse(size, folder)
+        built = warehouse(size)
         store = built.store
         note = "" if size.tiny or store == two_years(size) else f"; not the 1M-order store: {store.label}"
         duck_url = f"duckdb:///{built.path}"
