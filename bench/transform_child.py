@@ -24,11 +24,16 @@ from pathlib import Path
 import yaml
 
 from bench.report import Size, peak_rss_mb
-from bench.transform_stores import BenchStore, busy_day, heavy_year, two_years
+from bench.transform_stores import BenchStore, busy_day, heavy_year, serving_store, two_years
 from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import TenantsResource
 
-STORES = {"two-years": two_years, "busy-day": busy_day, "heavy-year": heavy_year}
+STORES = {
+    "two-years": two_years,
+    "busy-day": busy_day,
+    "heavy-year": heavy_year,
+    "serving": serving_store,
+}
 RESULT_PREFIX = "RESULT "
 #: The sandbox store's platform: its ground truth is compared with that platform's agg_daily_sales rows.
 SANDBOX_PLATFORM = "shopify"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -115,6 +116,24 @@ def heavy_year(size: Size) -> BenchStore:
     if size.tiny:
         return _store("heavy-year-tiny", 20, 3, 200, date(2025, 12, 31))
     return _store("heavy-year", 2000, 365, 40_000, date(2025, 12, 31))
+
+
+#: Orders a day of the serving benchmark's store at full size; unset: the transform's two-years store.
+SERVING_ORDERS_ENV = "STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY"
+
+
+def serving_store(size: Size) -> BenchStore:
+    """The store the serving benchmark (``bench.serving``) reads. Full size: the two-years store (its
+    warehouse is the transform section's), or, with ``$STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY``, the same
+    two years at that many orders a day (a smaller store when the big one is not generated yet). Tiny: a
+    store of its own, so the serving smoke test never shares a cache folder with the transform's."""
+    if size.tiny:
+        return _store("serving-tiny", 40, 4, 200, date(2025, 12, 31))
+    per_day = float(os.environ.get(SERVING_ORDERS_ENV) or 0)
+    if per_day <= 0:
+        return two_years(size)
+    customers = max(500, round(10_000 * per_day / 1312))
+    return _store(f"serving-{per_day:g}-a-day", per_day, 731, customers, date(2025, 12, 31))
 
 
 def load_marker(store: BenchStore) -> dict | None:
