@@ -71,6 +71,8 @@ def test_levels_on_a_day_per_variant_and_per_location(served: Served):
     assert levels(older) == [("shopify", "v1", "L1", 10, 1, 0), ("shopify", "v2", "L1", 3, 1, 0),
                              ("shopify", "v3", "L1", 0, 1, 1)]  # fmt: skip
     assert older["totals"] == {"available": 13, "levels": 3, "untracked": 1}
+    fewest = get(served, LEVELS, date="2026-11-02", grain="variant", order="fewest", limit=2).json()
+    assert levels(fewest) == [("shopify", "v2", None, -1, 1, 0), ("shopify", "v3", None, 0, 1, 1)]
     none = get(served, LEVELS, date="2026-10-15").json()
     assert (none["data"], none["totals"]) == ([], {"available": 0, "levels": 0, "untracked": 0})
 
@@ -123,6 +125,7 @@ def test_stock_inputs_are_validated(served: Served):
     for path, params, name in (
         (LEVELS, {"date": "2026-02-30"}, "date"),
         (LEVELS, {"grain": "sku"}, "grain"),
+        (LEVELS, {"order": "least"}, "order"),
         (LEVELS, {"variant_id": "v1; DROP TABLE"}, "variant_id"),
         (HISTORY, {"start": "2026-11-02", "end": "2026-11-01"}, "end"),
         (HISTORY, {**RANGE, "location_id": ""}, "location_id"),

@@ -316,13 +316,16 @@ def stock_levels(
         inventory.LevelGrain,
         Query(description="level (variant at a location), variant (its locations added up) or location."),
     ] = inventory.LevelGrain.level,
+    order: Annotated[
+        inventory.LevelOrder, Query(description="most (default) or fewest units first.")
+    ] = inventory.LevelOrder.most,
     platform: Annotated[Platform, Query(description="A platform, or 'all': every platform.")] = ALL,
     variant_id: VariantId = None,
     sku: Sku = None,
     location_id: LocationId = None,
     format: FormatQuery = None,
 ) -> Response:
-    """Units available per variant and location in the day's last snapshot, most units first, with the
+    """Units available per variant and location in the day's last snapshot, most (or fewest) units first, with the
     totals over every page (JSON ``totals``; CSV headers X-Total-Available and X-Total-Levels).
     ``available`` may be negative (oversold); levels whose stock is not tracked count as ``untracked``."""
     with request.app.state.reader.read() as conn:
@@ -342,6 +345,7 @@ def stock_levels(
                 location_id,
                 pages.offset,
                 pages.limit,
+                order,
             )
             rows = page.rows
     extra = {

@@ -29,6 +29,13 @@ class LevelGrain(StrEnum):
     location = "location"
 
 
+class LevelOrder(StrEnum):
+    """Which levels come first: the most units (default) or the fewest (what is running out)."""
+
+    most = "most"
+    fewest = "fewest"
+
+
 @dataclass(frozen=True)
 class StockLevel:
     """Units available on ``date`` of a variant at a location (``location_id`` None: every location of the
@@ -120,9 +127,10 @@ def stock_levels(
     location_id: str | None,
     offset: int,
     limit: int,
+    order: LevelOrder = LevelOrder.most,
 ) -> tuple[Page[StockLevel], StockTotals]:
     """The units available on ``day`` per variant and location (or per variant, or per location: ``grain``),
-    most units first, and the totals over every row; each platform's rows side by side (every platform when
+    most (or fewest: ``order``) units first, ties by platform and ids, and the totals over every row; each platform's rows side by side (every platform when
     ``platform`` is None). Titles are the variant's current ones (dim_product), names the location's
     newest (dim_location)."""
     facts, products, locations = (
@@ -171,7 +179,9 @@ def stock_levels(
         )
         .where(*conditions)
         .group_by(*keys)
-        .order_by(available.desc(), *(key.asc() for key in keys))
+        .order_by(
+            available.asc() if order is LevelOrder.fewest else available.desc(), *(key.asc() for key in keys)
+        )
     )
     rows, total = paged(conn, statement, offset, limit)
     found = []
