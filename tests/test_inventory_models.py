@@ -63,7 +63,9 @@ def test_shopify_levels_take_the_variant_owning_the_inventory_item(warehouse):
     with warehouse.transaction() as conn:
         # variant 70 renames its SKU on DAY2; variant 71 is created on DAY3, after the DAY1 snapshot
         warehouse.insert_rows(
-            conn, variants, [version(DAY1, 70, 900, "A-1"), version(DAY2, 70, 900, "A-2"), version(DAY3, 71, 901, "B")]
+            conn,
+            variants,
+            [version(DAY1, 70, 900, "A-1"), version(DAY2, 70, 900, "A-2"), version(DAY3, 71, 901, "B")],
         )
         warehouse.insert_rows(
             conn,
@@ -118,12 +120,23 @@ def test_woocommerce_stock_is_carried_to_every_staged_products_day_at_one_locati
             t.STAGED_PARTITIONS,
             [
                 tuple(
-                    {"tenant_id": TENANT, "platform": platform, "entity": entity, "partition_date": day,
-                     "timezone": "UTC", "staged_at": STAMP, "whole_day": True}.get(name)
+                    {
+                        "tenant_id": TENANT,
+                        "platform": platform,
+                        "entity": entity,
+                        "partition_date": day,
+                        "timezone": "UTC",
+                        "staged_at": STAMP,
+                        "whole_day": True,
+                    }.get(name)
                     for name in ledger
                 )  # fmt: skip
                 for day in (DAY1, DAY2, DAY3)
-                for platform, entity in (("woocommerce", "products"), ("woocommerce", "orders"), ("shopify", "products"))
+                for platform, entity in (
+                    ("woocommerce", "products"),
+                    ("woocommerce", "orders"),
+                    ("shopify", "products"),
+                )
             ],
         )
     run(warehouse, sql_file, DAY1, DAY3, platform="woocommerce")

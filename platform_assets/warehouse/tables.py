@@ -457,7 +457,11 @@ FACT_INVENTORY_SNAPSHOTS = TableSpec(
         col("location_id", TEXT, "Platform location id (joins dim_location).", nullable=False),
         col("available", INT, "Units available to sell at the location; null when not tracked."),
         col("updated_at", TIMESTAMP, "When the platform last changed the level (UTC), if it says."),
-        col("snapshot_taken_at", TIMESTAMP, "When the day's snapshot was taken (UTC), if the platform takes one."),
+        col(
+            "snapshot_taken_at",
+            TIMESTAMP,
+            "When the day's snapshot was taken (UTC), if the platform takes one.",
+        ),
     ),
     ("tenant_id", "platform", "snapshot_date", "variant_id", "location_id"),
     (("tenant_id", "snapshot_date"), ("tenant_id", "platform", "variant_id")),

@@ -63,11 +63,14 @@ def test_stock_history_equals_the_sandbox_inventory_on_every_day(reference_run, 
     ]
     assert set(facts["platform"]) == {SANDBOX_PLATFORM}
     for day, rows in facts.groupby("snapshot_date"):
-        got = {(v, loc): int(n) for v, loc, n in zip(rows["variant_id"], rows["location_id"], rows["available"])}
+        got = {
+            (v, loc): int(n)
+            for v, loc, n in zip(rows["variant_id"], rows["location_id"], rows["available"], strict=True)
+        }
         assert got == expected, day
         assert set(rows["date_key"]) == {int(str(day)[:10].replace("-", ""))}
     products = {str(variant.id): str(variant.product_id) for variant in shop.catalog.variants}
-    assert all(products[v] == p for v, p in zip(facts["variant_id"], facts["product_id"]))
+    assert all(products[v] == p for v, p in zip(facts["variant_id"], facts["product_id"], strict=True))
     conformed = pipeline.warehouse.query("SELECT COUNT(*) AS n FROM stg_inventory_levels")
     assert conformed["n"][0] == len(facts) == len(expected) * ((END - START).days + 1)
 

@@ -113,8 +113,16 @@ ACME_REFUND_DAY = {
 }
 
 
-def stock(tenant: str, day: date, platform: str, product: str, variant: str, sku: str | None, location: str,
-          available: int | None) -> tuple:
+def stock(
+    tenant: str,
+    day: date,
+    platform: str,
+    product: str,
+    variant: str,
+    sku: str | None,
+    location: str,
+    available: int | None,
+) -> tuple:
     """A fact_inventory_snapshots row: ``available`` units of ``variant`` at ``location`` on ``day``."""
     return row(
         t.FACT_INVENTORY_SNAPSHOTS, tenant_id=tenant, platform=platform, snapshot_date=day,
@@ -491,10 +499,18 @@ def build_rows() -> dict[str, list[tuple]]:
         ],
         t.FACT_INVENTORY_SNAPSHOTS.name: stock_rows(),
         t.DIM_LOCATION.name: [
-            row(t.DIM_LOCATION, tenant_id=tenant, platform="shopify", location_id=location, name=name,
-                snapshot_date=nov2)
+            row(
+                t.DIM_LOCATION,
+                tenant_id=tenant,
+                platform="shopify",
+                location_id=location,
+                name=name,
+                snapshot_date=nov2,
+            )
             for tenant, location, name in (
-                ("acme", "L1", "Berlin store"), ("acme", "L2", "Warehouse"), ("globex", "G1", "Globex secret")
+                ("acme", "L1", "Berlin store"),
+                ("acme", "L2", "Warehouse"),
+                ("globex", "G1", "Globex secret"),
             )
         ],  # fmt: skip
         t.STAGED_PARTITIONS.name: [

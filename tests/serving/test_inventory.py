@@ -61,7 +61,9 @@ def test_levels_on_a_day_per_variant_and_per_location(served: Served):
         ("shopify", "v2", None, -1, 1, 0),
     ]
     by_location = get(served, LEVELS, date="2026-11-02", grain="location").json()
-    assert [(r["platform"], r["location_id"], r["location_name"], r["available"]) for r in by_location["data"]] == [
+    assert [
+        (r["platform"], r["location_id"], r["location_name"], r["available"]) for r in by_location["data"]
+    ] == [
         ("shopify", "L1", "Berlin store", 7),
         ("woocommerce", "site", None, 7),
         ("shopify", "L2", "Warehouse", 5),

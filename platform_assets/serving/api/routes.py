@@ -24,6 +24,7 @@ from platform_assets.serving.api.access import Caller, Tenant
 from platform_assets.serving.api.render import Format, record, respond
 from platform_assets.serving.checks import FailingCheck
 from platform_assets.serving.queries import customers, inventory, products, refunds, sales, status
+from platform_assets.serving.queries.common import Page
 from platform_assets.sources.registry import connection_types
 from platform_assets.warehouse.tables import ALL_PLATFORMS
 
@@ -325,14 +326,14 @@ def stock_levels(
     location_id: LocationId = None,
     format: FormatQuery = None,
 ) -> Response:
-    """Units available per variant and location in the day's last snapshot, most (or fewest) units first, with the
-    totals over every page (JSON ``totals``; CSV headers X-Total-Available and X-Total-Levels).
+    """Units available per variant and location in the day's last snapshot, most (or fewest) units first,
+    with the totals over every page (JSON ``totals``; CSV headers X-Total-Available and X-Total-Levels).
     ``available`` may be negative (oversold); levels whose stock is not tracked count as ``untracked``."""
     with request.app.state.reader.read() as conn:
         chosen = day or inventory.newest_snapshot_day(conn, tenant_id, _all_or(platform))
-        if chosen is None:
-            page, totals = None, inventory.StockTotals(0, 0, 0)
-            rows: list[inventory.StockLevel] = []
+        if chosen is None:  # no snapshot yet
+            page = Page[inventory.StockLevel]([], pages.offset, pages.limit, 0)
+            totals = inventory.StockTotals(0, 0, 0)
         else:
             page, totals = inventory.stock_levels(
                 conn,
@@ -347,14 +348,13 @@ def stock_levels(
                 pages.limit,
                 order,
             )
-            rows = page.rows
     extra = {
         "tenant_id": tenant_id,
         "date": chosen.isoformat() if chosen else None,
         "totals": record(totals),
     }
     headers = {"X-Total-Available": str(totals.available), "X-Total-Levels": str(totals.levels)}
-    return respond(request, format, inventory.StockLevel, rows, page, extra, headers)
+    return respond(request, format, inventory.StockLevel, page.rows, page, extra, headers)
 
 
 @router.get(

@@ -130,15 +130,18 @@ def stock_levels(
     order: LevelOrder = LevelOrder.most,
 ) -> tuple[Page[StockLevel], StockTotals]:
     """The units available on ``day`` per variant and location (or per variant, or per location: ``grain``),
-    most (or fewest: ``order``) units first, ties by platform and ids, and the totals over every row; each platform's rows side by side (every platform when
-    ``platform`` is None). Titles are the variant's current ones (dim_product), names the location's
-    newest (dim_location)."""
+    most (or fewest: ``order``) units first, ties by platform and ids, and the totals over every row;
+    each platform's rows side by side (every platform when ``platform`` is None). Titles are the variant's
+    current ones (dim_product), names the location's newest (dim_location)."""
     facts, products, locations = (
         t.FACT_INVENTORY_SNAPSHOTS.table,
         t.DIM_PRODUCT.table,
         t.DIM_LOCATION.table,
     )
-    conditions = [*_filters(facts, tenant_id, platform, variant_id, sku, location_id), facts.c.snapshot_date == day]
+    conditions = [
+        *_filters(facts, tenant_id, platform, variant_id, sku, location_id),
+        facts.c.snapshot_date == day,
+    ]
     by_variant = grain is not LevelGrain.location
     by_location = grain is not LevelGrain.variant
     keys: list[sa.ColumnElement] = [facts.c.platform]

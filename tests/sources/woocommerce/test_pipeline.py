@@ -202,7 +202,7 @@ def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(
     assert list(levels["variant_id"]) == list(levels["product_id"])
     assert len(set(levels["snapshot_date"])) == (run.end - run.start).days + 1
     for day, rows in levels.groupby("snapshot_date"):
-        assert dict(zip(rows["variant_id"], (int(n) for n in rows["available"]))) == stock, day
+        assert dict(zip(rows["variant_id"], (int(n) for n in rows["available"]), strict=True)) == stock, day
     assert run.second == run.first
 
 
