@@ -31,6 +31,8 @@ DESCRIPTIONS: dict[str, str] = {
     t.STG_PRODUCTS.name: "Sellable products at variant grain from every platform in one shape.",
     t.STG_LOCATIONS.name: "Stores and warehouses from every platform in one shape, one row per location and "
     "snapshot day: what dim_location reads.",
+    t.STG_INVENTORY_LEVELS.name: "Units available per variant and location from every platform in one shape, "
+    "one row per level and snapshot day: what fact_inventory_snapshots reads.",
 }
 CONFORMED_TABLES: list[TableSpec] = [
     t.STG_ORDERS,
@@ -39,6 +41,7 @@ CONFORMED_TABLES: list[TableSpec] = [
     t.STG_CUSTOMERS,
     t.STG_PRODUCTS,
     t.STG_LOCATIONS,
+    t.STG_INVENTORY_LEVELS,
 ]
 
 
@@ -65,4 +68,12 @@ def conformed_asset(table: TableSpec, registered: Sequence[Source]) -> dg.Assets
 
 
 CONFORMED_ASSETS = [conformed_asset(table, sources()) for table in CONFORMED_TABLES]
-stg_orders, stg_order_lines, stg_refunds, stg_customers, stg_products, stg_locations = CONFORMED_ASSETS
+(
+    stg_orders,
+    stg_order_lines,
+    stg_refunds,
+    stg_customers,
+    stg_products,
+    stg_locations,
+    stg_inventory_levels,
+) = CONFORMED_ASSETS

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from platform_assets.automation import DERIVED_FRESHNESS, raw_refresh
 from platform_assets.conformed.assets import (
     stg_customers,
+    stg_inventory_levels,
     stg_locations,
     stg_order_lines,
     stg_orders,
@@ -127,5 +128,22 @@ dim_customer = sql_model_asset(
     description="One row per customer per tenant (guests keyed by normalised email) with first order date, "
     "lifetime orders, lifetime net spend and segment.",
 )
+fact_inventory_snapshots = sql_model_asset(
+    t.FACT_INVENTORY_SNAPSHOTS,
+    SQL_DIR / "fact_inventory_snapshots.sql",
+    deps=[stg_inventory_levels],
+    group_name=GROUP,
+    description="The stock history: units available per variant and location on each business day, from "
+    "the day's last inventory snapshot of every platform.",
+)
 
-CORE_ASSETS = [dim_date, dim_product, dim_location, fact_orders, fact_order_items, fact_refunds, dim_customer]
+CORE_ASSETS = [
+    dim_date,
+    dim_product,
+    dim_location,
+    fact_orders,
+    fact_order_items,
+    fact_refunds,
+    dim_customer,
+    fact_inventory_snapshots,
+]

@@ -27,6 +27,7 @@ FACT_ROWS = (
     "WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date)"
 )
 AGGREGATE_ROWS = "tenant_id = :tenant_id AND date BETWEEN :start_date AND :end_date"
+SNAPSHOT_ROWS = "tenant_id = :tenant_id AND snapshot_date BETWEEN :start_date AND :end_date"
 
 
 def _scoped_rows(

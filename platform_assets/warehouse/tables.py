@@ -209,6 +209,36 @@ STG_LOCATIONS = _conformed(
     indexes=(("tenant_id", "partition_date"), ("tenant_id", "location_id")),
 )
 
+STG_INVENTORY_LEVELS = _conformed(
+    "stg_inventory_levels",
+    "Units available per variant and location from every platform in one shape, as of each day's "
+    "snapshot (partition_date): a daily stock history.",
+    ("variant_id", "location_id"),
+    col("product_id", TEXT, "Platform product id.", nullable=False),
+    col("variant_id", TEXT, "Platform variant id (joins stg_products and dim_product).", nullable=False),
+    col("sku", TEXT, "SKU of the variant as staged on or before the day."),
+    col(
+        "location_id",
+        TEXT,
+        "Platform location id (joins stg_locations); a platform without locations has one per site.",
+        nullable=False,
+    ),
+    col(
+        "available",
+        INT,
+        "Units available to sell at the location as the platform reported them (may be negative when "
+        "overselling is allowed; null when the platform does not track the item).",
+    ),
+    col("updated_at", TIMESTAMP, "When the platform last changed the level (UTC), if it says."),
+    col(
+        "snapshot_taken_at",
+        TIMESTAMP,
+        "When the snapshot holding the level was taken (UTC); null for a platform that reports stock only "
+        "with the product's changes (docs/metrics.md#inventory).",
+    ),
+    indexes=(("tenant_id", "partition_date"), ("tenant_id", "variant_id")),
+)
+
 # ---------------------------------------------------------------- star schema
 DIM_DATE = TableSpec(
     "dim_date",
@@ -404,6 +434,37 @@ FACT_REFUNDS = TableSpec(
     ),
     ("tenant_id", "platform", "order_id", "refund_line_id"),
     (("tenant_id", "order_id"), ("tenant_id", "business_date")),
+)
+
+FACT_INVENTORY_SNAPSHOTS = TableSpec(
+    "fact_inventory_snapshots",
+    "Stock on hand: one row per tenant, platform, day, variant and location with the units available in "
+    "the day's last snapshot (docs/metrics.md#inventory).",
+    (
+        TENANT,
+        PLATFORM,
+        col("snapshot_date", DATE, "Tenant-local business day of the snapshot.", nullable=False),
+        col("date_key", INT, "Joins dim_date.", nullable=False),
+        col("product_id", TEXT, "Platform product id.", nullable=False),
+        col("variant_id", TEXT, "Platform variant id (joins dim_product).", nullable=False),
+        col("sku", TEXT, "SKU of the variant on that day."),
+        col(
+            "sku_key",
+            TEXT,
+            "The SKU normalised as in dim_product (trimmed, upper-cased; null without one): links the stock "
+            "of variants that different platforms sell as the same item.",
+        ),
+        col("location_id", TEXT, "Platform location id (joins dim_location).", nullable=False),
+        col("available", INT, "Units available to sell at the location; null when not tracked."),
+        col("updated_at", TIMESTAMP, "When the platform last changed the level (UTC), if it says."),
+        col(
+            "snapshot_taken_at",
+            TIMESTAMP,
+            "When the day's snapshot was taken (UTC), if the platform takes one.",
+        ),
+    ),
+    ("tenant_id", "platform", "snapshot_date", "variant_id", "location_id"),
+    (("tenant_id", "snapshot_date"), ("tenant_id", "platform", "variant_id")),
 )
 
 # ---------------------------------------------------------------- aggregates

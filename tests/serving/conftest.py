@@ -53,6 +53,8 @@ SPECS = [
     t.FACT_REFUNDS,
     t.DIM_CUSTOMER,
     t.DIM_PRODUCT,
+    t.DIM_LOCATION,
+    t.FACT_INVENTORY_SNAPSHOTS,
     t.STAGED_PARTITIONS,
     t.DLQ_RECORDS,
 ]
@@ -109,6 +111,44 @@ ACME_REFUND_DAY = {
     "is_complete": False,
     "provisional_reason": "orders of 2026-11-03 not ingested",
 }
+
+
+def stock(
+    tenant: str,
+    day: date,
+    platform: str,
+    product: str,
+    variant: str,
+    sku: str | None,
+    location: str,
+    available: int | None,
+) -> tuple:
+    """A fact_inventory_snapshots row: ``available`` units of ``variant`` at ``location`` on ``day``."""
+    return row(
+        t.FACT_INVENTORY_SNAPSHOTS, tenant_id=tenant, platform=platform, snapshot_date=day,
+        date_key=day.year * 10000 + day.month * 100 + day.day, product_id=product, variant_id=variant,
+        sku=sku, sku_key=sku.strip().upper() if sku else None, location_id=location, available=available,
+        updated_at=datetime(day.year, day.month, day.day, 9),
+        snapshot_taken_at=datetime(day.year, day.month, day.day, 23) if platform == "shopify" else None,
+    )  # fmt: skip
+
+
+def stock_rows() -> list[tuple]:
+    """Acme's stock on 1 and 2 November (Shopify: v1 at two locations, v2 oversold on the 2nd, v3 not
+    tracked; WooCommerce: the same SKU as v1, "mug-b ", at its one location on the 2nd) and globex's."""
+    nov1, nov2 = date(2026, 11, 1), date(2026, 11, 2)
+    return [
+        stock("acme", nov1, "shopify", "p1", "v1", "MUG-B", "L1", 10),
+        stock("acme", nov1, "shopify", "p1", "v1", "MUG-B", "L2", 5),
+        stock("acme", nov1, "shopify", "p1", "v2", "MUG-R", "L1", 3),
+        stock("acme", nov1, "shopify", "p2", "v3", "TEA", "L1", None),
+        stock("acme", nov2, "shopify", "p1", "v1", "MUG-B", "L1", 8),
+        stock("acme", nov2, "shopify", "p1", "v1", "MUG-B", "L2", 5),
+        stock("acme", nov2, "shopify", "p1", "v2", "MUG-R", "L1", -1),
+        stock("acme", nov2, "shopify", "p2", "v3", "TEA", "L1", None),
+        stock("acme", nov2, "woocommerce", "w1", "w1", "mug-b ", "site", 7),
+        stock("globex", date(2026, 11, 30), "shopify", "gp", "gv", "GLOBEX", "G1", 4242),
+    ]
 
 
 def build_rows() -> dict[str, list[tuple]]:
@@ -457,6 +497,22 @@ def build_rows() -> dict[str, list[tuple]]:
                 is_current=True,
             ),
         ],
+        t.FACT_INVENTORY_SNAPSHOTS.name: stock_rows(),
+        t.DIM_LOCATION.name: [
+            row(
+                t.DIM_LOCATION,
+                tenant_id=tenant,
+                platform="shopify",
+                location_id=location,
+                name=name,
+                snapshot_date=nov2,
+            )
+            for tenant, location, name in (
+                ("acme", "L1", "Berlin store"),
+                ("acme", "L2", "Warehouse"),
+                ("globex", "G1", "Globex secret"),
+            )
+        ],  # fmt: skip
         t.STAGED_PARTITIONS.name: [
             row(
                 t.STAGED_PARTITIONS,

@@ -247,6 +247,8 @@ def test_openapi_lists_every_endpoint(served: Served):
         "/api/v1/tenants/{tenant_id}/customers/cohorts",
         "/api/v1/tenants/{tenant_id}/customers/lifetime-value",
         "/api/v1/tenants/{tenant_id}/customers/segments",
+        "/api/v1/tenants/{tenant_id}/inventory/history",
+        "/api/v1/tenants/{tenant_id}/inventory/levels",
         "/api/v1/tenants/{tenant_id}/kpis",
         "/api/v1/tenants/{tenant_id}/products/top",
         "/api/v1/tenants/{tenant_id}/refunds",

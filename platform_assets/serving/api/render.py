@@ -72,11 +72,12 @@ def respond(
     rows: Sequence[Any],
     page: Page | None = None,
     extra: dict[str, Any] | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """The rows as JSON (``{"data": [...], "page": {...}}`` and ``extra``) or CSV (the rows alone; the
-    page in the ``X-Total-Count`` and ``X-Next-Offset`` headers)."""
+    page in the ``X-Total-Count`` and ``X-Next-Offset`` headers); ``extra_headers`` go with either."""
     records = [record(row) for row in rows]
-    headers = {}
+    headers = dict(extra_headers or {})
     if page is not None:
         headers["X-Total-Count"] = str(page.total)
         if page.next_offset is not None:

@@ -23,7 +23,8 @@ from platform_assets.serving import kpis
 from platform_assets.serving.api.access import Caller, Tenant
 from platform_assets.serving.api.render import Format, record, respond
 from platform_assets.serving.checks import FailingCheck
-from platform_assets.serving.queries import customers, products, refunds, sales, status
+from platform_assets.serving.queries import customers, inventory, products, refunds, sales, status
+from platform_assets.serving.queries.common import Page
 from platform_assets.sources.registry import connection_types
 from platform_assets.warehouse.tables import ALL_PLATFORMS
 
@@ -102,6 +103,21 @@ Cohorts = Annotated[DateRange, Depends(cohort_range)]
 Pages = Annotated[Paging, Depends(paging)]
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json (default) or csv.")]
 Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
+#: A platform's own id of a variant or location, as the warehouse keeps it.
+PLATFORM_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+VariantId = Annotated[
+    str | None, Query(pattern=PLATFORM_ID, description="Only this variant (the platform's own id).")
+]
+LocationId = Annotated[
+    str | None, Query(pattern=PLATFORM_ID, description="Only this location (the platform's own id).")
+]
+Sku = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z0-9 ._#/+-]{1,100}$",
+        description="Only this SKU, matched trimmed and case-insensitively on every platform.",
+    ),
+]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -279,6 +295,100 @@ def customer_lifetime_value(
     with request.app.state.reader.read() as conn:
         rows = customers.lifetime_value(conn, tenant_id, days.start, days.end)
     return respond(request, format, customers.CohortValue, rows, None, {"tenant_id": tenant_id})
+
+
+@router.get(
+    "/tenants/{tenant_id}/inventory/levels",
+    summary="Stock levels on a day (fact_inventory_snapshots)",
+    **listing(inventory.StockLevel),
+)
+def stock_levels(
+    request: Request,
+    tenant_id: Tenant,
+    pages: Pages,
+    day: Annotated[
+        date | None,
+        Query(
+            alias="date",
+            description="Business day of the snapshot (YYYY-MM-DD); default: the newest day with one.",
+        ),
+    ] = None,
+    grain: Annotated[
+        inventory.LevelGrain,
+        Query(description="level (variant at a location), variant (its locations added up) or location."),
+    ] = inventory.LevelGrain.level,
+    order: Annotated[
+        inventory.LevelOrder, Query(description="most (default) or fewest units first.")
+    ] = inventory.LevelOrder.most,
+    platform: Annotated[Platform, Query(description="A platform, or 'all': every platform.")] = ALL,
+    variant_id: VariantId = None,
+    sku: Sku = None,
+    location_id: LocationId = None,
+    format: FormatQuery = None,
+) -> Response:
+    """Units available per variant and location in the day's last snapshot, most (or fewest) units first,
+    with the totals over every page (JSON ``totals``; CSV headers X-Total-Available and X-Total-Levels).
+    ``available`` may be negative (oversold); levels whose stock is not tracked count as ``untracked``."""
+    with request.app.state.reader.read() as conn:
+        chosen = day or inventory.newest_snapshot_day(conn, tenant_id, _all_or(platform))
+        if chosen is None:  # no snapshot yet
+            page = Page[inventory.StockLevel]([], pages.offset, pages.limit, 0)
+            totals = inventory.StockTotals(0, 0, 0)
+        else:
+            page, totals = inventory.stock_levels(
+                conn,
+                tenant_id,
+                chosen,
+                _all_or(platform),
+                grain,
+                variant_id,
+                sku,
+                location_id,
+                pages.offset,
+                pages.limit,
+                order,
+            )
+    extra = {
+        "tenant_id": tenant_id,
+        "date": chosen.isoformat() if chosen else None,
+        "totals": record(totals),
+    }
+    headers = {"X-Total-Available": str(totals.available), "X-Total-Levels": str(totals.levels)}
+    return respond(request, format, inventory.StockLevel, page.rows, page, extra, headers)
+
+
+@router.get(
+    "/tenants/{tenant_id}/inventory/history",
+    summary="Daily stock history (fact_inventory_snapshots)",
+    **listing(inventory.StockDay),
+)
+def stock_history(
+    request: Request,
+    tenant_id: Tenant,
+    days: Days,
+    pages: Pages,
+    platform: Annotated[Platform, Query(description="A platform, or 'all': every platform.")] = ALL,
+    variant_id: VariantId = None,
+    sku: Sku = None,
+    location_id: LocationId = None,
+    format: FormatQuery = None,
+) -> Response:
+    """Units available on each day of the range with a snapshot, per platform: the tenant's whole stock, or
+    a variant's, a SKU's or a location's. Oldest day first."""
+    with request.app.state.reader.read() as conn:
+        page = inventory.stock_history(
+            conn,
+            tenant_id,
+            days.start,
+            days.end,
+            _all_or(platform),
+            variant_id,
+            sku,
+            location_id,
+            pages.offset,
+            pages.limit,
+        )
+    return respond(request, format, inventory.StockDay, page.rows, page, {"tenant_id": tenant_id})
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,11 @@ from platform_assets.sources.shopify.staging_assets import (
     PRODUCT_TABLES,
     STAGING_ASSETS,
 )
-from platform_assets.sources.shopify.tables import SHOPIFY_TABLES, STG_SHOPIFY_LOCATIONS
+from platform_assets.sources.shopify.tables import (
+    SHOPIFY_TABLES,
+    STG_SHOPIFY_INVENTORY_LEVELS,
+    STG_SHOPIFY_LOCATIONS,
+)
 from platform_assets.sources.shopify.timezone import recorded_timezone
 from platform_assets.warehouse import tables as t
 from resources.shopify.client import ShopifyClientResource
@@ -43,6 +47,11 @@ SOURCE = Source(
         ConformedModel(t.STG_CUSTOMERS, SQL_DIR / "stg_customers.sql", _keys(*CUSTOMER_TABLES)),
         ConformedModel(t.STG_PRODUCTS, SQL_DIR / "stg_products.sql", _keys(*PRODUCT_TABLES)),
         ConformedModel(t.STG_LOCATIONS, SQL_DIR / "stg_locations.sql", _keys(STG_SHOPIFY_LOCATIONS)),
+        ConformedModel(
+            t.STG_INVENTORY_LEVELS,
+            SQL_DIR / "stg_inventory_levels.sql",
+            _keys(STG_SHOPIFY_INVENTORY_LEVELS, *PRODUCT_TABLES),
+        ),
     ],
     checks=[*DEAD_LETTER_CHECKS, *SHOPIFY_CHECKS],
     timezone=recorded_timezone,

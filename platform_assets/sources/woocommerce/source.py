@@ -45,6 +45,8 @@ SOURCE = Source(
         ConformedModel(t.STG_REFUNDS, SQL_DIR / "stg_refunds.sql", _keys(*ORDER_TABLES)),
         ConformedModel(t.STG_CUSTOMERS, SQL_DIR / "stg_customers.sql", _keys(*CUSTOMER_TABLES)),
         ConformedModel(t.STG_PRODUCTS, SQL_DIR / "stg_products.sql", _keys(*PRODUCT_TABLES)),
+        # a site is one location; stock is the products' stock_quantity, carried to each staged day
+        ConformedModel(t.STG_INVENTORY_LEVELS, SQL_DIR / "stg_inventory_levels.sql", _keys(*PRODUCT_TABLES)),
     ],
     checks=[*DEAD_LETTER_CHECKS, *WOOCOMMERCE_CHECKS],
     timezone=recorded_timezone,

@@ -187,6 +187,22 @@ def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(
         "SELECT DISTINCT taxes_included FROM stg_orders WHERE platform = 'woocommerce'"
     )
     assert list(modes["taxes_included"]) == [spec.prices_include_tax]
+    # Stock: each day carries every simple product's stock_quantity, at the site's one location.
+    site = pipeline.site
+    stock = {
+        str(p.id): p.stock_quantity
+        for p in site.catalog.products
+        if p.type == "simple" and p.date_created <= site.clock
+    }
+    levels = pipeline.warehouse.query(
+        "SELECT snapshot_date, variant_id, product_id, location_id, available FROM fact_inventory_snapshots "
+        "WHERE platform = 'woocommerce'"
+    )
+    assert len(stock) > 3 and set(levels["location_id"]) == {"site"}
+    assert list(levels["variant_id"]) == list(levels["product_id"])
+    assert len(set(levels["snapshot_date"])) == (run.end - run.start).days + 1
+    for day, rows in levels.groupby("snapshot_date"):
+        assert dict(zip(rows["variant_id"], (int(n) for n in rows["available"]), strict=True)) == stock, day
     assert run.second == run.first
 
 

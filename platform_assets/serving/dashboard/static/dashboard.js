@@ -282,6 +282,32 @@ function drawProducts(rows) {
   }
 }
 
+function drawStock(levels) {
+  // levels: the newest snapshot's variants, the fewest units first, and the totals over all of them
+  const rows = levels.data;
+  $("stock-day").textContent = levels.date ? "(" + levels.date + ")" : "";
+  $("stock").tBodies[0].replaceChildren(...rows.map((v) => {
+    const row = document.createElement("tr");
+    row.dataset.available = String(v.available);
+    const name = [v.product_title || v.product_id, v.variant_title, v.sku ? "· " + v.sku : ""]
+      .filter(Boolean).join(" ");
+    row.append(text("td", name), text("td", v.platform), text("td", grouped(v.available),
+      v.available <= 0 ? "out" : ""));
+    return row;
+  }));
+  if (rows.length === 0) {
+    const row = document.createElement("tr");
+    const cell = text("td", "No stock snapshot yet.", "muted");
+    cell.colSpan = 3;
+    row.append(cell);
+    $("stock").tBodies[0].replaceChildren(row);
+  }
+  $("stock-total").textContent = levels.totals.levels
+    ? grouped(levels.totals.available) + " units available in all (" + grouped(levels.totals.levels) +
+      " variant × location levels); the variants with the fewest units shown."
+    : "";
+}
+
 function drawCohorts(rows) {
   const months = Math.max(0, ...rows.map((r) => r.months_since_first));
   const head = document.createElement("tr");
@@ -314,13 +340,14 @@ async function draw() {
   $("title").textContent = tenant.name;
   $("period").textContent = start + " – " + end + " (" + days + " days) against the " + days +
     " days before · platform " + platform;
-  const [tiles, daily, weekly, split, top, cohorts] = await Promise.all([
+  const [tiles, daily, weekly, split, top, cohorts, stock] = await Promise.all([
     api(path + "/kpis", { ...range, platform }),
     api(path + "/sales/daily", { ...range, platform, limit: 1000 }),
     api(path + "/sales/weekly", { start: addDays(end, -83), end, platform, limit: 1000 }),
     Promise.all(platforms.map((p) => api(path + "/kpis", { ...range, platform: p }).then((r) => [p, r.data]))),
     api(path + "/products/top", { ...range, platform, limit: 10 }),
     api(path + "/customers/cohorts", { start: addDays(end, -364).slice(0, 8) + "01", end, limit: 1000 }),
+    api(path + "/inventory/levels", { grain: "variant", order: "fewest", platform, limit: 10 }),
   ]);
   drawTiles(tiles.data);
   drawDaily(daily.data, start, end);
@@ -328,6 +355,7 @@ async function draw() {
   drawPlatforms(split);
   drawProducts(top.data);
   drawCohorts(cohorts.data);
+  drawStock(stock);
   show("board", true);
   document.body.dataset.ready = "true";
 }
