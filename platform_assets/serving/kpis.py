@@ -44,7 +44,6 @@ KPIS: dict[str, tuple[str, Unit]] = {
 }
 
 _DAILY = t.AGG_DAILY_SALES.sqlalchemy_table()
-_WEEKLY = t.AGG_WEEKLY_TRENDS.sqlalchemy_table()
 
 
 def round_half_away(value: Decimal, quantum: Decimal = CENT) -> Decimal:
@@ -364,51 +363,3 @@ def kpi_boards(
     rows = daily_figures(conn, tenant_id, previous.start, period.end, platform)
     currencies = sorted({row.currency for row in rows})
     return [build_board(tenant_id, platform, currency, period, rows) for currency in currencies]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Weekly windows
-# ---------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class WeeklyWindow:
-    """One row of agg_weekly_trends: the 7 days ending ``date`` against the 7 before."""
-
-    date: date
-    currency: str
-    window_start: date
-    orders_7d: int
-    units_7d: int
-    net_sales_7d: Decimal
-    total_sales_7d: Decimal
-    new_customers_7d: int
-    average_order_value_7d: Decimal | None
-    orders_prev_7d: int
-    net_sales_prev_7d: Decimal
-    total_sales_prev_7d: Decimal
-    orders_change_pct: Decimal | None
-    net_sales_change_pct: Decimal | None
-    total_sales_change_pct: Decimal | None
-
-
-def weekly_windows(
-    conn: sa.Connection, tenant_id: str, start: date, end: date, platform: str = ALL_PLATFORMS
-) -> list[WeeklyWindow]:
-    """The agg_weekly_trends rows of ``platform`` whose window ends ``start``…``end`` (a weekly trend
-    chart), by date and currency."""
-    names = [column.name for column in _WEEKLY.c if column.name not in ("tenant_id", "platform")]
-    query = (
-        sa.select(*(_WEEKLY.c[name] for name in names))
-        .where(
-            _WEEKLY.c.tenant_id == tenant_id,
-            _WEEKLY.c.platform == platform,
-            _WEEKLY.c.date.between(start, end),
-        )
-        .order_by(_WEEKLY.c.date, _WEEKLY.c.currency)
-    )
-    windows = []
-    for row in conn.execute(query).mappings():
-        values = {
-            name: (int(value) if isinstance(value, int) else value) for name, value in dict(row).items()
-        }
-        windows.append(WeeklyWindow(**values))
-    return windows

@@ -19,7 +19,7 @@ rate 15 × 100 / 570 = 2.63. Changes: net +316.39 (57.01 %), orders +6 (33.33 %)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -31,9 +31,7 @@ from platform_assets.serving.kpis import (
     kpi_boards,
     percent_change,
     platforms,
-    weekly_windows,
 )
-from platform_assets.warehouse import tables as t
 from tests.serving.conftest import DAY_WITHOUT_SALES, SATURDAY, SUNDAY, TENANT
 
 D = Decimal
@@ -119,21 +117,6 @@ def test_a_tenant_without_rows_has_no_board(marts):
     with marts.connect() as conn:
         assert kpi_boards(conn, "nobody", Period.day(SUNDAY)) == []
         assert kpi_boards(conn, TENANT, Period.day(date(2025, 1, 1))) == []
-
-
-def test_weekly_windows_read_agg_weekly_trends(marts):
-    row = [
-        TENANT, SUNDAY, "all", "USD", SUNDAY - timedelta(days=6), 24, 30, D("871.39"), D("1000.00"), 8,
-        D("37.25"), 18, D("555.00"), D("650.00"), D("33.33"), D("57.01"), D("53.85"),
-    ]  # fmt: skip
-    with marts.transaction() as conn:
-        marts.insert_rows(conn, t.AGG_WEEKLY_TRENDS, [row])
-    with marts.connect() as conn:
-        (window,) = weekly_windows(conn, TENANT, SATURDAY, SUNDAY)
-        assert weekly_windows(conn, TENANT, SATURDAY, SUNDAY, "shopify") == []
-    assert (window.date, window.orders_7d, window.net_sales_7d, window.net_sales_change_pct) == (
-        SUNDAY, 24, D("871.39"), D("57.01"),
-    )  # fmt: skip
 
 
 def test_periods():
