@@ -22,15 +22,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 import sqlalchemy as sa
 
+from platform_assets.serving.queries.common import round_half_away
 from platform_assets.warehouse import tables as t
 
 ALL_PLATFORMS = t.ALL_PLATFORMS
-CENT = Decimal("0.01")
 Unit = Literal["money", "count", "percent"]
 
 #: The KPIs of a board, in display order: name -> (label, unit).
@@ -44,11 +44,6 @@ KPIS: dict[str, tuple[str, Unit]] = {
 }
 
 _DAILY = t.AGG_DAILY_SALES.sqlalchemy_table()
-
-
-def round_half_away(value: Decimal, quantum: Decimal = CENT) -> Decimal:
-    """``value`` rounded to ``quantum``, halves away from zero (the warehouse's rounding)."""
-    return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def percent_change(now: Decimal | int, before: Decimal | int) -> Decimal | None:

@@ -12,11 +12,17 @@ Row = TypeVar("Row")
 CENT = Decimal("0.01")
 
 
+def round_half_away(value: Decimal, quantum: Decimal = CENT) -> Decimal:
+    """``value`` rounded to ``quantum``, halves away from zero (the warehouse's rounding; ROUND_HALF_UP
+    rounds magnitudes)."""
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
 def cents(value: Decimal | int | None) -> Decimal | None:
-    """An exact amount rounded to the cent, halves away from zero (ROUND_HALF_UP rounds magnitudes)."""
+    """An exact amount rounded to the cent, halves away from zero."""
     if value is None:
         return None
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_half_away(Decimal(value))
 
 
 def ratio(amount: Decimal | None, divisor: int | None) -> Decimal | None:
