@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from platform_assets.ingest.partitions import CHECK_PARTITIONS
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.quality.schemas import failure_cases, schema_for
 from platform_assets.tenants import TenantsResource
@@ -48,6 +49,7 @@ def schema_check(spec: TableSpec, scope: str, *, blocking: bool) -> dg.AssetChec
     rules = [c.name for c in spec.columns if c.ge is not None or c.isin or c.pattern]
 
     @dg.asset_check(
+        partitions_def=CHECK_PARTITIONS,
         asset=dg.AssetKey(spec.name),
         name=f"{spec.name}_schema",
         blocking=blocking,

@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from platform_assets.ingest.partitions import CHECK_PARTITIONS
 from platform_assets.ingest.runs import tenant_days
 from platform_assets.tenants import TenantsResource
 from platform_assets.warehouse.held import holding_warehouse
@@ -39,7 +40,13 @@ def sql_check(
     rule). A bare file name is one of this layer's sql/ files; a source passes the path of its own."""
     (query,) = statements(SQL_DIR / sql_file)
 
-    @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=False, description=description)
+    @dg.asset_check(
+        partitions_def=CHECK_PARTITIONS,
+        asset=dg.AssetKey(asset),
+        name=name,
+        blocking=False,
+        description=description,
+    )
     @holding_warehouse
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, tenants: TenantsResource

@@ -13,6 +13,7 @@ import pandas as pd
 
 from platform_assets.clock import day_window
 from platform_assets.ingest.business_days import fetch_timezone
+from platform_assets.ingest.partitions import CHECK_PARTITIONS
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.tenants import Tenant, TenantsResource
 
@@ -52,6 +53,7 @@ def raw_orders_count_check(
     of a failure."""
 
     @dg.asset_check(
+        partitions_def=CHECK_PARTITIONS,
         asset=dg.AssetKey(f"raw_{platform}_orders"),
         name=CHECK_NAME,
         blocking=False,

@@ -14,6 +14,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from platform_assets.ingest.partitions import CHECK_PARTITIONS
 from platform_assets.ingest.runs import describe_days, tenant_days
 from platform_assets.staging.staged import DeadLetter
 from platform_assets.tenants import TenantsResource
@@ -79,6 +80,7 @@ def dead_letter_check(platform: str, asset: str, entity: str, staged_table: str)
     )
 
     @dg.asset_check(
+        partitions_def=CHECK_PARTITIONS,
         asset=dg.AssetKey(asset),
         name=f"{entity}_dead_letters",
         blocking=False,
