@@ -29,8 +29,9 @@ from typing import Any
 
 import orjson
 
-#: Rows inserted per ``executemany`` while indexing.
-BATCH_ROWS = 20_000
+#: Rows and bytes of lines inserted per ``executemany`` while indexing (what Python holds at most).
+BATCH_ROWS = 5_000
+BATCH_BYTES = 1024 * 1024
 #: Ids named in an error before "and N more".
 NAMED_IDS = 10
 #: Levels of nesting resolved below the root (Shopify allows two levels of connections; a little slack).
@@ -160,7 +161,7 @@ class JsonlIndex:
     def build(self) -> IndexCounts:
         """Read the file once into the index; check every child has its parent and no id repeats."""
         db = self.db
-        objects = roots = 0
+        objects = roots = batch_bytes = 0
         root_rows: list[tuple[int, str, bytes]] = []
         child_rows: list[tuple[int, Any, str, bytes]] = []
         db.execute("BEGIN")
@@ -185,8 +186,10 @@ class JsonlIndex:
                     root_rows.append((number, node_id, line))
                 else:
                     child_rows.append((number, node.get("id"), str(parent), line))
-                if len(root_rows) + len(child_rows) >= BATCH_ROWS:
+                batch_bytes += len(line)
+                if batch_bytes >= BATCH_BYTES or len(root_rows) + len(child_rows) >= BATCH_ROWS:
                     self._flush(root_rows, child_rows)
+                    batch_bytes = 0
         self._flush(root_rows, child_rows)
         db.execute("COMMIT")
         self._check_unique()
