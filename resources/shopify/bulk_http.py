@@ -13,7 +13,8 @@ job, and the runner finds that job rather than starting a second one.
 
 :func:`download` streams the result file to disk (never held in memory), checks it arrived whole, and
 retries transient failures from the start. The file's URL is signed (a credential for the shop's data):
-it is never logged nor put in an exception; the access token is never sent with it.
+it is never put in an exception, and registered as a secret (``resources/secrets.py``) before it is
+requested, so that ``urllib3``'s debug log line shows it redacted; the access token is never sent with it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from resources.http import (
     retry_condition,
     url_path,
 )
-from resources.secrets import check_header_value, install_log_filter
+from resources.secrets import check_header_value, install_log_filter, remember
 from resources.shopify.client import TOKEN_HEADER, ShopifyAPIError, ShopifyAuthError
 from resources.transports import NETWORK_SCHEMES, transport_for
 
@@ -205,6 +206,7 @@ def download(
     ``ShopifyAPIError`` once the retries of a transient failure (network, 429, 5xx, a body cut short of
     its ``Content-Length``) are spent. Neither message shows the URL.
     """
+    _remember_signed(url)
     policy = policy or RetryPolicy()
     session = session or requests.Session()
     scheme = urlsplit(url).scheme
@@ -246,6 +248,16 @@ def download(
         )
     os.replace(tmp, destination)
     return written.size
+
+
+def _remember_signed(url: str) -> None:
+    """Register the signed parts of the result URL as secrets, so that ``urllib3``'s debug line of the
+    request (``"GET {path}?{query} HTTP/1.1"``) and any other log record show them redacted."""
+    parts = urlsplit(url)
+    remember(url)
+    remember(parts.path + (f"?{parts.query}" if parts.query else ""))
+    if parts.query:
+        remember(parts.query)
 
 
 class _Truncated(Exception):

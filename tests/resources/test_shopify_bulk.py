@@ -232,3 +232,219 @@ def test_killed_at_random_points_resumes_the_same_job(
     assert len(killed_at) >= 10
     assert {site for site, _n, _when in killed_at} == {"execute", "fetch", "store"}
     assert [status for status, _code in _statuses(shop)] == ["COMPLETED"] * 12
+
+
+def test_lost_answer_of_the_start_is_adopted_not_started_again(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    """Killed after Shopify started the job but before its id was written: the next run finds it (newer
+    than the job current before the start, running our query) and starts nothing."""
+    shop, base = served
+    token = shop.spec.access_token
+    state = JsonFileState(tmp_path / "state.json")
+    runner, store = _faulty(base, token, tmp_path / "work", ("execute", 2, "after"), random.Random(1))
+    with pytest.raises(Killed):
+        runner.run(ORDERS, state, store(tmp_path / "orders.jsonl"))
+    saved = state.load()
+    assert saved is not None and saved["phase"] == "starting" and saved["previous_job"] is None
+    assert len(shop.graphql.bulk.jobs) == 1
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+    assert outcome.job_id == shop.graphql.bulk.jobs[0].gid and outcome.resumed
+    assert len(shop.graphql.bulk.jobs) == 1 and outcome.records == 76
+
+
+def test_failed_job_is_a_clear_error_and_its_partial_data_is_never_read(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    shop.graphql.plant_bulk_fault("fail", after_objects=7)
+    fetched: list[str] = []
+
+    def fetch(url: str, destination: str) -> int:
+        fetched.append(url)
+        return download(url, destination)
+
+    state = JsonFileState(tmp_path / "state.json")
+    runner = _runner(base, tmp_path / "work", token, max_restarts=0, fetch=fetch)
+    with pytest.raises(BulkJobFailed) as caught:
+        runner.run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+    job = shop.graphql.bulk.jobs[0]
+    assert str(caught.value) == (
+        f"bulk job {job.gid} ended FAILED with error INTERNAL_SERVER_ERROR; its partial data was not used"
+    )
+    assert (caught.value.job_id, caught.value.error_code) == (job.gid, "INTERNAL_SERVER_ERROR")
+    assert job.partial_size > 0 and fetched == []  # a partialDataUrl was offered and not taken
+    assert state.load() is None and not (tmp_path / "orders.jsonl").exists()
+
+
+def test_transient_failure_and_expiry_run_the_query_again(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    expected = _paginated(base, token)
+    shop.graphql.plant_bulk_fault("fail", after_objects=30)
+    shop.graphql.plant_bulk_fault("expire")
+    state = JsonFileState(tmp_path / "state.json")
+    outcome = _runner(base, tmp_path / "work", token, max_restarts=2).run(
+        ORDERS, state, _store(tmp_path / "orders.jsonl")
+    )
+    assert _statuses(shop) == [("FAILED", "INTERNAL_SERVER_ERROR"), ("EXPIRED", None), ("COMPLETED", None)]
+    assert outcome.restarts == 2 and outcome.job_id == shop.graphql.bulk.jobs[2].gid
+    assert _stored(tmp_path / "orders.jsonl") == expected
+
+    # out of restarts: the last failure is the error, naming how often it was tried
+    shop.graphql.plant_bulk_fault("expire")
+    shop.graphql.plant_bulk_fault("expire")
+    with pytest.raises(BulkJobFailed) as caught:
+        _runner(base, tmp_path / "work", token, max_restarts=1).run(
+            ORDERS, state, _store(tmp_path / "x.jsonl")
+        )
+    assert str(caught.value) == f"bulk job {shop.graphql.bulk.jobs[4].gid} ended EXPIRED after 1 restarts"
+    assert len(shop.graphql.bulk.jobs) == 5 and state.load() is None
+
+
+def test_access_denied_is_not_retried(served: tuple[SandboxShop, str], tmp_path: Path) -> None:
+    shop, base = served
+    shop.graphql.plant_bulk_fault("access_denied")
+    state = JsonFileState(tmp_path / "state.json")
+    with pytest.raises(BulkJobFailed) as caught:
+        _runner(base, tmp_path / "work", shop.spec.access_token, max_restarts=2).run(
+            ORDERS, state, _store(tmp_path / "orders.jsonl")
+        )
+    assert (
+        str(caught.value) == f"bulk job {shop.graphql.bulk.jobs[0].gid} ended FAILED with error ACCESS_DENIED"
+    )
+    assert _statuses(shop) == [("FAILED", "ACCESS_DENIED")]
+
+
+def test_result_url_expired_before_the_download_runs_the_query_again(tmp_path: Path) -> None:
+    """Killed between the job's completion and the download, resumed after the URL's week: 403, so the
+    query runs again (never a partial or stale file)."""
+    shop = tiny_shop()
+    offset = [0.0]
+    shop.graphql.configure(timer=lambda: time.monotonic() + offset[0])
+    with serve({shop.name: shop}) as server:
+        base, token = server.base_url(shop.name), shop.spec.access_token
+        state = JsonFileState(tmp_path / "state.json")
+        runner, store = _faulty(base, token, tmp_path / "work", ("fetch", 0, "before"), random.Random(2))
+        with pytest.raises(Killed):
+            runner.run(ORDERS, state, store(tmp_path / "orders.jsonl"))
+        assert state.load()["phase"] == "running"
+        offset[0] += 7 * 86_400 + 60
+        outcome = _runner(base, tmp_path / "work", token).run(
+            ORDERS, state, _store(tmp_path / "orders.jsonl")
+        )
+        assert outcome.restarts == 1 and outcome.records == 76
+        assert [status for status, _code in _statuses(shop)] == ["COMPLETED", "COMPLETED"]
+        assert outcome.job_id == shop.graphql.bulk.jobs[1].gid
+
+
+def _start_directly(base: str, token: str, query: str) -> str:
+    mutation = (
+        "mutation($q: String!) { bulkOperationRunQuery(query: $q) "
+        "{ bulkOperation { id } userErrors { message } } }"
+    )
+    answer = GraphQLPoster(base, token)(mutation, {"q": query})["bulkOperationRunQuery"]
+    assert answer["userErrors"] == []
+    return answer["bulkOperation"]["id"]
+
+
+def test_shop_busy_with_another_query_waits_then_fails_or_goes_on(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    shop.graphql.configure(bulk_start_seconds=0.4)  # every job waits 0.4 s before it runs
+    other = _start_directly(base, token, "{ customers { edges { node { id email } } } }")
+    state = JsonFileState(tmp_path / "state.json")
+    with pytest.raises(BulkShopBusy) as caught:
+        _runner(base, tmp_path / "work", token, busy_timeout=0.05).run(
+            ORDERS, state, _store(tmp_path / "o.jsonl")
+        )
+    assert str(caught.value) == (
+        f"another bulk job ({other}, not running this query) kept the shop busy for more than 0.05 s; "
+        "not starting a second one"
+    )
+    assert caught.value.job_id == other and len(shop.graphql.bulk.jobs) == 1
+
+    outcome = _runner(base, tmp_path / "work", token, busy_timeout=30.0).run(
+        ORDERS, state, _store(tmp_path / "o.jsonl")
+    )
+    bulk = shop.graphql.bulk
+    first, ours = bulk.jobs
+    assert outcome.job_id == ours.gid and outcome.records == 76
+    assert ours.started >= bulk.status(first)["finished"]  # ours began only once the other had ended
+
+
+def test_our_query_already_running_is_adopted(served: tuple[SandboxShop, str], tmp_path: Path) -> None:
+    """The state is gone (a new machine) but the shop runs our very query: adopted, not started twice."""
+    shop, base = served
+    token = shop.spec.access_token
+    shop.graphql.configure(bulk_start_seconds=0.2)
+    running = _start_directly(base, token, ORDERS.query)
+    outcome = _runner(base, tmp_path / "work", token).run(
+        ORDERS, JsonFileState(tmp_path / "state.json"), _store(tmp_path / "orders.jsonl")
+    )
+    assert outcome.job_id == running and len(shop.graphql.bulk.jobs) == 1 and outcome.records == 76
+
+
+def test_a_file_short_of_the_job_counts_is_refused_then_downloaded_again(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+
+    def short(url: str, destination: str) -> int:
+        download(url, destination)
+        lines = Path(destination).read_bytes().splitlines(keepends=True)
+        Path(destination).write_bytes(b"".join(lines[:-1]))  # the last line lost on the way
+        return 0
+
+    state = JsonFileState(tmp_path / "state.json")
+    with pytest.raises(BulkCountMismatch) as caught:
+        _runner(base, tmp_path / "work", token, fetch=short).run(
+            ORDERS, state, _store(tmp_path / "orders.jsonl")
+        )
+    job = shop.graphql.bulk.jobs[0]
+    assert str(caught.value) == (
+        f"bulk job {job.gid} reported {job.objects} objects and 76 roots, its file holds {job.objects - 1} "
+        "lines and 76 roots; the file is discarded and will be downloaded again"
+    )
+    assert state.load()["phase"] == "running" and not (tmp_path / "orders.jsonl").exists()
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+    assert (outcome.job_id, outcome.objects, outcome.records) == (job.gid, job.objects, 76)
+    assert len(shop.graphql.bulk.jobs) == 1
+
+
+def test_no_token_or_signed_url_in_state_logs_or_errors(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    canary = "shpat_CANARY_bulk_0123456789abcdef"
+    shop = tiny_shop(access_token=canary)
+    shop.graphql.plant_bulk_fault("fail", after_objects=5)
+    texts: list[str] = []
+    with serve({shop.name: shop}) as server, caplog.at_level(logging.DEBUG):
+        base = server.base_url(shop.name)
+        state = JsonFileState(tmp_path / "state.json")
+        runner, store = _faulty(base, canary, tmp_path / "work", ("fetch", 0, "before"), random.Random(3))
+        with pytest.raises(BulkJobFailed) as failed:
+            _runner(base, tmp_path / "work", canary, max_restarts=0).run(
+                ORDERS, state, store(tmp_path / "o.jsonl")
+            )
+        texts.append(str(failed.value))
+        with pytest.raises(Killed):
+            runner.run(ORDERS, state, store(tmp_path / "o.jsonl"))
+        texts.append(state.path.read_text(encoding="utf-8"))
+        _runner(base, tmp_path / "work", canary).run(ORDERS, state, _store(tmp_path / "o.jsonl"))
+    texts.append(caplog.text)
+    signed = [job.token for job in shop.graphql.bulk.jobs] + [
+        job.partial_token for job in shop.graphql.bulk.jobs
+    ]
+    assert "bulk job" in caplog.text  # the runner did log
+    assert '"GET [REDACTED] HTTP/1.1" 200' in caplog.text  # urllib3's debug line of the download, redacted
+    for text in texts:
+        assert canary not in text
+        leaks = [line for line in text.splitlines() if any(token in line for token in signed)]
+        assert leaks == []
