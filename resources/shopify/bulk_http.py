@@ -221,6 +221,7 @@ def download(
             wait=WaitRetryAfter(policy, rng),
             stop=tenacity.stop_after_attempt(policy.max_attempts),
             sleep=sleep,
+            retry_error_callback=lambda state: state.outcome.result(),
             reraise=True,
         )(_stream_once, session, url, tmp, timeout)
     except (*TRANSIENT_EXCEPTIONS, _Truncated) as error:
