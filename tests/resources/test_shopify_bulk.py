@@ -9,6 +9,9 @@ import json
 import logging
 import os
 import random
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,48 +23,15 @@ from resources.shopify.bulk import (
     BulkCountMismatch,
     BulkJobFailed,
     BulkOutcome,
-    BulkQuery,
     BulkRunner,
-    BulkShape,
     BulkShopBusy,
 )
 from resources.shopify.bulk_http import GraphQLPoster, download
 from resources.shopify.bulk_state import JsonFileState
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.server import serve
+from tests.resources.bulk_loads import CONNECTIONS, ORDERS, PAGE, store_to
 from tests.sandbox.conftest import tiny_shop
-
-WINDOW = "created_at:>='2020-01-01'"
-ORDER_FIELDS = """id name processedAt totalPriceSet { shopMoney { amount currencyCode } }
-  refunds { id createdAt totalRefundedSet { shopMoney { amount } } }"""
-LINE_FIELDS = "id sku quantity originalUnitPriceSet { shopMoney { amount } }"
-SHIPPING_FIELDS = "__typename title originalPriceSet { shopMoney { amount } }"
-DISCOUNT_FIELDS = "__typename index allocationMethod"
-ORDERS = BulkQuery(
-    f"""{{ orders(query: "{WINDOW}") {{ edges {{ node {{ {ORDER_FIELDS}
-  lineItems {{ edges {{ node {{ {LINE_FIELDS} }} }} }}
-  shippingLines {{ edges {{ node {{ {SHIPPING_FIELDS} }} }} }}
-  discountApplications {{ edges {{ node {{ {DISCOUNT_FIELDS} }} }} }} }} }} }} }}""",
-    BulkShape(
-        {
-            "Order": {
-                "LineItem": "lineItems",
-                "ShippingLine": "shippingLines",
-                "DiscountCodeApplication": "discountApplications",
-                "ManualDiscountApplication": "discountApplications",
-                "AutomaticDiscountApplication": "discountApplications",
-                "ScriptDiscountApplication": "discountApplications",
-            }
-        }
-    ),
-)
-PAGE = f"""query Orders($after: String) {{ orders(first: 8, after: $after, query: "{WINDOW}") {{
-  pageInfo {{ hasNextPage endCursor }}
-  nodes {{ {ORDER_FIELDS}
-    lineItems(first: 20) {{ pageInfo {{ hasNextPage }} nodes {{ {LINE_FIELDS} }} }}
-    shippingLines(first: 5) {{ pageInfo {{ hasNextPage }} nodes {{ {SHIPPING_FIELDS} }} }}
-    discountApplications(first: 5) {{ pageInfo {{ hasNextPage }} nodes {{ {DISCOUNT_FIELDS} }} }} }} }} }}"""
-CONNECTIONS = ("lineItems", "shippingLines", "discountApplications")
 
 
 class Killed(BaseException):
@@ -97,22 +67,6 @@ def _runner(base: str, work: Path, token: str, **options: Any) -> BulkRunner:
     return BulkRunner(GraphQLPoster(base, token), work, **options)
 
 
-def _store(path: Path) -> Callable[[Iterator[dict]], int]:
-    """An all-or-nothing store, like the raw store: lines to a temporary file, renamed when whole."""
-
-    def consume(records: Iterator[dict]) -> int:
-        tmp = path.with_suffix(".tmp")
-        count = 0
-        with tmp.open("w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record) + "\n")
-                count += 1
-        os.replace(tmp, path)
-        return count
-
-    return consume
-
-
 def _stored(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -128,7 +82,7 @@ def test_completed_job_equals_the_paginated_query(served: tuple[SandboxShop, str
     expected = _paginated(base, token)
     out = tmp_path / "orders.jsonl"
     state = JsonFileState(tmp_path / "state" / "orders.json")
-    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(out))
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(out))
     stored = _stored(out)
     assert stored == expected
     assert len(stored) == 76 and sum(len(order["lineItems"]) for order in stored) == 125
@@ -171,7 +125,7 @@ def _faulty(
         return download(url, destination)
 
     def store(path: Path) -> Callable[[Iterator[dict]], int]:
-        inner = _store(path)
+        inner = store_to(path)
         if site != "store":
             return inner
 
@@ -223,7 +177,7 @@ def test_killed_at_random_points_resumes_the_same_job(
             break  # the kill point was not reached: the load is done
         if outcome is None:
             outcome = _runner(base, folder / "work", token).run(
-                ORDERS, state, _store(folder / "orders.jsonl")
+                ORDERS, state, store_to(folder / "orders.jsonl")
             )
         assert _stored(folder / "orders.jsonl") == expected, f"load {trial}"
         assert len(shop.graphql.bulk.jobs) == jobs_before + 1, f"load {trial}: a second job was started"
@@ -248,7 +202,7 @@ def test_lost_answer_of_the_start_is_adopted_not_started_again(
     saved = state.load()
     assert saved is not None and saved["phase"] == "starting" and saved["previous_job"] is None
     assert len(shop.graphql.bulk.jobs) == 1
-    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(tmp_path / "orders.jsonl"))
     assert outcome.job_id == shop.graphql.bulk.jobs[0].gid and outcome.resumed
     assert len(shop.graphql.bulk.jobs) == 1 and outcome.records == 76
 
@@ -268,7 +222,7 @@ def test_failed_job_is_a_clear_error_and_its_partial_data_is_never_read(
     state = JsonFileState(tmp_path / "state.json")
     runner = _runner(base, tmp_path / "work", token, max_restarts=0, fetch=fetch)
     with pytest.raises(BulkJobFailed) as caught:
-        runner.run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+        runner.run(ORDERS, state, store_to(tmp_path / "orders.jsonl"))
     job = shop.graphql.bulk.jobs[0]
     assert str(caught.value) == (
         f"bulk job {job.gid} ended FAILED with error INTERNAL_SERVER_ERROR; its partial data was not used"
@@ -288,7 +242,7 @@ def test_transient_failure_and_expiry_run_the_query_again(
     shop.graphql.plant_bulk_fault("expire")
     state = JsonFileState(tmp_path / "state.json")
     outcome = _runner(base, tmp_path / "work", token, max_restarts=2).run(
-        ORDERS, state, _store(tmp_path / "orders.jsonl")
+        ORDERS, state, store_to(tmp_path / "orders.jsonl")
     )
     assert _statuses(shop) == [("FAILED", "INTERNAL_SERVER_ERROR"), ("EXPIRED", None), ("COMPLETED", None)]
     assert outcome.restarts == 2 and outcome.job_id == shop.graphql.bulk.jobs[2].gid
@@ -299,7 +253,7 @@ def test_transient_failure_and_expiry_run_the_query_again(
     shop.graphql.plant_bulk_fault("expire")
     with pytest.raises(BulkJobFailed) as caught:
         _runner(base, tmp_path / "work", token, max_restarts=1).run(
-            ORDERS, state, _store(tmp_path / "x.jsonl")
+            ORDERS, state, store_to(tmp_path / "x.jsonl")
         )
     assert str(caught.value) == f"bulk job {shop.graphql.bulk.jobs[4].gid} ended EXPIRED after 1 restarts"
     assert len(shop.graphql.bulk.jobs) == 5 and state.load() is None
@@ -311,7 +265,7 @@ def test_access_denied_is_not_retried(served: tuple[SandboxShop, str], tmp_path:
     state = JsonFileState(tmp_path / "state.json")
     with pytest.raises(BulkJobFailed) as caught:
         _runner(base, tmp_path / "work", shop.spec.access_token, max_restarts=2).run(
-            ORDERS, state, _store(tmp_path / "orders.jsonl")
+            ORDERS, state, store_to(tmp_path / "orders.jsonl")
         )
     assert (
         str(caught.value) == f"bulk job {shop.graphql.bulk.jobs[0].gid} ended FAILED with error ACCESS_DENIED"
@@ -334,7 +288,7 @@ def test_result_url_expired_before_the_download_runs_the_query_again(tmp_path: P
         assert state.load()["phase"] == "running"
         offset[0] += 7 * 86_400 + 60
         outcome = _runner(base, tmp_path / "work", token).run(
-            ORDERS, state, _store(tmp_path / "orders.jsonl")
+            ORDERS, state, store_to(tmp_path / "orders.jsonl")
         )
         assert outcome.restarts == 1 and outcome.records == 76
         assert [status for status, _code in _statuses(shop)] == ["COMPLETED", "COMPLETED"]
@@ -361,7 +315,7 @@ def test_shop_busy_with_another_query_waits_then_fails_or_goes_on(
     state = JsonFileState(tmp_path / "state.json")
     with pytest.raises(BulkShopBusy) as caught:
         _runner(base, tmp_path / "work", token, busy_timeout=0.05).run(
-            ORDERS, state, _store(tmp_path / "o.jsonl")
+            ORDERS, state, store_to(tmp_path / "o.jsonl")
         )
     assert str(caught.value) == (
         f"another bulk job ({other}, not running this query) kept the shop busy for more than 0.05 s; "
@@ -370,7 +324,7 @@ def test_shop_busy_with_another_query_waits_then_fails_or_goes_on(
     assert caught.value.job_id == other and len(shop.graphql.bulk.jobs) == 1
 
     outcome = _runner(base, tmp_path / "work", token, busy_timeout=30.0).run(
-        ORDERS, state, _store(tmp_path / "o.jsonl")
+        ORDERS, state, store_to(tmp_path / "o.jsonl")
     )
     bulk = shop.graphql.bulk
     first, ours = bulk.jobs
@@ -385,7 +339,7 @@ def test_our_query_already_running_is_adopted(served: tuple[SandboxShop, str], t
     shop.graphql.configure(bulk_start_seconds=0.2)
     running = _start_directly(base, token, ORDERS.query)
     outcome = _runner(base, tmp_path / "work", token).run(
-        ORDERS, JsonFileState(tmp_path / "state.json"), _store(tmp_path / "orders.jsonl")
+        ORDERS, JsonFileState(tmp_path / "state.json"), store_to(tmp_path / "orders.jsonl")
     )
     assert outcome.job_id == running and len(shop.graphql.bulk.jobs) == 1 and outcome.records == 76
 
@@ -405,7 +359,7 @@ def test_a_file_short_of_the_job_counts_is_refused_then_downloaded_again(
     state = JsonFileState(tmp_path / "state.json")
     with pytest.raises(BulkCountMismatch) as caught:
         _runner(base, tmp_path / "work", token, fetch=short).run(
-            ORDERS, state, _store(tmp_path / "orders.jsonl")
+            ORDERS, state, store_to(tmp_path / "orders.jsonl")
         )
     job = shop.graphql.bulk.jobs[0]
     assert str(caught.value) == (
@@ -413,7 +367,7 @@ def test_a_file_short_of_the_job_counts_is_refused_then_downloaded_again(
         "lines and 76 roots; the file is discarded and will be downloaded again"
     )
     assert state.load()["phase"] == "running" and not (tmp_path / "orders.jsonl").exists()
-    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, _store(tmp_path / "orders.jsonl"))
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(tmp_path / "orders.jsonl"))
     assert (outcome.job_id, outcome.objects, outcome.records) == (job.gid, job.objects, 76)
     assert len(shop.graphql.bulk.jobs) == 1
 
@@ -437,7 +391,7 @@ def test_no_token_or_signed_url_in_state_logs_or_errors(
         with pytest.raises(Killed):
             runner.run(ORDERS, state, store(tmp_path / "o.jsonl"))
         texts.append(state.path.read_text(encoding="utf-8"))
-        _runner(base, tmp_path / "work", canary).run(ORDERS, state, _store(tmp_path / "o.jsonl"))
+        _runner(base, tmp_path / "work", canary).run(ORDERS, state, store_to(tmp_path / "o.jsonl"))
     texts.append(caplog.text)
     signed = [job.token for job in shop.graphql.bulk.jobs] + [
         job.partial_token for job in shop.graphql.bulk.jobs
@@ -448,3 +402,48 @@ def test_no_token_or_signed_url_in_state_logs_or_errors(
         assert canary not in text
         leaks = [line for line in text.splitlines() if any(token in line for token in signed)]
         assert leaks == []
+
+
+def _killed_in_phase(base: str, token: str, folder: Path, phase: str) -> None:
+    """Run the load in a child process and SIGKILL it once its state file shows ``phase``."""
+    state = JsonFileState(folder / "state.json")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.resources.bulk_child", base, token, str(folder), "0.02"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            saved = state.load() if state.path.exists() else None
+            if saved is not None and saved["phase"] == phase:
+                break
+            assert child.poll() is None, child.stderr.read().decode() if child.stderr else ""
+            time.sleep(0.002)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(10)
+        if child.stderr is not None:
+            child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_sigkilled_while_polling_and_while_storing_resumes(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    """A real kill -9 of a process running the load, once while it polls the job and once while it stores
+    the records; an in-process run then finishes each load with the same job and every order once."""
+    shop, base = served
+    token = shop.spec.access_token
+    shop.graphql.configure(bulk_start_seconds=1.0)  # polled for a second: room to be killed in
+    expected = _paginated(base, token)
+    for load, phase in enumerate(["running", "downloaded"]):
+        folder = tmp_path / f"load-{load}"
+        _killed_in_phase(base, token, folder, phase)
+        assert len(shop.graphql.bulk.jobs) == load + 1 and not (folder / "orders.jsonl").exists()
+        outcome = _runner(base, folder / "work", token).run(
+            ORDERS, JsonFileState(folder / "state.json"), store_to(folder / "orders.jsonl")
+        )
+        assert outcome.resumed and outcome.job_id == shop.graphql.bulk.jobs[load].gid
+        assert len(shop.graphql.bulk.jobs) == load + 1, "a second job was started"
+        assert _stored(folder / "orders.jsonl") == expected
