@@ -23,11 +23,13 @@ from resources.shopify.bulk import (
     BulkCountMismatch,
     BulkJobFailed,
     BulkOutcome,
+    BulkQuery,
     BulkRunner,
     BulkShopBusy,
 )
 from resources.shopify.bulk_http import GraphQLPoster, download
-from resources.shopify.bulk_state import JsonFileState
+from resources.shopify.bulk_state import BulkStateError, JsonFileState
+from resources.shopify.client import ShopifyAPIError
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.server import serve
 from tests.resources.bulk_loads import CONNECTIONS, ORDERS, PAGE, store_to
@@ -447,3 +449,51 @@ def test_sigkilled_while_polling_and_while_storing_resumes(
         assert outcome.resumed and outcome.job_id == shop.graphql.bulk.jobs[load].gid
         assert len(shop.graphql.bulk.jobs) == load + 1, "a second job was started"
         assert _stored(folder / "orders.jsonl") == expected
+
+
+def test_a_start_whose_answer_is_lost_on_the_wire_is_found_in_the_same_run(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    """The mutation reached Shopify but its answer did not come back (a network error): the runner looks
+    for the job before trying again, finds it, and goes on with it."""
+    shop, base = served
+    token = shop.spec.access_token
+    poster = GraphQLPoster(base, token)
+
+    def execute(query: str, variables: dict) -> dict:
+        data = poster(query, variables)
+        if query.startswith("mutation"):
+            raise ShopifyAPIError(
+                "network error (ReadTimeout)", method="POST", path="/", status=None, api_message=""
+            )
+        return data
+
+    runner = BulkRunner(execute, tmp_path / "work", poll_interval=0.005)
+    outcome = runner.run(ORDERS, JsonFileState(tmp_path / "state.json"), store_to(tmp_path / "orders.jsonl"))
+    assert (outcome.job_id, outcome.records, outcome.resumed) == (shop.graphql.bulk.jobs[0].gid, 76, False)
+    assert len(shop.graphql.bulk.jobs) == 1
+
+
+def test_an_empty_window_and_a_stale_or_broken_state(
+    served: tuple[SandboxShop, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    empty = BulkQuery(ORDERS.query.replace("2020-01-01", "2031-01-01"), ORDERS.shape)
+    state = JsonFileState(tmp_path / "state.json")
+    state.save(
+        {"phase": "running", "fingerprint": "another query", "job_id": "gid://shopify/BulkOperation/1"}
+    )
+    with caplog.at_level(logging.WARNING):
+        outcome = _runner(base, tmp_path / "work", token).run(empty, state, store_to(tmp_path / "none.jsonl"))
+    assert "bulk state of another query (job gid://shopify/BulkOperation/1) dropped" in caplog.text
+    assert (outcome.objects, outcome.roots, outcome.records, outcome.value) == (0, 0, 0, 0)
+    assert _statuses(shop) == [("COMPLETED", None)] and _stored(tmp_path / "none.jsonl") == []
+    assert state.load() is None and sorted(os.listdir(tmp_path)) == ["none.jsonl", "work"]
+
+    state.path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(BulkStateError) as caught:
+        _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(tmp_path / "o.jsonl"))
+    assert str(caught.value).startswith(f"bulk state file {state.path} is not JSON (")
+    assert str(caught.value).endswith("); remove it to start over")
+    assert len(shop.graphql.bulk.jobs) == 1
