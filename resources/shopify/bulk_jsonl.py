@@ -25,7 +25,6 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -71,27 +70,37 @@ class BulkShape:
 
     children: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def key_for(self, parent: dict, child: dict, line_number: int) -> str:
-        parent_type, child_type = line_type(parent), line_type(child)
-        places = self.children.get(parent_type or "", {})
-        if child_type is None and len(set(places.values())) == 1:
-            return next(iter(places.values()))
-        key = places.get(child_type or "")
-        if key is None:
-            raise BulkFileError(
-                f"line {line_number}: a {child_type or 'node of unknown type'} ({child.get('id')}) under "
-                f"{parent_type} {parent.get('id')}, for which the bulk shape names no connection"
-            )
-        return key
+    def places(self) -> dict[str, dict[str | None, tuple[tuple[str, ...], str]]]:
+        """``{parent type: {child type: (path to the list's holder, the list's key)}}``; a parent type
+        with a single connection also takes children of unknown type (key None) there."""
+        out: dict[str, dict[str | None, tuple[tuple[str, ...], str]]] = {}
+        for parent_type, keys in self.children.items():
+            split = {child_type: _split(key) for child_type, key in keys.items()}
+            if len(set(keys.values())) == 1:
+                split[None] = next(iter(split.values()))
+            out[parent_type] = split
+        return out
 
-    def empty_lists(self, node: dict) -> None:
-        """Give ``node`` an empty list for each of its type's connections (filled as children come)."""
-        for key in set(self.children.get(line_type(node) or "", {}).values()):
-            holder = node
-            *path, last = key.split(".")
-            for part in path:
-                holder = holder.setdefault(part, {})
-            holder.setdefault(last, [])
+    def lists(self) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+        """``{type: its connections' (path, key)}``: the empty lists a node of that type starts with."""
+        return {
+            parent_type: tuple(_split(key) for key in sorted(set(keys.values())))
+            for parent_type, keys in self.children.items()
+        }
+
+
+def _split(key: str) -> tuple[tuple[str, ...], str]:
+    *path, last = key.split(".")
+    return tuple(path), last
+
+
+def _holder(node: dict, path: tuple[str, ...]) -> dict:
+    for part in path:
+        node = node.setdefault(part, {})
+    return node
+
+
+_GID = "gid://shopify/"
 
 
 def line_type(node: dict) -> str | None:
@@ -100,7 +109,12 @@ def line_type(node: dict) -> str | None:
     if isinstance(typename, str):
         return typename
     node_id = node.get("id")
-    if isinstance(node_id, str) and node_id.startswith("gid://"):
+    if not isinstance(node_id, str):
+        return None
+    if node_id.startswith(_GID):  # the common case, without splitting the whole id
+        end = node_id.find("/", len(_GID))
+        return node_id[len(_GID) : end] if end > len(_GID) else None
+    if node_id.startswith("gid://"):
         parts = node_id.split("?", 1)[0].split("/")
         if len(parts) >= 5:
             return parts[3]
@@ -113,6 +127,16 @@ class IndexCounts:
 
     objects: int
     roots: int
+
+
+def _parse(line: bytes, number: int) -> dict:
+    try:
+        node = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise BulkFileError(f"line {number} of the bulk file is not JSON") from None
+    if not isinstance(node, dict):
+        raise BulkFileError(f"line {number} of the bulk file is not a JSON object")
+    return node
 
 
 def _named(ids: list[str], total: int) -> str:
@@ -133,6 +157,8 @@ class JsonlIndex:
         self.jsonl_path = os.fspath(jsonl_path)
         self.db_path = os.fspath(db_path)
         self.shape = shape
+        self._places = shape.places()
+        self._lists = shape.lists()
         self._db: sqlite3.Connection | None = None
         self.counts: IndexCounts | None = None
 
@@ -163,33 +189,44 @@ class JsonlIndex:
         db = self.db
         objects = roots = batch_bytes = 0
         root_rows: list[tuple[int, str, bytes]] = []
-        child_rows: list[tuple[int, Any, str, bytes]] = []
+        child_rows: list[tuple[int, str | None, str, int | None, bytes]] = []
+        # The current root's family (its id and its descendants' so far): a child of one of them gets its
+        # root at once, as Shopify writes most children right after their parent; the rest are resolved in
+        # SQL once the file is read.
+        family: set[str] = set()
+        root_seq = 0
         db.execute("BEGIN")
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        pending = 0
         with open(self.jsonl_path, "rb") as lines:
             for number, raw in enumerate(lines, start=1):
-                line = raw.strip()
+                line = raw.rstrip()
                 if not line:
                     continue
                 try:
-                    node = orjson.loads(line)
-                except orjson.JSONDecodeError:
+                    node = loads(line)
+                    parent, node_id = node.get(PARENT_KEY), node.get("id")
+                except decode_error:
                     raise BulkFileError(f"line {number} of the bulk file is not JSON") from None
-                if not isinstance(node, dict):
-                    raise BulkFileError(f"line {number} of the bulk file is not a JSON object")
+                except AttributeError:
+                    raise BulkFileError(f"line {number} of the bulk file is not a JSON object") from None
                 objects += 1
-                parent = node.get(PARENT_KEY)
                 if parent is None:
-                    node_id = node.get("id")
                     if not isinstance(node_id, str):
                         raise BulkFileError(f"line {number} of the bulk file is a root without an id")
                     roots += 1
                     root_rows.append((number, node_id, line))
+                    root_seq, family = number, {node_id}
                 else:
-                    child_rows.append((number, node.get("id"), str(parent), line))
+                    known = parent in family
+                    if known and node_id is not None:
+                        family.add(node_id)
+                    child_rows.append((number, node_id, parent, root_seq if known else None, line))
+                pending += 1
                 batch_bytes += len(line)
-                if batch_bytes >= BATCH_BYTES or len(root_rows) + len(child_rows) >= BATCH_ROWS:
+                if pending >= BATCH_ROWS or batch_bytes >= BATCH_BYTES:
                     self._flush(root_rows, child_rows)
-                    batch_bytes = 0
+                    pending = batch_bytes = 0
         self._flush(root_rows, child_rows)
         db.execute("COMMIT")
         self._check_unique()
@@ -240,33 +277,42 @@ class JsonlIndex:
         if self.counts is None:
             raise RuntimeError("JsonlIndex.records() before build()")
         roots = self.db.execute(SQL["roots_in_order"])
-        children = self.db.cursor().execute(SQL["children_in_order"])
-        pending = children.fetchone()
+        children = iter(self.db.cursor().execute(SQL["children_in_order"]))
+        pending = next(children, None)
         for seq, body in roots:
-            record = orjson.loads(body)
-            family: list[tuple[int, str, bytes]] = []
+            record = _parse(body, seq)
+            family: list[tuple[int, int, str, bytes]] = []
             while pending is not None and pending[0] == seq:
-                family.append(pending[1:])
-                pending = children.fetchone()
+                family.append(pending)
+                pending = next(children, None)
             yield self._assemble(record, family)
 
-    def _assemble(self, record: dict, family: list[tuple[int, str, bytes]]) -> dict:
-        """``record`` with its descendants (line number, parent id, line) placed, in line order."""
-        self.shape.empty_lists(record)
-        nodes: dict[str, dict] = {record["id"]: record}
+    def _assemble(self, record: dict, family: list[tuple[int, int, str, bytes]]) -> dict:
+        """``record`` with its descendants (root, line number, parent id, line) placed, in line order."""
+        lists, places = self._lists, self._places
+        record_type = line_type(record)
+        for path, key in lists.get(record_type, ()):  # type: ignore[arg-type]
+            _holder(record, path).setdefault(key, [])
+        nodes: dict[str, tuple[dict, str | None]] = {record["id"]: (record, record_type)}
         parsed = []
-        for number, parent, body in family:
-            node = orjson.loads(body)
+        for _root, number, parent, body in family:
+            node = _parse(body, number)
             del node[PARENT_KEY]
-            self.shape.empty_lists(node)
-            if isinstance(node.get("id"), str):
-                nodes[node["id"]] = node
-            parsed.append((number, parent, node))
-        for number, parent, node in parsed:
-            holder = nodes[parent]
-            key = self.shape.key_for(holder, node, number)
-            *path, last = key.split(".")
-            for part in path:
-                holder = holder.setdefault(part, {})
-            holder.setdefault(last, []).append(node)
+            node_type = line_type(node)
+            for path, key in lists.get(node_type, ()):  # type: ignore[arg-type]
+                _holder(node, path).setdefault(key, [])
+            node_id = node.get("id")
+            if isinstance(node_id, str):
+                nodes[node_id] = (node, node_type)
+            parsed.append((number, parent, node, node_type))
+        for number, parent, node, node_type in parsed:
+            holder, parent_type = nodes[parent]
+            place = places.get(parent_type, {}).get(node_type)  # type: ignore[arg-type]
+            if place is None:
+                raise BulkFileError(
+                    f"line {number}: a {node_type or 'node of unknown type'} ({node.get('id')}) under "
+                    f"{parent_type} {holder.get('id')}, for which the bulk shape names no connection"
+                )
+            path, key = place
+            _holder(holder, path).setdefault(key, []).append(node)
         return record

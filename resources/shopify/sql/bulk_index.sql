@@ -3,6 +3,8 @@
 
 -- name: open
 -- A scratch database: no journal, no fsync, temporary sorts on disk, a 16 MiB page cache.
+PRAGMA page_size = 65536;
+PRAGMA locking_mode = EXCLUSIVE;
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 PRAGMA temp_store = FILE;
@@ -14,7 +16,7 @@ CREATE TABLE children (seq INTEGER PRIMARY KEY, id TEXT, parent TEXT NOT NULL, r
 INSERT INTO roots (seq, id, body) VALUES (?, ?, ?);
 
 -- name: insert_child
-INSERT INTO children (seq, id, parent, root, body) VALUES (?, ?, ?, NULL, ?);
+INSERT INTO children (seq, id, parent, root, body) VALUES (?, ?, ?, ?, ?);
 
 -- name: repeated_ids
 SELECT id
@@ -28,7 +30,9 @@ CREATE UNIQUE INDEX roots_by_id ON roots (id);
 CREATE UNIQUE INDEX children_by_id ON children (id);
 
 -- name: resolve_direct
-UPDATE children SET root = (SELECT r.seq FROM roots AS r WHERE r.id = children.parent);
+-- Children whose root was not known as they were read (they came after another root).
+UPDATE children SET root = (SELECT r.seq FROM roots AS r WHERE r.id = children.parent)
+WHERE root IS NULL;
 
 -- name: resolve_level
 UPDATE children SET root = (SELECT p.root FROM children AS p WHERE p.id = children.parent)
