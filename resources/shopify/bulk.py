@@ -119,11 +119,12 @@ class BulkOutcome(Generic[T]):
 
 
 class BulkRunner:
-    """Runs bulk queries of one shop, one load at a time per :class:`BulkState` (see module doc).
+    """Runs a bulk load of one shop (see module doc); make one runner per load (per :class:`BulkState`).
 
-    ``work_dir`` holds the downloaded file and its index while a load runs (a local folder, ideally
-    beside the state). ``poll_timeout`` (None: none) bounds one run's wait for the job; the job keeps
-    running on Shopify's side and the next run resumes it. ``sleep``, ``clock`` and ``fetch`` (the
+    ``work_dir`` holds the downloaded file and its index while the load runs: a local folder of the
+    load's own, emptied of work files (also those a killed run left) once the load is stored.
+    ``poll_timeout`` (None: none) bounds one run's wait for the job; the job keeps running on Shopify's
+    side and the next run resumes it. ``sleep``, ``clock`` and ``fetch`` (the
     download: ``fetch(url, destination) -> bytes``) are injectable for tests.
     """
 
@@ -358,6 +359,13 @@ class BulkRunner:
         log.info("bulk job %s: %d bytes downloaded", job["id"], size)
         return saved
 
+    def _sweep(self) -> None:
+        """Remove the load's work files: this job's, and those a killed run left of a job run before it
+        (an expired job's partial download, an index never finished)."""
+        for pattern in WORK_FILES:
+            for leftover in self.work_dir.glob(pattern):
+                leftover.unlink(missing_ok=True)
+
     def _finish(
         self,
         bulk: BulkQuery,
@@ -396,9 +404,12 @@ class BulkRunner:
                 job_id=job_id,
             )
         state.clear()
-        path.unlink(missing_ok=True)
+        self._sweep()
         log.info("bulk job %s: %d records stored", job_id, given)
         return BulkOutcome(job_id, counts.objects, counts.roots, given, restarts, resumed, value)
+
+
+WORK_FILES = ("*.jsonl", "*.jsonl.part", "*.index.sqlite", "*.index.sqlite-journal")
 
 
 def _number(gid: str) -> str:

@@ -22,6 +22,7 @@ import pytest
 from resources.shopify.bulk import (
     BulkCountMismatch,
     BulkJobFailed,
+    BulkOperationError,
     BulkOutcome,
     BulkQuery,
     BulkRunner,
@@ -497,3 +498,27 @@ def test_an_empty_window_and_a_stale_or_broken_state(
     assert str(caught.value).startswith(f"bulk state file {state.path} is not JSON (")
     assert str(caught.value).endswith("); remove it to start over")
     assert len(shop.graphql.bulk.jobs) == 1
+
+
+def test_a_job_still_running_at_the_poll_timeout_is_resumed_by_the_next_run(
+    served: tuple[SandboxShop, str], tmp_path: Path
+) -> None:
+    shop, base = served
+    token = shop.spec.access_token
+    shop.graphql.configure(bulk_start_seconds=3_600.0)  # an hour in CREATED
+    state = JsonFileState(tmp_path / "state.json")
+    with pytest.raises(BulkOperationError) as caught:
+        _runner(base, tmp_path / "work", token, poll_timeout=0.05).run(
+            ORDERS, state, store_to(tmp_path / "o.jsonl")
+        )
+    job = shop.graphql.bulk.jobs[0]
+    assert str(caught.value) == (
+        f"bulk job {job.gid} still CREATED after 0.05 s; it keeps running and the next run resumes it"
+    )
+    assert state.load()["job_id"] == job.gid
+    shop.graphql.configure(bulk_start_seconds=0.0)  # the hour has passed
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "99.jsonl.part").write_bytes(b'{"id":')  # a killed download of an older job
+    outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(tmp_path / "o.jsonl"))
+    assert (outcome.job_id, outcome.resumed, outcome.records) == (job.gid, True, 76)
+    assert len(shop.graphql.bulk.jobs) == 1 and os.listdir(tmp_path / "work") == []
