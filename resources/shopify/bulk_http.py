@@ -35,7 +35,10 @@ import tenacity
 
 from resources.client_base import parse_base_url
 from resources.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
     TRANSIENT_EXCEPTIONS,
+    ResponseTooLarge,
     RetryPolicy,
     Sleep,
     WaitRetryAfter,
@@ -140,6 +143,8 @@ class GraphQLPoster:
             )(self._send, body)
         except TRANSIENT_EXCEPTIONS as error:
             failure = self._error(f"network error ({type(error).__name__})", None, "")
+        except ResponseTooLarge as error:
+            failure = self._error(str(error), error.status, "")
         if failure is not None:
             raise failure  # outside the except block: the original (which may quote a header) is not chained
         status = response.status_code
@@ -161,7 +166,8 @@ class GraphQLPoster:
         response = self.session.post(
             self.url, data=body, headers=self._headers, timeout=self.timeout, stream=True
         )
-        read_body(response, url_path(self.url), deadline=None, max_bytes=None)
+        deadline = time.monotonic() + DEFAULT_RESPONSE_DEADLINE
+        read_body(response, url_path(self.url), deadline=deadline, max_bytes=DEFAULT_MAX_RESPONSE_BYTES)
         return response
 
     def _error(self, what: str, status: int | None, api_message: str) -> ShopifyAPIError:
