@@ -81,7 +81,11 @@ class JsonFileState:
         _fsync_dir(self.path.parent)
 
     def clear(self) -> None:
+        """Remove the file, and the temporary files of saves a kill interrupted (this state's only)."""
         self.path.unlink(missing_ok=True)
+        if self.path.parent.is_dir():
+            for leftover in self.path.parent.glob(f".{self.path.name}.tmp-*"):
+                leftover.unlink(missing_ok=True)
         _fsync_dir(self.path.parent)
 
 
