@@ -7,11 +7,15 @@ it. A record is the root node with every connection replaced by the plain list o
 are unwrapped.
 
 Because a child may come any distance after its parent, nothing can be emitted before the whole file is
-read. Holding it in memory would not scale (a year of a busy shop is gigabytes), so the lines go into a
-scratch SQLite database on disk (:class:`JsonlIndex`): roots and children in two tables, each child
-resolved to its root with two indexed SQL updates, then records are assembled one root at a time by
-merging the roots (file order) with the children sorted by root. Python holds one record at a time; SQLite
-holds its page cache (16 MiB, ``sql/bulk_index.sql``) and spills the rest to the file.
+read, and holding it in memory would not scale (a year of a busy shop is gigabytes). :class:`JsonlIndex`
+reads the file once to count its lines and roots, put every id into a scratch SQLite database on disk
+(checked unique there) and learn whether every child came within its root's run of lines (the root, then
+its descendants), as Shopify writes most files. If so, the records are read again from the file, one run
+at a time. If not, every line goes into the database (roots and children in two tables; each child
+resolved to its root in indexed SQL updates, one per level) and records are assembled one root at a time
+by merging the roots (file order) with the children ordered by root. Python holds one record (or one
+insert batch) at a time; SQLite holds its page cache (16 MiB, ``sql/bulk_index.sql``) and keeps the rest
+on disk.
 
 Nothing is dropped silently: a child whose parent is not in the file, an id seen twice, a child the
 :class:`BulkShape` has no place for or a line that is not a JSON object raise :class:`BulkFileError`
@@ -161,6 +165,8 @@ class JsonlIndex:
         self._lists = shape.lists()
         self._db: sqlite3.Connection | None = None
         self.counts: IndexCounts | None = None
+        #: Whether every child comes within its root's run of lines (then records are read from the file).
+        self.contiguous = True
 
     def __enter__(self) -> JsonlIndex:
         for stale in (self.db_path, self.db_path + "-journal"):
@@ -185,19 +191,16 @@ class JsonlIndex:
 
     # ----- indexing --------------------------------------------------------------------------------------
     def build(self) -> IndexCounts:
-        """Read the file once into the index; check every child has its parent and no id repeats."""
-        db = self.db
-        objects = roots = batch_bytes = 0
-        root_rows: list[tuple[int, str, bytes]] = []
-        child_rows: list[tuple[int, str | None, str, int | None, bytes]] = []
-        # The current root's family (its id and its descendants' so far): a child of one of them gets its
-        # root at once, as Shopify writes most children right after their parent; the rest are resolved in
-        # SQL once the file is read.
-        family: set[str] = set()
-        root_seq = 0
-        db.execute("BEGIN")
+        """Read the file: count it, check no id repeats, and when a child comes after another root than its
+        own, load the lines into the index and check every child has its parent."""
+        self.counts, self.contiguous = self._scan()
+        if not self.contiguous:
+            self._load()
+        return self.counts
+
+    def _lines(self) -> Iterator[tuple[int, bytes, dict]]:
+        """(line number, line, parsed object) of every non-blank line."""
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
-        pending = 0
         with open(self.jsonl_path, "rb") as lines:
             for number, raw in enumerate(lines, start=1):
                 line = raw.rstrip()
@@ -205,35 +208,80 @@ class JsonlIndex:
                     continue
                 try:
                     node = loads(line)
-                    parent, node_id = node.get(PARENT_KEY), node.get("id")
                 except decode_error:
                     raise BulkFileError(f"line {number} of the bulk file is not JSON") from None
-                except AttributeError:
-                    raise BulkFileError(f"line {number} of the bulk file is not a JSON object") from None
-                objects += 1
-                if parent is None:
-                    if not isinstance(node_id, str):
-                        raise BulkFileError(f"line {number} of the bulk file is a root without an id")
-                    roots += 1
-                    root_rows.append((number, node_id, line))
-                    root_seq, family = number, {node_id}
-                else:
-                    known = parent in family
-                    if known and node_id is not None:
-                        family.add(node_id)
-                    child_rows.append((number, node_id, parent, root_seq if known else None, line))
-                pending += 1
-                batch_bytes += len(line)
-                if pending >= BATCH_ROWS or batch_bytes >= BATCH_BYTES:
-                    self._flush(root_rows, child_rows)
-                    pending = batch_bytes = 0
+                if not isinstance(node, dict):
+                    raise BulkFileError(f"line {number} of the bulk file is not a JSON object")
+                yield number, line, node
+
+    def _scan(self) -> tuple[IndexCounts, bool]:
+        """Counts, every id into the index (checked unique), and whether every child comes within its
+        root's run of lines (root, then its descendants), as Shopify writes most files."""
+        db = self.db
+        objects = roots = 0
+        contiguous = True
+        family: set[str] = set()  # the current root's id and its descendants' so far
+        ids: list[tuple[str]] = []
+        db.execute("BEGIN")
+        for number, _line, node in self._lines():
+            parent, node_id = node.get(PARENT_KEY), node.get("id")
+            objects += 1
+            if parent is None:
+                if not isinstance(node_id, str):
+                    raise BulkFileError(f"line {number} of the bulk file is a root without an id")
+                roots += 1
+                family = {node_id}
+            elif parent in family:
+                if isinstance(node_id, str):
+                    family.add(node_id)
+            else:
+                contiguous = False
+            if isinstance(node_id, str):
+                ids.append((node_id,))
+                if len(ids) >= BATCH_ROWS:
+                    db.executemany(SQL["insert_id"], ids)
+                    ids.clear()
+        if ids:
+            db.executemany(SQL["insert_id"], ids)
+        db.execute("COMMIT")
+        try:
+            db.execute(SQL["unique_ids"])
+        except sqlite3.IntegrityError:
+            repeated = [row[0] for row in db.execute(SQL["repeated_ids"])]
+            raise BulkFileError(
+                f"ids that appear more than once in the bulk file: {_named(repeated, len(repeated))}"
+            ) from None
+        return IndexCounts(objects, roots), contiguous
+
+    def _load(self) -> None:
+        """Every line into the index, each child with its root where known at once (see :meth:`_scan`);
+        the others resolved in SQL."""
+        db = self.db
+        batch_bytes = pending = root_seq = 0
+        root_rows: list[tuple[int, str, bytes]] = []
+        child_rows: list[tuple[int, str | None, str, int | None, bytes]] = []
+        family: set[str] = set()
+        db.execute("BEGIN")
+        for number, line, node in self._lines():
+            parent, node_id = node.get(PARENT_KEY), node.get("id")
+            if parent is None:
+                root_rows.append((number, node_id, line))
+                root_seq, family = number, {node_id}
+            else:
+                known = parent in family
+                if known and isinstance(node_id, str):
+                    family.add(node_id)
+                child_rows.append((number, node_id, parent, root_seq if known else None, line))
+            pending += 1
+            batch_bytes += len(line)
+            if pending >= BATCH_ROWS or batch_bytes >= BATCH_BYTES:
+                self._flush(root_rows, child_rows)
+                pending = batch_bytes = 0
         self._flush(root_rows, child_rows)
         db.execute("COMMIT")
-        self._check_unique()
+        db.executescript(SQL["index_lines"])
         self._resolve_roots()
         db.execute(SQL["index_by_root"])
-        self.counts = IndexCounts(objects, roots)
-        return self.counts
 
     def _flush(self, root_rows: list, child_rows: list) -> None:
         if root_rows:
@@ -242,14 +290,6 @@ class JsonlIndex:
         if child_rows:
             self.db.executemany(SQL["insert_child"], child_rows)
             child_rows.clear()
-
-    def _check_unique(self) -> None:
-        """Every id once in the whole file (a repeated order or line item would be counted twice)."""
-        repeated = self.db.execute(SQL["repeated_ids"]).fetchall()
-        if repeated:
-            ids = [row[0] for row in repeated]
-            raise BulkFileError(f"ids that appear more than once in the bulk file: {_named(ids, len(ids))}")
-        self.db.executescript(SQL["index_ids"])
 
     def _resolve_roots(self) -> None:
         """Give every child the line number of its root: direct children first, then each level below."""
@@ -276,36 +316,57 @@ class JsonlIndex:
         """Each root with its descendants in their connections' lists, in file order."""
         if self.counts is None:
             raise RuntimeError("JsonlIndex.records() before build()")
+        return self._from_file() if self.contiguous else self._from_index()
+
+    def _from_file(self) -> Iterator[dict]:
+        """Records of a file whose children all come within their root's run of lines: read again, one
+        root's run at a time."""
+        record: dict | None = None
+        family: list[tuple[int, str, dict]] = []
+        for number, _line, node in self._lines():
+            parent = node.pop(PARENT_KEY, None)
+            if parent is None:
+                if record is not None:
+                    yield self._place(record, family)
+                record, family = node, []
+            else:
+                family.append((number, parent, node))
+        if record is not None:
+            yield self._place(record, family)
+
+    def _from_index(self) -> Iterator[dict]:
+        """Records from the index: the roots in file order merged with the children ordered by root."""
         roots = self.db.execute(SQL["roots_in_order"])
         children = iter(self.db.cursor().execute(SQL["children_in_order"]))
         pending = next(children, None)
         for seq, body in roots:
             record = _parse(body, seq)
-            family: list[tuple[int, int, str, bytes]] = []
+            family: list[tuple[int, str, dict]] = []
             while pending is not None and pending[0] == seq:
-                family.append(pending)
+                _root, number, parent, child = pending
+                node = _parse(child, number)
+                del node[PARENT_KEY]
+                family.append((number, parent, node))
                 pending = next(children, None)
-            yield self._assemble(record, family)
+            yield self._place(record, family)
 
-    def _assemble(self, record: dict, family: list[tuple[int, int, str, bytes]]) -> dict:
-        """``record`` with its descendants (root, line number, parent id, line) placed, in line order."""
+    def _place(self, record: dict, family: list[tuple[int, str, dict]]) -> dict:
+        """``record`` with its descendants (line number, parent id, node) placed, in line order."""
         lists, places = self._lists, self._places
         record_type = line_type(record)
         for path, key in lists.get(record_type, ()):  # type: ignore[arg-type]
             _holder(record, path).setdefault(key, [])
         nodes: dict[str, tuple[dict, str | None]] = {record["id"]: (record, record_type)}
-        parsed = []
-        for _root, number, parent, body in family:
-            node = _parse(body, number)
-            del node[PARENT_KEY]
+        typed = []
+        for number, parent, node in family:
             node_type = line_type(node)
             for path, key in lists.get(node_type, ()):  # type: ignore[arg-type]
                 _holder(node, path).setdefault(key, [])
             node_id = node.get("id")
             if isinstance(node_id, str):
                 nodes[node_id] = (node, node_type)
-            parsed.append((number, parent, node, node_type))
-        for number, parent, node, node_type in parsed:
+            typed.append((number, parent, node, node_type))
+        for number, parent, node, node_type in typed:
             holder, parent_type = nodes[parent]
             place = places.get(parent_type, {}).get(node_type)  # type: ignore[arg-type]
             if place is None:

@@ -32,11 +32,14 @@ def _write(path: Path, lines: list[dict]) -> Path:
 
 
 def _records(
-    tmp_path: Path, lines: list[dict], shape: BulkShape = SHAPE
+    tmp_path: Path, lines: list[dict], shape: BulkShape = SHAPE, contiguous: bool | None = None
 ) -> tuple[list[dict], tuple[int, int]]:
+    """The records and counts of ``lines``; ``contiguous``: which of the two ways they must be read."""
     jsonl = _write(tmp_path / "job.jsonl", lines)
     with JsonlIndex(jsonl, tmp_path / "job.sqlite", shape) as index:
         counts = index.build()
+        if contiguous is not None:
+            assert index.contiguous is contiguous
         return list(index.records()), (counts.objects, counts.roots)
 
 
@@ -62,7 +65,7 @@ def test_children_found_wherever_they_come_after_their_parent(tmp_path: Path) ->
         {"__typename": "ManualDiscountApplication", "title": "VIP", "__parentId": o3},  # no id at all
         _child("RefundLineItem", 312, "gid://shopify/Refund/31", quantity=2),
     ]
-    records, counts = _records(tmp_path, lines)
+    records, counts = _records(tmp_path, lines, contiguous=False)
     assert counts == (10, 3)
     assert records == [
         {
@@ -111,7 +114,7 @@ def test_a_connection_inside_an_object_field_and_a_single_connection_without_typ
         {"id": "gid://shopify/Product/5"},
         {"id": "gid://shopify/ProductVariant/6", "__parentId": "gid://shopify/Product/5"},
     ]
-    records, counts = _records(tmp_path, lines, shape)
+    records, counts = _records(tmp_path, lines, shape, contiguous=True)
     assert counts == (4, 2)
     assert records == [
         {"id": "gid://shopify/Order/1", "shipping": {"lines": [{"title": "Standard"}]}},
@@ -141,9 +144,14 @@ def test_repeated_ids_unplaceable_children_and_broken_lines_are_errors(tmp_path:
         _records(tmp_path, repeated)
     assert str(caught.value).endswith(": gid://shopify/LineItem/5, gid://shopify/Order/1")
 
+    in_place = [_order(1), _child("LineItem", 5, "gid://shopify/Order/1"), _order(1)]  # read from the file
+    with pytest.raises(BulkFileError) as caught:
+        _records(tmp_path, in_place)
+    assert str(caught.value) == "ids that appear more than once in the bulk file: gid://shopify/Order/1"
+
     stray = [_order(1), _child("Fulfillment", 8, "gid://shopify/Order/1")]
     with pytest.raises(BulkFileError) as caught:
-        _records(tmp_path, stray)
+        _records(tmp_path, stray, contiguous=True)
     assert str(caught.value) == (
         "line 2: a Fulfillment (gid://shopify/Fulfillment/8) under Order gid://shopify/Order/1, "
         "for which the bulk shape names no connection"
@@ -163,8 +171,9 @@ def test_line_type() -> None:
     assert line_type({"id": "42"}) is None
 
 
-def _big_file(path: Path, orders: int, rng: random.Random) -> int:
-    """``orders`` orders of 3 line items each, every child delayed by up to 50 roots: the bytes written."""
+def _big_file(path: Path, orders: int, rng: random.Random, delay: int) -> int:
+    """``orders`` orders of 3 line items each, every child delayed by up to ``delay`` - 1 roots: the bytes
+    written."""
     pending: list[tuple[int, str]] = []
     with path.open("w", encoding="utf-8") as out:
         for number in range(1, orders + 1):
@@ -172,7 +181,7 @@ def _big_file(path: Path, orders: int, rng: random.Random) -> int:
             out.write(json.dumps(order) + "\n")
             for item in range(3):
                 child = _child("LineItem", number * 10 + item, order["id"], sku=f"SKU-{item}", title="y" * 60)
-                pending.append((number + rng.randrange(50), json.dumps(child) + "\n"))
+                pending.append((number + rng.randrange(delay), json.dumps(child) + "\n"))
             ready = [line for due, line in pending if due <= number]
             pending = [(due, line) for due, line in pending if due > number]
             out.writelines(ready)
@@ -180,18 +189,21 @@ def _big_file(path: Path, orders: int, rng: random.Random) -> int:
     return path.stat().st_size
 
 
-def test_memory_stays_bounded_while_children_come_late(tmp_path: Path) -> None:
-    """Python's allocations while indexing and reassembling 3,000 orders whose line items come up to 50
-    orders late stay under half the file's size, where holding the records would take several times it.
-    SQLite's page cache, outside Python's heap, is capped at 16 MiB by sql/bulk_index.sql."""
+@pytest.mark.parametrize("delay", [1, 50], ids=["children-in-place", "children-up-to-49-orders-late"])
+def test_memory_stays_bounded(tmp_path: Path, delay: int) -> None:
+    """Python's allocations while indexing and reassembling 3,000 orders, their line items right after
+    them (read again from the file) or up to 49 orders late (through the index), stay under half the
+    file's size, where holding the records would take several times it. SQLite's page cache, outside
+    Python's heap, is capped at 16 MiB by sql/bulk_index.sql."""
     orders = 3_000
     jsonl = tmp_path / "big.jsonl"
-    size = _big_file(jsonl, orders, random.Random(3))
+    size = _big_file(jsonl, orders, random.Random(3), delay)
     assert size > 4_000_000
     tracemalloc.start()
     try:
         with JsonlIndex(jsonl, tmp_path / "big.sqlite", SHAPE) as index:
             counts = index.build()
+            assert index.contiguous is (delay == 1)
             seen = items = 0
             for record in index.records():
                 seen += 1

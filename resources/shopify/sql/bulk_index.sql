@@ -11,6 +11,14 @@ PRAGMA temp_store = FILE;
 PRAGMA cache_size = -16384;
 CREATE TABLE roots (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE children (seq INTEGER PRIMARY KEY, id TEXT, parent TEXT NOT NULL, root INTEGER, body BLOB NOT NULL);
+CREATE TABLE ids (id TEXT NOT NULL);
+
+-- name: insert_id
+INSERT INTO ids (id) VALUES (?);
+
+-- name: unique_ids
+-- Fails (IntegrityError) when an id repeats; repeated_ids then names them.
+CREATE UNIQUE INDEX ids_unique ON ids (id);
 
 -- name: insert_root
 INSERT INTO roots (seq, id, body) VALUES (?, ?, ?);
@@ -19,13 +27,9 @@ INSERT INTO roots (seq, id, body) VALUES (?, ?, ?);
 INSERT INTO children (seq, id, parent, root, body) VALUES (?, ?, ?, ?, ?);
 
 -- name: repeated_ids
-SELECT id
-FROM (SELECT id FROM roots UNION ALL SELECT id FROM children WHERE id IS NOT NULL)
-GROUP BY id
-HAVING count(*) > 1
-ORDER BY id;
+SELECT id FROM ids GROUP BY id HAVING count(*) > 1 ORDER BY id;
 
--- name: index_ids
+-- name: index_lines
 CREATE UNIQUE INDEX roots_by_id ON roots (id);
 CREATE UNIQUE INDEX children_by_id ON children (id);
 
