@@ -149,10 +149,11 @@ def _named(ids: list[str], total: int) -> str:
 
 
 class JsonlIndex:
-    """The lines of one JSONL file in a scratch SQLite database, to assemble records from (see module doc).
+    """One JSONL file's records, with its ids (and its lines, when children come late) in a scratch SQLite
+    database (see module doc).
 
-    Use as a context manager; the database file is removed on exit. :meth:`build` reads the file once,
-    :meth:`records` then yields each root's record in file order.
+    Use as a context manager; the database file is removed on exit. :meth:`build` reads the file (twice
+    when children come late) and checks it, :meth:`records` then yields each root's record in file order.
     """
 
     def __init__(
