@@ -6,10 +6,13 @@ the same events recomputed here by that definition.
 
 The whole graph runs on each warehouse backend: DuckDB, and PostgreSQL where the server is (the tests
 marked ``postgres``, run by CI), with the same assertions, and the PostgreSQL warehouse equals the DuckDB
-one table by table. Each (site, backend) run happens once per module (``whole_runs``)."""
+one table by table. Each (site, backend) run happens once per module (``whole_runs``); the daily-runs
+test starts from a copy of the woo-ny DuckDB run's warehouse and raw store instead of running the same
+history again."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -106,6 +109,7 @@ class WholeRun:
     end: date
     first: dict[str, str]
     second: dict[str, str]
+    folder: Path
 
 
 def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> WholeRun:
@@ -119,7 +123,7 @@ def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> Wh
             pipeline.materialise(start, end)
             first = pipeline.checksums()
             pipeline.materialise(start, end)
-            return WholeRun(pipeline, start, end, first, pipeline.checksums())
+            return WholeRun(pipeline, start, end, first, pipeline.checksums(), tmp_path)
         finally:
             registry.unregister(spec.name)
 
@@ -216,15 +220,23 @@ def test_the_postgresql_warehouse_equals_the_duckdb_one_table_by_table(whole_run
     assert on_pg.first == on_duckdb.first
 
 
-def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(tmp_path, monkeypatch):
+@WOO_NY_RUNS
+def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(
+    whole_runs, tmp_path, monkeypatch
+):
     """The site's clock moves on five days and only those days are materialised: bank transfers paid since
     move to their payment day, refunds land on their day, and every earlier day is restated to the
-    sandbox's figures as of the new clock."""
-    spec, clock = _site("woo-ny", seed=7102)
+    sandbox's figures as of the new clock. The history before the move is the woo-ny DuckDB whole run's
+    (the same site and clock): a copy of its raw store and warehouse, never the shared run itself."""
+    run = whole_runs("woo-ny", "duckdb")
+    spec, clock = _site("woo-ny")
+    run.pipeline.warehouse.engine().dispose()  # every connection closed before the file is copied
+    folder = tmp_path / "woo-ny-daily"
+    shutil.copytree(run.folder, folder)
     try:
-        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
+        pipeline = make_woo_pipeline(folder, monkeypatch, spec, clock)
         start, first_end = pipeline.site.history_start, clock.date() - timedelta(days=1)
-        pipeline.materialise(start, first_end)
+        assert (start, first_end) == (run.start, run.end)
         later = clock + timedelta(days=5)
         pipeline.site.set_clock(later)
         moved = pipeline.warehouse.query(
