@@ -6,10 +6,15 @@ the same events recomputed here by that definition.
 
 The whole graph runs on each warehouse backend: DuckDB, and PostgreSQL where the server is (the tests
 marked ``postgres``, run by CI), with the same assertions, and the PostgreSQL warehouse equals the DuckDB
-one table by table. Each (site, backend) run happens once per module (``whole_runs``)."""
+one table by table. Each (site, backend) run happens once per module (``whole_runs``); the woo-ny run on
+DuckDB once per test session (``shared_woo_ny_run``), copied into each test that reads it, and the
+daily-runs test starts from such a copy instead of running the same history again."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -19,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from filelock import FileLock
 
 from platform_assets.ground_truth import compare_with_ground_truth
 from sandbox.woocommerce import registry
@@ -87,12 +93,13 @@ def _assert_matches_sandbox(pipeline, start: date, end: date) -> int:
 #: Each site's whole history in agg_daily_sales: (orders, total sales), the same on every backend.
 TOTALS = {"woo-ny": (98, Decimal("8728.97")), "woo-london": (85, Decimal("10257.74"))}
 #: The runs the tests check: both sites on DuckDB, woo-ny on PostgreSQL too.
-#: The woo-ny runs and the table-by-table comparison, which reuses them, share one xdist worker.
-WOO_NY_RUNS = pytest.mark.xdist_group("woocommerce-woo-ny-runs")
+#: The woo-ny PostgreSQL run and the table-by-table comparison, which reuses it, share one xdist worker
+#: (the woo-ny DuckDB run is built once per session for every worker: ``shared_woo_ny_run``).
+WOO_NY_POSTGRESQL = pytest.mark.xdist_group("woocommerce-woo-ny-postgresql")
 RUNS = [
-    pytest.param("woo-ny", "duckdb", marks=WOO_NY_RUNS),
+    ("woo-ny", "duckdb"),
     ("woo-london", "duckdb"),
-    pytest.param("woo-ny", "postgresql", marks=[pytest.mark.postgres, WOO_NY_RUNS]),
+    pytest.param("woo-ny", "postgresql", marks=[pytest.mark.postgres, WOO_NY_POSTGRESQL]),
 ]
 
 
@@ -106,6 +113,7 @@ class WholeRun:
     end: date
     first: dict[str, str]
     second: dict[str, str]
+    folder: Path
 
 
 def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> WholeRun:
@@ -119,23 +127,72 @@ def _run_whole_graph(tmp_path: Path, name: str, warehouse_url: str | None) -> Wh
             pipeline.materialise(start, end)
             first = pipeline.checksums()
             pipeline.materialise(start, end)
-            return WholeRun(pipeline, start, end, first, pipeline.checksums())
+            return WholeRun(pipeline, start, end, first, pipeline.checksums(), tmp_path)
         finally:
             registry.unregister(spec.name)
 
 
+@pytest.fixture(scope="session")
+def shared_woo_ny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The woo-ny :class:`WholeRun` on DuckDB, built once per test session: the first xdist worker to need
+    it builds it under a file lock in the session's shared temporary folder (the one every worker's own
+    folder is in), the others wait for it. Its folder holds the warehouse, the raw store and run.json
+    (the range and both checksums); read it only through :func:`_copy_of_shared_run` (a DuckDB file is
+    locked by the process that opens it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "woocommerce-woo-ny-duckdb"
+    folder.mkdir(exist_ok=True)
+    with FileLock(str(shared / "woocommerce-woo-ny-duckdb.lock")):
+        if not (folder / "done").exists():
+            shutil.rmtree(folder / "build", ignore_errors=True)
+            built = _run_whole_graph(folder / "build", "woo-ny", None)
+            built.pipeline.warehouse.engine().dispose()
+            record = {
+                "start": built.start.isoformat(),
+                "end": built.end.isoformat(),
+                "first": built.first,
+                "second": built.second,
+            }
+            (folder / "build" / "run.json").write_text(json.dumps(record))
+            (folder / "build").rename(folder / "done")
+    return folder / "done"
+
+
+def _copy_of_shared_run(done: Path, tmp_path: Path) -> WholeRun:
+    """The shared woo-ny DuckDB run on a copy of its warehouse and raw store under tmp_path: as if this
+    worker had just run it (the same site at the same clock, a fresh instance)."""
+    shutil.copytree(done, tmp_path, dirs_exist_ok=True)
+    record = json.loads((tmp_path / "run.json").read_text())
+    spec, clock = _site("woo-ny")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        try:
+            pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
+        finally:
+            registry.unregister(spec.name)
+    start, end = date.fromisoformat(record["start"]), date.fromisoformat(record["end"])
+    return WholeRun(pipeline, start, end, record["first"], record["second"], tmp_path)
+
+
 @pytest.fixture(scope="module")
-def whole_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str], WholeRun]]:
+def whole_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str, str], WholeRun]]:
     """``run(site, backend)``: that site's :class:`WholeRun` on that backend ("duckdb" or "postgresql": a
     database of its own, ``pgwoo_*``, dropped with the module), made on first use and shared by the
-    tests of this module that run on the same xdist worker (the woo-ny ones share a group: WOO_NY_RUNS)."""
+    tests of this module that run on the same xdist worker (the woo-ny PostgreSQL ones share a group:
+    WOO_NY_POSTGRESQL); woo-ny on DuckDB is a copy of the session's ``shared_woo_ny_run``."""
     runs: dict[tuple[str, str], WholeRun] = {}
     with ExitStack() as databases:
 
         def run(name: str, backend: str) -> WholeRun:
             if (name, backend) not in runs:
-                url = None if backend == "duckdb" else databases.enter_context(fresh_pg_database("pgwoo"))
                 tmp_path = tmp_path_factory.mktemp(f"{name}-{backend}")
+                if (name, backend) == ("woo-ny", "duckdb"):
+                    done = request.getfixturevalue("shared_woo_ny_run")
+                    runs[(name, backend)] = _copy_of_shared_run(done, tmp_path)
+                    return runs[(name, backend)]
+                url = None if backend == "duckdb" else databases.enter_context(fresh_pg_database("pgwoo"))
                 runs[(name, backend)] = _run_whole_graph(tmp_path, name, url)
             return runs[(name, backend)]
 
@@ -207,7 +264,7 @@ def test_whole_graph_equals_the_sandbox_to_the_cent_and_a_rerun_changes_nothing(
 
 
 @pytest.mark.postgres
-@WOO_NY_RUNS
+@WOO_NY_POSTGRESQL
 def test_the_postgresql_warehouse_equals_the_duckdb_one_table_by_table(whole_runs):
     """The same run on both backends: every table's row count, then its content, is the same."""
     on_pg, on_duckdb = whole_runs("woo-ny", "postgresql"), whole_runs("woo-ny", "duckdb")
@@ -216,15 +273,22 @@ def test_the_postgresql_warehouse_equals_the_duckdb_one_table_by_table(whole_run
     assert on_pg.first == on_duckdb.first
 
 
-def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(tmp_path, monkeypatch):
+def test_daily_runs_pick_up_payments_status_changes_and_refunds_of_earlier_days(
+    whole_runs, tmp_path, monkeypatch
+):
     """The site's clock moves on five days and only those days are materialised: bank transfers paid since
     move to their payment day, refunds land on their day, and every earlier day is restated to the
-    sandbox's figures as of the new clock."""
-    spec, clock = _site("woo-ny", seed=7102)
+    sandbox's figures as of the new clock. The history before the move is the woo-ny DuckDB whole run's
+    (the same site and clock): a copy of its raw store and warehouse, never the shared run itself."""
+    run = whole_runs("woo-ny", "duckdb")
+    spec, clock = _site("woo-ny")
+    run.pipeline.warehouse.engine().dispose()  # every connection closed before the file is copied
+    folder = tmp_path / "woo-ny-daily"
+    shutil.copytree(run.folder, folder)
     try:
-        pipeline = make_woo_pipeline(tmp_path, monkeypatch, spec, clock)
+        pipeline = make_woo_pipeline(folder, monkeypatch, spec, clock)
         start, first_end = pipeline.site.history_start, clock.date() - timedelta(days=1)
-        pipeline.materialise(start, first_end)
+        assert (start, first_end) == (run.start, run.end)
         later = clock + timedelta(days=5)
         pipeline.site.set_clock(later)
         moved = pipeline.warehouse.query(
