@@ -359,7 +359,7 @@ def test_unknown_keys_are_errors_at_every_level_listing_the_allowed_keys(tmp_pat
     )
     assert load_error(tmp_path, acme_file({"region": "eu"})) == (
         "tenant acme: connections.shopify: unknown key 'region'; allowed keys: shop_url, token_env, "
-        "api_version"
+        "api_version, api"
     )
     path = write(tmp_path, "tenant:\n  - id: acme\n")
     with pytest.raises(TenantConfigError) as info:
@@ -541,7 +541,7 @@ def test_a_platform_no_source_serves_is_refused_and_connections_are_optional(tmp
     assert load_tenants(write(tmp_path, body), today=TODAY)["acme"].connections == {}
     body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      shopify: []\n"
     assert load_error(tmp_path, body) == (
-        "tenant acme: connections.shopify must be a mapping of shop_url, token_env, api_version"
+        "tenant acme: connections.shopify must be a mapping of shop_url, token_env, api_version, api"
     )
     body = acme_file().replace("        token_env: 'ACME_TOKEN'\n", "")
     assert load_error(tmp_path, body) == "tenant acme: connections.shopify.token_env is required"
