@@ -38,7 +38,15 @@ import requests
 
 from resources import fast_json
 from resources.client_base import parse_base_url, send_unchained
-from resources.http import HttpStats, RetryingRequester, RetryPolicy, Sleep, url_path
+from resources.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RESPONSE_DEADLINE,
+    HttpStats,
+    RetryingRequester,
+    RetryPolicy,
+    Sleep,
+    url_path,
+)
 from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, record_versions
 from resources.secrets import check_header_value, install_log_filter
 from resources.shopify import graphql_queries as q
@@ -118,8 +126,8 @@ class ShopifyGraphQLClient:
         rng: random.Random | None = None,
         session: requests.Session | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-        response_deadline: float | None = None,
-        max_response_bytes: int | None = None,
+        response_deadline: float | None = DEFAULT_RESPONSE_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         token_source: str | None = None,
     ) -> None:
         if not token:
@@ -293,9 +301,10 @@ class ShopifyGraphQLClient:
                         status=response.status_code,
                         api_message=_error_messages(errors),
                     )
-                restored = self._pacer.reserve(0)  # how long until the bucket has room, by the new figures
+                # The next attempt waits for the query's cost at the reported restore rate (pacing);
+                # an answer without one falls back on the retry policy's backoff.
                 backoff = 0.0 if self._pacer.restore_rate else self._policy.backoff(attempt, self._rng)
-                self._stats.add(retries=1, retry_sleep_seconds=backoff + restored)
+                self._stats.add(retries=1, retry_sleep_seconds=backoff)
                 log.warning(
                     "POST %s (%s): %s (attempt %d/%d), retrying",
                     self._path,

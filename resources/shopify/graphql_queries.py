@@ -22,14 +22,14 @@ from __future__ import annotations
 MONEY_BAG = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 
 #: Items asked per page of an order's nested connections (more are paged in through ``order(id:)``).
-LINE_ITEMS_PAGE = 10
-SHIPPING_LINES_PAGE = 2
-DISCOUNT_APPLICATIONS_PAGE = 4
+LINE_ITEMS_PAGE = 5
+SHIPPING_LINES_PAGE = 1
+DISCOUNT_APPLICATIONS_PAGE = 2
 #: A refund's nested connections cannot be paged from an order (refunds are a list); an order whose
 #: refund has more of them than these is refused with an error naming the order (never cut short).
-REFUND_LINE_ITEMS_PAGE = 10
-REFUND_TRANSACTIONS_PAGE = 4
-ORDER_ADJUSTMENTS_PAGE = 2
+REFUND_LINE_ITEMS_PAGE = 8
+REFUND_TRANSACTIONS_PAGE = 3
+ORDER_ADJUSTMENTS_PAGE = 1
 
 TAX_LINE = f"title rate priceSet {{ {MONEY_BAG} }}"
 DISCOUNT_ALLOCATION = f"allocatedAmountSet {{ {MONEY_BAG} }} discountApplication {{ index }}"
@@ -124,7 +124,7 @@ INVENTORY_LEVEL_FIELDS = (
 )
 
 #: Nodes asked per page of each root connection (each document's requested cost stays under 1,000).
-ORDERS_PAGE = 2
+ORDERS_PAGE = 4
 CUSTOMERS_PAGE = 200
 PRODUCTS_PAGE = 10
 LOCATIONS_PAGE = 250

@@ -1,5 +1,5 @@
 """One staging for two APIs: the same sandbox store fetched through the REST Admin API and through the
-GraphQL Admin API (paginated: two orders a page), staged, modelled and aggregated. Every stg_shopify_*
+GraphQL Admin API (paginated: four orders a page), staged, modelled and aggregated. Every stg_shopify_*
 table is compared row by row; they are identical except the columns only REST has (docs/shopify-graphql.md),
 and every table above staging is identical, to the cent."""
 

@@ -95,7 +95,7 @@ def test_every_document_stays_under_the_single_query_cost_limit(shop: SandboxSho
         ]
     }
     assert costs == {
-        "orders": 752,
+        "orders": 946,
         "customers": 802,
         "products": 832,
         "locations": 502,
@@ -112,7 +112,7 @@ def test_a_window_is_walked_page_by_page_sorted_by_updated_at_without_loss(serve
         pages = list(client.iter_window("orders", None, FOREVER))
         stats = client.stats
     ids = _order_ids(pages)
-    assert len(pages) == 38 and all(len(page) == 2 for page in pages)
+    assert len(pages) == 19 and all(len(page) == 4 for page in pages)
     assert sorted(ids) == expected and len(ids) == len(set(ids)) == 76
     updated = [order["updatedAt"] for page in pages for order in page]
     assert updated == sorted(updated)
@@ -120,7 +120,7 @@ def test_a_window_is_walked_page_by_page_sorted_by_updated_at_without_loss(serve
     first = pages[0][0]
     assert isinstance(first["lineItems"], list) and isinstance(first["refunds"], list)
     assert set(first["totalPriceSet"]) == {"shopMoney", "presentmentMoney"}
-    assert stats["requests"] == 38 and stats["retries"] == 0 and stats["throttled"] == 0
+    assert stats["requests"] == 19 and stats["retries"] == 0 and stats["throttled"] == 0
 
 
 def test_an_updated_at_window_matches_rest_to_the_order(server, shop, fake_time) -> None:
@@ -143,22 +143,22 @@ def test_an_updated_at_window_matches_rest_to_the_order(server, shop, fake_time)
 
 
 def test_cost_pacing_and_throttled_answers_lose_and_duplicate_nothing(server, shop, fake_time) -> None:
-    """A small bucket (800 points restoring 50 a second), drained by another app before the walk: the
+    """A small bucket (1,000 points restoring 50 a second), drained by another app before the walk: the
     first answer is THROTTLED (HTTP 200, no data), retried once the cost is restored; later pages wait
     for their cost from the throttleStatus the answers report, so no other page is THROTTLED."""
-    shop.graphql.configure(maximum_available=800, restore_rate=50, timer=fake_time.monotonic)
-    drained = call(shop, q.ORDERS_QUERY, {"first": 2})[2]["extensions"]["cost"]["throttleStatus"]
-    assert drained["currentlyAvailable"] < 752
+    shop.graphql.configure(maximum_available=1000, restore_rate=50, timer=fake_time.monotonic)
+    drained = call(shop, q.ORDERS_QUERY, {"first": q.ORDERS_PAGE})[2]["extensions"]["cost"]["throttleStatus"]
+    assert drained["currentlyAvailable"] < 946
     expected = sorted(order["id"] for order in rest(shop, "orders", "status=any&limit=250"))
     with open_client(server, shop, fake_time) as client:
         ids = _order_ids(client.iter_window("orders", None, FOREVER))
         stats = client.stats
     assert sorted(ids) == expected and len(ids) == len(set(ids)) == 76
     assert stats["throttled"] == 1 and stats["retries"] == 1
-    assert stats["requests"] == 39  # 38 pages and the THROTTLED attempt
+    assert stats["requests"] == 20  # 19 pages and the THROTTLED attempt
     assert stats["pacing_sleep_seconds"] > 0 and fake_time.sleeps
     # The waits are the bucket's: never more than the restore time of one query's requested cost.
-    assert max(fake_time.sleeps) <= 752 / 50
+    assert max(fake_time.sleeps) <= 946 / 50
 
 
 def test_throttled_until_the_retries_run_out_is_a_clear_error(server, shop, fake_time) -> None:
@@ -209,8 +209,9 @@ def test_a_missing_scope_is_a_protected_data_error_like_rests_403(fake_time) -> 
 def test_the_token_is_in_no_error_and_no_log_line(server, shop, fake_time, caplog) -> None:
     wrong = "shpat_wrong_0123456789abcdef_SECRET"
     caplog.set_level(logging.DEBUG)
-    shop.graphql.configure(maximum_available=800, restore_rate=50, timer=fake_time.monotonic)
-    call(shop, q.ORDERS_QUERY, {"first": 2})  # drained: the walk below is THROTTLED and logs its retry
+    shop.graphql.configure(maximum_available=1000, restore_rate=50, timer=fake_time.monotonic)
+    # Drained: the walk below is THROTTLED and logs its retry.
+    call(shop, q.ORDERS_QUERY, {"first": q.ORDERS_PAGE})
     with open_client(server, shop, fake_time) as client:
         list(client.iter_window("orders", None, FOREVER))
     with open_client(server, shop, fake_time, token=wrong) as client, pytest.raises(ShopifyAuthError) as info:
@@ -245,7 +246,7 @@ def test_an_order_with_more_lines_than_a_page_has_them_paged_in(server, shop, fa
     }
     assert got == expected
     several = sum(1 for lines in expected.values() if len(lines) > 1)
-    assert several == 33 and stats["requests"] == 38 + several
+    assert several == 33 and stats["requests"] == 19 + several
 
 
 def test_a_refund_cut_short_is_an_error_naming_the_order_never_a_short_record(
