@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 
@@ -111,6 +112,9 @@ def test_graphql_partitions_hold_rest_records_and_say_which_api(pipelines) -> No
         for entity in ("orders", "customers", "products", "shop", "locations", "inventory_levels"):
             meta = store.read_meta("shopify", entity, pipeline.tenant_id, END)
             assert meta["api"] == api, (entity, meta)
+            event = pipeline.instance.get_latest_materialization_event(dg.AssetKey(f"raw_shopify_{entity}"))
+            assert event is not None and event.asset_materialization is not None
+            assert event.asset_materialization.metadata["api"].value == {pipeline.tenant_id: api}
     store = via_graphql.resources["raw_store"]
     orders = list(store.read_partition("shopify", "orders", via_graphql.tenant_id, START))
     assert orders and all(isinstance(order["id"], int) for order in orders)
