@@ -1,5 +1,7 @@
 """Raw layer: the Shopify Admin API's JSON as received, one gzipped NDJSON file per entity, tenant and
-business day in the raw store.
+business day in the raw store. A tenant reading through the GraphQL Admin API (its connection's ``api``)
+has its records translated into REST's shape first (``graphql_translate``), so both stage alike; the
+sidecars and the assets' ``api`` metadata say which API each tenant's records came through.
 
 Orders, customers and products partitions hold what changed during the tenant's business day (the
 updated_at window), so refunds, edits and cancellations land on the day they happen; a tenant's start

@@ -13,6 +13,9 @@ partitions are independent of the order in which they are fetched. Threads with 
 help the days still paging by taking over part of their window (``window_split``, orders only): such a
 day's partition holds the same records, in another order, for a request or two more.
 
+A tenant whose connection says ``api: graphql`` is read through the GraphQL client behind a reader that
+hands out REST records (``graphql_fetch``), under its shop's cost bucket; its windows are not split.
+
 When a day fails, the days not yet started are cancelled and the error of the earliest failing day is
 raised, as it would be when walking the days in order. A 403 for protected customer data skips the
 entity for the tenant: the earliest refused day is reported and the tenant's days not yet started are
