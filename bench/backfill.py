@@ -404,7 +404,11 @@ def run(size: Size) -> list[Figure]:
                             "id": TENANT,
                             "name": "Backfill benchmark store",
                             "start_date": days[0].isoformat(),
-                            "shopify": {"shop_url": server.base_url(TENANT), "token_env": TOKEN_ENV},
+                            "shopify": {
+                                "shop_url": server.base_url(TENANT),
+                                "token_env": TOKEN_ENV,
+                                "api": "rest",
+                            },
                         }
                     ]
                 }

@@ -77,7 +77,7 @@ class BenchShop:
     def tenant(self, shop_url: str) -> Tenant:
         # The start date lies before the fetched days, so every window has both updated_at bounds.
         start = self.first_day() - timedelta(days=30)
-        connection = ShopifyConnection(shop_url=shop_url, token_env=self.token_env)
+        connection = ShopifyConnection(shop_url=shop_url, token_env=self.token_env, api="rest")
         return Tenant(id=self.name, name=self.name, start_date=start, connections={"shopify": connection})
 
     def fetched_days(self) -> list[date]:

@@ -44,7 +44,7 @@ def _write_tenants_file(store: BenchStore, path: Path) -> None:
         "id": store.tenant_id,
         "name": store.tenant_id,
         "start_date": store.start.isoformat(),
-        "shopify": {"shop_url": f"sandbox://{store.tenant_id}", "token_env": store.token_env},
+        "shopify": {"shop_url": f"sandbox://{store.tenant_id}", "token_env": store.token_env, "api": "rest"},
     }
     path.write_text(yaml.safe_dump({"tenants": [tenant]}))
 

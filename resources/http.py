@@ -587,13 +587,20 @@ class RetryingRequester:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        json: Any = None,
     ) -> requests.Response:
         """Send with retries; return the first non-retryable response or raise :class:`RetriesExhausted`
-        (a non-transient exception, e.g. :class:`ResponseTooLarge`, propagates at once)."""
-        return self._retrying(self._send, method, url, params, headers)
+        (a non-transient exception, e.g. :class:`ResponseTooLarge`, propagates at once). ``json``: a body
+        sent as JSON (a read such as a GraphQL query, which may be sent again)."""
+        return self._retrying(self._send, method, url, params, headers, json)
 
     def _send(
-        self, method: str, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json: Any = None,
     ) -> requests.Response:
         """One attempt: wait for the pacer, send, and report the outcome back to the pacer."""
         if self.pacer is not None:
@@ -613,6 +620,7 @@ class RetryingRequester:
                 url,
                 params=params,
                 headers=headers,
+                json=json,
                 timeout=self.timeout,
                 allow_redirects=False,
                 stream=True,

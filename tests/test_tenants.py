@@ -359,7 +359,7 @@ def test_unknown_keys_are_errors_at_every_level_listing_the_allowed_keys(tmp_pat
     )
     assert load_error(tmp_path, acme_file({"region": "eu"})) == (
         "tenant acme: connections.shopify: unknown key 'region'; allowed keys: shop_url, token_env, "
-        "api_version"
+        "api_version, api"
     )
     path = write(tmp_path, "tenant:\n  - id: acme\n")
     with pytest.raises(TenantConfigError) as info:
@@ -541,7 +541,7 @@ def test_a_platform_no_source_serves_is_refused_and_connections_are_optional(tmp
     assert load_tenants(write(tmp_path, body), today=TODAY)["acme"].connections == {}
     body = "tenants:\n  - id: acme\n    start_date: 2026-01-01\n    connections:\n      shopify: []\n"
     assert load_error(tmp_path, body) == (
-        "tenant acme: connections.shopify must be a mapping of shop_url, token_env, api_version"
+        "tenant acme: connections.shopify must be a mapping of shop_url, token_env, api_version, api"
     )
     body = acme_file().replace("        token_env: 'ACME_TOKEN'\n", "")
     assert load_error(tmp_path, body) == "tenant acme: connections.shopify.token_env is required"
@@ -577,3 +577,24 @@ def test_a_run_reads_the_tenants_file_once_through_the_tenants_resource(tmp_path
     result = dg.materialize([first, second], resources={"tenants": TenantsResource(tenants_file=str(path))})
     assert result.output_for_node("second") == ["acme", "acme"]
     assert reads == [(path,)]
+
+
+@pytest.mark.parametrize(("value", "api"), [("graphql", "graphql"), ("rest", "rest"), ("REST", "rest")])
+def test_the_admin_api_a_tenant_reads_through_is_chosen_per_tenant(tmp_path, value, api):
+    tenants = load_tenants(write(tmp_path, acme_file({"api": value})), today=TODAY)
+    assert tenants["acme"].connection("shopify").api == api
+
+
+def test_a_new_tenant_reads_shopify_through_graphql_by_default(tmp_path):
+    tenants = load_tenants(write(tmp_path, acme_file()), today=TODAY)
+    assert tenants["acme"].connection("shopify").api == "graphql"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("soap", "'soap'"), ("graph-ql", "'graph-ql'"), (SECRET, "(not shown)")]
+)
+def test_an_admin_api_other_than_graphql_or_rest_is_refused_naming_tenant_and_field(tmp_path, value, shown):
+    assert load_error(tmp_path, acme_file({"api": value})) == (
+        f"tenant acme: connections.shopify.api {shown} is not a Shopify Admin API to read through "
+        "(graphql or rest)"
+    )

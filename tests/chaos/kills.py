@@ -68,7 +68,12 @@ class Worker:
             "id": tenant,
             "name": tenant,
             "start_date": START.isoformat(),
-            "shopify": {"shop_url": shop_url, "token_env": TOKEN_ENV, "api_version": "2025-07"},
+            "shopify": {
+                "shop_url": shop_url,
+                "token_env": TOKEN_ENV,
+                "api_version": "2025-07",
+                "api": "rest",
+            },
         }
         (folder / "tenants.yaml").write_text(yaml.safe_dump({"tenants": [tenant_block]}))
         (folder / "started").unlink(missing_ok=True)

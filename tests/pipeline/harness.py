@@ -169,7 +169,10 @@ def make_pipeline(
     warehouse_url: str | None = None,
     instance: dg.DagsterInstance | None = None,
     tenant_timezone: str | None = None,
+    api: str = "rest",
 ) -> Pipeline:
+    """A pipeline of one tenant on ``spec``'s shop, read through the Shopify Admin ``api`` (``rest``, which
+    the tests written before GraphQL rely on: window splitting, REST faults and traps; or ``graphql``)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     shop = build_shop(spec, clock)
     registry.register(spec.name, shop)
@@ -181,7 +184,12 @@ def make_pipeline(
         "id": spec.name,
         "name": spec.name,
         "start_date": start_date.isoformat(),
-        "shopify": {"shop_url": f"sandbox://{spec.name}", "token_env": token_env, "api_version": "2025-07"},
+        "shopify": {
+            "shop_url": f"sandbox://{spec.name}",
+            "token_env": token_env,
+            "api_version": "2025-07",
+            "api": api,
+        },
     }
     if tenant_timezone:
         tenant["timezone"] = tenant_timezone

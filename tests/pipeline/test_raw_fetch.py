@@ -49,7 +49,7 @@ def tenant(name: str, url: str, start: date, monkeypatch, token: str) -> Tenant:
         id=name,
         name=name,
         start_date=start,
-        connections={"shopify": ShopifyConnection(shop_url=url, token_env=env)},
+        connections={"shopify": ShopifyConnection(shop_url=url, token_env=env, api="rest")},
     )
 
 

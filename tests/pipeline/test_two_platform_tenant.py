@@ -108,7 +108,7 @@ def test_demo_ny_on_shopify_and_woocommerce_equals_the_spanning_ground_truth(tmp
             # the first partition of the run takes every order before it: the whole history is ingested
             "start_date": START.isoformat(),
             "connections": {
-                "shopify": {"shop_url": urls["shopify"], "token_env": "T_NY_SHOPIFY_TOKEN"},
+                "shopify": {"shop_url": urls["shopify"], "token_env": "T_NY_SHOPIFY_TOKEN", "api": "rest"},
                 "woocommerce": {
                     "site_url": urls["woocommerce"],
                     "consumer_key_env": "T_NY_WOO_KEY",

@@ -49,6 +49,8 @@ DEMO_TODAY = date(2026, 6, 1)
 DEMO_DAYS = 30
 #: The demo tenants (platform_assets/config/demo_tenants.yaml): id, start_date as "-Nd", timezone override.
 DEMO_TENANTS = (("demo-ny", 30, None), ("demo-berlin", 30, "Europe/Berlin"))
+#: The Shopify Admin API each demo tenant reads through (the tenants file's ``api``).
+DEMO_APIS = {"demo-ny": "rest", "demo-berlin": "graphql"}
 
 #: Columns left out of the checksum, per table, with the reason. Everything else of every table counts.
 #: Only values that differ between two builds of the same code on the same pinned data belong here: the
@@ -110,6 +112,7 @@ def build_demo_warehouse(base: Path, monkeypatch: pytest.MonkeyPatch) -> DemoWar
                 warehouse_url=url,
                 instance=instance,
                 tenant_timezone=timezone,
+                api=DEMO_APIS[tenant],
             )
             pipeline.materialise(*ranges[tenant])
             pipelines[tenant] = pipeline

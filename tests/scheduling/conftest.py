@@ -26,7 +26,7 @@ def write_tenants(path: Path, tenants: list[dict]) -> Path:
         if tenant.get("timezone"):
             entry["timezone"] = tenant["timezone"]
         # Every tenant sells on Shopify: the schedule reads its timezone from the shop's raw snapshot.
-        shop = {"shop_url": f"sandbox://{tenant['id']}", "token_env": "SCHEDULE_TEST_TOKEN"}
+        shop = {"shop_url": f"sandbox://{tenant['id']}", "token_env": "SCHEDULE_TEST_TOKEN", "api": "rest"}
         entry["connections"] = {"shopify": tenant.get("shopify") or shop}
         entries.append(entry)
     path.write_text(yaml.safe_dump({"tenants": entries}))

@@ -29,7 +29,11 @@ def test_schedule_and_sensor_launch_runs_under_the_daemon(tmp_path, monkeypatch)
                 "id": TENANT,
                 "start_date": date(2026, 1, 1),
                 "timezone": "Europe/Berlin",
-                "shopify": {"shop_url": "sandbox://demo-berlin", "token_env": "DEMO_BERLIN_SHOPIFY_TOKEN"},
+                "shopify": {
+                    "shop_url": "sandbox://demo-berlin",
+                    "token_env": "DEMO_BERLIN_SHOPIFY_TOKEN",
+                    "api": "rest",
+                },
             }
         ],
     )

@@ -159,7 +159,7 @@ def world(instance, tmp_path, monkeypatch, shop_names, definitions) -> Iterator[
             {
                 "id": tenant_id,
                 "start_date": START,
-                "shopify": {"shop_url": f"sandbox://{name}", "token_env": token_env},
+                "shopify": {"shop_url": f"sandbox://{name}", "token_env": token_env, "api": "rest"},
             }
         )
     instance.add_dynamic_partitions("tenant", [NY, BERLIN])

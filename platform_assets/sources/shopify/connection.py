@@ -1,5 +1,5 @@
 """A tenant's Shopify connection: the shop's URL, the variable holding its Admin API token, its API
-version."""
+version, and which Admin API its records are read through (``api``: ``graphql`` or ``rest``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from platform_assets.tenants import Connection, Tenant
 #: Shopify's Admin API versions: a quarter's release (YYYY-01, -04, -07, -10) or ``unstable``.
 _API_VERSION = re.compile(r"^(?:20\d{2}-(?:01|04|07|10)|unstable)$")
 DEFAULT_API_VERSION = "2025-07"
+#: The Admin APIs a tenant's records can be read through: GraphQL (Shopify's supported API, the default
+#: for new tenants) or REST (legacy since October 2024). Both stage into the same tables.
+APIS = ("graphql", "rest")
+DEFAULT_API = "graphql"
 
 
 class ShopifyConnection(Connection):
@@ -26,6 +30,7 @@ class ShopifyConnection(Connection):
     shop_url: str
     token_env: str
     api_version: str = DEFAULT_API_VERSION
+    api: str = DEFAULT_API
 
     _url = field_validator("shop_url", mode="before")(lambda value: check_url(value))
     _token_env = field_validator("token_env", mode="before")(lambda value: check_variable_name(value))
@@ -42,6 +47,20 @@ class ShopifyConnection(Connection):
                 "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
             )
         return text
+
+    @field_validator("api", mode="before")
+    @classmethod
+    def _known_api(cls, value: object) -> str:
+        """``graphql`` or ``rest``, any case; anything else is refused at load."""
+        text = str(value).strip().lower() if isinstance(value, str) else value
+        if text not in APIS:
+            shown = (
+                repr(value)
+                if isinstance(value, str) and len(value) <= 20 and not looks_like_token(value)
+                else "(not shown)"
+            )
+            raise ValueError(f"{shown} is not a Shopify Admin API to read through (graphql or rest)")
+        return str(text)
 
     @property
     def url(self) -> str:

@@ -1,5 +1,7 @@
 """Raw layer: the Shopify Admin API's JSON as received, one gzipped NDJSON file per entity, tenant and
-business day in the raw store.
+business day in the raw store. A tenant reading through the GraphQL Admin API (its connection's ``api``)
+has its records translated into REST's shape first (``graphql_translate``), so both stage alike; the
+sidecars and the assets' ``api`` metadata say which API each tenant's records came through.
 
 Orders, customers and products partitions hold what changed during the tenant's business day (the
 updated_at window), so refunds, edits and cancellations land on the day they happen; a tenant's start
@@ -14,12 +16,17 @@ import dagster as dg
 
 from platform_assets.clock import utc_now
 from platform_assets.ingest.raw_assets import raw_asset, write_snapshot
-from platform_assets.ingest.runs import describe_days, tenant_days
+from platform_assets.ingest.runs import TenantDays, describe_days, tenant_days
 from platform_assets.sources.shopify import PLATFORM
+from platform_assets.sources.shopify.connection import shopify_connection
+from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
 from platform_assets.sources.shopify.raw_fetch import client_for, fetch_days
 from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
+
+#: A client of either Admin API, as the raw assets use it (records come out REST-shaped).
+ShopClient = ShopifyShopClient | GraphQLShopReader
 
 KINDS = {"shopify", "python"}
 SNAPSHOT_NOTE = (
@@ -52,10 +59,26 @@ def _fetch_by_day(
         "api_retries": dg.MetadataValue.int(int(outcome.api["retries"])),
         "api_throttled": dg.MetadataValue.int(int(outcome.api["throttled"])),
         "windows_split": dg.MetadataValue.int(outcome.splits),
+        "api": dg.MetadataValue.json(outcome.apis),
     }
     if outcome.skipped:
         metadata["warnings"] = dg.MetadataValue.json(outcome.skipped)
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _apis(runs: list[TenantDays]) -> dict[str, str]:
+    """The Admin API each of the run's tenants is read through (the assets' ``api`` metadata)."""
+    return {td.tenant.id: shopify_connection(td.tenant).api for td in runs}
+
+
+def _sidecar_api(client: ShopClient) -> dict[str, str]:
+    return {"api": "graphql" if isinstance(client, GraphQLShopReader) else "rest"}
+
+
+def _with_api(result: dg.MaterializeResult, runs: list[TenantDays]) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={**(result.metadata or {}), "api": dg.MetadataValue.json(_apis(runs))}
+    )
 
 
 def _raw_asset(name: str, description: str, **kwargs: Any):
@@ -69,15 +92,18 @@ def raw_shopify_shop(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    return write_snapshot(
+    runs = tenant_days(context, tenants)
+    result = write_snapshot(
         PLATFORM,
         "shop",
         raw_store,
-        tenant_days(context, tenants),
+        runs,
         lambda tenant: client_for(shopify, tenant),
         lambda client: [[client.get_shop()]],
         count_records=False,
+        sidecar_meta=_sidecar_api,
     )
+    return _with_api(result, runs)
 
 
 @_raw_asset(
@@ -130,11 +156,13 @@ def _snapshot(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
     entity: str,
-    fetch: Callable[[ShopifyShopClient], Iterator[list[dict]]],
+    fetch: Callable[[ShopClient], Iterator[list[dict]]],
 ) -> dg.MaterializeResult:
-    return write_snapshot(
-        PLATFORM, entity, raw_store, tenant_days(context, tenants), lambda t: client_for(shopify, t), fetch
+    runs = tenant_days(context, tenants)
+    result = write_snapshot(
+        PLATFORM, entity, raw_store, runs, lambda t: client_for(shopify, t), fetch, sidecar_meta=_sidecar_api
     )
+    return _with_api(result, runs)
 
 
 @_raw_asset(
@@ -160,7 +188,7 @@ def raw_shopify_inventory_levels(
     raw_store: RawStoreResource,
     tenants: TenantsResource,
 ) -> dg.MaterializeResult:
-    def fetch(client: ShopifyShopClient) -> Iterator[list[dict]]:
+    def fetch(client: ShopClient) -> Iterator[list[dict]]:
         location_ids = [int(location["id"]) for location in client.list_locations()]
         return client.iter_inventory_levels(location_ids) if location_ids else iter([])
 

@@ -13,6 +13,9 @@ partitions are independent of the order in which they are fetched. Threads with 
 help the days still paging by taking over part of their window (``window_split``, orders only): such a
 day's partition holds the same records, in another order, for a request or two more.
 
+A tenant whose connection says ``api: graphql`` is read through the GraphQL client behind a reader that
+hands out REST records (``graphql_fetch``), under its shop's cost bucket; its windows are not split.
+
 When a day fails, the days not yet started are cancelled and the error of the earliest failing day is
 raised, as it would be when walking the days in order. A 403 for protected customer data skips the
 entity for the tenant: the earliest refused day is reported and the tenant's days not yet started are
@@ -34,6 +37,7 @@ from platform_assets.ingest.raw_assets import business_day_windows
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.connection import shopify_connection
+from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
 from platform_assets.sources.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
 from resources.page_encoding import PageEncoder
@@ -44,6 +48,7 @@ from resources.shopify.client import (
     ShopifyProtectedDataError,
     ShopifyShopClient,
 )
+from resources.shopify.graphql import ShopifyGraphQLClient
 
 #: The API counters summed into the assets' metadata.
 API_COUNTERS = ("requests", "retries", "throttled")
@@ -58,12 +63,14 @@ class DayWindow:
     updated_max: datetime  # inclusive: the last second of the local day
     end: datetime  # exclusive end of the local day (recorded in the sidecar)
     timezone: ZoneInfo
+    api: str = "rest"  # the Admin API the records are read through (recorded in the sidecar)
 
     def extra_meta(self) -> dict[str, str | None]:
         return {
             "updated_at_min": self.updated_min.isoformat() if self.updated_min else None,
             "updated_at_max": self.end.isoformat(),
             "timezone": str(self.timezone),
+            "api": self.api,
         }
 
 
@@ -79,6 +86,7 @@ class FetchOutcome:
     seconds: float = 0.0  # wall time of a tenant's fetch (for a whole run: of the slowest tenant)
     tenants: dict[str, FetchOutcome] = field(default_factory=dict)  # a run's outcome per tenant
     splits: int = 0  # day windows split between threads (``window_split``)
+    apis: dict[str, str] = field(default_factory=dict)  # the Admin API each tenant was read through
 
     def add_api(self, stats: dict[str, float]) -> None:
         for counter in API_COUNTERS:
@@ -92,12 +100,14 @@ class FetchOutcome:
         self.add_api(other.api)
         self.seconds = max(self.seconds, other.seconds)
         self.splits += other.splits
+        self.apis.update(other.apis)
 
 
-def client_for(
+def rest_client_for(
     shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
 ) -> ShopifyShopClient:
-    """A new client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer, and
+    """A new REST client (with its own HTTP session) for the tenant's shop, whichever API its records are
+    read through (the source-count check asks REST's orders/count.json); it shares the shop's pacer, and
     ``encoder`` (the run's worker processes) if given."""
     connection = shopify_connection(tenant)
     return shopify.for_shop(
@@ -109,14 +119,35 @@ def client_for(
     )
 
 
+def client_for(
+    shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
+) -> ShopifyShopClient | GraphQLShopReader:
+    """A new client for the tenant's shop through the Admin API its connection names (``api``): the REST
+    client (:func:`rest_client_for`), or the GraphQL one behind a reader handing out REST records
+    (``graphql_fetch``). Either shares the shop's pacer of its API."""
+    connection = shopify_connection(tenant)
+    if connection.api == "graphql":
+        return GraphQLShopReader(
+            ShopifyGraphQLClient.for_shop(
+                shopify,
+                connection.shop_url,
+                connection.token(),
+                api_version=connection.api_version,
+                token_source=connection.token_source,
+            )
+        )
+    return rest_client_for(shopify, tenant, encoder)
+
+
 def plan_windows(
     tenant: Tenant, days: list[date], timezone: ZoneInfo, now: datetime
 ) -> tuple[list[DayWindow], dict[str, str]]:
     """The day windows to fetch, in day order, and the days skipped (before the start, not begun yet)."""
     windows, skipped = business_day_windows(tenant, days, timezone, now)
     # updated_at_max is inclusive: the last second of the local day.
+    api = shopify_connection(tenant).api
     return [
-        DayWindow(w.day, w.start, w.end - timedelta(seconds=1), w.end, timezone) for w in windows
+        DayWindow(w.day, w.start, w.end - timedelta(seconds=1), w.end, timezone, api) for w in windows
     ], skipped
 
 
@@ -131,14 +162,16 @@ def fetch_tenant(
     """Fetch one tenant's days of ``entity`` (orders, customers, products), up to
     ``shopify.max_concurrent_windows`` chains of pages at once, one partition per day. Threads with no
     day left to start help the days still paging (``window_split``), where the entity's pages are
-    sorted by ``updated_at``."""
+    sorted by ``updated_at`` and the tenant reads through REST (a GraphQL walk is not split)."""
     tenant = td.tenant
     started = time.perf_counter()
     outcome = FetchOutcome()
     with client_for(shopify, tenant) as client:
         timezone = fetch_timezone(tenant, PLATFORM, client.get_shop().get("iana_timezone"))
         outcome.add_api(client.stats)
-        splittable = shopify.split_windows and entity in SORTED_BY_UPDATED_AT
+        rest = isinstance(client, ShopifyShopClient)
+        outcome.apis[tenant.id] = "rest" if rest else "graphql"
+        splittable = rest and shopify.split_windows and entity in SORTED_BY_UPDATED_AT
         board = ChainBoard(client.pacer) if splittable else None
     windows, skipped = plan_windows(tenant, td.days, timezone, now)
     lock = threading.Lock()
@@ -154,7 +187,7 @@ def fetch_tenant(
                     return window
             return None
 
-    def fetched(client: ShopifyShopClient) -> None:
+    def fetched(client: ShopifyShopClient | GraphQLShopReader) -> None:
         client.close()
         with lock:
             outcome.add_api(client.stats)
@@ -167,6 +200,7 @@ def fetch_tenant(
             else:
                 day = DayPages()
                 chain = board.start(day, window.updated_min, window.updated_max)
+                assert isinstance(client, ShopifyShopClient)  # only REST walks are split
                 pages = day.merged(chain_pages(chain, board, client, entity))
             result = raw_store.write_partition(
                 "shopify", entity, tenant.id, window.day, pages, extra_meta=window.extra_meta()
@@ -185,6 +219,7 @@ def fetch_tenant(
         except BaseException as exc:  # noqa: BLE001 - the day's writer raises it
             board.helper_done(chain, exc)
             return
+        assert isinstance(client, ShopifyShopClient)  # only REST walks are split
         try:
             help_day(chain, board, client, entity)
         finally:

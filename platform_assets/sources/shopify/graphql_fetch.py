@@ -1,0 +1,70 @@
+"""A GraphQL tenant's shop, read the way the raw assets read a REST one.
+
+:class:`GraphQLShopReader` wraps the GraphQL client (``resources/shopify/graphql.py``) and hands out REST
+records (``graphql_translate``) through the methods the raw assets call on a REST client
+(``get_shop``, ``iter_window``, ``list_locations``, ``iter_inventory_levels``, ``stats``, ``close``), so
+the same code writes the same partitions, day windows and metadata whichever API a tenant reads through.
+
+Windows are walked with paginated queries. Where a long backfill of a GraphQL tenant would rather run one
+bulk operation (Shopify's answer for history loads), it would take the place of :meth:`iter_window` for
+the run's whole range; that runner is built apart (``resources/shopify/bulk.py``) and yields GraphQL
+records of the same shape, which :func:`graphql_translate.translate` turns into the same raw records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from platform_assets.sources.shopify.graphql_translate import translate, translate_shop
+from resources.shopify.graphql import ShopifyGraphQLClient
+
+
+def location_gid(location_id: int | str) -> str:
+    """A REST location id as the GraphQL global id the client asks with."""
+    return f"gid://shopify/Location/{location_id}"
+
+
+class GraphQLShopReader:
+    """One GraphQL tenant's shop behind the REST client's reading methods; records come out REST-shaped.
+
+    ``api`` is what the raw assets record in the partitions' sidecars and their metadata."""
+
+    api = "graphql"
+
+    def __init__(self, client: ShopifyGraphQLClient) -> None:
+        self.client = client
+
+    def __enter__(self) -> GraphQLShopReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    @property
+    def stats(self) -> dict[str, float]:
+        return self.client.stats
+
+    @property
+    def pacer(self) -> object:
+        return self.client.pacer
+
+    def get_shop(self) -> dict:
+        return translate_shop(self.client.get_shop())
+
+    def iter_window(
+        self, entity: str, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> Iterator[list[dict]]:
+        """REST records of ``entity`` updated in ``[min, max]`` (both inclusive), page by page."""
+        for page in self.client.iter_window(entity, updated_at_min, updated_at_max):
+            yield translate(entity, page)
+
+    def list_locations(self) -> list[dict]:
+        return translate("locations", self.client.list_locations())
+
+    def iter_inventory_levels(self, location_ids: Sequence[int]) -> Iterator[list[dict]]:
+        for page in self.client.iter_inventory_levels([location_gid(i) for i in location_ids]):
+            yield translate("inventory_levels", page)

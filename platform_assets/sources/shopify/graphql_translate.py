@@ -1,0 +1,513 @@
+"""One staging for two APIs: a GraphQL Admin API record translated into the REST record staging reads.
+
+A GraphQL tenant's raw partitions hold REST-shaped records (their sidecar says ``api: graphql``), so
+staging (``staging.py``, ``staging_sql/``) reads both APIs alike. The input is a *GraphQL record*
+(``resources/shopify/graphql_records.py``: the node with every connection unwrapped into a list), as the
+paginated client and the bulk operations runner both give it, selected by the documents of
+``resources/shopify/graphql_queries.py``.
+
+The rules, applied field by field below:
+
+* ids: a GID ``gid://shopify/Order/450789469`` becomes the number ``450789469`` (a query suffix such
+  as ``?model_name=CustomerAddress`` is dropped); REST's ``admin_graphql_api_id`` keeps the GID;
+* money: a ``*Set`` bag becomes REST's ``*_set`` (``shop_money``/``presentment_money`` with
+  ``amount`` and ``currency_code``) and the plain REST field is the shop money amount; amounts are REST's
+  strings with at least two decimals (GraphQL's ``"151.3"`` is REST's ``"151.30"``); REST refund
+  transactions carry the presentment amount (what the customer paid in), as REST does;
+* enums become REST's lowercase values (``PARTIALLY_REFUNDED`` -> ``partially_refunded``), with the
+  few that differ mapped (``displayFulfillmentStatus`` ``UNFULFILLED`` -> ``null``,
+  ``PARTIALLY_FULFILLED`` -> ``partial``); timestamps stay ISO 8601 (UTC ``Z``; staging stores UTC);
+* names: camelCase to REST's snake_case, lists renamed (``lineItems`` -> ``line_items``,
+  ``refundLineItems`` -> ``refund_line_items``), tags joined with ``", "``;
+* derived as REST defines them: ``order_number`` = ``number`` + 1000, ``total_line_items_price`` = the
+  sum of the lines' original totals, ``discount_codes[].amount`` = what the code's application allocated,
+  a refund's ``restock`` = whether any of its lines was restocked, a refund line's embedded
+  ``line_item`` = the order's line, a variant's ``grams`` from its inventory item's weight.
+
+Fields only one API has (REST-only ones are absent from the translated record, so their staging
+columns are NULL for a GraphQL tenant) are listed in docs/shopify-graphql.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+#: The order of GraphQL's ``displayFulfillmentStatus`` in REST's ``fulfillment_status``.
+_FULFILLMENT = {"UNFULFILLED": None, "FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
+#: Grams in one unit of a GraphQL ``Weight``.
+_GRAMS = {
+    "GRAMS": Decimal(1),
+    "KILOGRAMS": Decimal(1000),
+    "OUNCES": Decimal("28.349523125"),
+    "POUNDS": Decimal("453.59237"),
+}
+
+
+def numeric_id(gid: Any) -> int | None:
+    """``gid://shopify/Order/450789469`` (or ``…/MailingAddress/7?model_name=…``) -> ``450789469``;
+    None for None. A value that is not a GID is returned unchanged for staging to judge."""
+    if gid is None:
+        return None
+    text = str(gid)
+    if not text.startswith("gid://"):
+        return gid
+    tail = text.rsplit("/", 1)[-1].split("?", 1)[0]
+    return int(tail) if tail.isdigit() else gid
+
+
+def _id_of(node: Any) -> int | None:
+    return numeric_id(node.get("id")) if isinstance(node, Mapping) else None
+
+
+def amount(value: Any) -> Any:
+    """A GraphQL ``Decimal`` as REST's money string: at least two decimals (``"151.3"`` -> ``"151.30"``,
+    ``"0.0"`` -> ``"0.00"``); more decimals are kept; anything that is not a number is left for staging
+    to refuse with its field name."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    if not number.is_finite():
+        return value
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        number = number.quantize(Decimal("0.01"))
+    return format(number, "f")
+
+
+def _money(money: Any) -> dict | None:
+    if not isinstance(money, Mapping):
+        return None
+    return {"amount": amount(money.get("amount")), "currency_code": money.get("currencyCode")}
+
+
+def money_set(bag: Any) -> dict | None:
+    """A GraphQL ``MoneyBag`` as REST's ``*_set``."""
+    if not isinstance(bag, Mapping):
+        return None
+    return {
+        "shop_money": _money(bag.get("shopMoney")),
+        "presentment_money": _money(bag.get("presentmentMoney")),
+    }
+
+
+def shop_amount(bag: Any) -> Any:
+    """The shop-currency amount of a bag (REST's plain money field)."""
+    return amount((bag.get("shopMoney") or {}).get("amount")) if isinstance(bag, Mapping) else None
+
+
+def presentment_amount(bag: Any) -> Any:
+    return amount((bag.get("presentmentMoney") or {}).get("amount")) if isinstance(bag, Mapping) else None
+
+
+def lower(value: Any) -> Any:
+    """An enum as REST's lowercase value (None stays None)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def joined_tags(tags: Any) -> Any:
+    """GraphQL's tag list as REST's one comma-separated string."""
+    if isinstance(tags, list):
+        return ", ".join(str(tag) for tag in tags)
+    return tags
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _sum_amounts(values: Iterable[Any]) -> str:
+    total = Decimal("0")
+    for value in values:
+        try:
+            total += Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            continue
+    return amount(total)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Orders
+# ---------------------------------------------------------------------------------------------------------
+def _tax_line(tax: Mapping) -> dict:
+    bag = tax.get("priceSet")
+    return {
+        "title": tax.get("title"),
+        "rate": tax.get("rate"),
+        "price": shop_amount(bag),
+        "price_set": money_set(bag),
+    }
+
+
+def _allocation(allocation: Mapping) -> dict:
+    bag = allocation.get("allocatedAmountSet")
+    return {
+        "discount_application_index": (allocation.get("discountApplication") or {}).get("index"),
+        "amount": shop_amount(bag),
+        "amount_set": money_set(bag),
+    }
+
+
+def _line_item(line: Mapping) -> dict:
+    unit = line.get("originalUnitPriceSet")
+    discount = line.get("totalDiscountSet")
+    return {
+        "id": _id_of(line),
+        "admin_graphql_api_id": line.get("id"),
+        "product_id": _id_of(line.get("product")),
+        "variant_id": _id_of(line.get("variant")),
+        "title": line.get("title"),
+        "variant_title": line.get("variantTitle"),
+        "sku": line.get("sku"),
+        "vendor": line.get("vendor"),
+        "quantity": line.get("quantity"),
+        "taxable": line.get("taxable"),
+        "requires_shipping": line.get("requiresShipping"),
+        "gift_card": line.get("isGiftCard"),
+        "price": shop_amount(unit),
+        "price_set": money_set(unit),
+        "total_discount": shop_amount(discount),
+        "total_discount_set": money_set(discount),
+        "discount_allocations": [_allocation(a) for a in _list(line.get("discountAllocations"))],
+        "tax_lines": [_tax_line(t) for t in _list(line.get("taxLines"))],
+    }
+
+
+def _shipping_line(ship: Mapping) -> dict:
+    original = ship.get("originalPriceSet")
+    discounted = ship.get("discountedPriceSet")
+    return {
+        "id": _id_of(ship),
+        "title": ship.get("title"),
+        "code": ship.get("code"),
+        "source": ship.get("source"),
+        "price": shop_amount(original),
+        "price_set": money_set(original),
+        "discounted_price": shop_amount(discounted),
+        "discounted_price_set": money_set(discounted),
+        "discount_allocations": [_allocation(a) for a in _list(ship.get("discountAllocations"))],
+        "tax_lines": [_tax_line(t) for t in _list(ship.get("taxLines"))],
+    }
+
+
+def _discount_codes(order: Mapping, lines: list[dict], shipping: list[dict]) -> list[dict]:
+    """REST's ``discount_codes``: each code application with what it allocated (shop money) and its type
+    (``percentage``/``fixed_amount``, or ``shipping`` when it targets shipping lines)."""
+    allocated: dict[Any, list[Any]] = {}
+    for target in (*lines, *shipping):
+        for allocation in target["discount_allocations"]:
+            allocated.setdefault(allocation["discount_application_index"], []).append(allocation["amount"])
+    codes = []
+    for application in _list(order.get("discountApplications")):
+        if not isinstance(application, Mapping) or "code" not in application:
+            continue
+        value = application.get("value") or {}
+        if application.get("targetType") == "SHIPPING_LINE":
+            kind = "shipping"
+        elif value.get("__typename") == "PricingPercentageValue" or "percentage" in value:
+            kind = "percentage"
+        else:
+            kind = "fixed_amount"
+        codes.append(
+            {
+                "code": application.get("code"),
+                "amount": _sum_amounts(allocated.get(application.get("index"), [])),
+                "type": kind,
+            }
+        )
+    return codes
+
+
+def _refund(refund: Mapping, lines_by_id: Mapping[int | None, dict]) -> dict:
+    items = []
+    for item in _list(refund.get("refundLineItems")):
+        line_id = _id_of(item.get("lineItem"))
+        subtotal, tax = item.get("subtotalSet"), item.get("totalTaxSet")
+        items.append(
+            {
+                "id": _id_of(item),
+                "line_item_id": line_id,
+                "location_id": _id_of(item.get("location")),
+                "quantity": item.get("quantity"),
+                "restock_type": lower(item.get("restockType")),
+                "subtotal": shop_amount(subtotal),
+                "subtotal_set": money_set(subtotal),
+                "total_tax": shop_amount(tax),
+                "total_tax_set": money_set(tax),
+                "line_item": lines_by_id.get(line_id, {"id": line_id}),
+            }
+        )
+    transactions = [
+        {
+            "kind": lower(move.get("kind")),
+            "status": lower(move.get("status")),
+            "amount": presentment_amount(move.get("amountSet")),
+            "currency": ((move.get("amountSet") or {}).get("presentmentMoney") or {}).get("currencyCode"),
+        }
+        for move in _list(refund.get("transactions"))
+    ]
+    adjustments = [
+        {
+            "id": _id_of(adjustment),
+            "kind": lower(adjustment.get("reason")),
+            "amount": shop_amount(adjustment.get("amountSet")),
+            "amount_set": money_set(adjustment.get("amountSet")),
+            "tax_amount": shop_amount(adjustment.get("taxAmountSet")),
+            "tax_amount_set": money_set(adjustment.get("taxAmountSet")),
+        }
+        for adjustment in _list(refund.get("orderAdjustments"))
+    ]
+    return {
+        "id": _id_of(refund),
+        "admin_graphql_api_id": refund.get("id"),
+        "created_at": refund.get("createdAt"),
+        "note": refund.get("note"),
+        "restock": any(item.get("restocked") for item in _list(refund.get("refundLineItems"))),
+        "refund_line_items": items,
+        "transactions": transactions,
+        "order_adjustments": adjustments,
+    }
+
+
+def translate_order(order: Mapping) -> dict:
+    """A GraphQL ``Order`` record as REST's order (the fields staging reads, and their neighbours)."""
+    lines = [_line_item(line) for line in _list(order.get("lineItems"))]
+    shipping = [_shipping_line(ship) for ship in _list(order.get("shippingLines"))]
+    lines_by_id = {line["id"]: line for line in lines}
+    customer = order.get("customer")
+    address = order.get("shippingAddress")
+    number = order.get("number")
+    return {
+        "id": numeric_id(order.get("id")),
+        "admin_graphql_api_id": order.get("id"),
+        "name": order.get("name"),
+        "number": number,
+        "order_number": number + 1000 if isinstance(number, int) and not isinstance(number, bool) else None,
+        "email": order.get("email"),
+        "phone": order.get("phone"),
+        "created_at": order.get("createdAt"),
+        "updated_at": order.get("updatedAt"),
+        "processed_at": order.get("processedAt"),
+        "cancelled_at": order.get("cancelledAt"),
+        "cancel_reason": lower(order.get("cancelReason")),
+        "closed_at": order.get("closedAt"),
+        "test": order.get("test"),
+        "currency": order.get("currencyCode"),
+        "presentment_currency": order.get("presentmentCurrencyCode"),
+        "taxes_included": order.get("taxesIncluded"),
+        "financial_status": lower(order.get("displayFinancialStatus")),
+        "fulfillment_status": _FULFILLMENT.get(
+            order.get("displayFulfillmentStatus"), lower(order.get("displayFulfillmentStatus"))
+        ),
+        "source_name": order.get("sourceName"),
+        "tags": joined_tags(order.get("tags")),
+        "note": order.get("note"),
+        "customer": (
+            {"id": _id_of(customer), "email": customer.get("email"), "phone": customer.get("phone")}
+            if isinstance(customer, Mapping)
+            else None
+        ),
+        "shipping_address": (
+            {
+                "name": address.get("name"),
+                "city": address.get("city"),
+                "zip": address.get("zip"),
+                "province_code": address.get("provinceCode"),
+                "country_code": address.get("countryCodeV2"),
+            }
+            if isinstance(address, Mapping)
+            else None
+        ),
+        "subtotal_price": shop_amount(order.get("subtotalPriceSet")),
+        "subtotal_price_set": money_set(order.get("subtotalPriceSet")),
+        "total_line_items_price": _sum_amounts(
+            Decimal(str(line["price"])) * Decimal(int(line["quantity"]))
+            for line in lines
+            if line["price"] is not None and isinstance(line["quantity"], int)
+        ),
+        "total_discounts": shop_amount(order.get("totalDiscountsSet")),
+        "total_discounts_set": money_set(order.get("totalDiscountsSet")),
+        "total_tax": shop_amount(order.get("totalTaxSet")),
+        "total_tax_set": money_set(order.get("totalTaxSet")),
+        "total_price": shop_amount(order.get("totalPriceSet")),
+        "total_price_set": money_set(order.get("totalPriceSet")),
+        "total_shipping_price_set": money_set(order.get("totalShippingPriceSet")),
+        "discount_codes": _discount_codes(order, lines, shipping),
+        "tax_lines": [_tax_line(t) for t in _list(order.get("taxLines"))],
+        "line_items": lines,
+        "shipping_lines": shipping,
+        "refunds": [_refund(refund, lines_by_id) for refund in _list(order.get("refunds"))],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Customers, products, locations, inventory levels, shop
+# ---------------------------------------------------------------------------------------------------------
+def _address(address: Mapping, default_id: Any) -> dict:
+    address_id = _id_of(address)
+    return {
+        "id": address_id,
+        "default": address_id is not None and address_id == default_id,
+        "first_name": address.get("firstName"),
+        "last_name": address.get("lastName"),
+        "company": address.get("company"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "city": address.get("city"),
+        "province": address.get("province"),
+        "province_code": address.get("provinceCode"),
+        "country": address.get("country"),
+        "country_code": address.get("countryCodeV2"),
+        "zip": address.get("zip"),
+        "phone": address.get("phone"),
+    }
+
+
+def translate_customer(customer: Mapping) -> dict:
+    """A GraphQL ``Customer`` record as REST's customer, with its addresses (the default one flagged)."""
+    default_id = _id_of(customer.get("defaultAddress"))
+    orders = customer.get("numberOfOrders")
+    return {
+        "id": numeric_id(customer.get("id")),
+        "admin_graphql_api_id": customer.get("id"),
+        "email": customer.get("email"),
+        "first_name": customer.get("firstName"),
+        "last_name": customer.get("lastName"),
+        "phone": customer.get("phone"),
+        "state": lower(customer.get("state")),
+        "verified_email": customer.get("verifiedEmail"),
+        "tax_exempt": customer.get("taxExempt"),
+        "orders_count": int(orders) if isinstance(orders, str) and orders.isdigit() else orders,
+        "total_spent": amount((customer.get("amountSpent") or {}).get("amount")),
+        "created_at": customer.get("createdAt"),
+        "updated_at": customer.get("updatedAt"),
+        "note": customer.get("note"),
+        "tags": joined_tags(customer.get("tags")),
+        "addresses": [
+            _address(a, default_id) for a in _list(customer.get("addresses")) if isinstance(a, Mapping)
+        ],
+    }
+
+
+def _grams(item: Any) -> int | None:
+    weight = ((item or {}).get("measurement") or {}).get("weight") if isinstance(item, Mapping) else None
+    if not isinstance(weight, Mapping) or weight.get("value") is None or weight.get("unit") not in _GRAMS:
+        return None
+    grams = Decimal(str(weight["value"])) * _GRAMS[weight["unit"]]
+    return int(grams.to_integral_value())
+
+
+def _variant(variant: Mapping, product_id: Any) -> dict:
+    item = variant.get("inventoryItem")
+    return {
+        "id": _id_of(variant),
+        "admin_graphql_api_id": variant.get("id"),
+        "product_id": product_id,
+        "title": variant.get("title"),
+        "sku": variant.get("sku"),
+        "price": variant.get("price"),
+        "compare_at_price": variant.get("compareAtPrice"),
+        "position": variant.get("position"),
+        "barcode": variant.get("barcode"),
+        "grams": _grams(item),
+        "inventory_item_id": _id_of(item),
+        "inventory_quantity": variant.get("inventoryQuantity"),
+        "taxable": variant.get("taxable"),
+        "created_at": variant.get("createdAt"),
+        "updated_at": variant.get("updatedAt"),
+    }
+
+
+def translate_product(product: Mapping) -> dict:
+    """A GraphQL ``Product`` record as REST's product with its variants."""
+    product_id = numeric_id(product.get("id"))
+    return {
+        "id": product_id,
+        "admin_graphql_api_id": product.get("id"),
+        "title": product.get("title"),
+        "handle": product.get("handle"),
+        "vendor": product.get("vendor"),
+        "product_type": product.get("productType"),
+        "status": lower(product.get("status")),
+        "created_at": product.get("createdAt"),
+        "updated_at": product.get("updatedAt"),
+        "published_at": product.get("publishedAt"),
+        "tags": joined_tags(product.get("tags")),
+        "variants": [
+            _variant(v, product_id) for v in _list(product.get("variants")) if isinstance(v, Mapping)
+        ],
+    }
+
+
+def translate_location(location: Mapping) -> dict:
+    """A GraphQL ``Location`` record as REST's location (its address flattened)."""
+    address = location.get("address") or {}
+    return {
+        "id": numeric_id(location.get("id")),
+        "admin_graphql_api_id": location.get("id"),
+        "name": location.get("name"),
+        "active": location.get("isActive"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "city": address.get("city"),
+        "province": address.get("province"),
+        "province_code": address.get("provinceCode"),
+        "country_name": address.get("country"),
+        "country_code": address.get("countryCode"),
+        "zip": address.get("zip"),
+        "phone": address.get("phone"),
+        "created_at": location.get("createdAt"),
+        "updated_at": location.get("updatedAt"),
+    }
+
+
+def translate_inventory_level(level: Mapping) -> dict:
+    """A GraphQL ``InventoryLevel`` record (with ``quantities(names: ["available"])``) as REST's level."""
+    available = next(
+        (q.get("quantity") for q in _list(level.get("quantities")) if q.get("name") == "available"), None
+    )
+    return {
+        "inventory_item_id": _id_of(level.get("item")),
+        "location_id": _id_of(level.get("location")),
+        "available": available,
+        "updated_at": level.get("updatedAt"),
+    }
+
+
+def translate_shop(shop: Mapping) -> dict:
+    """The GraphQL ``Shop`` as REST's shop (``iana_timezone`` is what the pipeline reads of it)."""
+    return {
+        "id": numeric_id(shop.get("id")),
+        "name": shop.get("name"),
+        "email": shop.get("email"),
+        "myshopify_domain": shop.get("myshopifyDomain"),
+        "iana_timezone": shop.get("ianaTimezone"),
+        "currency": shop.get("currencyCode"),
+        "enabled_presentment_currencies": shop.get("enabledPresentmentCurrencies"),
+        "taxes_included": shop.get("taxesIncluded"),
+        "plan_display_name": (shop.get("plan") or {}).get("displayName"),
+        "created_at": shop.get("createdAt"),
+        "updated_at": shop.get("updatedAt"),
+    }
+
+
+#: The translation of each raw entity's GraphQL records.
+TRANSLATORS: dict[str, Callable[[Mapping], dict]] = {
+    "orders": translate_order,
+    "customers": translate_customer,
+    "products": translate_product,
+    "locations": translate_location,
+    "inventory_levels": translate_inventory_level,
+    "shop": translate_shop,
+}
+
+
+def translate(entity: str, records: Iterable[Any]) -> list[Any]:
+    """REST records of ``entity`` from its GraphQL records; a record that is not an object is passed on
+    unchanged, for staging to keep aside as a dead letter."""
+    translator = TRANSLATORS[entity]
+    return [translator(record) if isinstance(record, Mapping) else record for record in records]
