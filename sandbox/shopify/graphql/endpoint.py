@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
@@ -59,6 +60,8 @@ MAX_COST_MESSAGE = (
 )
 #: From this API version on, Shopify runs up to five bulk query operations per app and shop.
 MULTI_BULK_VERSION = "2026-01"
+#: Query texts whose parsed and validated document a shop's endpoint remembers.
+DOCUMENTS_REMEMBERED = 64
 
 _schema: GraphQLSchema | None = None
 
@@ -108,6 +111,7 @@ class GraphQLFront:
         self.schema = schema()
         self.bucket = self._make_bucket()
         self.bulk = BulkOperations(self, self.schema)
+        self._documents: dict[str, tuple[DocumentNode | None, list[dict]]] = {}
 
     def _make_bucket(self) -> CostBucket:
         plan = self.settings.plan or self.shop.spec.plan
@@ -162,17 +166,30 @@ class GraphQLFront:
             variables = json.loads(variables or "{}")
         return 200, *self.run(request["query"], variables, request.get("operationName"), base_url, version)
 
+    def _checked(self, query: str) -> tuple[DocumentNode | None, list[dict]]:
+        """The parsed document and its syntax or validation errors (formatted), remembered per query text:
+        a client sends the same few documents page after page, and parsing and validating them again was
+        most of the endpoint's time."""
+        known = self._documents.get(query)
+        if known is None:
+            try:
+                document: DocumentNode | None = parse(query)
+            except GraphQLError as error:
+                known = (None, [error.formatted])
+            else:
+                known = (document, [error.formatted for error in validate(self.schema, document)])
+            if len(self._documents) >= DOCUMENTS_REMEMBERED:
+                self._documents.pop(next(iter(self._documents)))
+            self._documents[query] = known
+        return known
+
     def run(
         self, query: str, variables: dict[str, Any], operation_name: str | None, base_url: str, version: str
     ) -> tuple[dict[str, str], dict]:
         """Execute one query: (extra headers, response payload)."""
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            return {}, {"errors": [error.formatted]}
-        errors = validate(self.schema, document)
+        document, errors = self._checked(query)
         if errors:
-            return {}, {"errors": [error.formatted for error in errors]}
+            return {}, {"errors": errors}
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if operation_name is not None:
             operations = [d for d in operations if d.name is not None and d.name.value == operation_name]
