@@ -36,6 +36,9 @@ class Entry:
     sub: tuple[Entry, ...] | None
     #: Only for objects of this ``__typename`` (None: always).
     condition: str | None
+    #: For ``__typename`` on a concrete type: its name (the resolvers' dicts carry it only for
+    #: interface and union members).
+    typename: str | None = None
 
 
 def compile_selection(
@@ -52,7 +55,8 @@ def compile_selection(
             name = selection.name.value
             key = selection.alias.value if selection.alias else name
             if name == "__typename":
-                entries.append(Entry(key, name, {}, None, condition))
+                concrete = None if is_abstract_type(parent) else parent.name
+                entries.append(Entry(key, name, {}, None, condition, concrete))
                 continue
             definition = parent.fields[name]
             args = get_argument_values(definition, selection, {})
@@ -90,7 +94,7 @@ def run(value: Any, entries: tuple[Entry, ...], info: SimpleNamespace) -> Any:
         if entry.condition is not None and typename is not None and entry.condition != typename:
             continue
         if entry.name == "__typename":
-            out[entry.key] = typename
+            out[entry.key] = typename or entry.typename
             continue
         field = value.get(entry.name)
         if callable(field):

@@ -248,3 +248,26 @@ def test_bulk_defects_from_the_defect_configuration() -> None:
     assert outcomes[:2] == [("FAILED", "INTERNAL_SERVER_ERROR", "3"), ("EXPIRED", None, outcomes[1][2])]
     assert outcomes[2][0] == "COMPLETED"  # each defect hits one job: the retry succeeds
     assert rest(shop, "orders", "status=any&limit=250")  # REST answers are untouched
+
+
+def test_typename_of_concrete_and_abstract_nodes_in_the_jsonl() -> None:
+    """``__typename`` is the node's type on concrete types (ShippingLine) as on interface members
+    (discount applications), as a paginated query answers it."""
+    shop, timer = _shop()
+    query = (
+        "{ orders { edges { node { id __typename shippingLines { edges { node { __typename title } } } "
+        "discountApplications { edges { node { __typename index } } } } } } }"
+    )
+    assert _run(shop, query)["userErrors"] == []
+    shop.graphql.bulk.join()
+    timer.advance(1.0)
+    with open(shop.graphql.bulk.jobs[0].path, encoding="utf-8") as lines:
+        typenames = {json.loads(line)["__typename"] for line in lines}
+    assert "Order" in typenames and "ShippingLine" in typenames and None not in typenames
+    assert typenames - {"Order", "ShippingLine"} <= {
+        "DiscountCodeApplication",
+        "ManualDiscountApplication",
+        "AutomaticDiscountApplication",
+        "ScriptDiscountApplication",
+    }
+    assert typenames - {"Order", "ShippingLine"}  # the tiny shop has discounts
