@@ -7,6 +7,7 @@ again; one that fails for good fails the run with an error naming the job, and w
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -221,3 +222,39 @@ def test_a_planted_bulk_failure_is_run_again_or_named(
     job = shop.graphql.bulk.jobs[0]
     assert f"BulkJobFailed: bulk job {job.gid} ended FAILED with error ACCESS_DENIED" in message
     assert not any(store.exists("shopify", "orders", pipeline.tenant_id, day) for day in _days())
+
+
+def test_a_run_killed_while_writing_the_days_resumes_the_same_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = _pipeline(tmp_path, monkeypatch, "bulk")
+    jobs = registry.get_shop(pipeline.shop_name).graphql.bulk.jobs
+    store: RawStoreResource = pipeline.resources["raw_store"]
+    tenant = pipeline.tenant_id
+    orders = dg.AssetSelection.assets("raw_shopify_orders")
+    write = RawStoreResource.write_partition
+    days: list[date] = []
+
+    def dies_on_the_third_day(self: RawStoreResource, *args, **kwargs):
+        days.append(args[3])
+        if len(days) == 3:
+            raise OSError("planted: the disk filled up")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(RawStoreResource, "write_partition", dies_on_the_third_day)
+    pipeline.materialise(START, END, selection=orders, expect_success=False)
+    monkeypatch.setattr(RawStoreResource, "write_partition", write)
+    folder = store.work_folder("shopify", "orders", tenant) / f"bulk-{START.isoformat()}-{END.isoformat()}"
+    state = json.loads((folder / "state.json").read_text())
+    assert days == _days()[:3] and len(jobs) == 1
+    assert (state["phase"], state["job_id"]) == ("downloaded", jobs[0].gid)
+
+    result = pipeline.materialise(START, END, selection=orders)
+    assert len(jobs) == 1  # the same job, stored again from its downloaded file; never a second one
+    bulk = result.asset_materializations_for_node("raw_shopify_orders")[0].metadata["bulk"].value
+    assert bulk[tenant]["job_id"] == jobs[0].gid and bulk[tenant]["resumed"] is True
+    assert bulk[tenant]["records_written"] == bulk[tenant]["root_object_count"] == jobs[0].roots
+    metas = [store.read_meta("shopify", "orders", tenant, day) for day in _days()]
+    assert {meta["bulk_job_id"] for meta in metas} == {jobs[0].gid}
+    assert sum(meta["records"] for meta in metas) == jobs[0].roots
+    assert not folder.exists()
