@@ -9,8 +9,8 @@ the shape of a paginated one (``graphql_records``) and translates into the same 
 
 * orders: their own fields, discount applications, line items and shipping lines. A refund's lines,
   transactions and adjustments are connections inside the ``refunds`` list, which a bulk query cannot
-  hold: the bulk query asks for refund ids only, and the refunds of an order that has any are read
-  after with :data:`ORDER_REFUNDS_QUERY` (the paginated document's refund fields);
+  hold: the bulk query asks for refund ids only, and the refunds of the orders that have any are read
+  after with :data:`ORDERS_REFUNDS_QUERY` (the paginated document's refund fields), ten orders a query;
 * customers: their own fields and addresses (a list);
 * products: their own fields and variants.
 
@@ -78,9 +78,12 @@ CHILD_CONNECTIONS: dict[str, tuple[str, ...]] = {
     "customers": (),
     "products": ("variants",),
 }
-#: An order's refunds in full (the paginated document's fields), for an order the bulk file says has any.
-ORDER_REFUNDS_QUERY = (
-    f"query OrderRefunds($id: ID!) {{ order(id: $id) {{ id refunds {{ {q.REFUND_FIELDS} }} }} }}"
+#: Orders whose refunds are read in full per request (its requested cost stays under 1,000 points).
+REFUND_ORDERS_PER_QUERY = 10
+#: Orders' refunds in full (the paginated document's fields), for orders the bulk file says have any.
+ORDERS_REFUNDS_QUERY = (
+    "query OrdersRefunds($ids: [ID!]!) { nodes(ids: $ids) { ... on Order { id "
+    f"refunds {{ {q.REFUND_FIELDS} }} }} }} }}"
 )
 
 

@@ -39,7 +39,8 @@ from resources.raw_store import RawStoreResource
 from resources.shopify.bulk import BulkOperationError, BulkRunner
 from resources.shopify.bulk_queries import (
     BULK_ENTITIES,
-    ORDER_REFUNDS_QUERY,
+    ORDERS_REFUNDS_QUERY,
+    REFUND_ORDERS_PER_QUERY,
     bulk_window_query,
     drop_child_typenames,
 )
@@ -132,7 +133,7 @@ def fetch_in_bulk(
         spill = DaySpill(folder / "days")
         try:
             for chunk in batched(records, BATCH):
-                graphql_records = [_complete(client, entity, record) for record in chunk]
+                graphql_records = _complete(client, entity, chunk)
                 spill.add(days, translate(entity, graphql_records))
             written = {}
             for window in windows:
@@ -157,19 +158,28 @@ def fetch_in_bulk(
     )
 
 
-def _complete(client: ShopifyGraphQLClient, entity: str, record: dict) -> dict:
-    """A reassembled bulk record as the paginated path's record: child ``__typename`` taken out, and an
-    order's refunds read in full (a bulk query cannot hold their connections; see ``bulk_queries``)."""
-    record = drop_child_typenames(entity, record)
-    if entity == "orders" and record.get("refunds"):
-        order = client.execute(ORDER_REFUNDS_QUERY, {"id": record["id"]}, operation="order.refunds")["order"]
-        for path, _connection in truncated_connections(order["refunds"], "refunds"):
-            raise BulkOperationError(
-                f"{record['id']} has more {path} than one query can bring (a nested connection that "
-                "cannot be paged further); not stored short"
-            )
-        record["refunds"] = unwrap_connections(order["refunds"])
-    return record
+def _complete(client: ShopifyGraphQLClient, entity: str, records: list[dict]) -> list[dict]:
+    """Reassembled bulk records as the paginated path's records: child ``__typename`` taken out, and the
+    refunds of orders that have any read in full (a bulk query cannot hold their connections; see
+    ``bulk_queries``), :data:`REFUND_ORDERS_PER_QUERY` orders a request."""
+    records = [drop_child_typenames(entity, record) for record in records]
+    if entity != "orders":
+        return records
+    refunded = {record["id"]: record for record in records if record.get("refunds")}
+    for ids in batched(list(refunded), REFUND_ORDERS_PER_QUERY):
+        nodes = client.execute(ORDERS_REFUNDS_QUERY, {"ids": ids}, operation="orders.refunds")["nodes"]
+        for order_id, order in zip(ids, nodes, strict=True):
+            if not order or order.get("id") != order_id:
+                raise BulkOperationError(
+                    f"the refunds of {order_id} could not be read: the shop has no such order"
+                )
+            for path, _connection in truncated_connections(order["refunds"], "refunds"):
+                raise BulkOperationError(
+                    f"{order_id} has more {path} than one query can bring (a nested connection that "
+                    "cannot be paged further); not stored short"
+                )
+            refunded[order_id]["refunds"] = unwrap_connections(order["refunds"])
+    return records
 
 
 class DaySorter:
