@@ -486,6 +486,11 @@ def retry_condition(policy: RetryPolicy) -> tenacity.retry_base:
     )
 
 
+#: Retry only a 429 (the server refused without doing anything): for requests that are not idempotent,
+#: where a timeout or a 5xx may hide a request that was carried out.
+RETRY_RATE_LIMITED_ONLY = tenacity.retry_if_result(lambda response: response.status_code == 429)
+
+
 class RetryingRequester:
     """Sends requests through a ``requests.Session`` with timeouts, pacing and retries.
 
@@ -493,7 +498,8 @@ class RetryingRequester:
     Non-retryable responses (2xx-4xx except 429) are returned to the caller, who decides what they mean,
     with their bodies read (``response.content``), within ``response_deadline`` seconds in all and
     ``max_response_bytes`` (``None``: no bound). A response past its deadline is retried like a timeout;
-    one too big raises :class:`ResponseTooLarge` at once.
+    one too big raises :class:`ResponseTooLarge` at once. ``retry`` replaces the retry condition
+    (:func:`retry_condition`), e.g. :data:`RETRY_RATE_LIMITED_ONLY` for a call that must not run twice.
 
     The retrying is tenacity's (:meth:`retrying`): :func:`retry_condition`, :class:`WaitRetryAfter`,
     ``stop_after_attempt(policy.max_attempts)``; this class adds the pacing, the counters and the log line.
@@ -514,6 +520,7 @@ class RetryingRequester:
         logger: logging.Logger | None = None,
         response_deadline: float | None = DEFAULT_RESPONSE_DEADLINE,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        retry: tenacity.retry_base | None = None,
     ) -> None:
         if response_deadline is not None and response_deadline <= 0:
             raise ValueError(f"response_deadline must be > 0 seconds, got {response_deadline}")
@@ -530,6 +537,7 @@ class RetryingRequester:
         self._rng = rng or random.Random()
         self.stats = stats or HttpStats()
         self._log = logger or log
+        self._retry = retry if retry is not None else retry_condition(self.policy)
         self._retrying = self.retrying()
 
     def retrying(self) -> tenacity.Retrying:
@@ -572,7 +580,7 @@ class RetryingRequester:
             raise RetriesExhausted(method, url_path(url), attempts, response=response, error=error) from error
 
         return tenacity.Retrying(
-            retry=retry_condition(self.policy),
+            retry=self._retry,
             wait=WaitRetryAfter(self.policy, self._rng),
             stop=tenacity.stop_after_attempt(self.policy.max_attempts),
             sleep=sleep,

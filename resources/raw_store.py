@@ -41,11 +41,13 @@ import json
 import os
 import re
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -164,6 +166,16 @@ class RawStoreResource(dg.ConfigurableResource):
         day = _check_day(day)
         folder = self._folder(root, platform, entity, tenant)
         return fs, folder, f"{folder}/{day.isoformat()}.jsonl.gz", f"{folder}/{day.isoformat()}.meta.json"
+
+    def work_folder(self, platform: str, entity: str, tenant: str) -> Path:
+        """A local folder for a load's working files (a bulk operation's state and download), beside the
+        partitions in a hidden ``.work`` folder when the store is a local folder, else under the system's
+        temporary folder (a remote store cannot hold files that are appended to and renamed in place)."""
+        fs, root = self._fs()
+        folder = self._folder(root, platform, entity, tenant)
+        if isinstance(fs, LocalFileSystem):
+            return Path(folder) / ".work"
+        return Path(tempfile.gettempdir()) / "storehouse-raw-work" / folder.replace("://", "/").lstrip("/")
 
     # -- writing ---------------------------------------------------------------------------------------
     def write_partition(

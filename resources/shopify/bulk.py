@@ -23,9 +23,9 @@ URL. :class:`BulkRunner` drives one such load (docs/shopify-client.md, "Bulk ope
    connections as plain lists.
 5. **Clear** the state and the work files, only once ``consume`` has returned.
 
-GraphQL goes through any ``execute(query, variables) -> data`` callable (:data:`GraphQLExecute`); the
-module's :class:`~resources.shopify.bulk_http.GraphQLPoster` is one. No token, no result URL ever reaches
-the state, a log line or an exception.
+GraphQL goes through any ``execute(query, variables) -> data`` callable (:data:`GraphQLExecute`): in the
+pipeline, the GraphQL client's :meth:`~resources.shopify.graphql.ShopifyGraphQLClient.bulk_execute` (its one
+retrying, paced POST). No token, no result URL ever reaches the state, a log line or an exception.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from pydantic import field_validator
 
 from resources import fast_json
 from resources.client_base import ClientSettings, parse_base_url, send_unchained
@@ -553,6 +554,26 @@ class ShopifyClientResource(ClientSettings):
     #: Processes that parse and re-encode the raw assets' big pages (None: one per CPU core; 0: none, the
     #: fetching threads do it). One interpreter cannot keep up with a Plus shop's ceiling on its own.
     page_workers: int | None = None
+    #: A GraphQL tenant's run covering more than this many business days of orders, customers or products
+    #: (or its first sync: no partition of the entity yet) reads the whole range with one bulk operation
+    #: (``platform_assets/sources/shopify/bulk_fetch.py``); 0: never.
+    bulk_min_days: int = 7
+    #: Seconds between two looks at a running bulk operation.
+    bulk_poll_seconds: float = 2.0
+
+    @field_validator("bulk_min_days")
+    @classmethod
+    def _days_not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"bulk_min_days must be >= 0 (0: never bulk), got {value}")
+        return value
+
+    @field_validator("bulk_poll_seconds")
+    @classmethod
+    def _poll_positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"bulk_poll_seconds must be > 0, got {value}")
+        return value
 
     def page_encoder(self) -> PageEncoder:
         """A page encoder for one run's fetch; close it (``with``) when the fetch is done."""

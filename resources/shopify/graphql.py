@@ -10,6 +10,9 @@ What is GraphQL's own:
 * a ``THROTTLED`` answer (``errors[].extensions.code``, no ``data``, whatever the HTTP status) is retried
   like a 429: the bucket estimate takes the answer's ``throttleStatus`` and the next attempt waits until
   the query's requested cost has been restored (counted in ``throttled`` and ``retries``);
+* a mutation (``bulkOperationRunQuery``) is sent again only after a 429 or ``THROTTLED``, which Shopify
+  answers without running it: after a timeout or a 5xx it may have started a job, which the bulk runner
+  (``resources/shopify/bulk.py``, through :meth:`ShopifyGraphQLClient.bulk_execute`) looks for instead;
 * any other error (``errors`` in the answer, with or without ``data``) raises :class:`ShopifyAPIError`
   naming the operation and the messages (``ACCESS_DENIED`` raises :class:`ShopifyProtectedDataError`,
   which the raw assets treat as for REST's 403); never the token, the variables or the query text;
@@ -41,6 +44,7 @@ from resources.client_base import parse_base_url, send_unchained
 from resources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RESPONSE_DEADLINE,
+    RETRY_RATE_LIMITED_ONLY,
     HttpStats,
     RetryingRequester,
     RetryPolicy,
@@ -92,6 +96,11 @@ def search_window(updated_at_min: datetime | None, updated_at_max: datetime) -> 
             raise ValueError(f"timestamp must be timezone-aware (ISO 8601 with offset), got naive {value!r}")
     high = f"updated_at:<='{updated_at_max.isoformat()}'"
     return high if updated_at_min is None else f"updated_at:>='{updated_at_min.isoformat()}' AND {high}"
+
+
+def is_mutation(document: str) -> bool:
+    """Whether ``document`` is a mutation (not to be sent twice: see ``RETRY_RATE_LIMITED_ONLY``)."""
+    return document.lstrip().startswith("mutation")
 
 
 def _error_codes(errors: Sequence[Any]) -> list[str]:
@@ -149,18 +158,21 @@ class ShopifyGraphQLClient:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._pacer = (pacers if pacers is not None else GRAPHQL_PACERS).get(self.shop_url)
-        self._http = RetryingRequester(
-            self._session,
-            policy=self._policy,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            sleep=sleep,
-            rng=rng,
-            stats=self._stats,
-            logger=log,
-            response_deadline=response_deadline,
-            max_response_bytes=max_response_bytes,
-        )
+        requester = {
+            "policy": self._policy,
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+            "sleep": sleep,
+            "rng": rng,
+            "stats": self._stats,
+            "logger": log,
+            "response_deadline": response_deadline,
+            "max_response_bytes": max_response_bytes,
+        }
+        self._http = RetryingRequester(self._session, **requester)
+        # A mutation that timed out or got a 5xx may have been carried out (a bulk job started): it is
+        # sent again only after a 429, which Shopify answers without running anything.
+        self._http_mutation = RetryingRequester(self._session, retry=RETRY_RATE_LIMITED_ONLY, **requester)
         self._rng = rng or random.Random()
         self._closed = False
 
@@ -233,8 +245,9 @@ class ShopifyGraphQLClient:
 
     def _post(self, document: str, variables: Mapping[str, Any], operation: str) -> requests.Response:
         body = {"query": document, "variables": dict(variables)}
+        http = self._http_mutation if is_mutation(document) else self._http
         response = send_unchained(
-            lambda: self._http.request("POST", self._url, headers=self._headers, json=body),
+            lambda: http.request("POST", self._url, headers=self._headers, json=body),
             "POST",
             self._url,
             api_error=ShopifyAPIError,
@@ -333,6 +346,13 @@ class ShopifyGraphQLClient:
                 raise self._error(operation, "the answer holds no data", status=response.status_code)
             return data
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def bulk_execute(self, document: str, variables: Mapping[str, Any] | None = None) -> dict:
+        """:meth:`execute` as the bulk operations runner calls it (``resources/shopify/bulk.py``:
+        ``execute(query, variables) -> data``): the same paced, retrying POST, named for errors by the
+        bulk operation it starts or polls."""
+        operation = "bulkOperationRunQuery" if is_mutation(document) else "bulk operation status"
+        return self.execute(document, variables, operation=operation)
 
     # -- connections --------------------------------------------------------------------------------------
     def iter_connection(

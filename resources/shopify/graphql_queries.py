@@ -12,8 +12,8 @@ cost of each and checks it); nested connections ask for enough items for an ordi
 with more than that is fetched in full by the client (``ShopifyGraphQLClient``): the rest of an
 order's line items, shipping lines or discount applications page by page through ``order(id:)``.
 
-The bulk operations runner sends the same node selections (:data:`ORDER_FIELDS` and friends) so its
-records have the very shape of these (``graphql_records.unwrap_connections``).
+The bulk queries (``bulk_queries.py``) select the same fields, so that their records have the very
+shape of these (``graphql_records.unwrap_connections``).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def _nested(name: str, first: int, fields: str) -> str:
     return f"{name}(first: {first}) {{ {PAGE_INFO} nodes {{ {fields} }} }}"
 
 
-#: An order with everything staging reads: lines, shipping, discounts, taxes, refunds, the customer.
-ORDER_FIELDS = (
+#: An order's own fields (no connection): ids, dates, statuses, the customer, money totals, taxes.
+ORDER_OWN_FIELDS = (
     "id legacyResourceId name number email phone createdAt updatedAt processedAt cancelledAt "
     "cancelReason closedAt test currencyCode presentmentCurrencyCode taxesIncluded "
     "displayFinancialStatus displayFulfillmentStatus sourceName tags note "
@@ -65,13 +65,11 @@ ORDER_FIELDS = (
     "shippingAddress { name city zip provinceCode countryCodeV2 } "
     f"totalPriceSet {{ {MONEY_BAG} }} subtotalPriceSet {{ {MONEY_BAG} }} totalTaxSet {{ {MONEY_BAG} }} "
     f"totalDiscountsSet {{ {MONEY_BAG} }} totalShippingPriceSet {{ {MONEY_BAG} }} "
-    f"taxLines {{ {TAX_LINE} }} "
-    + _nested("discountApplications", DISCOUNT_APPLICATIONS_PAGE, DISCOUNT_APPLICATION_FIELDS)
-    + " "
-    + _nested("lineItems", LINE_ITEMS_PAGE, LINE_ITEM_FIELDS)
-    + " "
-    + _nested("shippingLines", SHIPPING_LINES_PAGE, SHIPPING_LINE_FIELDS)
-    + " refunds { id createdAt note "
+    f"taxLines {{ {TAX_LINE} }}"
+)
+#: A refund with its lines, transactions and adjustments (connections inside the ``refunds`` list).
+REFUND_FIELDS = (
+    "id createdAt note "
     + _nested(
         "refundLineItems",
         REFUND_LINE_ITEMS_PAGE,
@@ -86,7 +84,17 @@ ORDER_FIELDS = (
         ORDER_ADJUSTMENTS_PAGE,
         f"id reason amountSet {{ {MONEY_BAG} }} taxAmountSet {{ {MONEY_BAG} }}",
     )
-    + " }"
+)
+#: An order with everything staging reads: lines, shipping, discounts, taxes, refunds, the customer.
+ORDER_FIELDS = (
+    ORDER_OWN_FIELDS
+    + " "
+    + _nested("discountApplications", DISCOUNT_APPLICATIONS_PAGE, DISCOUNT_APPLICATION_FIELDS)
+    + " "
+    + _nested("lineItems", LINE_ITEMS_PAGE, LINE_ITEM_FIELDS)
+    + " "
+    + _nested("shippingLines", SHIPPING_LINES_PAGE, SHIPPING_LINE_FIELDS)
+    + f" refunds {{ {REFUND_FIELDS} }}"
 )
 
 #: The nested connections of an order that can be paged further through ``order(id:)``, with the
@@ -112,9 +120,8 @@ VARIANT_FIELDS = (
 )
 #: Variants asked per product page; a product with more has the rest paged in through ``product(id:)``.
 VARIANTS_PAGE = 20
-PRODUCT_FIELDS = "id title handle vendor productType status tags createdAt updatedAt publishedAt " + _nested(
-    "variants", VARIANTS_PAGE, VARIANT_FIELDS
-)
+PRODUCT_OWN_FIELDS = "id title handle vendor productType status tags createdAt updatedAt publishedAt"
+PRODUCT_FIELDS = f"{PRODUCT_OWN_FIELDS} " + _nested("variants", VARIANTS_PAGE, VARIANT_FIELDS)
 LOCATION_FIELDS = (
     "id name isActive createdAt updatedAt "
     "address { address1 address2 city province provinceCode country countryCode zip phone }"

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from resources.shopify.bulk import BulkRunner
-from resources.shopify.bulk_http import GraphQLPoster
 from resources.shopify.bulk_state import JsonFileState
+from resources.shopify.graphql import ShopifyGraphQLClient
 from tests.resources.bulk_loads import ORDERS, store_to
 
 
@@ -27,7 +27,8 @@ def main(base: str, token: str, folder: str, pause: float) -> None:
 
         return store(paced())
 
-    runner = BulkRunner(GraphQLPoster(base, token), Path(folder) / "work", poll_interval=0.01)
+    execute = ShopifyGraphQLClient(base, token).bulk_execute
+    runner = BulkRunner(execute, Path(folder) / "work", poll_interval=0.01)
     runner.run(ORDERS, JsonFileState(Path(folder) / "state.json"), slow)
 
 

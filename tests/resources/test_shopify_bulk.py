@@ -28,9 +28,10 @@ from resources.shopify.bulk import (
     BulkRunner,
     BulkShopBusy,
 )
-from resources.shopify.bulk_http import GraphQLPoster, download
+from resources.shopify.bulk_http import download
 from resources.shopify.bulk_state import BulkStateError, JsonFileState
 from resources.shopify.client import ShopifyAPIError
+from resources.shopify.graphql import ShopifyGraphQLClient
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.server import serve
 from tests.resources.bulk_loads import CONNECTIONS, ORDERS, PAGE, store_to
@@ -50,7 +51,7 @@ def served() -> Iterator[tuple[SandboxShop, str]]:
 
 def _paginated(base: str, token: str) -> list[dict]:
     """Every order of the window through a paginated query, connections unwrapped to plain lists."""
-    execute = GraphQLPoster(base, token)
+    execute = ShopifyGraphQLClient(base, token).bulk_execute
     orders: list[dict] = []
     after = None
     while True:
@@ -67,7 +68,7 @@ def _paginated(base: str, token: str) -> list[dict]:
 
 def _runner(base: str, work: Path, token: str, **options: Any) -> BulkRunner:
     options.setdefault("poll_interval", 0.005)
-    return BulkRunner(GraphQLPoster(base, token), work, **options)
+    return BulkRunner(ShopifyGraphQLClient(base, token).bulk_execute, work, **options)
 
 
 def _stored(path: Path) -> list[dict]:
@@ -104,7 +105,7 @@ def _faulty(
 ) -> tuple[BulkRunner, Callable[[Path], Callable[[Iterator[dict]], int]]]:
     """A runner whose ``kill`` point raises :class:`Killed`: the n-th GraphQL call (before it is sent or
     after its answer came), the download (part of the file written) or the store (after n records)."""
-    poster = GraphQLPoster(base, token)
+    poster = ShopifyGraphQLClient(base, token).bulk_execute
     site, number, when = kill
     calls = 0
 
@@ -303,7 +304,7 @@ def _start_directly(base: str, token: str, query: str) -> str:
         "mutation($q: String!) { bulkOperationRunQuery(query: $q) "
         "{ bulkOperation { id } userErrors { message } } }"
     )
-    answer = GraphQLPoster(base, token)(mutation, {"q": query})["bulkOperationRunQuery"]
+    answer = ShopifyGraphQLClient(base, token).bulk_execute(mutation, {"q": query})["bulkOperationRunQuery"]
     assert answer["userErrors"] == []
     return answer["bulkOperation"]["id"]
 
@@ -459,7 +460,7 @@ def test_a_start_whose_answer_is_lost_on_the_wire_is_found_in_the_same_run(
     for the job before trying again, finds it, and goes on with it."""
     shop, base = served
     token = shop.spec.access_token
-    poster = GraphQLPoster(base, token)
+    poster = ShopifyGraphQLClient(base, token).bulk_execute
 
     def execute(query: str, variables: dict) -> dict:
         data = poster(query, variables)

@@ -1,17 +1,22 @@
-"""The bulk runner's HTTP pieces (resources/shopify/bulk_http.py) against the sandbox's HTTP server: GraphQL
-retries (never for a mutation Shopify may have run), THROTTLED waited out from throttleStatus, 401, and the
-streamed download retried through dropped connections and 5xx, refused when the URL expired."""
+"""The bulk runner's HTTP calls against the sandbox's HTTP server: GraphQL through the client's one
+POST path (``ShopifyGraphQLClient.bulk_execute``: queries retried, never a mutation Shopify may have run;
+a 401 named, never shown; THROTTLED and cost pacing are tested with the client in
+tests/resources/test_shopify_graphql.py), and the streamed download (resources/shopify/bulk_http.py)
+retried through dropped connections and 5xx, refused when the URL expired."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from resources.http import RetryPolicy
-from resources.shopify.bulk_http import BulkDownloadGone, GraphQLPoster, download
+from resources.shopify.bulk_http import BulkDownloadGone, download
 from resources.shopify.client import ShopifyAPIError, ShopifyAuthError
+from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.graphql_cost import CostPacerRegistry
 from sandbox.shopify.model import SandboxShop
 from sandbox.shopify.server import serve
 from tests.sandbox.conftest import tiny_shop
@@ -23,6 +28,12 @@ RUN = (
     "mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id url status } "
     "userErrors { message } } }"
 )
+
+
+def _client(base: str, token: str, **options: Any) -> ShopifyGraphQLClient:
+    """The GraphQL client (its ``bulk_execute`` is what the bulk runner calls), on a pacer of its own."""
+    options.setdefault("sleep", lambda _s: None)
+    return ShopifyGraphQLClient(base, token, policy=FAST, pacers=CostPacerRegistry(), **options)
 
 
 @pytest.fixture
@@ -37,61 +48,45 @@ def served() -> Iterator[tuple[SandboxShop, str, ManualTimer]]:
 def test_queries_are_retried_mutations_are_not(served: tuple[SandboxShop, str, ManualTimer]) -> None:
     shop, base, _timer = served
     sleeps: list[float] = []
-    poster = GraphQLPoster(base, shop.spec.access_token, policy=FAST, sleep=sleeps.append)
+    client = _client(base, shop.spec.access_token, sleep=sleeps.append)
+    poster = client.bulk_execute
     shop.faults.add("graphql.json", status=503, times=2)
     assert len(poster(ORDERS)["orders"]["nodes"]) == 5
-    assert sleeps == [0.0, 0.0] and shop.faults.pending() == []
+    assert client.stats["retries"] == 2 and client.stats["requests"] == 3 and shop.faults.pending() == []
 
     shop.faults.add("graphql.json", status=503, times=2)
     with pytest.raises(ShopifyAPIError) as caught:
         poster(RUN, {"q": "{ orders { edges { node { id } } } }"})
     assert (
-        str(caught.value)
-        == 'POST /tiny/admin/api/2025-07/graphql.json -> HTTP 503: {"errors":"Service Unavailable"}'
+        str(caught.value) == "POST /tiny/admin/api/2025-07/graphql.json (bulkOperationRunQuery) -> HTTP 503: "
+        "Service Unavailable"
     )
-    assert len(shop.faults.pending()) == 1  # sent once: the second firing is still armed
+    assert len(shop.faults.pending()) == 1 and client.stats["requests"] == 4  # sent once
     assert shop.graphql.bulk.jobs == []
 
     shop.faults.clear()
     shop.faults.add("graphql.json", status=429, times=1)
     answer = poster(RUN, {"q": "{ orders { edges { node { id } } } }"})["bulkOperationRunQuery"]
     assert answer["userErrors"] == [] and len(shop.graphql.bulk.jobs) == 1  # a 429 ran nothing: retried
-    assert sleeps[-1] == 2.0  # the sandbox's Retry-After
-
-
-def test_throttled_answers_are_waited_out(served: tuple[SandboxShop, str, ManualTimer]) -> None:
-    shop, base, timer = served
-    shop.graphql.configure(maximum_available=100.0, restore_rate=10.0)
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        timer.advance(seconds)
-
-    poster = GraphQLPoster(base, shop.spec.access_token, policy=FAST, sleep=sleep)
-    query = "{ orders(first: 40) { nodes { id } } }"  # 42 points asked and charged
-    poster(query)
-    poster(query)
-    assert sleeps == []
-    poster(query)  # 100 - 2 * 42 = 16 left: 26 points short at 10 a second
-    assert sleeps == [pytest.approx(2.6)]
+    assert sleeps == [2.0]  # the sandbox's Retry-After
 
 
 def test_a_refused_token_is_named_never_shown(served: tuple[SandboxShop, str, ManualTimer]) -> None:
     _shop, base, _timer = served
     wrong = "shpat_wrong_0123456789abcdef"
-    poster = GraphQLPoster(base, wrong, policy=FAST, token_source="environment variable TINY_TOKEN")
+    poster = _client(base, wrong, token_source="environment variable TINY_TOKEN").bulk_execute
     with pytest.raises(ShopifyAuthError) as caught:
         poster(ORDERS)
     assert str(caught.value) == (
-        "POST /tiny/admin/api/2025-07/graphql.json -> HTTP 401; the shop refused the token in "
+        "POST /tiny/admin/api/2025-07/graphql.json (bulk operation status) -> HTTP 401: [API] Invalid API "
+        "key or access token (unrecognized login or wrong password); the shop refused the token in "
         "environment variable TINY_TOKEN"
     )
     assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
 def _completed(shop: SandboxShop, base: str, timer: ManualTimer) -> dict:
-    poster = GraphQLPoster(base, shop.spec.access_token)
+    poster = _client(base, shop.spec.access_token).bulk_execute
     job = poster(RUN, {"q": "{ orders { edges { node { id name } } } }"})["bulkOperationRunQuery"][
         "bulkOperation"
     ]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from resources.shopify import bulk_queries as bq
 from resources.shopify import graphql as graphql_client
 from resources.shopify import graphql_queries as q
 from resources.shopify.client import (
@@ -92,6 +93,11 @@ def test_every_document_stays_under_the_single_query_cost_limit(shop: SandboxSho
                 q.nested_page_query("product", "variants", q.VARIANT_FIELDS),
                 {"first": q.NESTED_PAGE, "id": "gid://shopify/Product/1"},
             ),
+            (  # a bulk load's refunds, read after its orders (resources/shopify/bulk_queries.py)
+                "refunds",
+                bq.ORDERS_REFUNDS_QUERY,
+                {"ids": [f"gid://shopify/Order/{n}" for n in range(1, bq.REFUND_ORDERS_PER_QUERY + 1)]},
+            ),
         ]
     }
     assert costs == {
@@ -103,6 +109,7 @@ def test_every_document_stays_under_the_single_query_cost_limit(shop: SandboxSho
         "shop": 2,
         "lines": 363,
         "variants": 83,
+        "refunds": 99,
     }
 
 

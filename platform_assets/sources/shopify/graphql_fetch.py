@@ -5,10 +5,9 @@ records (``graphql_translate``) through the methods the raw assets call on a RES
 (``get_shop``, ``iter_window``, ``list_locations``, ``iter_inventory_levels``, ``stats``, ``close``), so
 the same code writes the same partitions, day windows and metadata whichever API a tenant reads through.
 
-Windows are walked with paginated queries. Where a long backfill of a GraphQL tenant would rather run one
-bulk operation (Shopify's answer for history loads), it would take the place of :meth:`iter_window` for
-the run's whole range; that runner is built apart (``resources/shopify/bulk.py``) and yields GraphQL
-records of the same shape, which :func:`graphql_translate.translate` turns into the same raw records.
+Windows are walked with paginated queries. A GraphQL tenant's long range or first sync is read with one
+bulk operation instead (``bulk_fetch.py``, through this reader's :attr:`client`), whose records have the
+same shape and translate (:func:`graphql_translate.translate`) into the same raw records.
 """
 
 from __future__ import annotations

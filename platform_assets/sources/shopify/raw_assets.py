@@ -47,7 +47,9 @@ def _fetch_by_day(
 
     Days of a tenant are fetched concurrently through the shop's one pacer and tenants side by side
     (``raw_fetch``); a partition holds the records a day-by-day walk would write,
-    and a big day's window may be split between threads (``windows_split``; orders only).
+    and a big day's window may be split between threads (``windows_split``; orders only). A GraphQL
+    tenant's long range or first sync is read with one bulk operation (``bulk`` metadata: per tenant, the
+    job, its reconciled counts and the records written).
     """
     outcome = fetch_days(shopify, raw_store, entity, tenant_days(context, tenants), utc_now())
     for warning in outcome.warnings:
@@ -61,6 +63,8 @@ def _fetch_by_day(
         "windows_split": dg.MetadataValue.int(outcome.splits),
         "api": dg.MetadataValue.json(outcome.apis),
     }
+    if outcome.bulk:
+        metadata["bulk"] = dg.MetadataValue.json(outcome.bulk)
     if outcome.skipped:
         metadata["warnings"] = dg.MetadataValue.json(outcome.skipped)
     return dg.MaterializeResult(metadata=metadata)

@@ -7,6 +7,9 @@ all through the shop's one pacer (``resources.http.PACERS``), which keeps them t
 leaky bucket. Tenants have buckets of their own, so several tenants go side by side
 (``max_concurrent_tenants``).
 
+A GraphQL tenant's run over more than ``bulk_min_days`` days, or its first sync, reads the whole range
+with one bulk operation instead (``bulk_fetch``), then writes the same partitions day by day.
+
 Each day is still written on its own, atomically, to its own partition, and the outcome (records, days
 written, skipped days with their reasons) is what fetching the days one after the other gives:
 partitions are independent of the order in which they are fetched. Threads with no day left to start
@@ -36,6 +39,7 @@ from platform_assets.ingest.business_days import fetch_timezone
 from platform_assets.ingest.raw_assets import business_day_windows
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import PLATFORM
+from platform_assets.sources.shopify.bulk_fetch import fetch_in_bulk, wants_bulk
 from platform_assets.sources.shopify.connection import shopify_connection
 from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
 from platform_assets.sources.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
@@ -87,6 +91,7 @@ class FetchOutcome:
     tenants: dict[str, FetchOutcome] = field(default_factory=dict)  # a run's outcome per tenant
     splits: int = 0  # day windows split between threads (``window_split``)
     apis: dict[str, str] = field(default_factory=dict)  # the Admin API each tenant was read through
+    bulk: dict[str, dict] = field(default_factory=dict)  # tenants read with a bulk operation: its account
 
     def add_api(self, stats: dict[str, float]) -> None:
         for counter in API_COUNTERS:
@@ -101,6 +106,7 @@ class FetchOutcome:
         self.seconds = max(self.seconds, other.seconds)
         self.splits += other.splits
         self.apis.update(other.apis)
+        self.bulk.update(other.bulk)
 
 
 def rest_client_for(
@@ -174,6 +180,8 @@ def fetch_tenant(
         splittable = rest and shopify.split_windows and entity in SORTED_BY_UPDATED_AT
         board = ChainBoard(client.pacer) if splittable else None
     windows, skipped = plan_windows(tenant, td.days, timezone, now)
+    if not rest and wants_bulk(shopify, raw_store, entity, tenant.id, windows):
+        return _fetch_in_bulk(shopify, raw_store, entity, tenant, windows, skipped, outcome, started)
     lock = threading.Lock()
     queued = deque(windows)
     failed: list[date] = []  # days that raised: later days not yet started are not fetched
@@ -260,6 +268,39 @@ def fetch_tenant(
     outcome.skipped = {key: skipped[key] for key in sorted(skipped, key=_day_of_key)}
     outcome.seconds = time.perf_counter() - started
     outcome.splits = board.splits if board is not None else 0
+    return outcome
+
+
+def _fetch_in_bulk(
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    entity: str,
+    tenant: Tenant,
+    windows: list[DayWindow],
+    skipped: dict[str, str],
+    outcome: FetchOutcome,
+    started: float,
+) -> FetchOutcome:
+    """A GraphQL tenant's days of ``entity`` read with one bulk operation (``bulk_fetch``), one partition
+    per day as the paginated walk writes them. A 403 for protected customer data skips the entity for the
+    tenant, reported on the range's first day."""
+    reader = client_for(shopify, tenant)
+    assert isinstance(reader, GraphQLShopReader)  # only GraphQL tenants read in bulk
+    with reader:
+        try:
+            loaded = fetch_in_bulk(shopify, raw_store, reader.client, entity, tenant.id, windows)
+        except ShopifyProtectedDataError as error:
+            skipped[f"{tenant.id}/{windows[0].day}"] = f"skipped: {error}"
+            outcome.warnings.append(f"{entity} for {tenant.id} skipped: {error}")
+            loaded = None
+        finally:
+            outcome.add_api(reader.stats)
+    if loaded is not None:
+        outcome.records += sum(loaded.records.values())
+        outcome.written += list(loaded.records)
+        outcome.bulk[tenant.id] = loaded.summary()
+    outcome.skipped = {key: skipped[key] for key in sorted(skipped, key=_day_of_key)}
+    outcome.seconds = time.perf_counter() - started
     return outcome
 
 

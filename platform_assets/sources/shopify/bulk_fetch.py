@@ -1,0 +1,254 @@
+"""A GraphQL tenant's history or long range read with one bulk operation, written day by day.
+
+A run of a GraphQL tenant that covers more than ``ShopifyClientResource.bulk_min_days`` business days of
+orders, customers or products, or its first sync of the entity (no partition yet), reads the whole range
+with ONE bulk query instead of a paginated walk per day: Shopify's own answer for history loads, one job
+and one JSONL file instead of hours of paged requests (docs/shopify-graphql.md, "Bulk operations").
+
+The query asks for ``updated_at`` from the first day's window start to the last day's inclusive end, in
+the paginated path's search syntax (``resources/shopify/bulk_queries.py``). The runner
+(``resources/shopify/bulk.py``) starts or resumes the job (its state is persisted in the raw store's
+work folder, one per tenant, entity and range: a run killed mid-load resumes the same job), downloads
+the file and reassembles the records with bounded memory. They are translated into REST records, as the
+paginated path's are, and each goes to the business day whose window holds its ``updated_at`` (the
+paginated path's rule: ``updated_at_min <= updated_at <= updated_at_max``, the last second of the day,
+both inclusive; no lower bound on the tenant's start date). Records are spilled per day to local files,
+never all held in memory, and each day's partition is then written atomically through
+``RawStoreResource.write_partition`` with the paginated path's sidecar plus ``fetched_by: bulk``, the job
+id and the job's ``objectCount`` and ``rootObjectCount``. The runner reconciles those counts with the file
+and with the records stored; the records written plus those outside every day window (none when the
+days are contiguous) equal the job's roots.
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from platform_assets.sources.shopify import PLATFORM
+from platform_assets.sources.shopify.graphql_translate import translate
+from resources import fast_json
+from resources.page_encoding import EncodedPage
+from resources.raw_store import RawStoreResource
+from resources.shopify.bulk import BulkOperationError, BulkRunner
+from resources.shopify.bulk_queries import (
+    BULK_ENTITIES,
+    ORDERS_REFUNDS_QUERY,
+    REFUND_ORDERS_PER_QUERY,
+    bulk_window_query,
+    drop_child_typenames,
+)
+from resources.shopify.bulk_state import JsonFileState
+from resources.shopify.client import ShopifyClientResource
+from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.graphql_records import truncated_connections, unwrap_connections
+
+if TYPE_CHECKING:
+    from platform_assets.sources.shopify.raw_fetch import DayWindow
+
+#: Records translated (and, for orders, completed with their refunds) at a time.
+BATCH = 250
+#: Records per page handed to the raw store when a day's spill is written.
+WRITE_PAGE = 1000
+
+
+@dataclass
+class BulkDays:
+    """What a bulk load of a tenant's range stored: the job, its counts, the records per day."""
+
+    job_id: str
+    objects: int
+    roots: int
+    restarts: int
+    resumed: bool
+    records: dict[date, int] = field(default_factory=dict)
+    outside: int = 0  # roots whose updated_at falls in no day window of the run (gaps between days)
+
+    def summary(self) -> dict[str, object]:
+        """The asset metadata's account of the load."""
+        return {
+            "job_id": self.job_id,
+            "object_count": self.objects,
+            "root_object_count": self.roots,
+            "records_written": sum(self.records.values()),
+            "outside_day_windows": self.outside,
+            "restarts": self.restarts,
+            "resumed": self.resumed,
+        }
+
+
+def wants_bulk(
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    entity: str,
+    tenant_id: str,
+    windows: Sequence[DayWindow],
+) -> bool:
+    """Whether a GraphQL tenant's run of ``entity`` over ``windows`` reads in bulk (see module doc)."""
+    if shopify.bulk_min_days == 0 or entity not in BULK_ENTITIES or not windows:
+        return False
+    span = (windows[-1].day - windows[0].day).days + 1
+    return span > shopify.bulk_min_days or raw_store.newest_day(PLATFORM, entity, tenant_id) is None
+
+
+def bulk_folder(
+    raw_store: RawStoreResource, entity: str, tenant_id: str, windows: Sequence[DayWindow]
+) -> Path:
+    """The load's state and work files: one folder per tenant, entity and range of days."""
+    name = f"bulk-{windows[0].day.isoformat()}-{windows[-1].day.isoformat()}"
+    return raw_store.work_folder(PLATFORM, entity, tenant_id) / name
+
+
+def fetch_in_bulk(
+    shopify: ShopifyClientResource,
+    raw_store: RawStoreResource,
+    client: ShopifyGraphQLClient,
+    entity: str,
+    tenant_id: str,
+    windows: Sequence[DayWindow],
+) -> BulkDays:
+    """Read ``windows`` (in day order) of ``entity`` with one bulk query and write one partition per
+    window. Raises :class:`~resources.shopify.bulk.BulkOperationError` naming the job when the load
+    cannot complete (its state kept for the next run where it can go on)."""
+    folder = bulk_folder(raw_store, entity, tenant_id, windows)
+    state = JsonFileState(folder / "state.json")
+    runner = BulkRunner(client.bulk_execute, folder / "work", poll_interval=shopify.bulk_poll_seconds)
+    query = bulk_window_query(entity, windows[0].updated_min, windows[-1].updated_max)
+    days = DaySorter(windows)
+
+    def store(records: Iterator[dict]) -> tuple[dict[date, int], int]:
+        job = state.load() or {}  # the runner's ``downloaded`` state: the job and its counts
+        bulk_meta = {
+            "fetched_by": "bulk",
+            "bulk_job_id": job.get("job_id"),
+            "bulk_object_count": job.get("object_count"),
+            "bulk_root_object_count": job.get("root_object_count"),
+        }
+        spill = DaySpill(folder / "days")
+        try:
+            for chunk in batched(records, BATCH):
+                graphql_records = _complete(client, entity, chunk)
+                spill.add(days, translate(entity, graphql_records))
+            written = {}
+            for window in windows:
+                result = raw_store.write_partition(
+                    PLATFORM,
+                    entity,
+                    tenant_id,
+                    window.day,
+                    spill.pages(window.day),
+                    extra_meta={**window.extra_meta(), **bulk_meta},
+                )
+                written[window.day] = result.records
+            return written, spill.outside
+        finally:
+            spill.remove()
+
+    outcome = runner.run(query, state, store)
+    written, outside = outcome.value
+    shutil.rmtree(folder, ignore_errors=True)
+    return BulkDays(
+        outcome.job_id, outcome.objects, outcome.roots, outcome.restarts, outcome.resumed, written, outside
+    )
+
+
+def _complete(client: ShopifyGraphQLClient, entity: str, records: list[dict]) -> list[dict]:
+    """Reassembled bulk records as the paginated path's records: child ``__typename`` taken out, and the
+    refunds of orders that have any read in full (a bulk query cannot hold their connections; see
+    ``bulk_queries``), :data:`REFUND_ORDERS_PER_QUERY` orders a request."""
+    records = [drop_child_typenames(entity, record) for record in records]
+    if entity != "orders":
+        return records
+    refunded = {record["id"]: record for record in records if record.get("refunds")}
+    for ids in batched(list(refunded), REFUND_ORDERS_PER_QUERY):
+        nodes = client.execute(ORDERS_REFUNDS_QUERY, {"ids": ids}, operation="orders.refunds")["nodes"]
+        for order_id, order in zip(ids, nodes, strict=True):
+            if not order or order.get("id") != order_id:
+                raise BulkOperationError(
+                    f"the refunds of {order_id} could not be read: the shop has no such order"
+                )
+            for path, _connection in truncated_connections(order["refunds"], "refunds"):
+                raise BulkOperationError(
+                    f"{order_id} has more {path} than one query can bring (a nested connection that "
+                    "cannot be paged further); not stored short"
+                )
+            refunded[order_id]["refunds"] = unwrap_connections(order["refunds"])
+    return records
+
+
+class DaySorter:
+    """Which day window a REST record's ``updated_at`` falls in (the paginated path's rule)."""
+
+    def __init__(self, windows: Sequence[DayWindow]) -> None:
+        self.windows = list(windows)
+        self.highs = [window.updated_max for window in self.windows]
+
+    def day_of(self, record: dict) -> date | None:
+        stamp = record.get("updated_at") if isinstance(record, dict) else None
+        if not isinstance(stamp, str):
+            raise BulkOperationError(
+                f"a bulk record has no updated_at to place it in a day: {_named(record)}"
+            )
+        updated = datetime.fromisoformat(stamp)
+        index = bisect.bisect_left(self.highs, updated)
+        if index == len(self.windows):
+            return None
+        low = self.windows[index].updated_min
+        return self.windows[index].day if low is None or low <= updated else None
+
+
+class DaySpill:
+    """Records spilled per day to local JSON-lines files (the raw store's line encoding), read back page by
+    page when the day's partition is written."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        shutil.rmtree(folder, ignore_errors=True)  # a killed run's spill: the records come again
+        folder.mkdir(parents=True)
+        self.outside = 0
+
+    def _path(self, day: date) -> Path:
+        return self.folder / f"{day.isoformat()}.jsonl"
+
+    def add(self, days: DaySorter, records: Iterable[dict]) -> None:
+        by_day: dict[date, list[bytes]] = {}
+        for record in records:
+            day = days.day_of(record)
+            if day is None:
+                self.outside += 1
+                continue
+            by_day.setdefault(day, []).append(fast_json.dumps_line(record))
+        for day, lines in by_day.items():
+            with self._path(day).open("ab") as out:
+                out.write(b"\n".join(lines) + b"\n")
+
+    def pages(self, day: date) -> Iterator[EncodedPage]:
+        path = self._path(day)
+        if not path.exists():
+            return
+        with path.open("rb") as lines:
+            for chunk in batched(lines, WRITE_PAGE):
+                yield EncodedPage(b"".join(chunk), len(chunk))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _named(record: object) -> str:
+    return str(record.get("id")) if isinstance(record, dict) else type(record).__name__
