@@ -51,7 +51,10 @@ def test_orders_that_would_fail_a_blocking_check_are_dead_letters_and_the_rest_f
     with gzip.open(raw_day, "rt") as lines:
         first, second = [json.loads(line)["id"] for line in lines][:2]
     corrupt_raw_orders(raw_day, _mystery_status_and_negative_price)
-    result = pipeline.materialise(START, DAY, selection=dg.AssetSelection.all() - RAW)
+    # Everything the daily sales are built from: the rest flows through to them.
+    result = pipeline.materialise(
+        START, DAY, selection=dg.AssetSelection.assets("agg_daily_sales").upstream() - RAW
+    )
 
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     assert not [name for name in failed if name.endswith("_schema")]
