@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from filelock import FileLock
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = Path(os.environ.get("STOREHOUSE_FIXTURES", SHARED / "fixtures" / "shopify"))
@@ -113,3 +115,21 @@ def demo_warehouse(tmp_path_factory):
         # pipeline clock at its last tenant, which must not leak into the worker's other tests.
         monkeypatch.undo()
     yield built
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder built once per test session and shared by every xdist worker: the first worker to ask for
+    ``name`` calls ``build(folder)`` under a file lock in the session's shared temporary folder (the one each
+    worker's own folder is in); the others wait for it. Returns the finished folder. Read it, or copy it
+    before writing (a DuckDB file is locked by the process that opens it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    folder.mkdir(exist_ok=True)
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (folder / "done").exists():
+            shutil.rmtree(folder / "build", ignore_errors=True)
+            (folder / "build").mkdir()
+            build(folder / "build")
+            (folder / "build").rename(folder / "done")
+    return folder / "done"

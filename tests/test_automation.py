@@ -18,6 +18,7 @@ def automated_keys() -> list[dg.AssetKey]:
     """Every asset the hourly automation drives: all but the reports."""
     return [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in REPORT_KEYS]
 
+
 CURRENT = ["2026-05-31", "2026-06-01", "2026-06-02"]  # at 10:05 UTC on 1 June it is 2 June in UTC+14
 
 

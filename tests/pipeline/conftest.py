@@ -3,20 +3,19 @@ END in one ranged run on DuckDB, built once per test session and copied into eac
 
 Several files compare their own runs with this one (a re-run, another order, the PostgreSQL warehouse, the
 staging workers). Building it once and copying its warehouse and raw store (a few MB) saves a whole-graph
-run per use. Under pytest-xdist the first worker to need it builds it under a file lock in the session's
-shared temporary folder; the others wait for it and copy it."""
+run per use. Under pytest-xdist the first worker to need it builds it (``tests.conftest.built_once``); the
+others wait for it and copy it."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
+from tests.conftest import built_once
 from tests.pipeline.harness import Pipeline, make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, END, START
 
@@ -45,7 +44,7 @@ class ReferenceRun:
 def _build(folder: Path) -> None:
     monkeypatch = pytest.MonkeyPatch()
     try:
-        pipeline = make_pipeline(folder / "build", monkeypatch, make_spec(), CLOCK, START)
+        pipeline = make_pipeline(folder, monkeypatch, make_spec(), CLOCK, START)
         result = pipeline.materialise(START, END)
         record = {
             "materialised": sorted(
@@ -56,23 +55,15 @@ def _build(folder: Path) -> None:
         }
     finally:
         monkeypatch.undo()
-    (folder / "build" / "reference.json").write_text(json.dumps(record))
-    (folder / "build").rename(folder / "done")
+    (folder / "reference.json").write_text(json.dumps(record))
 
 
 @pytest.fixture(scope="session")
 def reference_run(tmp_path_factory) -> ReferenceRun:
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "reference-whole-graph"
-    folder.mkdir(exist_ok=True)
-    with FileLock(str(shared / "reference-whole-graph.lock")):
-        if not (folder / "done").exists():
-            shutil.rmtree(folder / "build", ignore_errors=True)
-            _build(folder)
-    record = json.loads((folder / "done" / "reference.json").read_text())
+    folder = built_once(tmp_path_factory, "reference-whole-graph", _build)
+    record = json.loads((folder / "reference.json").read_text())
     return ReferenceRun(
-        folder / "done",
+        folder,
         record["materialised"],
         [tuple(e) for e in record["evaluations"]],
         record["checksums"],

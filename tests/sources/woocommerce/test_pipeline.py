@@ -13,7 +13,6 @@ daily-runs test starts from such a copy instead of running the same history agai
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -24,12 +23,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from filelock import FileLock
 
 from platform_assets.ground_truth import compare_with_ground_truth
 from sandbox.woocommerce import registry
 from sandbox.woocommerce.presets import PRESETS
-from tests.conftest import fresh_pg_database
+from tests.conftest import built_once, fresh_pg_database
 from tests.sources.woocommerce.harness import WooPipeline, make_woo_pipeline, storehouse_figures
 
 #: Independent tests: xdist spreads them over its workers (tests/conftest.py).
@@ -139,24 +137,19 @@ def shared_woo_ny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder is in), the others wait for it. Its folder holds the warehouse, the raw store and run.json
     (the range and both checksums); read it only through :func:`_copy_of_shared_run` (a DuckDB file is
     locked by the process that opens it)."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "woocommerce-woo-ny-duckdb"
-    folder.mkdir(exist_ok=True)
-    with FileLock(str(shared / "woocommerce-woo-ny-duckdb.lock")):
-        if not (folder / "done").exists():
-            shutil.rmtree(folder / "build", ignore_errors=True)
-            built = _run_whole_graph(folder / "build", "woo-ny", None)
-            built.pipeline.warehouse.engine().dispose()
-            record = {
-                "start": built.start.isoformat(),
-                "end": built.end.isoformat(),
-                "first": built.first,
-                "second": built.second,
-            }
-            (folder / "build" / "run.json").write_text(json.dumps(record))
-            (folder / "build").rename(folder / "done")
-    return folder / "done"
+
+    def build(folder: Path) -> None:
+        built = _run_whole_graph(folder, "woo-ny", None)
+        built.pipeline.warehouse.engine().dispose()
+        record = {
+            "start": built.start.isoformat(),
+            "end": built.end.isoformat(),
+            "first": built.first,
+            "second": built.second,
+        }
+        (folder / "run.json").write_text(json.dumps(record))
+
+    return built_once(tmp_path_factory, "woocommerce-woo-ny-duckdb", build)
 
 
 def _copy_of_shared_run(done: Path, tmp_path: Path) -> WholeRun:
