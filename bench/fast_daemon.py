@@ -10,7 +10,10 @@ the same code path (launch, pickup, run, completion) is exercised in seconds.
 It also runs only the daemons that path goes through (:func:`_backfill_path`: the backfill daemon, which
 submits the runs, and the queued run coordinator, which launches them). The others (the project's sensors
 and schedules, run monitoring) would tick against the code server throughout a backfill the smoke test
-does not measure them on, paying CPU on a shared 2-core machine for nothing the test looks at.
+does not measure them on, paying CPU on a shared 2-core machine for nothing the test looks at. And it
+never reloads its workspace: Dagster's controller drops its code server every 60 s and starts another
+(loading the whole Definitions again, seconds of CPU) so that a deployment picks up new code; the code does
+not change during a smoke test's backfill.
 
     python -m bench.fast_daemon SECONDS run -w workspace.yaml
 """
@@ -49,6 +52,7 @@ def main() -> None:
     if not hasattr(controller, "DEFAULT_DAEMON_INTERVAL_SECONDS"):  # a Dagster without it: unchanged
         print("bench.fast_daemon: DEFAULT_DAEMON_INTERVAL_SECONDS not found; 30 s loops", flush=True)
     controller.DEFAULT_DAEMON_INTERVAL_SECONDS = seconds
+    controller.RELOAD_WORKSPACE_INTERVAL = float("inf")
     only_backfill_daemons()
     sys.argv = ["dagster-daemon", *sys.argv[2:]]
     daemon_main()
