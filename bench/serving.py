@@ -7,8 +7,11 @@ agg_daily_sales reaches the store's last day), else the store is built through t
 store generated once through the sandbox and the raw assets, then every derived partition in one Dagster
 run, ``bench.transform_child``) into ``bench/.cache/serving/``. ``$STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY``
 picks a smaller store over the same two years instead (the figures then say how many orders they read).
-Tiny size: a store of its own (``serving-tiny``, 4 days). A warehouse this section builds is cached under
-``bench/.cache/serving/warehouses/``, named after the store and a hash of the pipeline's code and SQL.
+Tiny size: the smoke tests' one tiny store (``transform_stores.tiny_store``, 3 days; its raw store
+shared with the transform and backfill smoke tests), whose transform-section warehouse is reused the same
+way (the smoke tests run the transform section first, tests/bench/conftest.py). A warehouse this
+section builds is cached under ``bench/.cache/serving/warehouses/``, named after the store and a hash of
+the pipeline's code and SQL.
 
 **The API.** A read snapshot is published from the warehouse (``publish_snapshot``, as the pipeline does
 after each run), an admin key and a tenant key are created in a key file (``KeyStore``), and
@@ -58,7 +61,7 @@ from bench.report import Figure, Size
 from bench.transform import DEFAULT_POSTGRES_URL, POSTGRES_URL_ENV
 from bench.transform_child import RESULT_PREFIX
 from bench.transform_stores import CACHE_DIR as TRANSFORM_CACHE
-from bench.transform_stores import BenchStore, load_marker, serving_store, two_years
+from bench.transform_stores import BenchStore, generation_lock, load_marker, serving_store, two_years
 
 SECTION = "Serving"
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,11 +148,13 @@ def _child(size: Size, *args: str) -> None:
 
 def ensure_generated(store: BenchStore, size: Size) -> tuple[dict, bool]:
     """The store's generation record (and whether it was cached), generating its raw store first if the
-    cache lacks it (the transform section's cache: the two-years store's raw files are shared)."""
-    marker = load_marker(store)
-    if marker is not None:
-        return marker, True
-    _child(size, "generate")
+    cache lacks it (the transform section's cache: the two-years store's raw files are shared; under the
+    store's generation lock, so a section generating it meanwhile is waited for, not repeated)."""
+    with generation_lock(store):
+        marker = load_marker(store)
+        if marker is not None:
+            return marker, True
+        _child(size, "generate")
     marker = load_marker(store)
     assert marker is not None
     return marker, False
@@ -182,13 +187,14 @@ def code_fingerprint(root: Path = ROOT) -> str:
 
 
 def warehouse(size: Size) -> Warehouse:
-    """The warehouse to serve: the transform section's two-years warehouse when whole (full size), else
-    one built for this section and cached under bench/.cache/serving/warehouses/, named after the store and
+    """The warehouse to serve: the transform section's two-years warehouse when whole (at the tiny size
+    the same store: the smoke tests run the transform section first and serve what it built), else one
+    built for this section and cached under bench/.cache/serving/warehouses/, named after the store and
     :func:`code_fingerprint` (the tiny one too: building it is most of the smoke test's cost)."""
     store = serving_store(size)
     marker, cached = ensure_generated(store, size)
     raw = f"raw store {'cached' if cached else 'generated in this run'} ({marker['raw_bytes'] / 1e6:,.0f} MB)"
-    if not size.tiny and store == two_years(size):
+    if store == two_years(size):
         shared = TRANSFORM_CACHE / "warehouses" / f"{store.key()}.duckdb"
         orders = _complete_orders(shared, store)
         if orders is not None:

@@ -23,7 +23,14 @@ from bench.proctree import Measured, run_measured
 from bench.report import Figure, Size
 from bench.transform_child import RESULT_PREFIX
 from bench.transform_naive import naive_load
-from bench.transform_stores import CACHE_DIR, BenchStore, busy_day, load_marker, two_years
+from bench.transform_stores import (
+    CACHE_DIR,
+    BenchStore,
+    busy_day,
+    generation_lock,
+    load_marker,
+    two_years,
+)
 
 SECTION = "Transform at scale"
 POSTGRES_URL_ENV = "STOREHOUSE_BENCH_POSTGRES_URL"
@@ -44,11 +51,13 @@ def _store_name(store: BenchStore) -> str:
 
 
 def ensure_generated(store: BenchStore, size: Size) -> tuple[dict, bool]:
-    """The store's generation record, generating its raw store first if the cache lacks it."""
-    marker = load_marker(store)
-    if marker is not None:
-        return marker, True
-    _child("generate", store, size)
+    """The store's generation record, generating its raw store first if the cache lacks it (under the
+    store's generation lock: another process generating it meanwhile is waited for, not repeated)."""
+    with generation_lock(store):
+        marker = load_marker(store)
+        if marker is not None:
+            return marker, True
+        _child("generate", store, size)
     marker = load_marker(store)
     assert marker is not None
     return marker, False

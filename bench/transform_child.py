@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from bench.report import Size, peak_rss_mb
-from bench.transform_stores import BenchStore, busy_day, heavy_year, serving_store, two_years
+from bench.transform_stores import BenchStore, busy_day, heavy_year, serving_store, tiny_store, two_years
 from platform_assets.tags import partition_range_tags
 from platform_assets.tenants import TenantsResource
 
@@ -33,6 +33,8 @@ STORES = {
     "busy-day": busy_day,
     "heavy-year": heavy_year,
     "serving": serving_store,
+    # The tiny size's shared store (``--store tiny --size tiny``), what the others are at that size.
+    "tiny": lambda size: tiny_store(),
 }
 RESULT_PREFIX = "RESULT "
 #: The sandbox store's platform: its ground truth is compared with that platform's agg_daily_sales rows.

@@ -5,13 +5,21 @@ Two stores per size: ``two-years`` (about 1,000,000 orders over 731 days at full
 the raw assets (slow: minutes at full size), so it is done once and cached under ``bench/.cache/`` in a
 folder named after a hash of the spec; a ``complete.json`` marker says the cache is whole and holds the
 generation's figures and the ground truth.
+
+At the tiny size (the smoke tests') the sections' Shopify stores are one store, :func:`tiny_store`:
+generating a raw store is a Dagster run in a child process, most of a smoke test's cost, so the
+transform, serving and backfill smoke tests share one generation (:func:`generation_lock` makes the
+first one generate it and the others wait and reuse it). The busy day stays a store of its own.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -97,10 +105,16 @@ def _store(label: str, orders_per_day: float, days: int, customers: int, end: da
     return BenchStore(label, orders_per_day, days, customers, clock, start, end)
 
 
+def tiny_store() -> BenchStore:
+    """The tiny size's one Shopify store (20 orders a day over 3 days): the two-years store, the backfill
+    target's year and the serving store of the smoke tests, generated once and shared (module docstring)."""
+    return _store("tiny", 20, 3, 200, date(2025, 12, 31))
+
+
 def two_years(size: Size) -> BenchStore:
     """~1,000,000 orders over 2024-01-01 … 2025-12-31 (weekends sell 15 % more: 1,312 a day on average)."""
     if size.tiny:
-        return _store("two-years-tiny", 40, 4, 200, date(2025, 12, 31))
+        return tiny_store()
     return _store("two-years", 1312, 731, 10_000, date(2025, 12, 31))
 
 
@@ -114,7 +128,7 @@ def busy_day(size: Size) -> BenchStore:
 def heavy_year(size: Size) -> BenchStore:
     """A year of a store selling 2,000 orders a day: the backfill target's store (``bench.backfill``)."""
     if size.tiny:
-        return _store("heavy-year-tiny", 20, 3, 200, date(2025, 12, 31))
+        return tiny_store()
     return _store("heavy-year", 2000, 365, 40_000, date(2025, 12, 31))
 
 
@@ -125,15 +139,29 @@ SERVING_ORDERS_ENV = "STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY"
 def serving_store(size: Size) -> BenchStore:
     """The store the serving benchmark (``bench.serving``) reads. Full size: the two-years store (its
     warehouse is the transform section's), or, with ``$STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY``, the same
-    two years at that many orders a day (a smaller store when the big one is not generated yet). Tiny: a
-    store of its own, so the serving smoke test never shares a cache folder with the transform's."""
+    two years at that many orders a day (a smaller store when the big one is not generated yet). Tiny:
+    :func:`tiny_store`, whose raw store the transform and backfill smoke tests share (read only; the
+    serving section builds its warehouse in a folder of its own)."""
     if size.tiny:
-        return _store("serving-tiny", 40, 4, 200, date(2025, 12, 31))
+        return tiny_store()
     per_day = float(os.environ.get(SERVING_ORDERS_ENV) or 0)
     if per_day <= 0:
         return two_years(size)
     customers = max(500, round(10_000 * per_day / 1312))
     return _store(f"serving-{per_day:g}-a-day", per_day, 731, customers, date(2025, 12, 31))
+
+
+@contextmanager
+def generation_lock(store: BenchStore) -> Iterator[None]:
+    """Held while a store's raw store is checked and, if missing, generated: sections (or smoke tests on
+    other xdist workers) asking for the same store at once generate it once, the others wait for it."""
+    store.cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(store.cache_dir / f"{store.key()}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def load_marker(store: BenchStore) -> dict | None:

@@ -1,13 +1,18 @@
 """`make bench`'s serving section at a tiny size: the tiny store's warehouse, its read snapshot, the API in a
 uvicorn child process timed endpoint by endpoint (and the read layer alone beside it), the dashboard in
 Debian's chromium and the two reports, through their real code paths. Figures are named, never timed: the
-timings live in bench/RESULTS.md. Outside CI without chromium the dashboard's figure says skipped."""
+timings live in bench/RESULTS.md. Outside CI without chromium the dashboard's figure says skipped. The
+warehouse is the one the session's transform section built (``tiny_transform``, tests/bench/conftest.py),
+reused as at full size."""
 
 import os
 
 import pytest
 
+from tests.bench.conftest import TINY_WAREHOUSE
 from tests.bench.smoke import run_tiny_section
+
+pytestmark = TINY_WAREHOUSE
 
 ENDPOINTS = (
     "daily sales, 30 days",
@@ -25,8 +30,8 @@ ENDPOINTS = (
 DASHBOARD = "dashboard: first render (navigation to charts drawn), median"
 
 
-@pytest.mark.timeout(300)
-def test_the_serving_section_runs_at_a_tiny_size(tmp_path):
+@pytest.mark.timeout(900)  # the session's transform section may run in its setup
+def test_the_serving_section_runs_at_a_tiny_size(tmp_path, tiny_transform):
     results = run_tiny_section("serving", tmp_path)
     figures = {f["name"]: f for f in results["figures"] if f["section"] == "Serving"}
     assert set(figures) == {
@@ -40,6 +45,7 @@ def test_the_serving_section_runs_at_a_tiny_size(tmp_path):
         "PostgreSQL: every main endpoint: p95",
     }
     assert figures["the warehouse served"]["value"] > 0
+    assert "the transform section's warehouse, reused" in figures["the warehouse served"]["detail"]
     for label in ENDPOINTS:
         figure = figures[f"DuckDB: {label}: p95"]
         assert figure["target"] == 100.0 and figure["extra"]["requests"] == 3, label
