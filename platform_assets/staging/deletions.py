@@ -3,7 +3,7 @@
 A platform's orders endpoints stop returning an order a merchant deleted; nothing else says so. Without
 this, the warehouse would keep counting it forever: a raw partition holds the orders *updated* on its day,
 so re-fetching a day does not remove an order staged under other days, and the facts are rebuilt only
-for the orders a run's partitions hold. A source that can see deletions (Shopify: its deletion events,
+for the orders a run's partitions hold. A source that can see deletions (its platform's deletion events,
 and an id-set comparison of a day window against the source) hands them to :func:`record_deletions`,
 then :func:`purge_deleted` removes every row of the deleted orders, in the same transaction:
 
