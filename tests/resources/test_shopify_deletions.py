@@ -14,6 +14,7 @@ from resources.shopify.deletions import OrderDeletion, order_id_of
 from resources.shopify.graphql import ShopifyGraphQLClient
 from sandbox.shopify import registry
 from tests.sandbox.conftest import CLOCK, tiny_shop
+from tests.sandbox.shopify.graphql.conftest import call
 
 #: Deletions at these offsets before the clock: five, so that pages of two make three pages.
 HOURS_BEFORE = (30, 20, 12, 6, 1)
@@ -99,3 +100,14 @@ def test_bad_windows_and_ids_are_refused_naming_what_is_wrong(shop):
         ValueError, match="subjectId is not an order id or order GID: 'gid://shopify/Product/1'"
     ):
         order_id_of("gid://shopify/Product/1", field="subjectId")
+
+
+def test_a_page_of_deletions_or_ids_costs_a_quarter_of_the_query_limit(shop):
+    costs = [
+        call(shop, document, {"first": page})[2]["extensions"]["cost"]["requestedQueryCost"]
+        for document, page in (
+            (q.DELETION_EVENTS_QUERY, q.DELETION_EVENTS_PAGE),
+            (q.ORDER_IDS_QUERY, q.ORDER_IDS_PAGE),
+        )
+    ]
+    assert costs == [252, 252]

@@ -90,6 +90,13 @@ def id_set_days(first: date, last: date, start_date: date, today: date) -> tuple
     return (low, high) if low <= high else None
 
 
+def believed(missing: int, held: int) -> bool:
+    """Whether an id-set comparison finding ``missing`` of the ``held`` ids gone from the source can be
+    deletions: not when more than half of them, and more than ``SUSPECT_MIN``, are gone (an access
+    problem: a scope, the 60-day limit without read_all_orders)."""
+    return missing <= SUSPECT_MIN or missing * 2 <= held
+
+
 def _local_day(moment: datetime, zone: Any, first: date, last: date) -> date:
     return min(max(moment.astimezone(zone).date(), first), last)
 
@@ -132,7 +139,7 @@ def _range(
             known = recorded_ids(conn, tenant.id, PLATFORM) | {d.source_id for d, _ in deletions}
             missing = sorted(held - source_ids - known)
             finding.missing_at_source = len(missing)
-            if len(missing) > SUSPECT_MIN and len(missing) * 2 > len(held):
+            if not believed(len(missing), len(held)):
                 finding.suspect = (
                     f"{len(missing)} of the {len(held)} orders the warehouse holds for "
                     f"{finding.id_set_window} are missing at the source: an access problem (scope "
