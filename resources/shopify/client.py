@@ -555,6 +555,18 @@ class ShopifyShopClient:
             for record in page
         }
 
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now (``orders/{id}.json?fields=id``; a 404 means it does not):
+        confirms, one by one, what an id-set comparison found missing before it is recorded as deleted,
+        so a page an id listing lost never deletes a real order."""
+        try:
+            body = self.get_json(f"orders/{int(order_id)}", {"fields": "id"})
+        except ShopifyAPIError as error:
+            if error.status == 404:
+                return False
+            raise
+        return isinstance(body, dict) and isinstance(body.get("order"), dict)
+
     def iter_customers(
         self, updated_at_min: datetime | None, updated_at_max: datetime
     ) -> Iterator[list[dict]]:

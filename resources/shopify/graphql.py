@@ -63,7 +63,13 @@ from resources.shopify.client import (
     ShopifyProtectedDataError,
     api_error_text,
 )
-from resources.shopify.deletions import OrderDeletion, check_window, moment_of, order_id_of
+from resources.shopify.deletions import (
+    ORDER_GID_PREFIX,
+    OrderDeletion,
+    check_window,
+    moment_of,
+    order_id_of,
+)
 from resources.shopify.graphql_cost import GRAPHQL_PACERS, CostPacer, CostPacerRegistry
 from resources.shopify.graphql_records import (
     connection_nodes,
@@ -486,6 +492,12 @@ class ShopifyGraphQLClient:
             variables={"query": search_window(processed_at_min, processed_at_max, field="processed_at")},
         )
         return {order_id_of(node.get("id"), field="orders.id") for page in pages for node in page}
+
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now (``order(id:)`` is null when it does not)."""
+        variables = {"id": f"{ORDER_GID_PREFIX}{int(order_id)}"}
+        data = self.execute(q.ORDER_EXISTS_QUERY, variables, operation="order")
+        return isinstance(data.get("order"), dict)
 
     def list_locations(self) -> list[dict]:
         """Every location, as GraphQL records."""

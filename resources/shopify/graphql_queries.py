@@ -173,6 +173,8 @@ DELETION_EVENTS_QUERY = (
     "after: $after, subjectTypes: [ORDER], query: $query, sortKey: CREATED_AT) "
     f"{{ {PAGE_INFO} nodes {{ subjectId subjectType occurredAt }} }} }}"
 )
+#: One order by id, or null when the shop does not hold it (an id-set finding confirmed).
+ORDER_EXISTS_QUERY = "query OrderExists($id: ID!) { order(id: $id) { id } }"
 #: The ids of the orders in a ``processed_at`` window (the id-set side of a deletion check).
 ORDER_IDS_QUERY = (
     "query OrderIds($first: Int!, $after: String, $query: String) { orders(first: $first, after: $after, "

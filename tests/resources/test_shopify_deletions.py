@@ -111,3 +111,11 @@ def test_a_page_of_deletions_or_ids_costs_a_quarter_of_the_query_limit(shop):
         )
     ]
     assert costs == [252, 252]
+
+
+def test_an_order_exists_until_it_is_deleted_through_both_apis(shop):
+    deleted = shop.victims[0][0]
+    kept = next(order.id for order in shop.orders())
+    with _rest(shop) as rest, _graphql(shop) as graphql:
+        assert [rest.order_exists(kept), rest.order_exists(deleted)] == [True, False]
+        assert [graphql.order_exists(kept), graphql.order_exists(deleted)] == [True, False]

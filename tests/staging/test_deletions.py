@@ -4,10 +4,12 @@ again cannot bring a deleted order back. Also the id-set window and when its fin
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import deletions as shopify_deletions
 from platform_assets.sources.shopify.staging_assets import ORDER_TABLES
 from platform_assets.sources.shopify.tables import STG_SHOPIFY_ORDERS
@@ -18,10 +20,13 @@ from platform_assets.staging.deletions import (
     record_deletions,
     warehouse_order_ids,
 )
+from platform_assets.tenants import Tenant
 from platform_assets.warehouse import tables as t
+from resources.shopify.deletions import OrderDeletion
 from resources.warehouse import WarehouseResource
 
 TENANT, PLATFORM = "acme", "shopify"
+NY = ZoneInfo("America/New_York")
 D1, D2, D3 = date(2026, 5, 1), date(2026, 5, 2), date(2026, 5, 3)
 RECORDED = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
 
@@ -193,3 +198,78 @@ def test_the_id_set_window_and_when_its_finding_is_believed(monkeypatch):
     )
     assert shopify_deletions.believed(10, 10) and shopify_deletions.believed(50, 100)
     assert not shopify_deletions.believed(11, 20) and not shopify_deletions.believed(51, 100)
+
+
+class FakeShop:
+    """The shop as the deletion asset reads it: order 1's deletion event, the ids it lists for the window
+    (``listed``), and the orders it still holds when asked one by one (``held``)."""
+
+    def __init__(self, listed: set[int], held: set[int]) -> None:
+        self.listed, self.held, self.asked = listed, held, []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def get_shop(self) -> dict:
+        return {"iana_timezone": "America/New_York"}
+
+    def iter_order_deletions(self, low, high):
+        assert low is None and high == datetime(2026, 5, 3, 23, 59, 59, tzinfo=NY)
+        return iter([[OrderDeletion(1, datetime(2026, 5, 3, 10, 0, tzinfo=UTC))]])
+
+    def list_order_ids(self, start, end) -> set[int]:
+        assert (start, end) == (datetime(2026, 5, 1, tzinfo=NY), datetime(2026, 5, 3, 23, 59, 59, tzinfo=NY))
+        return self.listed
+
+    def order_exists(self, order_id: int) -> bool:
+        self.asked.append(order_id)
+        return order_id in self.held
+
+
+def _find(warehouse, monkeypatch, shop: FakeShop, held_ids: range):
+    """Orders ``held_ids`` in fact_orders on 1 May; the asset's work for the tenant's days 1 … 3 May."""
+    with warehouse.transaction() as conn:
+        _insert(
+            conn,
+            t.FACT_ORDERS,
+            [
+                {"tenant_id": "ny", "platform": PLATFORM, "order_id": str(i), "business_date": D1}
+                for i in held_ids
+            ],
+        )
+    monkeypatch.setattr(shopify_deletions, "client_for", lambda shopify, tenant: shop)
+    tenant = Tenant(id="ny", name="ny", start_date=D1)
+    now = datetime(2026, 5, 4, 1, 0, tzinfo=NY)
+    return shopify_deletions._range(None, warehouse, TenantDays(tenant, [D1, D2, D3]), D1, D3, now)
+
+
+def _recorded(warehouse) -> list[tuple]:
+    table = t.SOURCE_DELETIONS.table
+    with warehouse.transaction() as conn:
+        rows = conn.execute(sa.select(table.c.source_id, table.c.detected_by, table.c.detected_on))
+        return sorted(tuple(row) for row in rows)
+
+
+def test_an_id_set_finding_is_confirmed_order_by_order_before_it_is_recorded(warehouse, monkeypatch):
+    """Orders 1 … 6 in the warehouse; the shop lists 2 and 5. Order 1's deletion is an event; 3 and 6 are
+    gone (404); 4 is still there (the id listing lost it): never recorded, the check fails on it."""
+    shop = FakeShop(listed={2, 5}, held={2, 4, 5})
+    finding = _find(warehouse, monkeypatch, shop, range(1, 7))
+    assert shop.asked == [3, 4, 6]
+    assert _recorded(warehouse) == [("1", "event", D3), ("3", "id_set", D3), ("6", "id_set", D3)]
+    assert (finding.by_event, finding.by_id_set, finding.still_there) == (1, 2, ["4"])
+    assert (finding.warehouse_ids, finding.source_ids, finding.missing_at_source) == (6, 2, 3)
+    assert finding.suspect is None and finding.id_set_window == "2026-05-01 … 2026-05-03"
+
+
+def test_most_of_a_window_missing_is_an_access_problem_not_deletions(warehouse, monkeypatch):
+    shop = FakeShop(listed={1}, held=set())
+    finding = _find(warehouse, monkeypatch, shop, range(1, 31))
+    assert shop.asked == [] and _recorded(warehouse) == [("1", "event", D3)]
+    assert finding.suspect == (
+        "29 of the 30 orders the warehouse holds for 2026-05-01 … 2026-05-03 are missing at the "
+        "source: an access problem (scope read_all_orders?), not recorded"
+    )

@@ -63,6 +63,9 @@ CHECK_NAME = "order_ids_match_source"
 SUSPECT_MIN = 10
 
 
+#: An id-set finding is confirmed order by order; at most this many per tenant and range, the rest on the
+#: next run.
+CONFIRM_MAX = 100
 #: The counts of a :class:`Finding` summed over a run.
 COUNTED = ("by_event", "by_id_set", "events_seen", "warehouse_ids", "source_ids", "missing_at_source")
 
@@ -78,6 +81,8 @@ class Finding:
     source_ids: int = 0
     missing_at_source: int = 0
     suspect: str | None = None
+    still_there: list[str] = field(default_factory=list)  # missing from the id list, yet the shop has them
+    deferred: int = 0  # missing, not confirmed yet (over CONFIRM_MAX): the next run confirms them
     purged: dict[str, int] = field(default_factory=dict)
     id_set_window: str = "none"
 
@@ -125,19 +130,16 @@ def _range(
             (Deletion(str(e.order_id), e.deleted_at, "event"), _local_day(e.deleted_at, zone, first, last))
             for e in events
         ]
-        today = now.astimezone(zone).date()
-        span = id_set_days(windows[0].day, windows[-1].day, tenant.start_date, today)
-        source_ids: set[str] | None = None
+        span = id_set_days(windows[0].day, windows[-1].day, tenant.start_date, now.astimezone(zone).date())
         if span is not None:
+            finding.id_set_window = " … ".join(sorted({span[0].isoformat(), span[1].isoformat()}))
             start, end = day_window(span[0], zone)[0], day_window(span[1], zone)[1]
             source_ids = {str(i) for i in client.list_order_ids(start, min(end - timedelta(seconds=1), now))}
-            finding.id_set_window = describe_days([span[0], span[1]] if span[0] != span[1] else [span[0]])
-    with warehouse.transaction() as conn:
-        if span is not None and source_ids is not None:
-            held = warehouse_order_ids(conn, tenant.id, PLATFORM, span[0], span[1])
+            with warehouse.transaction() as conn:
+                held = warehouse_order_ids(conn, tenant.id, PLATFORM, span[0], span[1])
+                known = recorded_ids(conn, tenant.id, PLATFORM) | {d.source_id for d, _ in deletions}
             finding.warehouse_ids, finding.source_ids = len(held), len(source_ids)
-            known = recorded_ids(conn, tenant.id, PLATFORM) | {d.source_id for d, _ in deletions}
-            missing = sorted(held - source_ids - known)
+            missing = sorted(held - source_ids - known, key=int)
             finding.missing_at_source = len(missing)
             if not believed(len(missing), len(held)):
                 finding.suspect = (
@@ -146,7 +148,14 @@ def _range(
                     "read_all_orders?), not recorded"
                 )
             else:
-                deletions += [(Deletion(order_id, None, "id_set"), windows[-1].day) for order_id in missing]
+                # Each one confirmed gone (a 404, a null order) before it is recorded: an id listing that
+                # lost a page must never delete a real order.
+                checked = missing[:CONFIRM_MAX]
+                finding.still_there = [i for i in checked if client.order_exists(int(i))]
+                finding.deferred = len(missing) - len(checked)
+                gone = [i for i in checked if i not in set(finding.still_there)]
+                deletions += [(Deletion(order_id, None, "id_set"), windows[-1].day) for order_id in gone]
+    with warehouse.transaction() as conn:
         recorded_at = utc_now()
         for detected_on in sorted({day for _, day in deletions}):
             new = record_deletions(
@@ -219,30 +228,28 @@ def shopify_order_deletions(
                     f"{finding.purged}"
                 )
         covered.extend(td.days)
-    totals = {
-        name: sum(getattr(f, name) for f in findings.values())
-        for name in (
-            "by_event",
-            "by_id_set",
-            "events_seen",
-            "warehouse_ids",
-            "source_ids",
-            "missing_at_source",
-        )
-    }
+    totals = {name: sum(getattr(f, name) for f in findings.values()) for name in COUNTED}
     suspects = {key: f.suspect for key, f in findings.items() if f.suspect}
+    # Missing from the source's id list, yet the shop has them: the listing is incomplete (a lost page).
+    incomplete = {key: f.still_there[:20] for key, f in findings.items() if f.still_there}
     counts = {
         "warehouse_ids": dg.MetadataValue.int(totals["warehouse_ids"]),
         "source_ids": dg.MetadataValue.int(totals["source_ids"]),
         "missing_at_source": dg.MetadataValue.int(totals["missing_at_source"]),
         "recorded_by_id_set": dg.MetadataValue.int(totals["by_id_set"]),
+        "confirmations_deferred": dg.MetadataValue.int(sum(f.deferred for f in findings.values())),
         "id_set_windows": dg.MetadataValue.json({key: f.id_set_window for key, f in findings.items()}),
     }
+    problems = {
+        **({"not_believed": dg.MetadataValue.json(suspects)} if suspects else {}),
+        **({"listed_missing_but_still_at_source": dg.MetadataValue.json(incomplete)} if incomplete else {}),
+    }
+    failed = bool(suspects or incomplete)
     check = dg.AssetCheckResult(
         check_name=CHECK_NAME,
-        passed=not suspects and totals["by_id_set"] == 0,
-        severity=dg.AssetCheckSeverity.ERROR if suspects else dg.AssetCheckSeverity.WARN,
-        metadata={**counts, **({"not_believed": dg.MetadataValue.json(suspects)} if suspects else {})},
+        passed=not failed and totals["by_id_set"] == 0,
+        severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
+        metadata={**counts, **problems},
     )
     purged: dict[str, int] = {}
     for finding in findings.values():

@@ -72,6 +72,10 @@ class GraphQLShopReader:
         """The ids of the orders processed in the window that the shop holds now."""
         return self.client.list_order_ids(processed_at_min, processed_at_max)
 
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now."""
+        return self.client.order_exists(order_id)
+
     def list_locations(self) -> list[dict]:
         return translate("locations", self.client.list_locations())
 
