@@ -38,7 +38,6 @@ from platform_assets.ingest.raw_assets import business_day_windows
 from platform_assets.ingest.runs import TenantDays, describe_days, tenant_days
 from platform_assets.settings import settings
 from platform_assets.sources.shopify import PLATFORM
-from platform_assets.sources.shopify.raw_assets import raw_shopify_shop
 from platform_assets.sources.shopify.raw_fetch import client_for
 from platform_assets.sources.shopify.staging_assets import ORDER_TABLES
 from platform_assets.staging.deletions import (
@@ -183,7 +182,7 @@ def _range(
         "facts; the aggregates restate the days they counted on. Written per tenant and day range."
     ),
     partitions_def=date_tenant_partitions,
-    deps=[*(dg.AssetKey(spec.name) for spec in ORDER_TABLES), raw_shopify_shop],
+    deps=[dg.AssetKey(spec.name) for spec in ORDER_TABLES],
     group_name="staging",
     kinds={"shopify", "python", "sql"},
     owners=["team:data-platform"],
