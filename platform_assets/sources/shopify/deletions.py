@@ -13,7 +13,11 @@ finds the deletions two ways:
    days against the ids the shop holds now for the same ``processed_at`` window (REST ``orders.json
    ?fields=id``, GraphQL ``orders(query:) { nodes { id } }``). An id the warehouse has and the shop has
    not is a deletion no event reported (events are kept for a limited time, and are only shown for orders
-   the app may read); it is recorded with ``detected_by = 'id_set'`` on the run's last day. When more
+   the app may read). Each such id is confirmed gone first (``order_exists``: REST ``orders/{id}.json``
+   answers 404, GraphQL ``order(id:)`` is null; at most ``CONFIRM_MAX`` a range, the rest on the next
+   run), so an id listing that lost a page never deletes a real order: such an order is kept and the
+   check fails naming it. A confirmed one is recorded with ``detected_by = 'id_set'`` on the run's last
+   day. When more
    than half of the window's ids (and more than ``SUSPECT_MIN`` of them) would be missing, nothing is
    recorded: that is an access problem (a scope or a 60-day visibility limit), not deletions, and the
    check below fails.
@@ -60,8 +64,6 @@ CHECK_NAME = "order_ids_match_source"
 #: An id-set comparison missing more than half of the window's ids, and more than this many, is not
 #: believed (an access problem, not deletions): nothing is recorded and the check fails.
 SUSPECT_MIN = 10
-
-
 #: An id-set finding is confirmed order by order; at most this many per tenant and range, the rest on the
 #: next run.
 CONFIRM_MAX = 100
