@@ -52,6 +52,7 @@ MODELS = [
     t.DIM_CUSTOMER,
     t.AGG_DAILY_SALES,
     t.AGG_WEEKLY_TRENDS,
+    t.SOURCE_DELETIONS,  # dim_customer.sql reads it (orders deleted at the source)
 ]
 CORE_ORDER = ["dim_product", "fact_orders", "fact_order_items", "fact_refunds", "dim_customer"]
 

@@ -125,6 +125,7 @@ dim_customer = sql_model_asset(
     SQL_DIR / "dim_customer.sql",
     deps=[stg_customers, fact_orders, fact_refunds],
     group_name=GROUP,
+    reads=[t.SOURCE_DELETIONS],
     description="One row per customer per tenant (guests keyed by normalised email) with first order date, "
     "lifetime orders, lifetime net spend and segment.",
 )

@@ -74,7 +74,9 @@ def _restating_asset(
         restated: list[date] = []
         partition_days: list[date] = []
         run_tenants = tenant_days(context, tenants)
-        warehouse.ensure_tables([spec, t.STAGED_PARTITIONS] if after_restating else [spec])
+        # affected_days.sql reads source_deletions (orders deleted at the source restate their days).
+        extra = [t.STAGED_PARTITIONS] if after_restating else []
+        warehouse.ensure_tables([spec, t.SOURCE_DELETIONS, *extra])
         for td in run_tenants:
             for start, end in td.ranges():
                 with warehouse.transaction() as conn:

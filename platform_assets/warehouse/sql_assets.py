@@ -45,13 +45,15 @@ def sql_model_asset(
     deps: Sequence[Any],
     group_name: str,
     description: str,
+    reads: Sequence[TableSpec] = (),
     **asset_kwargs: Any,
 ) -> dg.AssetsDefinition:
     """An asset running ``sql_file`` per tenant and day range, each range in one transaction.
 
     The file gets :tenant_id, :start_date and :end_date. ``sql_file`` may instead give, per tenant, the
     files to run in that transaction with fixed parameters of their own: the conformed layer runs each
-    connected source's model with its :platform, so that a source replaces only its own rows."""
+    connected source's model with its :platform, so that a source replaces only its own rows. ``reads``:
+    tables the SQL reads that no upstream asset of it may have created yet (they are created empty)."""
     files_for: ModelFiles = sql_file if callable(sql_file) else (lambda tenant: [(sql_file, {})])
 
     @dg.asset(
@@ -75,7 +77,7 @@ def sql_model_asset(
         metadata: dict[str, Any] = {}
         counts: Counter[str] = Counter()
         covered: list[date] = []
-        warehouse.ensure_tables([spec])
+        warehouse.ensure_tables([spec, *reads])
         with warehouse.connect() as conn:
             for td in tenant_days(context, tenants):
                 files = files_for(td.tenant)

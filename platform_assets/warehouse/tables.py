@@ -612,4 +612,52 @@ STAGED_PARTITIONS = TableSpec(
     (("tenant_id", "entity", "partition_date"),),
 )
 
+#: How a deletion was found: the platform's deletion events, or an id-set comparison against the source.
+DETECTED_BY = ("event", "id_set")
+
+SOURCE_DELETIONS = TableSpec(
+    "source_deletions",
+    "Records deleted at the source (an order a merchant deleted in the admin), for every platform: one row "
+    "per deleted record, written when a run first detects it. The record leaves the staging tables and the "
+    "facts, and the days it counted on are restated (docs/metrics.md#deleted-orders); this row is what "
+    "remains, so a deletion is never silent.",
+    (
+        TENANT,
+        PLATFORM,
+        col("entity", TEXT, "What was deleted: 'order'.", nullable=False, isin=("order",)),
+        col("source_id", TEXT, "The platform's id of the deleted record.", nullable=False),
+        col(
+            "business_date",
+            DATE,
+            "Tenant-local day the order counted on (its processed_at); null when it never reached the "
+            "warehouse (placed and deleted before a run saw it).",
+        ),
+        col(
+            "customer_key",
+            TEXT,
+            "The order's customer (dim_customer identity): their days are restated.",
+            pii=True,
+        ),
+        col(
+            "deleted_at", TIMESTAMP, "When the source says it was deleted (UTC); null for an id-set finding."
+        ),
+        col(
+            "detected_by",
+            TEXT,
+            "'event': the platform's deletion events; 'id_set': missing from the source's ids of its day.",
+            nullable=False,
+            isin=DETECTED_BY,
+        ),
+        col(
+            "detected_on",
+            DATE,
+            "Business day of the partition whose run detected it (its run restates the order's days).",
+            nullable=False,
+        ),
+        col("recorded_at", TIMESTAMP, "When it was recorded (UTC).", nullable=False),
+    ),
+    ("tenant_id", "platform", "entity", "source_id"),
+    (("tenant_id", "detected_on"),),
+)
+
 SHARED_TABLES: list[TableSpec] = [value for value in list(globals().values()) if isinstance(value, TableSpec)]

@@ -57,6 +57,7 @@ from resources.pagination import (
     record_versions,
 )
 from resources.secrets import check_header_value, install_log_filter, scrub
+from resources.shopify.deletions import OrderDeletion, check_window, moment_of, order_id_of
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -509,6 +510,62 @@ class ShopifyShopClient:
                 api_message="",
             )
         return count
+
+    def iter_order_deletions(
+        self, deleted_at_min: datetime | None, deleted_at_max: datetime
+    ) -> Iterator[list[OrderDeletion]]:
+        """Orders deleted in ``[deleted_at_min, deleted_at_max]`` (both inclusive; no lower bound when
+        ``None``), page by page: the activity log's ``destroy`` events of subject ``Order``
+        (``events.json?filter=Order&verb=destroy`` with ``created_at_min``/``created_at_max``)."""
+        check_window(deleted_at_min, deleted_at_max)
+        params: dict[str, str | int] = {
+            "filter": "Order",
+            "verb": "destroy",
+            "limit": self.page_size,
+            "fields": "id,subject_id,subject_type,verb,created_at",
+        }
+        if deleted_at_min is not None:
+            params["created_at_min"] = _format_timestamp(deleted_at_min)
+        params["created_at_max"] = _format_timestamp(deleted_at_max)
+        for page in self.iter_pages("events", params):
+            yield [
+                OrderDeletion(
+                    order_id_of(event.get("subject_id"), field="events[].subject_id"),
+                    moment_of(event.get("created_at"), field="events[].created_at"),
+                )
+                for event in page
+                if event.get("verb") == "destroy" and event.get("subject_type") == "Order"
+            ]
+
+    def list_order_ids(self, processed_at_min: datetime, processed_at_max: datetime) -> set[int]:
+        """The ids of the orders of every status the shop holds now whose ``processed_at`` falls in
+        ``[processed_at_min, processed_at_max]`` (both inclusive): ``orders.json?fields=id``, the id-set
+        side of a deletion check (an order deleted at the source is missing from it)."""
+        check_window(processed_at_min, processed_at_max)
+        params: dict[str, str | int] = {
+            "status": "any",
+            "limit": self.page_size,
+            "fields": "id",
+            "processed_at_min": _format_timestamp(processed_at_min),
+            "processed_at_max": _format_timestamp(processed_at_max),
+        }
+        return {
+            order_id_of(record.get("id"), field="orders[].id")
+            for page in self.iter_pages("orders", params)
+            for record in page
+        }
+
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now (``orders/{id}.json?fields=id``; a 404 means it does not):
+        confirms, one by one, what an id-set comparison found missing before it is recorded as deleted,
+        so a page an id listing lost never deletes a real order."""
+        try:
+            body = self.get_json(f"orders/{int(order_id)}", {"fields": "id"})
+        except ShopifyAPIError as error:
+            if error.status == 404:
+                return False
+            raise
+        return isinstance(body, dict) and isinstance(body.get("order"), dict)
 
     def iter_customers(
         self, updated_at_min: datetime | None, updated_at_max: datetime

@@ -63,6 +63,13 @@ from resources.shopify.client import (
     ShopifyProtectedDataError,
     api_error_text,
 )
+from resources.shopify.deletions import (
+    ORDER_GID_PREFIX,
+    OrderDeletion,
+    check_window,
+    moment_of,
+    order_id_of,
+)
 from resources.shopify.graphql_cost import GRAPHQL_PACERS, CostPacer, CostPacerRegistry
 from resources.shopify.graphql_records import (
     connection_nodes,
@@ -88,14 +95,17 @@ PAGED_NESTED: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def search_window(updated_at_min: datetime | None, updated_at_max: datetime) -> str:
-    """Shopify's search syntax for ``updated_at`` in ``[min, max]`` (both inclusive; no lower bound when
-    ``min`` is None), as REST's ``updated_at_min``/``updated_at_max``."""
+def search_window(
+    updated_at_min: datetime | None, updated_at_max: datetime, *, field: str = "updated_at"
+) -> str:
+    """Shopify's search syntax for ``field`` (``updated_at``; ``processed_at``, ``occurred_at``) in
+    ``[min, max]`` (both inclusive; no lower bound when ``min`` is None), as REST's
+    ``updated_at_min``/``updated_at_max``."""
     for value in (updated_at_min, updated_at_max):
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise ValueError(f"timestamp must be timezone-aware (ISO 8601 with offset), got naive {value!r}")
-    high = f"updated_at:<='{updated_at_max.isoformat()}'"
-    return high if updated_at_min is None else f"updated_at:>='{updated_at_min.isoformat()}' AND {high}"
+    high = f"{field}:<='{updated_at_max.isoformat()}'"
+    return high if updated_at_min is None else f"{field}:>='{updated_at_min.isoformat()}' AND {high}"
 
 
 def is_mutation(document: str) -> bool:
@@ -445,6 +455,49 @@ class ShopifyGraphQLClient:
         )
         for page in pages:
             yield [self._complete(entity, node) for node in page]
+
+    def iter_order_deletions(
+        self, deleted_at_min: datetime | None, deleted_at_max: datetime
+    ) -> Iterator[list[OrderDeletion]]:
+        """Orders deleted in ``[deleted_at_min, deleted_at_max]`` (both inclusive; no lower bound when
+        ``None``), page by page: ``deletionEvents(subjectTypes: [ORDER])`` with ``occurred_at`` terms."""
+        check_window(deleted_at_min, deleted_at_max)
+        pages = self.iter_connection(
+            q.DELETION_EVENTS_QUERY,
+            ("deletionEvents",),
+            page_size=q.DELETION_EVENTS_PAGE,
+            operation="deletionEvents",
+            variables={"query": search_window(deleted_at_min, deleted_at_max, field="occurred_at")},
+        )
+        for page in pages:
+            yield [
+                OrderDeletion(
+                    order_id_of(node.get("subjectId"), field="deletionEvents.subjectId"),
+                    moment_of(node.get("occurredAt"), field="deletionEvents.occurredAt"),
+                )
+                for node in page
+                if node.get("subjectType", "ORDER") == "ORDER"
+            ]
+
+    def list_order_ids(self, processed_at_min: datetime, processed_at_max: datetime) -> set[int]:
+        """The ids of the orders the shop holds now whose ``processed_at`` falls in ``[min, max]`` (both
+        inclusive): ``orders(query: "processed_at:>=… AND processed_at:<=…") { nodes { id } }``, the
+        id-set side of a deletion check."""
+        check_window(processed_at_min, processed_at_max)
+        pages = self.iter_connection(
+            q.ORDER_IDS_QUERY,
+            ("orders",),
+            page_size=q.ORDER_IDS_PAGE,
+            operation="orders (ids)",
+            variables={"query": search_window(processed_at_min, processed_at_max, field="processed_at")},
+        )
+        return {order_id_of(node.get("id"), field="orders.id") for page in pages for node in page}
+
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now (``order(id:)`` is null when it does not)."""
+        variables = {"id": f"{ORDER_GID_PREFIX}{int(order_id)}"}
+        data = self.execute(q.ORDER_EXISTS_QUERY, variables, operation="order")
+        return isinstance(data.get("order"), dict)
 
     def list_locations(self) -> list[dict]:
         """Every location, as GraphQL records."""

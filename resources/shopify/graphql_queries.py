@@ -164,6 +164,24 @@ SHOP_QUERY = (
 )
 
 
+#: Deletions and ids are small nodes: a page of 250 costs 2 + 250 points, well under the 1,000 limit.
+DELETION_EVENTS_PAGE = 250
+ORDER_IDS_PAGE = 250
+#: Orders deleted in a window (``occurred_at`` search terms), oldest first.
+DELETION_EVENTS_QUERY = (
+    "query Deletions($first: Int!, $after: String, $query: String) { deletionEvents(first: $first, "
+    "after: $after, subjectTypes: [ORDER], query: $query, sortKey: CREATED_AT) "
+    f"{{ {PAGE_INFO} nodes {{ subjectId subjectType occurredAt }} }} }}"
+)
+#: One order by id, or null when the shop does not hold it (an id-set finding confirmed).
+ORDER_EXISTS_QUERY = "query OrderExists($id: ID!) { order(id: $id) { id } }"
+#: The ids of the orders in a ``processed_at`` window (the id-set side of a deletion check).
+ORDER_IDS_QUERY = (
+    "query OrderIds($first: Int!, $after: String, $query: String) { orders(first: $first, after: $after, "
+    f"query: $query, sortKey: ID) {{ {PAGE_INFO} nodes {{ id }} }} }}"
+)
+
+
 def nested_page_query(root: str, connection: str, fields: str) -> str:
     """The next page of one nested ``connection`` of the ``root`` node (``order``, ``product``) by id."""
     return (

@@ -30,15 +30,16 @@ class ReferenceRun:
     evaluations: list[tuple[str, bool]]
     checksums: dict[str, str]
 
-    def copy_into(self, tmp_path: Path, monkeypatch) -> Pipeline:
+    def copy_into(self, tmp_path: Path, monkeypatch, api: str = "rest") -> Pipeline:
         """A pipeline on a copy of the reference run's warehouse and raw store: as if this test had just
-        materialised START … END itself (a fresh shop at CLOCK, a fresh instance)."""
+        materialised START … END itself (a fresh shop at CLOCK, a fresh instance). ``api``: the Admin API
+        the tenant reads through from now on (the reference run read through REST)."""
         tmp_path.mkdir(parents=True, exist_ok=True)
         for path in self.folder.iterdir():
             if path.name.startswith("warehouse.duckdb"):
                 shutil.copy2(path, tmp_path / path.name)
         shutil.copytree(self.folder / "raw", tmp_path / "raw")
-        return make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START)
+        return make_pipeline(tmp_path, monkeypatch, make_spec(), CLOCK, START, api=api)
 
 
 def _build(folder: Path) -> None:

@@ -1,6 +1,8 @@
 -- dim_customer: one row per customer identity per tenant (registered customers and guests alike are
 -- keyed by normalised email; customers without an email by 'id:<platform>:<customer id>'). Rebuilt for every
--- identity touched by the partitions being materialised, from the facts and the latest customer record.
+-- identity touched by the partitions being materialised, from the facts and the latest customer record;
+-- also for the customer of each order these partitions' runs found deleted at the source (source_deletions):
+-- rebuilt from the orders left, or gone when a guest has none left.
 -- The identity spans platforms: a person who buys on two platforms with one email is one row, whose
 -- figures count the orders of both and whose platform is that of their first order; a guest on one
 -- platform and a registered customer of another with the same email are that one row (not a guest).
@@ -12,7 +14,10 @@ WHERE tenant_id = :tenant_id AND customer_key IN (
         WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date)
     UNION
     SELECT customer_key FROM stg_customers
-    WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date);
+    WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date
+    UNION
+    SELECT customer_key FROM source_deletions
+    WHERE tenant_id = :tenant_id AND detected_on BETWEEN :start_date AND :end_date);
 
 INSERT INTO dim_customer (
     tenant_id, customer_key, platform, customer_id, is_guest, email, first_name, last_name, first_order_date,
@@ -43,6 +48,13 @@ FROM (
     UNION
     SELECT customer_key FROM stg_customers
     WHERE tenant_id = :tenant_id AND partition_date BETWEEN :start_date AND :end_date
+    UNION
+    SELECT customer_key FROM source_deletions
+    WHERE tenant_id = :tenant_id AND detected_on BETWEEN :start_date AND :end_date
+      AND customer_key IN (
+          SELECT customer_key FROM fact_orders WHERE tenant_id = :tenant_id
+          UNION
+          SELECT customer_key FROM stg_customers WHERE tenant_id = :tenant_id)
 ) k
 LEFT JOIN (
     SELECT customer_key,

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from platform_assets.sources.shopify.graphql_translate import translate, translate_shop
+from resources.shopify.deletions import OrderDeletion
 from resources.shopify.graphql import ShopifyGraphQLClient
 
 
@@ -60,6 +61,20 @@ class GraphQLShopReader:
         """REST records of ``entity`` updated in ``[min, max]`` (both inclusive), page by page."""
         for page in self.client.iter_window(entity, updated_at_min, updated_at_max):
             yield translate(entity, page)
+
+    def iter_order_deletions(
+        self, deleted_at_min: datetime | None, deleted_at_max: datetime
+    ) -> Iterator[list[OrderDeletion]]:
+        """Orders deleted in the window (``deletionEvents``), as the REST client gives them."""
+        return self.client.iter_order_deletions(deleted_at_min, deleted_at_max)
+
+    def list_order_ids(self, processed_at_min: datetime, processed_at_max: datetime) -> set[int]:
+        """The ids of the orders processed in the window that the shop holds now."""
+        return self.client.list_order_ids(processed_at_min, processed_at_max)
+
+    def order_exists(self, order_id: int) -> bool:
+        """Whether the shop holds the order now."""
+        return self.client.order_exists(order_id)
 
     def list_locations(self) -> list[dict]:
         return translate("locations", self.client.list_locations())
