@@ -57,6 +57,7 @@ from resources.pagination import (
     record_versions,
 )
 from resources.secrets import check_header_value, install_log_filter, scrub
+from resources.shopify.versions import ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -232,6 +233,8 @@ class ShopifyShopClient:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
         self._stats = HttpStats()
+        #: The versions the shop served this client's requests as, and its deprecation reasons.
+        self.versions = ServedVersions(api_version)
         self._pacer = (pacers if pacers is not None else PACERS).get(self.shop_url, leak_rate=leak_rate)
         self._http = RetryingRequester(
             self._session,
@@ -292,6 +295,7 @@ class ShopifyShopClient:
             api_error=ShopifyAPIError,
             describe=_describe_answer,
         )
+        self.versions.observe(response.headers)
         if response.status_code < 300:
             return response
 
