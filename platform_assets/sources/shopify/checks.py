@@ -132,7 +132,8 @@ def version_check_result(readiness: list[VersionReadiness], days: list[date]) ->
     if len(readiness) == 1:  # one tenant: its figures at the top, as the UI shows them first
         only = readiness[0].metadata()
         metadata["api_version"] = dg.MetadataValue.text(only["api_version"])
-        metadata["retirement_date"] = dg.MetadataValue.text(str(only["retirement_date"]))
+        if only["retirement_date"] is not None:  # unstable has none
+            metadata["retirement_date"] = dg.MetadataValue.text(only["retirement_date"])
         if only["days_left"] is not None:
             metadata["days_left"] = dg.MetadataValue.int(only["days_left"])
         if only["deprecated_reasons"]:
