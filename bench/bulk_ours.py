@@ -7,7 +7,8 @@ per CPU second and peak memory. The job's own duration (Shopify's, or the sandbo
 writes a JSONL of ``orders`` orders in Shopify's layout (compact lines, each order followed by its
 ``items`` line items with ``__parentId``; with ``--late-every N`` every N-th order's line items come 10
 orders later), then measures a child process that serves it, downloads it and reassembles every record.
-Not a section of ``bench.run`` yet: :func:`run` returns its figures for when it becomes one.
+The whole bulk path (this plus refund reads, translation and raw partitions) is the ``bulk`` section of
+``bench.run`` (``bench/bulk.py``); :func:`run` gives this module's own figures.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@
     python -m bench.run --only transform --merge   # re-measure one section, keep the others' figures
     python -m bench.run --only woocommerce --merge   # WooCommerce (issue 14): bench/woocommerce.py
     python -m bench.run --only serving --merge       # API, dashboard, reports (issue 16): bench/serving.py
+    python -m bench.run --only bulk --merge          # Shopify bulk against REST (issue 15): bench/bulk.py
 
 With ``--merge`` the figures of the sections this run does not measure are kept from the results.json
 already in ``--out``, each marked with the older run that measured it (time, commit, size).
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from bench.report import Figure, Size, machine, now_iso, run_stamp, versions, write_results
 
-SECTIONS = ("ingest", "transform", "backfill", "woocommerce", "serving")
+SECTIONS = ("ingest", "transform", "backfill", "woocommerce", "serving", "bulk")
 DEFAULT_OUT = Path(__file__).parent
 RUN_SECTION = "The benchmark run itself"
 #: `make bench` (every section at full size) should finish within this many seconds on the 2-core machine.

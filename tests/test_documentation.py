@@ -97,7 +97,7 @@ def test_the_real_store_section_followed_literally_keeps_the_demo_tenants(tmp_pa
     tenants = load_tenants(project / "tenants.yaml")
     assert list(tenants) == ["demo-ny", "demo-berlin", "acme"]
     assert tenants["acme"].connection("shopify") == ShopifyConnection(
-        shop_url="https://acme.myshopify.com", token_env="ACME_SHOPIFY_TOKEN"
+        shop_url="https://acme.myshopify.com", token_env="ACME_SHOPIFY_TOKEN", api_version="2026-10"
     )
 
     monkeypatch.setenv(TENANTS_FILE_ENV, str(project / "tenants.yaml"))

@@ -501,6 +501,8 @@ def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, 
         ("2025-7", "'2025-7'"),
         ("../../shop", "'../../shop'"),
         ("2025-05", "'2025-05'"),
+        ("2025-13", "'2025-13'"),  # no such month: no release, no retirement date
+        ("25-07", "'25-07'"),
         (SECRET, "(not shown)"),
     ],
 )

@@ -58,7 +58,8 @@ def write_snapshot(
     """Write the same snapshot, taken once per tenant (``fetch(client)``'s pages), as each of the run's days;
     the metadata says when each tenant's was taken (the moment the scan began) and how many records were
     written, unless ``count_records`` is False. ``sidecar_meta(client)``: more for each partition's sidecar
-    (e.g. the API the snapshot was read through).
+    (e.g. the API the snapshot was read through and the version it was served as), asked once the
+    partition's pages are read.
 
     The pages are streamed into the first day's partition as they arrive, never held whole (a site's
     100,000 customers are one scan); the run's other days are copied from that partition line by line."""
@@ -68,7 +69,9 @@ def write_snapshot(
     for td in runs:
         with open_client(td.tenant) as client:
             snapshot_at = utc_now().isoformat()
-            extra = {**(sidecar_meta(client) if sidecar_meta else {}), "snapshot_taken_at": snapshot_at}
+            extra = {"snapshot_taken_at": snapshot_at}
+            # Asked once the pages are read: it may say what the source answered with (an API version).
+            late = (lambda client=client: sidecar_meta(client)) if sidecar_meta else None
             first: date | None = None
             for day in td.days:
                 pages = (
@@ -77,7 +80,7 @@ def write_snapshot(
                     else copied_pages(raw_store.read_lines(platform, entity, td.tenant.id, first))
                 )
                 result = raw_store.write_partition(
-                    platform, entity, td.tenant.id, day, pages, extra_meta=extra
+                    platform, entity, td.tenant.id, day, pages, extra_meta=extra, late_meta=late
                 )
                 first = first or day
                 records += result.records

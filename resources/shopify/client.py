@@ -58,6 +58,7 @@ from resources.pagination import (
 )
 from resources.secrets import check_header_value, install_log_filter, scrub
 from resources.shopify.deletions import OrderDeletion, check_window, moment_of, order_id_of
+from resources.shopify.versions import ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -233,6 +234,8 @@ class ShopifyShopClient:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
         self._stats = HttpStats()
+        #: The versions the shop served this client's requests as, and its deprecation reasons.
+        self.versions = ServedVersions(api_version)
         self._pacer = (pacers if pacers is not None else PACERS).get(self.shop_url, leak_rate=leak_rate)
         self._http = RetryingRequester(
             self._session,
@@ -293,6 +296,7 @@ class ShopifyShopClient:
             api_error=ShopifyAPIError,
             describe=_describe_answer,
         )
+        self.versions.observe(response.headers)
         if response.status_code < 300:
             return response
 

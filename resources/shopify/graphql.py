@@ -76,6 +76,7 @@ from resources.shopify.graphql_records import (
     truncated_connections,
     unwrap_connections,
 )
+from resources.shopify.versions import ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -165,6 +166,9 @@ class ShopifyGraphQLClient:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
         self._stats = HttpStats()
+        #: The versions the shop served this client's requests as, and its deprecation reasons (the bulk
+        #: operations' start and polls included: they go through :meth:`execute`).
+        self.versions = ServedVersions(api_version)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._pacer = (pacers if pacers is not None else GRAPHQL_PACERS).get(self.shop_url)
@@ -266,6 +270,7 @@ class ShopifyGraphQLClient:
                 {"status": r.status_code, "api_message": api_error_text(r)},
             ),
         )
+        self.versions.observe(response.headers)
         status = response.status_code
         if status < 300 or (status < 500 and self._is_throttled_body(response)):
             return response

@@ -1,9 +1,10 @@
 """The bench smoke tests' helper: ``python -m bench.run --size tiny --only SECTION`` in a subprocess.
 
 Each section has its own test file (test_smoke_ingest.py, test_smoke_transform.py, test_smoke_backfill.py,
-test_smoke_woocommerce.py, test_smoke_serving.py) so that xdist (``--dist loadgroup``: a module's tests
-on one worker) runs them on different workers; test_smoke_report.py checks that a run of every section
-writes one report with all of them. No timing is asserted; the figures themselves live in bench/RESULTS.md."""
+test_smoke_woocommerce.py, test_smoke_serving.py, test_smoke_bulk.py) so that xdist (``--dist loadgroup``:
+a module's tests on one worker) runs them on different workers; test_smoke_report.py checks that a run of
+every section writes one report with all of them. No timing is asserted; the figures themselves live in
+bench/RESULTS.md."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ SECTION_TITLES = {
     "backfill": "Backfill through Dagster",
     "woocommerce": "WooCommerce",
     "serving": "Serving",
+    "bulk": "Shopify bulk operations against REST",
 }
 RUN_SECTION = "The benchmark run itself"
 

@@ -27,7 +27,7 @@ from tests.chaos.compare import lost_and_duplicated, raw_order_ids
 from tests.chaos.counts import Counts
 from tests.chaos.registry import scenario
 from tests.chaos.wire_faults import point_tenant_at
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import API_VERSION, make_pipeline, make_spec
 
 NY = ZoneInfo("America/New_York")
 START = date(2026, 5, 25)
@@ -35,7 +35,7 @@ PAGE_SIZE = 4
 TRAPS = ("looping_cursor", "repeated_cursor")
 #: Requests to orders.json a trapped walk may make before it counts as hung: the pages before the trap,
 #: the trap page, and the page that shows the loop.
-ORDERS_PATH = "/admin/api/2025-07/orders.json"
+ORDERS_PATH = f"/admin/api/{API_VERSION}/orders.json"
 RAW_ORDERS = [dg.AssetKey("raw_shopify_orders")]
 
 

@@ -27,6 +27,10 @@ from sandbox.shopify.spec import ShopSpec
 
 #: The platform of the sandbox shop every pipeline here runs on.
 SANDBOX_PLATFORM = "shopify"
+#: The Admin API version of the harness's tenant: more than 90 days from its retirement (2026-10-01) at
+#: every test clock (2026-03 … 2026-06), so the ``api_version_ready`` check passes, and served by the
+#: sandbox as itself with one bulk job per shop at a time (as before API 2026-01).
+API_VERSION = "2025-10"
 #: The other registered sources (the harness's tenants sell on Shopify only).
 OTHER_SOURCES = [source for source in sources() if source.platform != SANDBOX_PLATFORM]
 #: Their raw and staging assets, left out of every run: they would fetch nothing for a Shopify tenant and
@@ -187,7 +191,7 @@ def make_pipeline(
         "shopify": {
             "shop_url": f"sandbox://{spec.name}",
             "token_env": token_env,
-            "api_version": "2025-07",
+            "api_version": API_VERSION,
             "api": api,
         },
     }

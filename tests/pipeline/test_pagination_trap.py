@@ -10,7 +10,7 @@ import dagster as dg
 from resources.shopify.client import ShopifyClientResource
 from sandbox.shopify import registry
 from sandbox.shopify.defects import Defect
-from tests.pipeline.harness import make_pipeline, make_spec
+from tests.pipeline.harness import API_VERSION, make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import NY
 
 START, DAY = date(2026, 5, 28), date(2026, 5, 29)
@@ -46,9 +46,10 @@ def test_raw_orders_against_a_looping_api_fail_with_the_loop_error_and_write_not
         messages.append(error.message.strip())
         error = error.cause
     assert messages[1:] == [
-        "resources.shopify.client.ShopifyPaginationLoopError: GET /admin/api/2025-07/orders.json: page 3 "
+        "resources.shopify.client.ShopifyPaginationLoopError: "
+        f"GET /admin/api/{API_VERSION}/orders.json: page 3 "
         "repeats 4 record ids already seen in this walk "
         f"(same updated_at; first: {walk_order[PAGE_SIZE]}); the API is handing out cursors that loop"
     ]
-    assert requests.count("/admin/api/2025-07/orders.json") == 3  # pages 1 and 2, then page 2 again
+    assert requests.count(f"/admin/api/{API_VERSION}/orders.json") == 3  # pages 1 and 2, then page 2 again
     assert not [p for p in (tmp_path / "raw").rglob("*") if p.is_file() and str(DAY) in p.name]

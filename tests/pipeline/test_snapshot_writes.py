@@ -22,9 +22,9 @@ PAGES = [[{"id": page * 10 + n, "email": f"c{page}{n}@example.com"} for n in ran
 class LoggingStore(RawStoreResource):
     """The raw store, logging when each partition write begins."""
 
-    def write_partition(self, platform, entity, tenant, day, pages, extra_meta=None):  # type: ignore[override]
+    def write_partition(self, platform, entity, tenant, day, pages, extra_meta=None, late_meta=None):  # type: ignore[override]
         EVENTS.append(f"write {day}")
-        return super().write_partition(platform, entity, tenant, day, pages, extra_meta)
+        return super().write_partition(platform, entity, tenant, day, pages, extra_meta, late_meta)
 
 
 EVENTS: list[str] = []

@@ -15,7 +15,8 @@ paginated path's rule: ``updated_at_min <= updated_at <= updated_at_max``, the l
 both inclusive; no lower bound on the tenant's start date). Records are spilled per day to local files,
 never all held in memory, and each day's partition is then written atomically through
 ``RawStoreResource.write_partition`` with the paginated path's sidecar plus ``fetched_by: bulk``, the job
-id and the job's ``objectCount`` and ``rootObjectCount``. The runner reconciles those counts with the file
+id, the job's ``objectCount`` and ``rootObjectCount``, and the API versions asked for and served (and any
+deprecation reason) over the load's GraphQL requests. The runner reconciles those counts with the file
 and with the records stored; the records written plus those outside every day window (none when the
 days are contiguous) equal the job's roots.
 """
@@ -144,6 +145,8 @@ def fetch_in_bulk(
                     window.day,
                     spill.pages(window.day),
                     extra_meta={**window.extra_meta(), **bulk_meta},
+                    # the versions the job's start, polls and refund queries were served as
+                    late_meta=client.versions.sidecar,
                 )
                 written[window.day] = result.records
             return written, spill.outside

@@ -3,7 +3,6 @@ version, and which Admin API its records are read through (``api``: ``graphql`` 
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import dagster as dg
@@ -11,9 +10,8 @@ from pydantic import field_validator
 
 from platform_assets.tenant_rules import check_url, check_variable_name, looks_like_token
 from platform_assets.tenants import Connection, Tenant
+from resources.shopify.versions import is_api_version
 
-#: Shopify's Admin API versions: a quarter's release (YYYY-01, -04, -07, -10) or ``unstable``.
-_API_VERSION = re.compile(r"^(?:20\d{2}-(?:01|04|07|10)|unstable)$")
 DEFAULT_API_VERSION = "2025-07"
 #: The Admin APIs a tenant's records can be read through: GraphQL (Shopify's supported API, the default
 #: for new tenants) or REST (legacy since October 2024). Both stage into the same tables.
@@ -40,7 +38,7 @@ class ShopifyConnection(Connection):
     def _known_api_version(cls, value: object) -> str:
         """It becomes part of every request's path, so anything else is refused at load, not as a 404."""
         text = str(value).strip()
-        if not _API_VERSION.match(text):
+        if not is_api_version(text):  # resources/shopify/versions.py: also dates the version's retirement
             shown = repr(text) if len(text) <= 20 and not looks_like_token(text) else "(not shown)"
             raise ValueError(
                 f"{shown} is not a Shopify Admin API version "

@@ -18,6 +18,7 @@ from datetime import datetime
 from platform_assets.sources.shopify.graphql_translate import translate, translate_shop
 from resources.shopify.deletions import OrderDeletion
 from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.versions import ServedVersions
 
 
 def location_gid(location_id: int | str) -> str:
@@ -47,6 +48,11 @@ class GraphQLShopReader:
     @property
     def stats(self) -> dict[str, float]:
         return self.client.stats
+
+    @property
+    def versions(self) -> ServedVersions:
+        """The versions the shop served the GraphQL requests as, and its deprecation reasons."""
+        return self.client.versions
 
     @property
     def pacer(self) -> object:

@@ -62,6 +62,8 @@ def _fetch_by_day(
         "api_throttled": dg.MetadataValue.int(int(outcome.api["throttled"])),
         "windows_split": dg.MetadataValue.int(outcome.splits),
         "api": dg.MetadataValue.json(outcome.apis),
+        # per tenant: the version asked for, the versions served, the deprecation reasons received
+        "api_version": dg.MetadataValue.json(outcome.versions),
     }
     if outcome.bulk:
         metadata["bulk"] = dg.MetadataValue.json(outcome.bulk)
@@ -75,8 +77,12 @@ def _apis(runs: list[TenantDays]) -> dict[str, str]:
     return {td.tenant.id: shopify_connection(td.tenant).api for td in runs}
 
 
-def _sidecar_api(client: ShopClient) -> dict[str, str]:
-    return {"api": "graphql" if isinstance(client, GraphQLShopReader) else "rest"}
+def _sidecar_api(client: ShopClient) -> dict[str, str | None]:
+    """The snapshot's API, the version asked for and served, and any deprecation reason received."""
+    return {
+        "api": "graphql" if isinstance(client, GraphQLShopReader) else "rest",
+        **client.versions.sidecar(),
+    }
 
 
 def _with_api(result: dg.MaterializeResult, runs: list[TenantDays]) -> dg.MaterializeResult:

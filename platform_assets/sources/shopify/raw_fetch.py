@@ -53,6 +53,7 @@ from resources.shopify.client import (
     ShopifyShopClient,
 )
 from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.versions import ServedVersions
 
 #: The API counters summed into the assets' metadata.
 API_COUNTERS = ("requests", "retries", "throttled")
@@ -92,6 +93,8 @@ class FetchOutcome:
     splits: int = 0  # day windows split between threads (``window_split``)
     apis: dict[str, str] = field(default_factory=dict)  # the Admin API each tenant was read through
     bulk: dict[str, dict] = field(default_factory=dict)  # tenants read with a bulk operation: its account
+    #: Per tenant, the API version asked for, the versions served and the deprecation reasons received.
+    versions: dict[str, dict] = field(default_factory=dict)
 
     def add_api(self, stats: dict[str, float]) -> None:
         for counter in API_COUNTERS:
@@ -107,6 +110,7 @@ class FetchOutcome:
         self.splits += other.splits
         self.apis.update(other.apis)
         self.bulk.update(other.bulk)
+        self.versions.update(other.versions)
 
 
 def rest_client_for(
@@ -175,13 +179,17 @@ def fetch_tenant(
     with client_for(shopify, tenant) as client:
         timezone = fetch_timezone(tenant, PLATFORM, client.get_shop().get("iana_timezone"))
         outcome.add_api(client.stats)
+        versions = ServedVersions(client.versions.requested)  # every client of the tenant's fetch
+        versions.absorb(client.versions)
         rest = isinstance(client, ShopifyShopClient)
         outcome.apis[tenant.id] = "rest" if rest else "graphql"
         splittable = rest and shopify.split_windows and entity in SORTED_BY_UPDATED_AT
         board = ChainBoard(client.pacer) if splittable else None
     windows, skipped = plan_windows(tenant, td.days, timezone, now)
     if not rest and wants_bulk(shopify, raw_store, entity, tenant.id, windows):
-        return _fetch_in_bulk(shopify, raw_store, entity, tenant, windows, skipped, outcome, started)
+        return _fetch_in_bulk(
+            shopify, raw_store, entity, tenant, windows, skipped, outcome, started, versions
+        )
     lock = threading.Lock()
     queued = deque(windows)
     failed: list[date] = []  # days that raised: later days not yet started are not fetched
@@ -199,6 +207,7 @@ def fetch_tenant(
         client.close()
         with lock:
             outcome.add_api(client.stats)
+        versions.absorb(client.versions)
 
     def one_day(window: DayWindow) -> None:
         client = client_for(shopify, tenant, encoder)
@@ -211,7 +220,13 @@ def fetch_tenant(
                 assert isinstance(client, ShopifyShopClient)  # only REST walks are split
                 pages = day.merged(chain_pages(chain, board, client, entity))
             result = raw_store.write_partition(
-                "shopify", entity, tenant.id, window.day, pages, extra_meta=window.extra_meta()
+                "shopify",
+                entity,
+                tenant.id,
+                window.day,
+                pages,
+                extra_meta=window.extra_meta(),
+                late_meta=client.versions.sidecar,  # what the shop answered this day's requests with
             )
             results[window.day] = result.records
         except BaseException as exc:  # noqa: BLE001 - reported in day order below
@@ -268,6 +283,7 @@ def fetch_tenant(
     outcome.skipped = {key: skipped[key] for key in sorted(skipped, key=_day_of_key)}
     outcome.seconds = time.perf_counter() - started
     outcome.splits = board.splits if board is not None else 0
+    outcome.versions[tenant.id] = versions.summary()
     return outcome
 
 
@@ -280,6 +296,7 @@ def _fetch_in_bulk(
     skipped: dict[str, str],
     outcome: FetchOutcome,
     started: float,
+    versions: ServedVersions,
 ) -> FetchOutcome:
     """A GraphQL tenant's days of ``entity`` read with one bulk operation (``bulk_fetch``), one partition
     per day as the paginated walk writes them. A 403 for protected customer data skips the entity for the
@@ -295,12 +312,14 @@ def _fetch_in_bulk(
             loaded = None
         finally:
             outcome.add_api(reader.stats)
+            versions.absorb(reader.versions)
     if loaded is not None:
         outcome.records += sum(loaded.records.values())
         outcome.written += list(loaded.records)
         outcome.bulk[tenant.id] = loaded.summary()
     outcome.skipped = {key: skipped[key] for key in sorted(skipped, key=_day_of_key)}
     outcome.seconds = time.perf_counter() - started
+    outcome.versions[tenant.id] = versions.summary()
     return outcome
 
 
