@@ -742,12 +742,57 @@ def known_rows() -> list[Row]:
     return rows
 
 
+#: The regulars: their first counted order was on 2026-11-01 (before the two weeks), so they are returning
+#: on every day they buy. r1 and r2 buy on every day with sales; r3 on Saturday (Shopify) and Sunday
+#: (WooCommerce) only: several days and several platforms.
+REGULARS_FIRST_DAY = date(2026, 11, 1)
+
+
+def known_orders() -> list[tuple]:
+    """fact_orders rows behind :func:`known_rows`' customer figures, one order per person and day: each day
+    with sales has its ``new_customers`` new people (first order that day) and its other customers are
+    regulars: r1 and r2 on every day (on Shopify), r3 too on Saturday (Shopify) and on Sunday
+    (WooCommerce, where Sunday's second new person also buys; Shopify has the first, r1 and r2).
+
+    So a week's distinct people are its new people + the regulars who bought in it: the week ending
+    Sunday 8 new + r1, r2, r3 (3 returning), the week before 6 new + r1, r2 (2 returning)."""
+    orders: list[tuple] = []
+
+    def order(person: str, day: date, platform: str = "shopify") -> None:
+        orders.append(
+            row(
+                t.FACT_ORDERS, tenant_id=TENANT, platform=platform, order_id=f"{person}-{day}",
+                customer_key=f"{person}@acme.test", business_date=day,
+                date_key=day.year * 10000 + day.month * 100 + day.day, currency="USD", is_counted=True,
+            )
+        )  # fmt: skip
+
+    for regular in ("r1", "r2", "r3"):
+        order(regular, REGULARS_FIRST_DAY)
+    for mart_row in known_rows():
+        if mart_row.platform != t.ALL_PLATFORMS:
+            continue
+        day = mart_row.date
+        if day == SUNDAY:
+            order(f"new1-{day}", day), order("r1", day), order("r2", day)
+            order(f"new2-{day}", day, "woocommerce"), order("r3", day, "woocommerce")
+            continue
+        for n in range(mart_row.new_customers):
+            order(f"new{n + 1}-{day}", day)
+        for regular in ("r1", "r2", "r3")[: mart_row.customers - mart_row.new_customers]:
+            order(regular, day)
+    return orders
+
+
 def load_marts(url: str, rows: list[Row] | None = None) -> WarehouseResource:
-    """A warehouse at ``url`` with the mart tables and ``rows`` (default :func:`known_rows`)."""
+    """A warehouse at ``url`` with the mart tables and ``rows`` (default :func:`known_rows`), and the
+    counted orders behind the default rows' customer figures (:func:`known_orders`)."""
     warehouse = WarehouseResource(url=url)
-    warehouse.ensure_tables([t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS])
+    warehouse.ensure_tables([t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS, t.FACT_ORDERS])
     with warehouse.transaction() as conn:
         warehouse.insert_rows(conn, t.AGG_DAILY_SALES, [row.values() for row in rows or known_rows()])
+        if rows is None:
+            warehouse.insert_rows(conn, t.FACT_ORDERS, known_orders())
     return warehouse
 
 
