@@ -37,7 +37,7 @@ pytestmark = pytest.mark.spread
 CLOCK = datetime(2026, 5, 31, 0, 0, tzinfo=NY)  # the sandbox's "now": just after END in New York
 START, DAY, END = date(2026, 5, 28), date(2026, 5, 29), date(2026, 5, 30)
 PAGE_SIZE = 4  # so a day's orders come in several pages: one can go missing, a copy can land on another
-ASSETS = 41  # Shopify and the shared layers (tests/pipeline/test_whole_graph.py counts them too)
+ASSETS = 42  # Shopify and the shared layers (tests/pipeline/test_whole_graph.py counts them too)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ END = date(2026, 5, 31)
 
 
 def test_whole_graph_equals_ground_truth_and_is_idempotent(reference_run, tmp_path, monkeypatch):
-    assert len(set(reference_run.materialised)) == 41
+    assert len(set(reference_run.materialised)) == 42
     evaluations = reference_run.evaluations
-    assert len(evaluations) == 42
+    assert len(evaluations) == 43
     assert [name for name, passed in evaluations if not passed] == []
     pipeline = reference_run.copy_into(tmp_path, monkeypatch)
     assert pipeline.checksums() == reference_run.checksums

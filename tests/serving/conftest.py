@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
+from platform_assets.marts.assets import SQL_DIR as MART_SQL_DIR
 from platform_assets.serving.api.app import create_app
 from platform_assets.serving.api.routes import tenant_info
 from platform_assets.serving.checks import FailingCheck
@@ -40,14 +41,17 @@ from platform_assets.serving.reader import WarehouseReader
 from platform_assets.serving.snapshot import publish_snapshot
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.sql import run_file
 from resources import notifiers
 from resources.warehouse import WarehouseResource
 from tests.conftest import fresh_pg_database
 
 D = Decimal
+PRODUCT_MART_SQL = MART_SQL_DIR / "agg_daily_product_sales.sql"
 SPECS = [
     t.AGG_DAILY_SALES,
     t.AGG_WEEKLY_TRENDS,
+    t.AGG_DAILY_PRODUCT_SALES,
     t.FACT_ORDERS,
     t.FACT_ORDER_ITEMS,
     t.FACT_REFUNDS,
@@ -576,14 +580,31 @@ def build_rows() -> dict[str, list[tuple]]:
 
 
 def build_warehouse(url: str) -> None:
-    """Create every table the API reads and insert the known rows."""
+    """Create every table the API reads and insert the known rows; agg_daily_product_sales is built from
+    the facts by the pipeline's own SQL (every day of each tenant's orders and refunds)."""
     warehouse = WarehouseResource(url=url)
     warehouse.ensure_tables(SPECS)
     by_name = {spec.name: spec for spec in SPECS}
     with warehouse.transaction() as conn:
         for name, rows in build_rows().items():
             warehouse.insert_rows(conn, by_name[name], rows)
+        restate_product_mart(conn)
     warehouse.engine().dispose()
+
+
+def restate_product_mart(conn: sa.Connection) -> None:
+    """agg_daily_product_sales of every tenant and day with an order or a refund, from the facts."""
+    orders, refunds = t.FACT_ORDERS.table, t.FACT_REFUNDS.table
+    days = sa.union(
+        sa.select(orders.c.tenant_id, orders.c.business_date),
+        sa.select(refunds.c.tenant_id, refunds.c.business_date),
+    )
+    by_tenant: dict[str, list[date]] = {}
+    for tenant_id, day in conn.execute(days):
+        by_tenant.setdefault(tenant_id, []).append(day)
+    for tenant_id, tenant_days in sorted(by_tenant.items()):
+        params = {"tenant_id": tenant_id, "days": sorted(tenant_days), "all_platforms": t.ALL_PLATFORMS}
+        run_file(conn, PRODUCT_MART_SQL, params)
 
 
 TENANTS = {
