@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -143,6 +144,10 @@ def test_the_moving_window_frees_a_request_when_the_oldest_leaves_it(tmp_path: P
     now[0] = 1060.0
     assert limit.retry_after("k1") is None  # refusals are not counted; the first hit has left
     assert limit.retry_after("k1") == 10
+    now[0] = 1060.0 + 86_400
+    RateLimit("5/minute", limit.store, clock=lambda: now[0]).retry_after("k3")  # opening forgets stale hits
+    with sqlite3.connect(limit.store) as db:
+        assert db.execute("SELECT bucket, at FROM api_hits").fetchall() == [("5/minute k3", 87460.0)]
     with pytest.raises(ValueError, match="N/second, N/minute, N/hour or N/day, got '3 per fortnight'"):
         RateLimit("3 per fortnight", tmp_path / "x.sqlite")
 

@@ -39,6 +39,9 @@ def _sections(path: Path) -> dict[str, str]:
     return {name: "\n".join(lines).strip() for name, lines in sections.items()}
 
 
+#: The longest window a limit may have (N/day): older hits are forgotten whatever their bucket.
+LONGEST_WINDOW_SECONDS = 86_400
+
 #: The store's statements (``sql/rate_limits.sql``).
 SQL = _sections(Path(__file__).with_name("sql") / "rate_limits.sql")
 
@@ -74,6 +77,7 @@ class RateLimit:
         self.store.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.store, timeout=5.0, isolation_level=None)
         conn.executescript(SQL["open"])
+        conn.execute(SQL["forget_stale"], {"stale_before": self._clock() - LONGEST_WINDOW_SECONDS})
         self._local.held = (os.getpid(), conn)
         return conn
 

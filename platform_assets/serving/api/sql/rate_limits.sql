@@ -11,6 +11,11 @@ PRAGMA busy_timeout = 5000;
 CREATE TABLE IF NOT EXISTS api_hits (bucket TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS api_hits_by_bucket ON api_hits (bucket, at);
 
+-- name: forget_stale
+-- On opening: hits older than the longest window (a day) of any bucket, e.g. of a revoked key or of a limit
+-- no longer configured, which no check would forget.
+DELETE FROM api_hits WHERE at <= :stale_before;
+
 -- name: forget
 -- Hits that left the moving window.
 DELETE FROM api_hits WHERE bucket = :bucket AND at <= :window_start;
