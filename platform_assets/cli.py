@@ -314,9 +314,21 @@ def publish_demo_snapshot() -> None:
         print(f"Read snapshot for the API: {publish_snapshot(configured.warehouse_url_value(), link)}")
 
 
-def serve(host: str | None, port: int | None) -> int:
-    """Run the reporting API with uvicorn (docs/serving.md). On DuckDB, publish a read snapshot first if
-    none exists yet (waiting at most 30 s for a run holding the warehouse)."""
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (argparse type: a clear error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def serve(host: str | None, port: int | None, workers: int = 1) -> int:
+    """Run the reporting API with uvicorn (docs/serving.md), in ``workers`` processes (they share each key's
+    rate limit through the store beside the key file). On DuckDB, publish a read snapshot first if none
+    exists yet (waiting at most 30 s for a run holding the warehouse)."""
     import uvicorn
 
     from platform_assets.serving.api.app import create_app
@@ -342,7 +354,11 @@ def serve(host: str | None, port: int | None) -> int:
     host, port = host or configured.serve_host, port or configured.serve_port
     print(f"Storehouse reporting API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/docs)")
     print(f"Dashboard: http://{host}:{port}/dashboard (sign in with an API key)")
-    uvicorn.run(create_app(configured), host=host, port=port, log_level="info")
+    if workers > 1:  # each worker process builds its app from the same settings (the environment)
+        app = "platform_assets.serving.api.app:create_app"
+        uvicorn.run(app, factory=True, host=host, port=port, workers=workers, log_level="info")
+    else:
+        uvicorn.run(create_app(configured), host=host, port=port, log_level="info")
     return 0
 
 
@@ -410,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve_parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, help="port to listen on (default 8400)")
+    serve_parser.add_argument(
+        "--workers", type=_positive, default=1, help="uvicorn worker processes (default 1; one rate limit)"
+    )
     keys_parser = commands.add_parser("keys", help="create, revoke or list the reporting API's keys")
     keys_commands = keys_parser.add_subparsers(dest="keys_command", required=True)
     create_parser = keys_commands.add_parser("create", help="a new key for one tenant, or --admin for all")
@@ -424,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.days)
     if args.command == "serve":
-        return serve(args.host, args.port)
+        return serve(args.host, args.port, args.workers)
     if args.command == "keys":
         return keys_command(args)
     return sync_tenants(prune=args.prune, dry_run=args.dry_run)

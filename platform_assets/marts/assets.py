@@ -1,5 +1,6 @@
 """Aggregates: agg_daily_sales holds the one definition of every sales metric (docs/metrics.md);
-agg_weekly_trends compares trailing 7-day windows.
+agg_weekly_trends compares trailing 7-day windows; agg_daily_product_sales keeps each day's sales and
+refunds per product and variant, what the reporting API adds up over a range.
 
 A partition's run restates every business day its changes touch: the days of the orders that changed
 (however old), the days of their refunds, and the order days of the customers involved. So a refund
@@ -14,7 +15,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from platform_assets.automation import DERIVED_AUTOMATION
-from platform_assets.core.assets import fact_orders, fact_refunds
+from platform_assets.core.assets import dim_product, fact_order_items, fact_orders, fact_refunds
 from platform_assets.ingest.backfill import BACKFILL_POLICY
 from platform_assets.ingest.partitions import date_tenant_partitions
 from platform_assets.ingest.runs import describe_days, tenant_days
@@ -165,4 +166,15 @@ agg_weekly_trends = _restating_asset(
     expand_days=WEEKLY_WINDOW_DAYS,
 )
 
-MART_ASSETS = [agg_daily_sales, agg_weekly_trends]
+agg_daily_product_sales = _restating_asset(
+    t.AGG_DAILY_PRODUCT_SALES,
+    SQL_DIR / "agg_daily_product_sales.sql",
+    [fact_order_items, fact_refunds, fact_orders, dim_product],
+    "Daily sales (on the order's day) and refunds (on the refund's day) per tenant, platform, currency, "
+    "product and variant, gift cards left out, amounts exact: what the reporting API's top products and "
+    "refunds add up over a range instead of the order lines (docs/metrics.md#agg_daily_product_sales). "
+    "Restates the same days as agg_daily_sales.",
+    expand_days=0,
+)
+
+MART_ASSETS = [agg_daily_sales, agg_weekly_trends, agg_daily_product_sales]

@@ -14,7 +14,7 @@ from platform_assets.warehouse import tables as t
 
 STAGING_TABLES = [*(spec for source in sources() for spec in source.staging_tables), *CONFORMED_TABLES]
 FACT_TABLES = [t.FACT_ORDERS, t.FACT_ORDER_ITEMS, t.FACT_REFUNDS]
-AGGREGATE_TABLES = [t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS]
+AGGREGATE_TABLES = [t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS, t.AGG_DAILY_PRODUCT_SALES]
 #: Facts dated by their snapshot's day rather than by an order.
 SNAPSHOT_TABLES = [t.FACT_INVENTORY_SNAPSHOTS]
 

@@ -9,6 +9,11 @@ previous period of equal length (the days just before) and the change, plus the 
 the period. Money is :class:`~decimal.Decimal` to the cent, exactly as the marts hold it; counts are
 ``int``; rates are percentages to the hundredth. Nothing is computed in floating point.
 
+Returning customers over a period are *distinct people*: a regular buying on five days of a week is one
+returning customer of the week, not five. The marts keep days, so the period's people are counted from the
+counted orders of fact_orders (the rows agg_daily_sales counts its ``customers`` from), once per period,
+and the returning customers are those people less the period's new ones (docs/metrics.md).
+
 The functions take an open SQLAlchemy connection (DuckDB or PostgreSQL) and only read; the queries are
 SQLAlchemy Core over the tables' specifications (``platform_assets/warehouse/tables.py``).
 
@@ -44,6 +49,7 @@ KPIS: dict[str, tuple[str, Unit]] = {
 }
 
 _DAILY = t.AGG_DAILY_SALES.sqlalchemy_table()
+_ORDERS = t.FACT_ORDERS.sqlalchemy_table()
 
 
 def percent_change(now: Decimal | int, before: Decimal | int) -> Decimal | None:
@@ -235,9 +241,14 @@ def _kpi(name: str, value: Value, previous: Value) -> Kpi:
 
 @dataclass(frozen=True)
 class PeriodTotals:
-    """Sums of a period's daily figures (one platform or 'all', one currency) and the KPIs over them."""
+    """Sums of a period's daily figures (one platform or 'all', one currency) and the KPIs over them.
+
+    ``customers`` is the number of distinct people with a counted order in the period (on the platform,
+    or on any platform for 'all', in the currency), from :func:`period_customers`; None only for a single
+    day, whose row already counts its people once."""
 
     days: tuple[DailyFigures, ...]
+    customers: int | None = None
 
     def _sum(self, name: str) -> Decimal | int:
         start: Decimal | int = Decimal("0.00") if name in _MONEY else 0
@@ -260,9 +271,15 @@ class PeriodTotals:
 
     @property
     def returning_customers(self) -> int:
-        """Σ the days' returning customers: a returning person buying on two days counts twice (distinct
-        people over a period need the facts, not the marts)."""
-        return self._sum("returning_customers")  # type: ignore[return-value]
+        """Distinct people of the period who are not new in it: ``customers − new_customers``, so a
+        returning person buying on several days (or platforms) of the period counts once."""
+        if self.customers is None:
+            if len(self.days) != 1:
+                raise ValueError(
+                    f"returning customers over {len(self.days)} days need the period's distinct customers"
+                )
+            return self.days[0].returning_customers
+        return self.customers - self.new_customers
 
     @property
     def average_order_value(self) -> Decimal | None:
@@ -308,6 +325,7 @@ class KpiBoard:
     trend: tuple[DailyFigures, ...]
     previous_trend: tuple[DailyFigures, ...]
     kpis: dict[str, Kpi] = field(default_factory=dict)
+    customers: int | None = None
 
     def kpi(self, name: str) -> Kpi:
         """The tile ``name`` (one of :data:`KPIS`)."""
@@ -329,7 +347,7 @@ class KpiBoard:
 
     @property
     def totals(self) -> PeriodTotals:
-        return PeriodTotals(self.trend)
+        return PeriodTotals(self.trend, self.customers)
 
 
 def _filled(rows: Iterable[DailyFigures], period: Period, currency: str) -> tuple[DailyFigures, ...]:
@@ -338,15 +356,51 @@ def _filled(rows: Iterable[DailyFigures], period: Period, currency: str) -> tupl
 
 
 def build_board(
-    tenant_id: str, platform: str, currency: str, period: Period, rows: Sequence[DailyFigures]
+    tenant_id: str,
+    platform: str,
+    currency: str,
+    period: Period,
+    rows: Sequence[DailyFigures],
+    customers: tuple[int, int] | None = None,
 ) -> KpiBoard:
-    """The board of ``currency`` from daily rows covering the period and the previous one (pure: no
-    database; :func:`kpi_boards` reads the rows)."""
+    """The board of ``currency`` from daily rows covering the period and the previous one, and the
+    distinct customers of the period and of the previous one (pure: no database; :func:`kpi_boards`
+    reads both). ``customers`` may be None for a one-day period only."""
     trend = _filled(rows, period, currency)
     previous_trend = _filled(rows, period.previous(), currency)
-    now, before = PeriodTotals(trend), PeriodTotals(previous_trend)
+    now_people, before_people = customers if customers is not None else (None, None)
+    now, before = PeriodTotals(trend, now_people), PeriodTotals(previous_trend, before_people)
     kpis = {name: _kpi(name, now.value(name), before.value(name)) for name in KPIS}
-    return KpiBoard(tenant_id, platform, currency, period, trend, previous_trend, kpis)
+    return KpiBoard(tenant_id, platform, currency, period, trend, previous_trend, kpis, now_people)
+
+
+def period_customers(
+    conn: sa.Connection, tenant_id: str, period: Period, platform: str = ALL_PLATFORMS
+) -> dict[str, tuple[int, int]]:
+    """Per currency, the distinct people with a counted order in ``period`` and in the previous period
+    of equal length, on ``platform`` ('all': on any platform, a person counted once): the customer
+    identity of agg_daily_sales (``customer_key``; orders without one have no customer). One query."""
+    previous = period.previous()
+    in_period = _ORDERS.c.business_date.between(period.start, period.end)
+    in_previous = _ORDERS.c.business_date.between(previous.start, previous.end)
+    person = _ORDERS.c.customer_key
+    query = (
+        sa.select(
+            _ORDERS.c.currency,
+            sa.func.count(sa.distinct(sa.case((in_period, person)))),
+            sa.func.count(sa.distinct(sa.case((in_previous, person)))),
+        )
+        .where(
+            _ORDERS.c.tenant_id == tenant_id,
+            _ORDERS.c.is_counted,
+            person.is_not(None),
+            _ORDERS.c.business_date.between(previous.start, period.end),
+        )
+        .group_by(_ORDERS.c.currency)
+    )
+    if platform != ALL_PLATFORMS:
+        query = query.where(_ORDERS.c.platform == platform)
+    return {currency: (int(now), int(before)) for currency, now, before in conn.execute(query)}
 
 
 def kpi_boards(
@@ -357,4 +411,12 @@ def kpi_boards(
     previous = period.previous()
     rows = daily_figures(conn, tenant_id, previous.start, period.end, platform)
     currencies = sorted({row.currency for row in rows})
-    return [build_board(tenant_id, platform, currency, period, rows) for currency in currencies]
+    if not currencies:
+        return []
+    if period.length == 1:  # a day's row counts its people once already: no need to read the facts
+        return [build_board(tenant_id, platform, currency, period, rows) for currency in currencies]
+    people = period_customers(conn, tenant_id, period, platform)
+    return [
+        build_board(tenant_id, platform, currency, period, rows, people.get(currency, (0, 0)))
+        for currency in currencies
+    ]

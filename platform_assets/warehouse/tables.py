@@ -566,6 +566,85 @@ AGG_WEEKLY_TRENDS = TableSpec(
     (("tenant_id", "date"),),
 )
 
+AGG_DAILY_PRODUCT_SALES = TableSpec(
+    "agg_daily_product_sales",
+    "Daily sales and refunds per tenant, platform, currency, product and variant: what the top products "
+    "and refunds answers add up over a range instead of reading the order lines (docs/metrics.md"
+    "#agg_daily_product_sales). Sales on the order's day, refunds on the refund's; gift cards left out.",
+    (
+        TENANT,
+        col(
+            "date",
+            DATE,
+            "Tenant-local business day (the order's for sales, the refund's for refunds).",
+            nullable=False,
+        ),
+        PLATFORM,
+        col(
+            "currency",
+            TEXT,
+            "Currency of every amount (the shop currency).",
+            nullable=False,
+            pattern=CURRENCY,
+        ),
+        col(
+            "product_id",
+            TEXT,
+            "Platform product id; null: lines without a product (custom lines, "
+            "shipping and adjustment refunds).",
+        ),
+        col("variant_id", TEXT, "Platform variant id; null without one."),
+        col("sku", TEXT, "The greatest SKU sold on the day (null: none, or refunds only)."),
+        col(
+            "product_title",
+            TEXT,
+            "The greatest product title of the versions sold on the day (dim_product "
+            "via fact_order_items.product_key).",
+        ),
+        col("variant_title", TEXT, "The greatest variant title of the versions sold on the day."),
+        col("orders", INT, "Counted orders with a line of the variant on the day.", nullable=False, ge=0),
+        col(
+            "product_orders",
+            INT,
+            "Counted orders of the product on the day counted on one of its variants "
+            "only (the order's smallest variant id): Σ over a product's rows is its distinct orders.",
+            nullable=False,
+            ge=0,
+        ),
+        col("units", INT, "Units sold.", nullable=False, ge=0),
+        col(
+            "net_sales", MONEY, "Σ line gross − discounts, tax excluded, exact (not rounded).", nullable=False
+        ),
+        col(
+            "refunds",
+            INT,
+            "Refunds of the day counted on one row each (their first line's): Σ over a "
+            "day's rows of a platform and currency is its distinct refunds.",
+            nullable=False,
+            ge=0,
+        ),
+        col(
+            "refunded_orders",
+            INT,
+            "Orders refunded on the day counted on one row each (their first refund "
+            "line's of the day): Σ over a day's rows is its distinct refunded orders.",
+            nullable=False,
+            ge=0,
+        ),
+        col("units_refunded", INT, "Units returned.", nullable=False, ge=0),
+        col(
+            "returns",
+            MONEY,
+            "Refunded item values, tax excluded, exact (agg_daily_sales.returns before rounding).",
+            nullable=False,
+            ge=0,
+        ),
+        col("shipping_refunded", MONEY, "Shipping given back, tax excluded, exact.", nullable=False),
+        col("taxes_refunded", MONEY, "Tax given back, exact.", nullable=False),
+    ),
+    ("tenant_id", "date", "platform", "currency", "product_id", "variant_id"),
+    (("tenant_id", "date"),),
+)
 
 # ---------------------------------------------------------------- operations
 DLQ_RECORDS = TableSpec(

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.spread
 CLOCK = datetime(2026, 5, 31, 0, 0, tzinfo=NY)  # the sandbox's "now": just after END in New York
 START, DAY, END = date(2026, 5, 28), date(2026, 5, 29), date(2026, 5, 30)
 PAGE_SIZE = 4  # so a day's orders come in several pages: one can go missing, a copy can land on another
-ASSETS = 42  # Shopify and the shared layers (tests/pipeline/test_whole_graph.py counts them too)
+ASSETS = 43  # Shopify and the shared layers (tests/pipeline/test_whole_graph.py counts them too)
 #: What the fix re-materialises: the day's orders, raw and staged (with their checks).
 ORDERS = dg.AssetSelection.assets("raw_shopify_orders", "stg_shopify_orders").required_multi_asset_neighbors()
 

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
+from platform_assets.marts.assets import SQL_DIR as MART_SQL_DIR
 from platform_assets.serving.api.app import create_app
 from platform_assets.serving.api.routes import tenant_info
 from platform_assets.serving.checks import FailingCheck
@@ -40,14 +41,17 @@ from platform_assets.serving.reader import WarehouseReader
 from platform_assets.serving.snapshot import publish_snapshot
 from platform_assets.warehouse import tables as t
 from platform_assets.warehouse.schema import TableSpec
+from platform_assets.warehouse.sql import run_file
 from resources import notifiers
 from resources.warehouse import WarehouseResource
 from tests.conftest import fresh_pg_database
 
 D = Decimal
+PRODUCT_MART_SQL = MART_SQL_DIR / "agg_daily_product_sales.sql"
 SPECS = [
     t.AGG_DAILY_SALES,
     t.AGG_WEEKLY_TRENDS,
+    t.AGG_DAILY_PRODUCT_SALES,
     t.FACT_ORDERS,
     t.FACT_ORDER_ITEMS,
     t.FACT_REFUNDS,
@@ -576,14 +580,31 @@ def build_rows() -> dict[str, list[tuple]]:
 
 
 def build_warehouse(url: str) -> None:
-    """Create every table the API reads and insert the known rows."""
+    """Create every table the API reads and insert the known rows; agg_daily_product_sales is built from
+    the facts by the pipeline's own SQL (every day of each tenant's orders and refunds)."""
     warehouse = WarehouseResource(url=url)
     warehouse.ensure_tables(SPECS)
     by_name = {spec.name: spec for spec in SPECS}
     with warehouse.transaction() as conn:
         for name, rows in build_rows().items():
             warehouse.insert_rows(conn, by_name[name], rows)
+        restate_product_mart(conn)
     warehouse.engine().dispose()
+
+
+def restate_product_mart(conn: sa.Connection) -> None:
+    """agg_daily_product_sales of every tenant and day with an order or a refund, from the facts."""
+    orders, refunds = t.FACT_ORDERS.table, t.FACT_REFUNDS.table
+    days = sa.union(
+        sa.select(orders.c.tenant_id, orders.c.business_date),
+        sa.select(refunds.c.tenant_id, refunds.c.business_date),
+    )
+    by_tenant: dict[str, list[date]] = {}
+    for tenant_id, day in conn.execute(days):
+        by_tenant.setdefault(tenant_id, []).append(day)
+    for tenant_id, tenant_days in sorted(by_tenant.items()):
+        params = {"tenant_id": tenant_id, "days": sorted(tenant_days), "all_platforms": t.ALL_PLATFORMS}
+        run_file(conn, PRODUCT_MART_SQL, params)
 
 
 TENANTS = {
@@ -742,12 +763,57 @@ def known_rows() -> list[Row]:
     return rows
 
 
+#: The regulars: their first counted order was on 2026-11-01 (before the two weeks), so they are returning
+#: on every day they buy. r1 and r2 buy on every day with sales; r3 on Saturday (Shopify) and Sunday
+#: (WooCommerce) only: several days and several platforms.
+REGULARS_FIRST_DAY = date(2026, 11, 1)
+
+
+def known_orders() -> list[tuple]:
+    """fact_orders rows behind :func:`known_rows`' customer figures, one order per person and day: each day
+    with sales has its ``new_customers`` new people (first order that day) and its other customers are
+    regulars: r1 and r2 on every day (on Shopify), r3 too on Saturday (Shopify) and on Sunday
+    (WooCommerce, where Sunday's second new person also buys; Shopify has the first, r1 and r2).
+
+    So a week's distinct people are its new people + the regulars who bought in it: the week ending
+    Sunday 8 new + r1, r2, r3 (3 returning), the week before 6 new + r1, r2 (2 returning)."""
+    orders: list[tuple] = []
+
+    def order(person: str, day: date, platform: str = "shopify") -> None:
+        orders.append(
+            row(
+                t.FACT_ORDERS, tenant_id=TENANT, platform=platform, order_id=f"{person}-{day}",
+                customer_key=f"{person}@acme.test", business_date=day,
+                date_key=day.year * 10000 + day.month * 100 + day.day, currency="USD", is_counted=True,
+            )
+        )  # fmt: skip
+
+    for regular in ("r1", "r2", "r3"):
+        order(regular, REGULARS_FIRST_DAY)
+    for mart_row in known_rows():
+        if mart_row.platform != t.ALL_PLATFORMS:
+            continue
+        day = mart_row.date
+        if day == SUNDAY:
+            order(f"new1-{day}", day), order("r1", day), order("r2", day)
+            order(f"new2-{day}", day, "woocommerce"), order("r3", day, "woocommerce")
+            continue
+        for n in range(mart_row.new_customers):
+            order(f"new{n + 1}-{day}", day)
+        for regular in ("r1", "r2", "r3")[: mart_row.customers - mart_row.new_customers]:
+            order(regular, day)
+    return orders
+
+
 def load_marts(url: str, rows: list[Row] | None = None) -> WarehouseResource:
-    """A warehouse at ``url`` with the mart tables and ``rows`` (default :func:`known_rows`)."""
+    """A warehouse at ``url`` with the mart tables and ``rows`` (default :func:`known_rows`), and the
+    counted orders behind the default rows' customer figures (:func:`known_orders`)."""
     warehouse = WarehouseResource(url=url)
-    warehouse.ensure_tables([t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS])
+    warehouse.ensure_tables([t.AGG_DAILY_SALES, t.AGG_WEEKLY_TRENDS, t.FACT_ORDERS])
     with warehouse.transaction() as conn:
         warehouse.insert_rows(conn, t.AGG_DAILY_SALES, [row.values() for row in rows or known_rows()])
+        if rows is None:
+            warehouse.insert_rows(conn, t.FACT_ORDERS, known_orders())
     return warehouse
 
 

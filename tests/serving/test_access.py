@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from platform_assets.cli import main
+from platform_assets.serving.api.rate_limits import RateLimit, store_path_for
 from platform_assets.serving.keys import KeyStore
 from tests.serving.conftest import Served, make_client
 
@@ -109,6 +114,63 @@ def test_the_rate_limit_is_per_key_and_answers_429_with_retry_after(served: Serv
     assert (refused.status_code, refused.json()) == (429, {"detail": "rate limit exceeded: 3/minute"})
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert client.get("/api/v1/tenants", headers=served.headers(served.globex)).status_code == 200
+
+
+def test_two_app_instances_sharing_the_key_file_share_each_keys_budget(served: Served):
+    """Two apps (two API processes, or two uvicorn workers) over the same key file count the same window:
+    2 requests on one and 1 on the other use up 3/hour, and both then refuse the key. An app configured
+    with another limit counts its own window."""
+    first = make_client(served.url, served.snapshot, served.keys, rate_limit="3/hour")
+    second = make_client(served.url, served.snapshot, served.keys, rate_limit="3/hour")
+    other_limit = make_client(served.url, served.snapshot, served.keys, rate_limit="4/hour")
+    headers = served.headers(served.admin)
+    answers = [client.get("/api/v1/tenants", headers=headers) for client in (first, second, first)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert second.get("/api/v1/tenants", headers=headers).status_code == 429
+    assert first.get("/api/v1/tenants", headers=headers).status_code == 429
+    assert other_limit.get("/api/v1/tenants", headers=headers).status_code == 200
+    assert store_path_for(served.keys.path).exists()
+
+
+def test_the_moving_window_frees_a_request_when_the_oldest_leaves_it(tmp_path: Path):
+    now = [1000.0]
+    limit = RateLimit("2/minute", tmp_path / "keys.rate-limits.sqlite", clock=lambda: now[0])
+    assert limit.retry_after("k1") is None  # t = 1000
+    now[0] = 1010.0
+    assert limit.retry_after("k1") is None
+    now[0] = 1020.5
+    assert limit.retry_after("k1") == 40  # the hit of t = 1000 leaves at 1060: 39.5 s → 40
+    assert limit.retry_after("k2") is None  # per key
+    now[0] = 1060.0
+    assert limit.retry_after("k1") is None  # refusals are not counted; the first hit has left
+    assert limit.retry_after("k1") == 10
+    now[0] = 1060.0 + 86_400
+    RateLimit("5/minute", limit.store, clock=lambda: now[0]).retry_after("k3")  # opening forgets stale hits
+    with sqlite3.connect(limit.store) as db:
+        assert db.execute("SELECT bucket, at FROM api_hits").fetchall() == [("5/minute k3", 87460.0)]
+    with pytest.raises(ValueError, match="N/second, N/minute, N/hour or N/day, got '3 per fortnight'"):
+        RateLimit("3 per fortnight", tmp_path / "x.sqlite")
+
+
+#: One process hammering the shared store: prints how many of its tries were allowed.
+HAMMER = """
+import sys
+from pathlib import Path
+from platform_assets.serving.api.rate_limits import RateLimit
+limit = RateLimit("50/hour", Path(sys.argv[1]))
+print(sum(limit.retry_after("k1") is None for _ in range(40)))
+"""
+
+
+def test_two_processes_hitting_the_store_at_once_allow_exactly_the_limit(tmp_path: Path):
+    """Two processes each try 40 requests of one key at the same time against 50/hour: exactly 50 are
+    allowed between them (a per-process count would allow 80)."""
+    store = tmp_path / "api_keys.rate-limits.sqlite"
+    command = [sys.executable, "-c", HAMMER, str(store)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    allowed = [int(process.communicate(timeout=60)[0]) for process in processes]
+    assert all(process.returncode == 0 for process in processes)
+    assert sum(allowed) == 50 and min(allowed) >= 10
 
 
 def test_keys_never_appear_in_logs(served: Served, caplog):

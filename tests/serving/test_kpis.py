@@ -10,11 +10,13 @@ Changes: net +68.89 (68.89 × 100 / 170 = 40.5235… → 40.52 %), orders +1 (25
 (2.78 × 100 / 45 = 6.177… → 6.18 %), new +1 (100.00 %), returning 0 (0.00 %), returns rate −5.56 pp.
 
 The week ending Sunday: 5 plain days (3 orders, net 92.50, gross − discounts 95.00, returns 2.50, new 1,
-returning 2) + Saturday + Sunday: orders 24, net 871.39, AOV 893.89 / 24 = 37.2454… → 37.25, new 8,
-returning 16, returns rate 22.50 × 100 / 893.89 = 2.517… → 2.52. The week before has 6 plain days
-(2026-11-25 had no sales): orders 18, net 555.00, AOV 570 / 18 = 31.67, new 6, returning 12, returns
-rate 15 × 100 / 570 = 2.63. Changes: net +316.39 (57.01 %), orders +6 (33.33 %), AOV +5.58
-(5.58 × 100 / 31.67 = 17.619… → 17.62 %), new +2 (33.33 %), returning +4 (33.33 %), returns −0.11 pp.
+returning 2: the regulars r1 and r2) + Saturday + Sunday: orders 24, net 871.39, AOV 893.89 / 24 =
+37.2454… → 37.25, new 8, returns rate 22.50 × 100 / 893.89 = 2.517… → 2.52. Returning: the distinct
+people of the week who are not new in it, r1, r2 (every day) and r3 (Saturday on Shopify, Sunday on
+WooCommerce): 3, not the days' sum 16. The week before has 6 plain days (2026-11-25 had no sales):
+orders 18, net 555.00, AOV 570 / 18 = 31.67, new 6, returning 2 (r1, r2; the days' sum would be 12),
+returns rate 15 × 100 / 570 = 2.63. Changes: net +316.39 (57.01 %), orders +6 (33.33 %), AOV +5.58
+(5.58 × 100 / 31.67 = 17.619… → 17.62 %), new +2 (33.33 %), returning +1 (50.00 %), returns −0.11 pp.
 """
 
 from __future__ import annotations
@@ -70,9 +72,25 @@ def test_weekly_kpis_against_the_seven_days_before_to_the_cent(marts):
         "orders": (24, 18, 6, D("33.33")),
         "average_order_value": (D("37.25"), D("31.67"), D("5.58"), D("17.62")),
         "new_customers": (8, 6, 2, D("33.33")),
-        "returning_customers": (16, 12, 4, D("33.33")),
+        "returning_customers": (3, 2, 1, D("50.00")),
         "returns_rate": (D("2.52"), D("2.63"), D("-0.11"), None),
     }
+
+
+def test_a_returning_customer_buying_on_several_days_and_platforms_counts_once(marts):
+    """Saturday–Sunday: r1 and r2 buy both days, r3 on Saturday on Shopify and on Sunday on WooCommerce.
+    The days' returning customers add up to 3 + 3 = 6; the weekend has 3 returning people (and 3 new).
+    Each platform counts its own people: Shopify has r1, r2 (both days) and r3 (Saturday), WooCommerce
+    only r3 (Sunday); the daily figures, the trend, are unchanged."""
+    weekend = Period.between(SATURDAY, SUNDAY)
+    with marts.connect() as conn:
+        (everywhere,) = kpi_boards(conn, TENANT, weekend)
+        (woo,) = kpi_boards(conn, TENANT, weekend, "woocommerce")
+    assert [day.returning_customers for day in everywhere.trend] == [3, 3]
+    assert (everywhere.kpi("new_customers").value, everywhere.kpi("returning_customers").value) == (3, 3)
+    # the two days before (Thursday, Friday): new 1 + 1, returning r1, r2
+    assert everywhere.kpi("returning_customers").previous == 2
+    assert (woo.kpi("new_customers").value, woo.kpi("returning_customers").value) == (1, 1)
 
 
 def test_the_trend_has_every_day_and_a_day_without_sales_is_zero(marts):

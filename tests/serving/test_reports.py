@@ -141,7 +141,7 @@ def test_the_weekly_report_compares_the_week_with_the_one_before(
         "orders": ("24", "18", "33.33"),
         "average_order_value": ("37.25", "31.67", "17.62"),
         "new_customers": ("8", "6", "33.33"),
-        "returning_customers": ("16", "12", "33.33"),
+        "returning_customers": ("3", "2", "50.00"),
         "returns_rate": ("2.52", "2.63", None),
     }
     assert metadata_value(result, "period") == "2026-11-30 – 2026-12-06"

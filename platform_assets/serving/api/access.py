@@ -7,24 +7,20 @@
   ``WWW-Authenticate: Bearer``.
 * A tenant the key may not read: **404** ``{"detail": "tenant not found"}``, the same answer as for a
   tenant that does not exist, so a key cannot even learn which other tenants exist (a 403 would tell it).
-* Each key may make ``STOREHOUSE_API_RATE_LIMIT`` requests (moving window, the ``limits`` library, in
-  memory: one API process); past it **429** ``{"detail": "rate limit exceeded: …"}`` with ``Retry-After``
-  in whole seconds.
+* Each key may make ``STOREHOUSE_API_RATE_LIMIT`` requests (moving window, counted in a SQLite file beside
+  the key file that every API process shares: :mod:`platform_assets.serving.api.rate_limits`); past it
+  **429** ``{"detail": "rate limit exceeded: …"}`` with ``Retry-After`` in whole seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import time
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
+from platform_assets.serving.api.rate_limits import RateLimit
 from platform_assets.serving.keys import ApiKey, KeyStore
 
 logger = logging.getLogger(__name__)
@@ -34,22 +30,6 @@ NOT_FOUND = "tenant not found"
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The API key")
-
-
-class RateLimit:
-    """A per-key request budget (e.g. ``600/minute``) over a moving window."""
-
-    def __init__(self, text: str) -> None:
-        self.item = parse(text)
-        self.text = text
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def retry_after(self, key_id: str) -> int | None:
-        """None if the key may make this request (and it is counted), else seconds until it may."""
-        if self._limiter.hit(self.item, key_id):
-            return None
-        reset = self._limiter.get_window_stats(self.item, key_id).reset_time
-        return max(1, math.ceil(reset - time.time()))
 
 
 def _unauthorized() -> HTTPException:

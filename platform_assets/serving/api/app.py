@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from platform_assets.serving.api.access import RateLimit
+from platform_assets.serving.api.rate_limits import RateLimit, store_path_for
 from platform_assets.serving.api.routes import TenantInfo, router, tenant_info
 from platform_assets.serving.checks import CheckReader, InstanceCheckReader
 from platform_assets.serving.dashboard import mount_dashboard
@@ -48,13 +48,16 @@ def create_app(
     check_reader: CheckReader | None = None,
 ) -> FastAPI:
     """The API over the configured warehouse (its read snapshot on DuckDB, read-only transactions on
-    PostgreSQL), keys, rate limit and tenants; each can be given instead (tests)."""
+    PostgreSQL), keys, rate limit and tenants; each can be given instead (tests). The rate limit is
+    counted in the store beside the key file, shared by every app (process) using that key file."""
     configured = configured or settings()
     app = FastAPI(title="Storehouse reporting API", version="1", description=DESCRIPTION)
     app.state.reader = reader or WarehouseReader(configured.warehouse_url_value(), snapshot_path(configured))
     app.state.keys = keys or KeyStore(configured.api_keys_path())
     app.state.tenants = tenants or cache(_tenants_from_file)
-    app.state.rate_limit = RateLimit(rate_limit or configured.api_rate_limit)
+    app.state.rate_limit = RateLimit(
+        rate_limit or configured.api_rate_limit, store_path_for(app.state.keys.path)
+    )
     app.state.check_reader = check_reader or InstanceCheckReader()
     app.include_router(router)
     mount_dashboard(app)

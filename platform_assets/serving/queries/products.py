@@ -1,4 +1,5 @@
-"""Top products and variants over a range of business days, from the order lines of counted orders.
+"""Top products and variants over a range of business days: the order lines of counted orders, as the
+daily product mart (agg_daily_product_sales) adds them up per day.
 
 ``net_sales`` here is a line's ``gross − discounts`` (fact_order_items.net_amount, tax excluded) summed
 over the range and rounded once to the cent; returns are not taken off (they are dated on the refund's
@@ -61,52 +62,40 @@ def top_products(
     limit: int,
 ) -> Page[TopProduct]:
     """Products or variants ranked by net sales or units over ``start``..``end`` (every platform when
-    ``platform`` is None; a variant belongs to one platform, so each platform's are ranked side by side)."""
-    items, orders, products = t.FACT_ORDER_ITEMS.table, t.FACT_ORDERS.table, t.DIM_PRODUCT.table
-    keys = [items.c.platform, items.c.product_id, orders.c.currency]
+    ``platform`` is None; a variant belongs to one platform, so each platform's are ranked side by side).
+    Adds up agg_daily_product_sales' days (a row per day and variant), not the order lines: ``orders`` is
+    Σ ``orders`` for a variant, Σ ``product_orders`` for a product (each order counted once per product),
+    the net sales summed exact and rounded once."""
+    mart = t.AGG_DAILY_PRODUCT_SALES.table
+    keys = [mart.c.platform, mart.c.product_id, mart.c.currency]
     if grain is Grain.variant:
-        keys.insert(2, items.c.variant_id)
-    net_sales = sa.func.sum(items.c.net_amount)
-    units = sa.func.sum(items.c.quantity)
+        keys.insert(2, mart.c.variant_id)
+    net_sales = sa.func.sum(mart.c.net_sales)
+    units = sa.func.sum(mart.c.units)
+    orders = sa.func.sum(mart.c.orders if grain is Grain.variant else mart.c.product_orders)
     ranked_by = net_sales if measure is Measure.net_sales else units
     statement = (
         sa.select(
             *keys,
-            sa.func.max(items.c.sku).label("sku") if grain is Grain.variant else sa.null().label("sku"),
-            sa.func.max(products.c.product_title).label("product_title"),
-            sa.func.max(products.c.variant_title).label("variant_title")
+            sa.func.max(mart.c.sku).label("sku") if grain is Grain.variant else sa.null().label("sku"),
+            sa.func.max(mart.c.product_title).label("product_title"),
+            sa.func.max(mart.c.variant_title).label("variant_title")
             if grain is Grain.variant
             else sa.null().label("variant_title"),
-            sa.func.count(sa.distinct(items.c.order_id)).label("orders"),
+            orders.label("orders"),
             units.label("units"),
             net_sales.label("net_sales"),
         )
-        .select_from(
-            items.join(
-                orders,
-                sa.and_(
-                    orders.c.tenant_id == items.c.tenant_id,
-                    orders.c.platform == items.c.platform,
-                    orders.c.order_id == items.c.order_id,
-                ),
-            ).outerjoin(
-                products,
-                sa.and_(
-                    products.c.tenant_id == items.c.tenant_id, products.c.product_key == items.c.product_key
-                ),
-            )
-        )
         .where(
-            items.c.tenant_id == tenant_id,
-            items.c.business_date.between(start, end),
-            items.c.is_counted,
-            sa.not_(items.c.is_gift_card),
+            mart.c.tenant_id == tenant_id,
+            mart.c.date.between(start, end),
+            mart.c.orders > 0,  # rows with sales (a row of refunds only has none)
         )
         .group_by(*keys)
         .order_by(ranked_by.desc(), *(key.asc().nulls_last() for key in keys))
     )
     if platform is not None:
-        statement = statement.where(items.c.platform == platform)
+        statement = statement.where(mart.c.platform == platform)
     rows, total = paged(conn, statement, offset, limit)
     found = []
     for position, row in enumerate(rows, start=offset + 1):

@@ -1,4 +1,5 @@
-"""Refunds per business day of the refund (fact_refunds), counted orders only, as the marts count them.
+"""Refunds per business day of the refund, counted orders only, as the marts count them: the refund lines
+of fact_refunds as agg_daily_product_sales adds them up per day.
 
 ``returns`` is the refunded item value, tax excluded, gift-card lines left out: the same definition and
 rounding as agg_daily_sales.returns, so a day's platform row here equals the mart's ``returns``."""
@@ -39,40 +40,29 @@ def daily_refunds(
     offset: int,
     limit: int,
 ) -> Page[DailyRefunds]:
-    """Refund totals per refund day and platform over ``start``..``end`` (every platform when None)."""
-    refunds, orders = t.FACT_REFUNDS.table, t.FACT_ORDERS.table
-    keys = (refunds.c.business_date, refunds.c.platform, orders.c.currency)
+    """Refund totals per refund day and platform over ``start``..``end`` (every platform when None), added
+    up from agg_daily_product_sales' rows of the day (each refund and each refunded order counted on one
+    row of its day, so the sums are the distinct counts; amounts exact, rounded once per day)."""
+    mart = t.AGG_DAILY_PRODUCT_SALES.table
+    keys = (mart.c.date, mart.c.platform, mart.c.currency)
+    refund_count = sa.func.sum(mart.c.refunds)
     statement = (
         sa.select(
             *keys,
-            sa.func.count(sa.distinct(refunds.c.refund_id)),
-            sa.func.count(sa.distinct(refunds.c.order_id)),
-            sa.func.sum(refunds.c.quantity),
-            sa.func.sum(refunds.c.returns_amount),
-            sa.func.sum(refunds.c.shipping_amount),
-            sa.func.sum(refunds.c.tax_amount),
+            refund_count,
+            sa.func.sum(mart.c.refunded_orders),
+            sa.func.sum(mart.c.units_refunded),
+            sa.func.sum(mart.c.returns),
+            sa.func.sum(mart.c.shipping_refunded),
+            sa.func.sum(mart.c.taxes_refunded),
         )
-        .select_from(
-            refunds.join(
-                orders,
-                sa.and_(
-                    orders.c.tenant_id == refunds.c.tenant_id,
-                    orders.c.platform == refunds.c.platform,
-                    orders.c.order_id == refunds.c.order_id,
-                ),
-            )
-        )
-        .where(
-            refunds.c.tenant_id == tenant_id,
-            refunds.c.business_date.between(start, end),
-            refunds.c.is_counted,
-            sa.not_(refunds.c.is_gift_card),
-        )
+        .where(mart.c.tenant_id == tenant_id, mart.c.date.between(start, end))
         .group_by(*keys)
+        .having(refund_count > 0)  # days with a refund (a day of sales only has none)
         .order_by(*keys)
     )
     if platform is not None:
-        statement = statement.where(refunds.c.platform == platform)
+        statement = statement.where(mart.c.platform == platform)
     rows, total = paged(conn, statement, offset, limit)
     found = [
         DailyRefunds(
