@@ -23,9 +23,9 @@ END = date(2026, 5, 31)
 
 
 def test_whole_graph_equals_ground_truth_and_is_idempotent(reference_run, tmp_path, monkeypatch):
-    assert len(set(reference_run.materialised)) == 42
+    assert len(set(reference_run.materialised)) == 43
     evaluations = reference_run.evaluations
-    assert len(evaluations) == 43
+    assert len(evaluations) == 45
     assert [name for name, passed in evaluations if not passed] == []
     pipeline = reference_run.copy_into(tmp_path, monkeypatch)
     assert pipeline.checksums() == reference_run.checksums
