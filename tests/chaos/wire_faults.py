@@ -76,14 +76,15 @@ def run_wire_faults(rate: float, seed: int, folder: Path, days: int = 7) -> Coun
             runs, success = 0, False
             while runs < MAX_RUNS and not success:
                 runs += 1
-                result = dg.materialize(
-                    [*ALL_ASSETS, *ALL_CHECKS],
-                    instance=pipeline.instance,
-                    resources=pipeline.resources,
-                    tags=tags,
-                    selection=shopify_graph(),
-                    raise_on_error=False,
-                )
+                with pipeline.warehouse.held():  # as tests/pipeline/harness.py says
+                    result = dg.materialize(
+                        [*ALL_ASSETS, *ALL_CHECKS],
+                        instance=pipeline.instance,
+                        resources=pipeline.resources,
+                        tags=tags,
+                        selection=shopify_graph(),
+                        raise_on_error=False,
+                    )
                 success = result.success
             wait_until(lambda: proxy.open_connections == 0, CLOSE_GRACE_SECONDS)
             counts.leaked = proxy.open_connections

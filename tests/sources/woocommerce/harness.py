@@ -64,13 +64,14 @@ class WooPipeline:
         tags = partition_range_tags(
             f"{start.isoformat()}|{self.tenant_id}", f"{end.isoformat()}|{self.tenant_id}"
         )
-        result = dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS],
-            instance=self.instance,
-            resources=self.resources,
-            tags=tags,
-            selection=selection,
-        )
+        with self.warehouse.held():  # the file open for the whole run, as tests/pipeline/harness.py says
+            result = dg.materialize(
+                [*ALL_ASSETS, *ALL_CHECKS],
+                instance=self.instance,
+                resources=self.resources,
+                tags=tags,
+                selection=selection,
+            )
         assert result.success
         return result
 
