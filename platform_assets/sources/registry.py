@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from platform_assets.warehouse.tables import ALL_PLATFORMS, SHARED_TABLES
 
 if TYPE_CHECKING:
+    import dagster as dg
+
     from platform_assets.sources.contract import Source
     from platform_assets.tenants import Connection
     from platform_assets.warehouse.schema import TableSpec
@@ -63,6 +65,17 @@ def source(platform: str) -> Source:
         if candidate.platform == platform:
             return candidate
     raise KeyError(f"no source for platform {platform!r}; registered: {', '.join(connection_types())}")
+
+
+def api_reading_keys() -> set[dg.AssetKey]:
+    """The keys of every asset that calls a platform's API: each source's raw assets and its
+    ``api_assets``. What a run from stored raw files alone leaves out."""
+    return {
+        key
+        for registered in sources()
+        for asset in [*registered.raw_assets, *registered.api_assets]
+        for key in asset.keys
+    }
 
 
 def warehouse_tables() -> list[TableSpec]:

@@ -23,7 +23,7 @@ def main(folder: str, start: str, end: str) -> None:
         warehouse_url=f"duckdb:///{root / 'shared.duckdb'}",
     )
     pipeline.resources["raw_store"] = type(pipeline.resources["raw_store"])(base_url=str(root / "raw"))
-    pipeline.materialise(date.fromisoformat(start), date.fromisoformat(end))
+    pipeline.materialise(date.fromisoformat(start), date.fromisoformat(end), hold_file=False)
     print(f"worker {start}..{end} done")
 
 

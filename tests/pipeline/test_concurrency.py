@@ -44,7 +44,7 @@ def test_three_processes_write_one_duckdb_file_concurrently(tmp_path, monkeypatc
         )
         mine.resources["raw_store"] = type(mine.resources["raw_store"])(base_url=str(tmp_path / "raw"))
         with caplog.at_level(logging.INFO, logger="resources.warehouse"):
-            mine.materialise(*in_process)
+            mine.materialise(*in_process, hold_file=False)
     finally:
         outputs = [w.communicate(timeout=300)[0] for w in workers]
     for worker, output in zip(workers, outputs, strict=True):

@@ -19,7 +19,7 @@ from sandbox.shopify.server import serve, shop_from_host
 from sandbox.shopify.timeutil import iso_local
 
 from .conftest import API, call, tiny_shop
-from .test_server_cli import server_cli
+from .server_cli import server_cli
 
 TOKEN = "shpat_sandbox_tiny"
 ALL_SCOPES = [
@@ -146,7 +146,7 @@ def test_host_header_routes_to_the_shop_at_the_root(pinned: SandboxShop):
 
 def test_cli_gives_every_shop_its_own_port():
     args = ["--port", "0", "--port-per-shop", "--shops", "demo-ny", "--clock", "2026-02-01T00:00:00-05:00"]
-    with server_cli(*args) as cli:
+    with server_cli("sandbox.shopify.server", *args) as cli:
         lines = [cli.process.stdout.readline() for _ in range(5)]
         assert lines[3].split()[0] == "origin", lines
         origin = lines[3].split()[1]

@@ -44,6 +44,7 @@ SOURCE = Source(
     raw_assets=RAW_ASSETS,
     # The deletions run after the order staging and before the conformed order tables.
     staging_assets=[*STAGING_ASSETS, shopify_order_deletions],
+    api_assets=[shopify_order_deletions],
     staging_tables=SHOPIFY_TABLES,
     conformed=[
         ConformedModel(t.STG_ORDERS, SQL_DIR / "stg_orders.sql", ORDER_DEPS),
