@@ -76,7 +76,7 @@ from resources.shopify.graphql_records import (
     truncated_connections,
     unwrap_connections,
 )
-from resources.shopify.versions import ServedVersions
+from resources.shopify.versions import DEFAULT_API_VERSION, ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -137,7 +137,7 @@ class ShopifyGraphQLClient:
         shop_url: str,
         token: str,
         *,
-        api_version: str = "2025-07",
+        api_version: str = DEFAULT_API_VERSION,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         policy: RetryPolicy | None = None,
