@@ -3,7 +3,9 @@
 :class:`GraphQLShopReader` wraps the GraphQL client (``resources/shopify/graphql.py``) and hands out REST
 records (``graphql_translate``) through the methods the raw assets call on a REST client
 (``get_shop``, ``iter_window``, ``list_locations``, ``iter_inventory_levels``, ``stats``, ``close``), so
-the same code writes the same partitions, day windows and metadata whichever API a tenant reads through.
+the same code writes the same partitions, day windows and metadata whichever API a tenant reads through;
+also those the source-count check and the late-change probe call (``count_orders``: ``ordersCount``;
+``iter_orders(..., fields)``: ``id``, ``processed_at`` and ``updated_at`` of the changed orders).
 
 Windows are walked with paginated queries. A GraphQL tenant's long range or first sync is read with one
 bulk operation instead (``bulk_fetch.py``, through this reader's :attr:`client`), whose records have the
