@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from platform_assets.quality.source_counts import distinct_orders
 from platform_assets.sources.shopify.changes import changes_since
 from platform_assets.sources.shopify.connection import ShopifyConnection
 from platform_assets.sources.shopify.raw_fetch import client_for
@@ -165,3 +166,15 @@ def test_a_graphql_tenant_counts_and_probes_without_rest(shop, monkeypatch, no_r
     assert len(probe.changed) == 3
     with pytest.raises(AssertionError, match="opened a REST client"):
         changes_since(tenant("rest"), tenant("rest").connection("shopify"), CLOCK, CLOCK, None)
+
+
+def test_a_page_lost_from_a_graphql_walk_is_what_orders_count_exposes(shop, monkeypatch):
+    """The sandbox plants ``missing_page`` in REST walks only, so the GraphQL twin is shown here: a walk
+    of 4-order pages (``ORDERS_PAGE``) that loses its 2nd page stores 72 distinct orders where
+    ``ordersCount`` says 76,
+    which is the comparison ``raw_orders_match_source_count`` makes."""
+    monkeypatch.setenv(TOKEN_ENV, shop.spec.access_token)
+    with client_for(ShopifyClientResource(), tenant("graphql")) as graphql:
+        pages = list(graphql.iter_window("orders", None, CLOCK))
+        kept = [record for number, page in enumerate(pages, 1) if number != 2 for record in page]
+        assert (len(pages), distinct_orders(kept), graphql.count_orders(None, CLOCK)) == (19, 72, 76)
