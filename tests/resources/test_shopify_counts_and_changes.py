@@ -171,8 +171,7 @@ def test_a_graphql_tenant_counts_and_probes_without_rest(shop, monkeypatch, no_r
 def test_a_page_lost_from_a_graphql_walk_is_what_orders_count_exposes(shop, monkeypatch):
     """The sandbox plants ``missing_page`` in REST walks only, so the GraphQL twin is shown here: a walk
     of 4-order pages (``ORDERS_PAGE``) that loses its 2nd page stores 72 distinct orders where
-    ``ordersCount`` says 76,
-    which is the comparison ``raw_orders_match_source_count`` makes."""
+    ``ordersCount`` says 76, which is the comparison ``raw_orders_match_source_count`` makes."""
     monkeypatch.setenv(TOKEN_ENV, shop.spec.access_token)
     with client_for(ShopifyClientResource(), tenant("graphql")) as graphql:
         pages = list(graphql.iter_window("orders", None, CLOCK))
