@@ -509,7 +509,7 @@ def test_the_sensor_adds_nothing_from_an_invalid_file_and_reports_why(tmp_path, 
 def test_an_api_version_that_shopify_does_not_publish_is_refused_at_load(tmp_path, version, shown):
     assert load_error(tmp_path, acme_file({"api_version": version})) == (
         f"tenant acme: connections.shopify.api_version {shown} is not a Shopify Admin API version "
-        "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+        "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2026-10, or unstable)"
     )
 
 
@@ -529,7 +529,7 @@ def test_connections_are_keyed_by_registered_platform_and_typed_by_its_source(tm
     assert (connection.url, connection.secret_variables(), connection.api_version) == (
         "https://acme.myshopify.com",
         {"token": "ACME_TOKEN"},
-        "2025-07",
+        "2026-10",
     )
     assert tenants["acme"].connection("woocommerce") is None
 

@@ -39,7 +39,7 @@ def raw_orders_count_check(
     platform: str,
     client_resource: str,
     description: str,
-    counted_by: str,
+    counted_by: str | Callable[[Tenant], str],
     open_client: Callable[[Any, Tenant], AbstractContextManager[Any]],
     reported_zone: Callable[[Any], str | None],
     count_orders: Callable[[Any, datetime | None, datetime], int],
@@ -50,7 +50,8 @@ def raw_orders_count_check(
     client for the tenant's store; ``reported_zone(client)`` is the timezone name the store reports;
     ``count_orders(client, start, end)`` counts the orders of ``[start, end)`` (``start`` None on the
     tenant's start date: everything before it too); ``counted_by`` names that count in the description
-    of a failure."""
+    of a failure (or, called with the tenant, names it per tenant: a source whose tenants count through
+    different APIs)."""
 
     @dg.asset_check(
         partitions_def=CHECK_PARTITIONS,
@@ -81,7 +82,13 @@ def raw_orders_count_check(
                     days.append(day)
                     if stored != expected:
                         mismatches.append(
-                            {"tenant": tenant.id, "day": str(day), "raw": stored, "source": expected}
+                            {
+                                "tenant": tenant.id,
+                                "day": str(day),
+                                "raw": stored,
+                                "source": expected,
+                                "counted_by": counted_by(tenant) if callable(counted_by) else counted_by,
+                            }
                         )
         metadata: dict[str, Any] = {
             "partitions_compared": dg.MetadataValue.int(compared),
@@ -96,7 +103,7 @@ def raw_orders_count_check(
             severity=dg.AssetCheckSeverity.ERROR,
             description=f"{len(mismatches)} partitions differ from the source, e.g. "
             f"{first['tenant']}/{first['day']}: {first['raw']} orders stored, {first['source']} reported by "
-            f"{counted_by}",
+            f"{first['counted_by']}",
             metadata=metadata,
         )
 

@@ -58,7 +58,7 @@ from resources.pagination import (
 )
 from resources.secrets import check_header_value, install_log_filter, scrub
 from resources.shopify.deletions import OrderDeletion, check_window, moment_of, order_id_of
-from resources.shopify.versions import ServedVersions
+from resources.shopify.versions import DEFAULT_API_VERSION, ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -197,7 +197,7 @@ class ShopifyShopClient:
         shop_url: str,
         token: str,
         *,
-        api_version: str = "2025-07",
+        api_version: str = DEFAULT_API_VERSION,
         page_size: int = MAX_PAGE_SIZE,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
@@ -601,7 +601,7 @@ class ShopifyClientResource(ClientSettings):
 
     Timeouts, retry policy, ``max_pages`` and the response bounds: :class:`ClientSettings`."""
 
-    api_version: str = "2025-07"
+    api_version: str = DEFAULT_API_VERSION
     page_size: int = MAX_PAGE_SIZE
     leak_rate_per_second: float | None = None  # None: derived from the bucket size the shop reports
     #: Business days of one shop fetched at once by the raw assets, all through the shop's one pacer.

@@ -76,7 +76,7 @@ from resources.shopify.graphql_records import (
     truncated_connections,
     unwrap_connections,
 )
-from resources.shopify.versions import ServedVersions
+from resources.shopify.versions import DEFAULT_API_VERSION, ServedVersions
 
 log = logging.getLogger(__name__)
 install_log_filter(__name__)
@@ -137,7 +137,7 @@ class ShopifyGraphQLClient:
         shop_url: str,
         token: str,
         *,
-        api_version: str = "2025-07",
+        api_version: str = DEFAULT_API_VERSION,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         policy: RetryPolicy | None = None,
@@ -497,6 +497,41 @@ class ShopifyGraphQLClient:
             variables={"query": search_window(processed_at_min, processed_at_max, field="processed_at")},
         )
         return {order_id_of(node.get("id"), field="orders.id") for page in pages for node in page}
+
+    def count_orders(self, updated_at_min: datetime | None, updated_at_max: datetime) -> int:
+        """How many orders (every status) were updated in ``[min, max]`` (both inclusive; no lower bound
+        when ``min`` is None), as REST's ``orders/count.json`` counts them: ``ordersCount(query:,
+        limit: null)``. A count that is not EXACT (a lower bound) raises :class:`ShopifyAPIError`: a
+        reconciliation must never compare against a floor."""
+        variables = {"query": search_window(updated_at_min, updated_at_max)}
+        data = self.execute(q.ORDERS_COUNT_QUERY, variables, operation="ordersCount")
+        counted = data.get("ordersCount")
+        count = counted.get("count") if isinstance(counted, dict) else None
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise self._error("ordersCount", "the answer holds no count", status=200)
+        precision = counted.get("precision") if isinstance(counted, dict) else None
+        if precision != "EXACT":
+            raise self._error(
+                "ordersCount",
+                f"the count is not exact (precision {precision}, count {count}): "
+                "not usable as the source's count",
+                status=200,
+            )
+        return count
+
+    def iter_order_changes(
+        self, updated_at_min: datetime | None, updated_at_max: datetime
+    ) -> Iterator[list[dict]]:
+        """The orders (every status) updated in ``[min, max]`` (both inclusive), oldest change first, page
+        by page, as ``{id, processedAt, updatedAt}`` nodes: ``orders(query: "updated_at:>=… AND
+        updated_at:<=…", sortKey: UPDATED_AT)``, the late-change probe."""
+        return self.iter_connection(
+            q.ORDER_CHANGES_QUERY,
+            ("orders",),
+            page_size=q.ORDER_CHANGES_PAGE,
+            operation="orders (changes)",
+            variables={"query": search_window(updated_at_min, updated_at_max)},
+        )
 
     def order_exists(self, order_id: int) -> bool:
         """Whether the shop holds the order now (``order(id:)`` is null when it does not)."""

@@ -181,6 +181,19 @@ ORDER_IDS_QUERY = (
     f"query: $query, sortKey: ID) {{ {PAGE_INFO} nodes {{ id }} }} }}"
 )
 
+#: How many orders (every status) a search query matches: ``limit: null`` lifts the 10,000 default cap,
+#: so the count is EXACT (the source-count check of a day's raw orders partition).
+ORDERS_COUNT_QUERY = (
+    "query OrdersCount($query: String) { ordersCount(query: $query, limit: null) { count precision } }"
+)
+#: The orders updated in a window, oldest change first, with only what the late-change probe needs.
+ORDER_CHANGES_QUERY = (
+    "query OrderChanges($first: Int!, $after: String, $query: String) { orders(first: $first, "
+    f"after: $after, query: $query, sortKey: UPDATED_AT) {{ {PAGE_INFO} "
+    "nodes { id processedAt updatedAt } } }"
+)
+ORDER_CHANGES_PAGE = 250
+
 
 def nested_page_query(root: str, connection: str, fields: str) -> str:
     """The next page of one nested ``connection`` of the ``root`` node (``order``, ``product``) by id."""

@@ -19,6 +19,11 @@ import threading
 from collections.abc import Mapping
 from datetime import date
 
+#: The version a client asks for when none is given, and a tenant's when its connection names none: the
+#: newest stable release the sandbox serves (2026-10, released 2026-10-01, retired 2027-10-01). Move it on
+#: each quarter or so, well before :func:`retirement_date`; the check ``api_version_ready`` warns from 90
+#: days before.
+DEFAULT_API_VERSION = "2026-10"
 #: The version a response was served as.
 VERSION_HEADER = "X-Shopify-API-Version"
 #: Why a request used something deprecated (the shop serves an older version, a deprecated field was read).

@@ -68,13 +68,17 @@ def _pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str) -> Pipe
     return pipeline
 
 
+#: The result of each way's one run of the whole range (for its check evaluations).
+FIRST_RUNS: dict[str, dg.ExecuteInProcessResult] = {}
+
+
 @pytest.fixture(scope="module")
 def all_ways(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pipeline]:
     monkeypatch = pytest.MonkeyPatch()
     built = {}
     for way in WAYS:
         pipeline = _pipeline(tmp_path_factory.mktemp(way), monkeypatch, way)
-        pipeline.materialise(START, END)
+        FIRST_RUNS[way] = pipeline.materialise(START, END)
         built[way] = pipeline
     yield built
     monkeypatch.undo()
@@ -146,6 +150,18 @@ def test_graphql_partitions_hold_rest_records_and_say_which_api(pipelines) -> No
     orders = list(store.read_partition("shopify", "orders", via_graphql.tenant_id, START))
     assert orders and all(isinstance(order["id"], int) for order in orders)
     assert all(order["admin_graphql_api_id"] == f"gid://shopify/Order/{order['id']}" for order in orders)
+
+
+def test_every_way_counts_the_same_orders_through_its_own_api(all_ways) -> None:
+    """The source-count check passes for each way, over the same days; a GraphQL tenant counts with
+    ``ordersCount``, never REST (``tests/resources/test_shopify_counts_and_changes.py``)."""
+    found = {}
+    for way, result in FIRST_RUNS.items():
+        [evaluation] = [
+            e for e in result.get_asset_check_evaluations() if e.check_name == "raw_orders_match_source_count"
+        ]
+        found[way] = (evaluation.passed, evaluation.metadata["partitions_compared"].value)
+    assert found == {way: (True, len(_days())) for way in WAYS}
 
 
 def _days() -> list[date]:

@@ -21,7 +21,7 @@ from resources.http import (
 from resources.shopify.client import ShopifyAPIError
 from tests.resources.stub_server import Reply
 
-V = "/admin/api/2025-07"
+V = "/admin/api/2026-10"
 LIMIT = {"X-Shopify-Shop-Api-Call-Limit": "1/40"}
 END = datetime(2024, 1, 1, tzinfo=UTC)
 BODY = json.dumps({"orders": [{"id": 1}]}).encode()  # 23 bytes

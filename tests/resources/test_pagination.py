@@ -24,7 +24,7 @@ from sandbox.shopify.server import serve
 from sandbox.shopify.spec import ShopSpec
 from tests.resources.stub_server import Reply, StubRequest
 
-V = "/admin/api/2025-07"
+V = "/admin/api/2026-10"
 LIMIT = {"X-Shopify-Shop-Api-Call-Limit": "1/40"}
 REQUEST = f"GET {V}/orders.json"
 CLOCK = datetime(2026, 3, 1, 5, 0, tzinfo=UTC)

@@ -149,7 +149,7 @@ def test_a_request_exception_quoting_the_token_is_wrapped_and_scrubbed(make_clie
     with pytest.raises(ShopifyAPIError) as info:
         client.get_shop()
     assert str(info.value) == (
-        "GET /admin/api/2025-07/shop.json -> request not sent (InvalidHeader): Invalid leading whitespace, "
+        "GET /admin/api/2026-10/shop.json -> request not sent (InvalidHeader): Invalid leading whitespace, "
         f"reserved character(s), or return character(s) in header value: '{REDACTED}'"
     )
     assert info.value.status is None
@@ -193,7 +193,7 @@ def test_a_401_names_the_token_variable_and_shows_no_token(canary_shop, make_cli
     path = url.split("://", 1)[1].partition("/")[2]
     prefix = f"/{path}" if path else ""
     assert str(info.value) == (
-        f"GET {prefix}/admin/api/2025-07/shop.json -> HTTP 401: {AUTH_MSG}; "
+        f"GET {prefix}/admin/api/2026-10/shop.json -> HTTP 401: {AUTH_MSG}; "
         f"the shop refused the token in {SOURCE}"
     )
     assert wrong not in everything_about(info.value) + caplog.text + repr(client)

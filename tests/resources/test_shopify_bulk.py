@@ -37,6 +37,10 @@ from sandbox.shopify.server import serve
 from tests.resources.bulk_loads import CONNECTIONS, ORDERS, PAGE, store_to
 from tests.sandbox.conftest import tiny_shop
 
+#: The API version of every client here: the sandbox runs one bulk job per shop at a time for it (as Shopify
+#: did before API 2026-01), which the busy-shop tests need; 2026-01 and later allow five.
+VERSION = "2025-10"
+
 
 class Killed(BaseException):
     """A stand-in for kill -9: a BaseException, so nothing in the runner catches it."""
@@ -51,7 +55,7 @@ def served() -> Iterator[tuple[SandboxShop, str]]:
 
 def _paginated(base: str, token: str) -> list[dict]:
     """Every order of the window through a paginated query, connections unwrapped to plain lists."""
-    execute = ShopifyGraphQLClient(base, token).bulk_execute
+    execute = ShopifyGraphQLClient(base, token, api_version=VERSION).bulk_execute
     orders: list[dict] = []
     after = None
     while True:
@@ -68,7 +72,7 @@ def _paginated(base: str, token: str) -> list[dict]:
 
 def _runner(base: str, work: Path, token: str, **options: Any) -> BulkRunner:
     options.setdefault("poll_interval", 0.005)
-    return BulkRunner(ShopifyGraphQLClient(base, token).bulk_execute, work, **options)
+    return BulkRunner(ShopifyGraphQLClient(base, token, api_version=VERSION).bulk_execute, work, **options)
 
 
 def _stored(path: Path) -> list[dict]:
@@ -105,7 +109,7 @@ def _faulty(
 ) -> tuple[BulkRunner, Callable[[Path], Callable[[Iterator[dict]], int]]]:
     """A runner whose ``kill`` point raises :class:`Killed`: the n-th GraphQL call (before it is sent or
     after its answer came), the download (part of the file written) or the store (after n records)."""
-    poster = ShopifyGraphQLClient(base, token).bulk_execute
+    poster = ShopifyGraphQLClient(base, token, api_version=VERSION).bulk_execute
     site, number, when = kill
     calls = 0
 
@@ -304,7 +308,9 @@ def _start_directly(base: str, token: str, query: str) -> str:
         "mutation($q: String!) { bulkOperationRunQuery(query: $q) "
         "{ bulkOperation { id } userErrors { message } } }"
     )
-    answer = ShopifyGraphQLClient(base, token).bulk_execute(mutation, {"q": query})["bulkOperationRunQuery"]
+    answer = ShopifyGraphQLClient(base, token, api_version=VERSION).bulk_execute(mutation, {"q": query})[
+        "bulkOperationRunQuery"
+    ]
     assert answer["userErrors"] == []
     return answer["bulkOperation"]["id"]
 
@@ -460,7 +466,7 @@ def test_a_start_whose_answer_is_lost_on_the_wire_is_found_in_the_same_run(
     for the job before trying again, finds it, and goes on with it."""
     shop, base = served
     token = shop.spec.access_token
-    poster = ShopifyGraphQLClient(base, token).bulk_execute
+    poster = ShopifyGraphQLClient(base, token, api_version=VERSION).bulk_execute
 
     def execute(query: str, variables: dict) -> dict:
         data = poster(query, variables)

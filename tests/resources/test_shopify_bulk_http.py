@@ -58,7 +58,7 @@ def test_queries_are_retried_mutations_are_not(served: tuple[SandboxShop, str, M
     with pytest.raises(ShopifyAPIError) as caught:
         poster(RUN, {"q": "{ orders { edges { node { id } } } }"})
     assert (
-        str(caught.value) == "POST /tiny/admin/api/2025-07/graphql.json (bulkOperationRunQuery) -> HTTP 503: "
+        str(caught.value) == "POST /tiny/admin/api/2026-10/graphql.json (bulkOperationRunQuery) -> HTTP 503: "
         "Service Unavailable"
     )
     assert len(shop.faults.pending()) == 1 and client.stats["requests"] == 4  # sent once
@@ -78,7 +78,7 @@ def test_a_refused_token_is_named_never_shown(served: tuple[SandboxShop, str, Ma
     with pytest.raises(ShopifyAuthError) as caught:
         poster(ORDERS)
     assert str(caught.value) == (
-        "POST /tiny/admin/api/2025-07/graphql.json (bulk operation status) -> HTTP 401: [API] Invalid API "
+        "POST /tiny/admin/api/2026-10/graphql.json (bulk operation status) -> HTTP 401: [API] Invalid API "
         "key or access token (unrecognized login or wrong password); the shop refused the token in "
         "environment variable TINY_TOKEN"
     )

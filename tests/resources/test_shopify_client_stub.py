@@ -20,7 +20,7 @@ from resources.shopify.client import (
 from tests.resources.conftest import TOKEN
 from tests.resources.stub_server import Reply, StubRequest
 
-V = "/admin/api/2025-07"
+V = "/admin/api/2026-10"
 LIMIT = {"X-Shopify-Shop-Api-Call-Limit": "1/40"}
 EST = timezone(timedelta(hours=-5))
 AUTH_MSG = "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -286,7 +286,7 @@ def test_exhausted_retries_on_status(stub, make_client, fake_time):
         next(client.iter_orders(None, datetime(2024, 1, 1, tzinfo=UTC)))
     exc = info.value
     assert str(exc) == (
-        "GET /admin/api/2025-07/orders.json -> HTTP 503: Service Unavailable; gave up after 3 attempts"
+        "GET /admin/api/2026-10/orders.json -> HTTP 503: Service Unavailable; gave up after 3 attempts"
     )
     assert (exc.status, exc.attempts, exc.api_message) == (503, 3, "Service Unavailable")
     assert len(stub.requests) == 3
@@ -299,7 +299,7 @@ def test_exhausted_retries_on_network_errors(stub, make_client):
     with pytest.raises(ShopifyAPIError) as info:
         client.get_shop()
     assert str(info.value) == (
-        "GET /admin/api/2025-07/shop.json -> network error (ConnectionError); gave up after 2 attempts"
+        "GET /admin/api/2026-10/shop.json -> network error (ConnectionError); gave up after 2 attempts"
     )
     assert info.value.status is None
 
@@ -332,12 +332,12 @@ def test_401_raises_auth_error_without_leaking_token(stub, make_client, caplog):
     with pytest.raises(ShopifyAuthError) as info:
         client.get_shop()
     exc = info.value
-    assert str(exc) == f"GET /admin/api/2025-07/shop.json -> HTTP 401: {AUTH_MSG}"
+    assert str(exc) == f"GET /admin/api/2026-10/shop.json -> HTTP 401: {AUTH_MSG}"
     assert isinstance(exc, ShopifyError) and exc.status == 401 and exc.api_message == AUTH_MSG
     assert len(stub.requests) == 1  # not retried
     for text in (str(exc), repr(exc), repr(client), str(client), caplog.text, repr(vars(exc))):
         assert TOKEN not in text
-    assert repr(client) == f"ShopifyShopClient(shop_url='{stub.base_url}', api_version='2025-07')"
+    assert repr(client) == f"ShopifyShopClient(shop_url='{stub.base_url}', api_version='2026-10')"
 
 
 def test_token_not_logged_on_retries(stub, make_client, caplog):
@@ -359,7 +359,7 @@ def test_403_protected_customer_data(stub, make_client):
     exc = info.value
     assert exc.resource == "customers"
     assert exc.api_message == PROTECTED_MSG
-    assert str(exc) == f"GET /admin/api/2025-07/customers.json -> HTTP 403: {PROTECTED_MSG}"
+    assert str(exc) == f"GET /admin/api/2026-10/customers.json -> HTTP 403: {PROTECTED_MSG}"
     assert len(stub.requests) == 1
 
 
@@ -369,10 +369,10 @@ def test_other_4xx_are_api_errors_and_not_retried(stub, make_client):
     stub.route(f"{V}/orders/count.json", Reply(404, {"errors": "Not Found"}))
     with pytest.raises(ShopifyAPIError) as info:
         list(client.iter_orders(None, datetime(2024, 1, 1, tzinfo=UTC)))
-    assert str(info.value) == "GET /admin/api/2025-07/orders.json -> HTTP 400: page_info: Invalid value."
+    assert str(info.value) == "GET /admin/api/2026-10/orders.json -> HTTP 400: page_info: Invalid value."
     with pytest.raises(ShopifyAPIError) as info:
         client.count_orders(None, datetime(2024, 1, 1, tzinfo=UTC))
-    assert str(info.value) == "GET /admin/api/2025-07/orders/count.json -> HTTP 404: Not Found"
+    assert str(info.value) == "GET /admin/api/2026-10/orders/count.json -> HTTP 404: Not Found"
     assert info.value.attempts == 1
     assert len(stub.requests) == 2
 

@@ -206,7 +206,7 @@ def test_exhausted_retries(server, shop, make_client, fake_time):
     with pytest.raises(ShopifyAPIError) as info:
         list(client.iter_orders(None, END))
     assert str(info.value) == (
-        "GET /t-shop/admin/api/2025-07/orders.json -> HTTP 503: Service Unavailable; gave up after 4 attempts"
+        "GET /t-shop/admin/api/2026-10/orders.json -> HTTP 503: Service Unavailable; gave up after 4 attempts"
     )
     assert info.value.attempts == 4 and info.value.status == 503
     assert len(fake_time.sleeps) == 3
@@ -224,7 +224,7 @@ def test_401_bad_token(server, shop, make_client, caplog):
     with pytest.raises(ShopifyAuthError) as info:
         list(client.iter_orders(None, END))
     exc = info.value
-    assert str(exc) == f"GET /t-shop/admin/api/2025-07/orders.json -> HTTP 401: {AUTH_MSG}"
+    assert str(exc) == f"GET /t-shop/admin/api/2026-10/orders.json -> HTTP 401: {AUTH_MSG}"
     assert exc.status == 401
     for text in (str(exc), repr(exc), repr(client), caplog.text, repr(vars(exc)), repr(client.stats)):
         assert bad not in text
@@ -246,7 +246,7 @@ def test_403_protected_customer_data_and_missing_scope(make_client):
             list(client.iter_customers(None, END))
         assert info.value.resource == "customers"
         assert info.value.api_message == PROTECTED_MSG
-        assert str(info.value) == f"GET /locked/admin/api/2025-07/customers.json -> HTTP 403: {PROTECTED_MSG}"
+        assert str(info.value) == f"GET /locked/admin/api/2026-10/customers.json -> HTTP 403: {PROTECTED_MSG}"
         with pytest.raises(ShopifyProtectedDataError) as info:
             list(client.iter_products(None, END))
         assert info.value.resource == "products"

@@ -1,5 +1,7 @@
 """Shopify's changed-since probe for the late-change sensor: the orders updated in a window (only id,
-processed_at and updated_at, every status), with a client whose retry budget suits a sensor tick."""
+processed_at and updated_at, every status), through the tenant's API (REST ``orders.json?fields=``, or
+GraphQL ``orders(query: "updated_at:>=… AND updated_at:<=…", sortKey: UPDATED_AT)``), with a client whose
+retry budget suits a sensor tick."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import dagster as dg
 
 from platform_assets.sources.contract import SENSOR_CLIENT_BUDGET, ChangedOrder, ChangeProbe
 from platform_assets.sources.shopify.connection import ShopifyConnection
+from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
 from platform_assets.tenants import Connection, Tenant
-from resources.shopify.client import ShopifyClientResource
+from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
+from resources.shopify.graphql import ShopifyGraphQLClient
 
 ORDER_FIELDS = ("id", "processed_at", "updated_at")
 
@@ -18,6 +22,29 @@ ORDER_FIELDS = ("id", "processed_at", "updated_at")
 def sensor_client() -> ShopifyClientResource:
     """A client with a short retry budget: a failing shop must not hold the evaluation for minutes."""
     return ShopifyClientResource(**SENSOR_CLIENT_BUDGET)
+
+
+def open_shop(
+    shopify: ShopifyClientResource, connection: ShopifyConnection
+) -> ShopifyShopClient | GraphQLShopReader:
+    """A client for the connection's shop through the API it names (``api``): a GraphQL tenant's probe
+    never reads REST."""
+    if connection.api == "graphql":
+        return GraphQLShopReader(
+            ShopifyGraphQLClient.for_shop(
+                shopify,
+                connection.shop_url,
+                connection.token(),
+                api_version=connection.api_version,
+                token_source=connection.token_source,
+            )
+        )
+    return shopify.for_shop(
+        connection.shop_url,
+        connection.token(),
+        api_version=connection.api_version,
+        token_source=connection.token_source,
+    )
 
 
 def changed_order(record: dict) -> ChangedOrder | None:
@@ -43,12 +70,7 @@ def changes_since(
     Raises the client's errors (ShopifyError, TenantConfigError for a missing token) to the caller."""
     assert isinstance(connection, ShopifyConnection)
     shopify = client if isinstance(client, ShopifyClientResource) else sensor_client()
-    with shopify.for_shop(
-        connection.shop_url,
-        connection.token(),
-        api_version=connection.api_version,
-        token_source=connection.token_source,
-    ) as shop:
+    with open_shop(shopify, connection) as shop:
         changed = [
             order
             for page in shop.iter_orders(since, now, fields=ORDER_FIELDS)

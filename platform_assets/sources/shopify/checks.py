@@ -1,5 +1,6 @@
 """Shopify's own checks: its lines add up to its orders, each raw orders partition holds as many
-orders as Shopify counts for the same window (REST's orders/count.json, whichever API fetched them), and
+orders as Shopify counts for the same window (through the tenant's API: REST's orders/count.json or
+GraphQL's ordersCount), and
 each tenant's Admin API version is not about to be retired, was served as asked and was not deprecated."""
 
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from platform_assets.quality.reconciliation import sql_check
 from platform_assets.quality.source_counts import raw_orders_count_check
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.connection import shopify_connection
-from platform_assets.sources.shopify.raw_fetch import rest_client_for
+from platform_assets.sources.shopify.raw_fetch import client_for
 from platform_assets.tenants import TenantsResource
 from resources.raw_store import RawStoreResource
 from resources.shopify.versions import retirement_date
@@ -35,10 +36,13 @@ order_lines_add_up = sql_check(
 raw_orders_match_source_count = raw_orders_count_check(
     platform=PLATFORM,
     client_resource="shopify",
-    description="The raw partition holds as many orders (distinct ids) as Shopify's orders/count.json "
-    "reports for the same updated_at window: a page lost while paging turns this red.",
-    counted_by="orders/count.json",
-    open_client=rest_client_for,  # for GraphQL tenants too: the count is REST's orders/count.json
+    description="The raw partition holds as many orders (distinct ids) as Shopify counts for the same "
+    "updated_at window, through the tenant's API (REST orders/count.json, GraphQL ordersCount with an "
+    "EXACT precision): a page lost while paging turns this red.",
+    counted_by=lambda tenant: (
+        "ordersCount" if shopify_connection(tenant).api == "graphql" else "orders/count.json"
+    ),
+    open_client=client_for,  # the tenant's API: a GraphQL tenant never reads REST
     reported_zone=lambda client: client.get_shop().get("iana_timezone"),
     # updated_at_max is inclusive: the last second of the local day.
     count_orders=lambda client, start, end: client.count_orders(start, end - timedelta(seconds=1)),

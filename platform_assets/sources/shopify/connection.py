@@ -10,9 +10,8 @@ from pydantic import field_validator
 
 from platform_assets.tenant_rules import check_url, check_variable_name, looks_like_token
 from platform_assets.tenants import Connection, Tenant
-from resources.shopify.versions import is_api_version
+from resources.shopify.versions import DEFAULT_API_VERSION, is_api_version
 
-DEFAULT_API_VERSION = "2025-07"
 #: The Admin APIs a tenant's records can be read through: GraphQL (Shopify's supported API, the default
 #: for new tenants) or REST (legacy since October 2024). Both stage into the same tables.
 APIS = ("graphql", "rest")
@@ -42,7 +41,7 @@ class ShopifyConnection(Connection):
             shown = repr(text) if len(text) <= 20 and not looks_like_token(text) else "(not shown)"
             raise ValueError(
                 f"{shown} is not a Shopify Admin API version "
-                "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2025-07, or unstable)"
+                "(YYYY-01, YYYY-04, YYYY-07 or YYYY-10, e.g. 2026-10, or unstable)"
             )
         return text
 

@@ -116,9 +116,9 @@ class FetchOutcome:
 def rest_client_for(
     shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
 ) -> ShopifyShopClient:
-    """A new REST client (with its own HTTP session) for the tenant's shop, whichever API its records are
-    read through (the source-count check asks REST's orders/count.json); it shares the shop's pacer, and
-    ``encoder`` (the run's worker processes) if given."""
+    """A new REST client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer, and
+    ``encoder`` (the run's worker processes) if given. Callers go through :func:`client_for`, so that a
+    GraphQL tenant never reads REST."""
     connection = shopify_connection(tenant)
     return shopify.for_shop(
         connection.shop_url,

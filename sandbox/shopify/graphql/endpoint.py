@@ -435,6 +435,7 @@ def _bind(built: GraphQLSchema) -> None:
         "nodes": lambda _r, info, ids: [_resolve_node(_r, info, value) for value in ids],
         "order": lambda _r, info, id: _builder(info).node(id) if _id_of(id, "Order") else None,
         "orders": _resolve_orders,
+        "ordersCount": lambda _r, info, **args: _builder(info).orders_count(args),
         "customer": lambda _r, info, id: _builder(info).node(id) if _id_of(id, "Customer") else None,
         "customers": _resolve_customers,
         "product": lambda _r, info, id: _builder(info).node(id) if _id_of(id, "Product") else None,

@@ -520,6 +520,26 @@ class Builder:
             [self.order_object(order) for order in orders], cursors, has_previous, has_next
         )
 
+    def orders_count(self, args: dict[str, Any]) -> dict:
+        """``ordersCount(query:, limit:)``: the orders of every status matching the search filter, as
+        ``{count, precision}``; a count above ``limit`` (10,000 unless given; ``null``: none) stops at it
+        with precision ``AT_LEAST``, as Shopify's does."""
+        self.require("orders", "ordersCount")
+        try:
+            bounds = time_bounds(args.get("query"), self.spec.zone)
+        except SearchError as error:
+            raise GraphQLError(str(error)) from None
+        limit = args.get("limit")
+        if limit is not None and limit < 0:
+            raise GraphQLError(f"ordersCount: limit must not be negative, got {limit}")
+        order_filter = OrderFilter(
+            status="any", bounds=tuple(sorted(bounds.items())), visible_from=self.visible_from()
+        )
+        count = OrderQuery(self.shop, order_filter).count()
+        if limit is not None and count > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": count, "precision": "EXACT"}
+
     def order_by_id(self, order_id: int) -> dict | None:
         order = self.shop.order(order_id)
         visible_from = self.visible_from()
