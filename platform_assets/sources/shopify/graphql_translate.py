@@ -103,7 +103,7 @@ def _decimal_amount(value: Any) -> Any:
 
 def _is_object(value: Any) -> bool:
     """Whether ``value`` is a JSON object (a dict, checked first: the ABC check is slow)."""
-    return isinstance(value, dict) or isinstance(value, Mapping)
+    return isinstance(value, (dict, Mapping))
 
 
 def _money(money: Any) -> dict | None:
