@@ -192,12 +192,15 @@ def test_priced_is_shop_amount_and_money_set() -> None:
     bags = (
         {"shopMoney": {"amount": "1.5", "currencyCode": "EUR"}, "presentmentMoney": None},
         {"shopMoney": None, "presentmentMoney": {"amount": "2", "currencyCode": "USD"}},
+        {"shopMoney": {"amount": 1.5}, "presentmentMoney": {"amount": None, "currencyCode": "USD"}},
+        {"shopMoney": {"amount": "1E+2"}, "presentmentMoney": {"amount": "abc", "currencyCode": "X"}},
+        {"shopMoney": {"amount": "-0.0", "currencyCode": "EUR"}, "presentmentMoney": {}},
         {"presentmentMoney": {"amount": "2", "currencyCode": "USD"}},
         {},
         None,
         "1.50",
     )
-    for bag in bags:
+    for bag in bags * 2:  # twice: the second time from the cache of converted amounts
         assert priced(bag) == (shop_amount(bag), money_set(bag)), bag
 
 
