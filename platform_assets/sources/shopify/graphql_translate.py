@@ -187,7 +187,10 @@ def lower(value: Any) -> Any:
 def joined_tags(tags: Any) -> Any:
     """GraphQL's tag list as REST's one comma-separated string."""
     if isinstance(tags, list):
-        return ", ".join(str(tag) for tag in tags)
+        try:
+            return ", ".join(tags)  # GraphQL's tags are strings
+        except TypeError:
+            return ", ".join(str(tag) for tag in tags)
     return tags
 
 

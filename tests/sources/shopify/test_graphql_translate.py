@@ -12,6 +12,7 @@ from platform_assets.sources.shopify import tables as st
 from platform_assets.sources.shopify.graphql_translate import (
     _decimal_amount,
     amount,
+    joined_tags,
     money_set,
     numeric_id,
     priced,
@@ -202,6 +203,12 @@ def test_priced_is_shop_amount_and_money_set() -> None:
     )
     for bag in bags * 2:  # twice: the second time from the cache of converted amounts
         assert priced(bag) == (shop_amount(bag), money_set(bag)), bag
+
+
+def test_tags_join_as_rest_writes_them() -> None:
+    assert joined_tags(["vip", "wholesale"]) == "vip, wholesale"
+    assert joined_tags(["vip", 7, None]) == "vip, 7, None"  # not strings: as before, each str()-ed
+    assert (joined_tags([]), joined_tags(None), joined_tags("a, b")) == ("", None, "a, b")
 
 
 def test_an_order_becomes_the_rest_order_field_by_field() -> None:
