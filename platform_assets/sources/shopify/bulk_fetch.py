@@ -24,10 +24,8 @@ days are contiguous) equal the job's roots.
 from __future__ import annotations
 
 import bisect
-import gc
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -37,6 +35,7 @@ from typing import TYPE_CHECKING, TypeVar
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.graphql_translate import translate
 from resources import fast_json
+from resources.gc_pause import collector_paused
 from resources.page_encoding import EncodedPage
 from resources.raw_store import RawStoreResource
 from resources.shopify.bulk import BulkOperationError, BulkRunner
@@ -137,7 +136,10 @@ def fetch_in_bulk(
         try:
             chunks = batched(records, BATCH)
             while True:
-                with cyclic_gc_paused():  # read, complete, translate and spill one batch
+                # One batch read, completed, translated and spilled with the cyclic garbage collector
+                # paused (resources/gc_pause.py): some 100,000 short-lived acyclic dicts and lists, which
+                # made it collect over and over (nearly half the CPU of translating); on between batches.
+                with collector_paused():
                     chunk = next(chunks, None)
                     if chunk is None:
                         break
@@ -248,24 +250,6 @@ class DaySpill:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for one batch of records, then back as it was.
-
-    A batch of 250 orders parsed, reassembled and translated makes some 100,000 short-lived dicts and
-    lists (JSON trees, no reference cycles: reference counting frees each one as soon as the batch is
-    written). Each few hundred of them would start a collection that walks the young objects, and
-    every so often the whole heap; that cost nearly half the CPU of the translation. Anything a batch
-    leaves in a cycle is collected after it, when the collector runs again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 T = TypeVar("T")
