@@ -107,9 +107,9 @@ def _is_object(value: Any) -> bool:
 
 
 #: Amounts already converted (GraphQL string -> REST string): an order's ~50 amounts repeat prices, taxes
-#: and zeros seen before. Emptied when it reaches :data:`_AMOUNTS_HELD` entries (memory stays bounded).
+#: and zeros seen before. Emptied when it reaches :data:`_AMOUNTS_HELD` entries (at most ~3 MB).
 _AMOUNTS: dict[str, Any] = {}
-_AMOUNTS_HELD = 100_000
+_AMOUNTS_HELD = 20_000
 
 
 def _cached_amount(value: Any) -> Any:
