@@ -266,8 +266,12 @@ class RawStoreResource(dg.ConfigurableResource):
         removed: list[str] = []
         try:
             # Names only: a folder of a year of partitions holds ~730 files, and asking each one's details
-            # for every day written made a year's write quadratic (134,000 stats for 365 days).
-            paths = [str(path) for path in fs.ls(folder, detail=False)]
+            # for every day written made a year's write quadratic (134,000 stats for 365 days). A local
+            # folder is listed by the OS directly (fsspec's ls normalises each of its ~730 paths).
+            if isinstance(fs, LocalFileSystem):
+                paths = [f"{folder}/{name}" for name in os.listdir(folder) if name.startswith(prefixes)]
+            else:
+                paths = [str(path) for path in fs.ls(folder, detail=False)]
         except Exception:  # noqa: BLE001 - sweeping is housekeeping; the partition is already written
             return removed
         now = time.time()

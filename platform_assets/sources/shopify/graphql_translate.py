@@ -30,6 +30,7 @@ columns are NULL for a GraphQL tenant) are listed in docs/shopify-graphql.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -58,13 +59,34 @@ def numeric_id(gid: Any) -> int | None:
 
 
 def _id_of(node: Any) -> int | None:
-    return numeric_id(node.get("id")) if isinstance(node, Mapping) else None
+    return numeric_id(node.get("id")) if _is_object(node) else None
+
+
+#: A money amount already in plain decimal notation: an optional minus, an integer part without leading
+#: zeros, and an optional fraction (its digits in group 1). GraphQL serves its ``Decimal`` scalar so.
+_PLAIN_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.([0-9]+))?")
 
 
 def amount(value: Any) -> Any:
     """A GraphQL ``Decimal`` as REST's money string: at least two decimals (``"151.3"`` -> ``"151.30"``,
     ``"0.0"`` -> ``"0.00"``); more decimals are kept; anything that is not a number is left for staging
-    to refuse with its field name."""
+    to refuse with its field name.
+
+    About 50 amounts per order go through here, so a string already in plain notation (what GraphQL
+    serves) is padded as text, with no ``Decimal`` built; the result is the one :func:`_decimal_amount`
+    gives (``tests/sources/shopify/test_graphql_translate.py`` checks that the two agree)."""
+    if type(value) is str:
+        plain = _PLAIN_AMOUNT.fullmatch(value)
+        if plain is not None:
+            decimals = plain.group(1)
+            if decimals is None:
+                return value + ".00"
+            return value + "0" if len(decimals) == 1 else value
+    return _decimal_amount(value)
+
+
+def _decimal_amount(value: Any) -> Any:
+    """:func:`amount` through a ``Decimal``: any other notation (``"1E+2"``, ``" 1.5"``, a number)."""
     if value is None:
         return None
     try:
@@ -79,15 +101,38 @@ def amount(value: Any) -> Any:
     return format(number, "f")
 
 
+def _is_object(value: Any) -> bool:
+    """Whether ``value`` is a JSON object (a dict, checked first: the ABC check is slow)."""
+    return isinstance(value, (dict, Mapping))
+
+
+#: Amounts already converted (GraphQL string -> REST string): an order's ~50 amounts repeat prices, taxes
+#: and zeros seen before. Emptied when it reaches :data:`_AMOUNTS_HELD` entries (at most ~3 MB).
+_AMOUNTS: dict[str, Any] = {}
+_AMOUNTS_HELD = 20_000
+
+
+def _cached_amount(value: Any) -> Any:
+    """:func:`amount`, remembered for strings."""
+    if type(value) is not str:
+        return amount(value)
+    converted = _AMOUNTS.get(value)
+    if converted is None:
+        if len(_AMOUNTS) >= _AMOUNTS_HELD:
+            _AMOUNTS.clear()
+        converted = _AMOUNTS[value] = amount(value)
+    return converted
+
+
 def _money(money: Any) -> dict | None:
-    if not isinstance(money, Mapping):
+    if not _is_object(money):
         return None
-    return {"amount": amount(money.get("amount")), "currency_code": money.get("currencyCode")}
+    return {"amount": _cached_amount(money.get("amount")), "currency_code": money.get("currencyCode")}
 
 
 def money_set(bag: Any) -> dict | None:
     """A GraphQL ``MoneyBag`` as REST's ``*_set``."""
-    if not isinstance(bag, Mapping):
+    if not _is_object(bag):
         return None
     return {
         "shop_money": _money(bag.get("shopMoney")),
@@ -97,11 +142,41 @@ def money_set(bag: Any) -> dict | None:
 
 def shop_amount(bag: Any) -> Any:
     """The shop-currency amount of a bag (REST's plain money field)."""
-    return amount((bag.get("shopMoney") or {}).get("amount")) if isinstance(bag, Mapping) else None
+    return amount((bag.get("shopMoney") or {}).get("amount")) if _is_object(bag) else None
+
+
+def priced(bag: Any) -> tuple[Any, dict | None]:
+    """A bag's shop-currency amount (REST's plain money field) and its REST ``*_set``, each amount
+    converted once: the same as ``(shop_amount(bag), money_set(bag))``. About 16 bags per order come
+    here, so the usual bag (two money objects of plain dicts) is done inline."""
+    if type(bag) is dict:
+        shop, presentment = bag.get("shopMoney"), bag.get("presentmentMoney")
+        if type(shop) is dict and type(presentment) is dict:
+            shop_value, presentment_value = shop.get("amount"), presentment.get("amount")
+            shop_amount_ = _AMOUNTS.get(shop_value) if type(shop_value) is str else None
+            if shop_amount_ is None:
+                shop_amount_ = _cached_amount(shop_value)
+            presentment_amount_ = _AMOUNTS.get(presentment_value) if type(presentment_value) is str else None
+            if presentment_amount_ is None:
+                presentment_amount_ = _cached_amount(presentment_value)
+            return shop_amount_, {
+                "shop_money": {"amount": shop_amount_, "currency_code": shop.get("currencyCode")},
+                "presentment_money": {
+                    "amount": presentment_amount_,
+                    "currency_code": presentment.get("currencyCode"),
+                },
+            }
+    money = money_set(bag)
+    if money is None:
+        return None, None
+    shop = money["shop_money"]
+    if shop is None:  # no shop money, or not an object: shop_amount's own answer (or its error)
+        return shop_amount(bag), money
+    return shop["amount"], money
 
 
 def presentment_amount(bag: Any) -> Any:
-    return amount((bag.get("presentmentMoney") or {}).get("amount")) if isinstance(bag, Mapping) else None
+    return amount((bag.get("presentmentMoney") or {}).get("amount")) if _is_object(bag) else None
 
 
 def lower(value: Any) -> Any:
@@ -112,7 +187,10 @@ def lower(value: Any) -> Any:
 def joined_tags(tags: Any) -> Any:
     """GraphQL's tag list as REST's one comma-separated string."""
     if isinstance(tags, list):
-        return ", ".join(str(tag) for tag in tags)
+        try:
+            return ", ".join(tags)  # GraphQL's tags are strings
+        except TypeError:
+            return ", ".join(str(tag) for tag in tags)
     return tags
 
 
@@ -134,27 +212,22 @@ def _sum_amounts(values: Iterable[Any]) -> str:
 # Orders
 # ---------------------------------------------------------------------------------------------------------
 def _tax_line(tax: Mapping) -> dict:
-    bag = tax.get("priceSet")
-    return {
-        "title": tax.get("title"),
-        "rate": tax.get("rate"),
-        "price": shop_amount(bag),
-        "price_set": money_set(bag),
-    }
+    price, price_set = priced(tax.get("priceSet"))
+    return {"title": tax.get("title"), "rate": tax.get("rate"), "price": price, "price_set": price_set}
 
 
 def _allocation(allocation: Mapping) -> dict:
-    bag = allocation.get("allocatedAmountSet")
+    shop, amount_set = priced(allocation.get("allocatedAmountSet"))
     return {
         "discount_application_index": (allocation.get("discountApplication") or {}).get("index"),
-        "amount": shop_amount(bag),
-        "amount_set": money_set(bag),
+        "amount": shop,
+        "amount_set": amount_set,
     }
 
 
 def _line_item(line: Mapping) -> dict:
-    unit = line.get("originalUnitPriceSet")
-    discount = line.get("totalDiscountSet")
+    price, price_set = priced(line.get("originalUnitPriceSet"))
+    discount, discount_set = priced(line.get("totalDiscountSet"))
     return {
         "id": _id_of(line),
         "admin_graphql_api_id": line.get("id"),
@@ -168,27 +241,27 @@ def _line_item(line: Mapping) -> dict:
         "taxable": line.get("taxable"),
         "requires_shipping": line.get("requiresShipping"),
         "gift_card": line.get("isGiftCard"),
-        "price": shop_amount(unit),
-        "price_set": money_set(unit),
-        "total_discount": shop_amount(discount),
-        "total_discount_set": money_set(discount),
+        "price": price,
+        "price_set": price_set,
+        "total_discount": discount,
+        "total_discount_set": discount_set,
         "discount_allocations": [_allocation(a) for a in _list(line.get("discountAllocations"))],
         "tax_lines": [_tax_line(t) for t in _list(line.get("taxLines"))],
     }
 
 
 def _shipping_line(ship: Mapping) -> dict:
-    original = ship.get("originalPriceSet")
-    discounted = ship.get("discountedPriceSet")
+    price, price_set = priced(ship.get("originalPriceSet"))
+    discounted, discounted_set = priced(ship.get("discountedPriceSet"))
     return {
         "id": _id_of(ship),
         "title": ship.get("title"),
         "code": ship.get("code"),
         "source": ship.get("source"),
-        "price": shop_amount(original),
-        "price_set": money_set(original),
-        "discounted_price": shop_amount(discounted),
-        "discounted_price_set": money_set(discounted),
+        "price": price,
+        "price_set": price_set,
+        "discounted_price": discounted,
+        "discounted_price_set": discounted_set,
         "discount_allocations": [_allocation(a) for a in _list(ship.get("discountAllocations"))],
         "tax_lines": [_tax_line(t) for t in _list(ship.get("taxLines"))],
     }
@@ -226,7 +299,8 @@ def _refund(refund: Mapping, lines_by_id: Mapping[int | None, dict]) -> dict:
     items = []
     for item in _list(refund.get("refundLineItems")):
         line_id = _id_of(item.get("lineItem"))
-        subtotal, tax = item.get("subtotalSet"), item.get("totalTaxSet")
+        subtotal, subtotal_set = priced(item.get("subtotalSet"))
+        tax, tax_set = priced(item.get("totalTaxSet"))
         items.append(
             {
                 "id": _id_of(item),
@@ -234,10 +308,10 @@ def _refund(refund: Mapping, lines_by_id: Mapping[int | None, dict]) -> dict:
                 "location_id": _id_of(item.get("location")),
                 "quantity": item.get("quantity"),
                 "restock_type": lower(item.get("restockType")),
-                "subtotal": shop_amount(subtotal),
-                "subtotal_set": money_set(subtotal),
-                "total_tax": shop_amount(tax),
-                "total_tax_set": money_set(tax),
+                "subtotal": subtotal,
+                "subtotal_set": subtotal_set,
+                "total_tax": tax,
+                "total_tax_set": tax_set,
                 "line_item": lines_by_id.get(line_id, {"id": line_id}),
             }
         )
@@ -281,6 +355,10 @@ def translate_order(order: Mapping) -> dict:
     customer = order.get("customer")
     address = order.get("shippingAddress")
     number = order.get("number")
+    subtotal, subtotal_set = priced(order.get("subtotalPriceSet"))
+    discounts, discounts_set = priced(order.get("totalDiscountsSet"))
+    tax, tax_set = priced(order.get("totalTaxSet"))
+    total, total_set = priced(order.get("totalPriceSet"))
     return {
         "id": numeric_id(order.get("id")),
         "admin_graphql_api_id": order.get("id"),
@@ -322,19 +400,19 @@ def translate_order(order: Mapping) -> dict:
             if isinstance(address, Mapping)
             else None
         ),
-        "subtotal_price": shop_amount(order.get("subtotalPriceSet")),
-        "subtotal_price_set": money_set(order.get("subtotalPriceSet")),
+        "subtotal_price": subtotal,
+        "subtotal_price_set": subtotal_set,
         "total_line_items_price": _sum_amounts(
             Decimal(str(line["price"])) * Decimal(int(line["quantity"]))
             for line in lines
             if line["price"] is not None and isinstance(line["quantity"], int)
         ),
-        "total_discounts": shop_amount(order.get("totalDiscountsSet")),
-        "total_discounts_set": money_set(order.get("totalDiscountsSet")),
-        "total_tax": shop_amount(order.get("totalTaxSet")),
-        "total_tax_set": money_set(order.get("totalTaxSet")),
-        "total_price": shop_amount(order.get("totalPriceSet")),
-        "total_price_set": money_set(order.get("totalPriceSet")),
+        "total_discounts": discounts,
+        "total_discounts_set": discounts_set,
+        "total_tax": tax,
+        "total_tax_set": tax_set,
+        "total_price": total,
+        "total_price_set": total_set,
         "total_shipping_price_set": money_set(order.get("totalShippingPriceSet")),
         "discount_codes": _discount_codes(order, lines, shipping),
         "tax_lines": [_tax_line(t) for t in _list(order.get("taxLines"))],
@@ -510,4 +588,4 @@ def translate(entity: str, records: Iterable[Any]) -> list[Any]:
     """REST records of ``entity`` from its GraphQL records; a record that is not an object is passed on
     unchanged, for staging to keep aside as a dead letter."""
     translator = TRANSLATORS[entity]
-    return [translator(record) if isinstance(record, Mapping) else record for record in records]
+    return [translator(record) if _is_object(record) else record for record in records]

@@ -10,8 +10,13 @@ from zoneinfo import ZoneInfo
 
 from platform_assets.sources.shopify import tables as st
 from platform_assets.sources.shopify.graphql_translate import (
+    _decimal_amount,
     amount,
+    joined_tags,
+    money_set,
     numeric_id,
+    priced,
+    shop_amount,
     translate,
     translate_customer,
     translate_order,
@@ -165,6 +170,45 @@ def test_ids_and_amounts_read_as_rest_writes_them() -> None:
         "0.1235",
         None,
     ]
+
+
+#: Amounts in every notation the fast path must handle as the Decimal path does (or leave to it).
+AMOUNT_SPELLINGS = (
+    "151.3", "151.30", "151.305", "0", "0.0", "0.00", "-0", "-0.0", "-0.00", "-7", "-7.5", "-7.25",
+    "10", "100.1", "007.5", "0.5", "00", "-00.10", "1.", ".5", "-.5", "+1.5", " 1.5", "1.5 ", "1e2",
+    "1E+2", "1.5e-3", "-1E-5", "NaN", "Infinity", "-inf", "", "-", "abc", "1,50", "١٢.٥", "12_000.5",
+    "99999999999999999999.999", None, 7, 1.5, 0, -3, Decimal("2.5"), Decimal("1E+1"), True,
+)  # fmt: skip
+
+
+def test_plain_amounts_are_padded_as_text_exactly_as_through_a_decimal() -> None:
+    """The fast path (no Decimal for GraphQL's plain strings) gives the Decimal path's answer, type
+    included, for every spelling."""
+    for value in AMOUNT_SPELLINGS:
+        fast, exact = amount(value), _decimal_amount(value)
+        assert (fast, type(fast)) == (exact, type(exact)), value
+
+
+def test_priced_is_shop_amount_and_money_set() -> None:
+    bags = (
+        {"shopMoney": {"amount": "1.5", "currencyCode": "EUR"}, "presentmentMoney": None},
+        {"shopMoney": None, "presentmentMoney": {"amount": "2", "currencyCode": "USD"}},
+        {"shopMoney": {"amount": 1.5}, "presentmentMoney": {"amount": None, "currencyCode": "USD"}},
+        {"shopMoney": {"amount": "1E+2"}, "presentmentMoney": {"amount": "abc", "currencyCode": "X"}},
+        {"shopMoney": {"amount": "-0.0", "currencyCode": "EUR"}, "presentmentMoney": {}},
+        {"presentmentMoney": {"amount": "2", "currencyCode": "USD"}},
+        {},
+        None,
+        "1.50",
+    )
+    for bag in bags * 2:  # twice: the second time from the cache of converted amounts
+        assert priced(bag) == (shop_amount(bag), money_set(bag)), bag
+
+
+def test_tags_join_as_rest_writes_them() -> None:
+    assert joined_tags(["vip", "wholesale"]) == "vip, wholesale"
+    assert joined_tags(["vip", 7, None]) == "vip, 7, None"  # not strings: as before, each str()-ed
+    assert (joined_tags([]), joined_tags(None), joined_tags("a, b")) == ("", None, "a, b")
 
 
 def test_an_order_becomes_the_rest_order_field_by_field() -> None:
