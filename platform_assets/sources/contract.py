@@ -96,9 +96,9 @@ class Source:
     changes_since: ChangeProber
     #: Which raw entity holds the orders (the late-change sensor and the raw-completeness checks).
     orders_entity: str = "orders"
-    #: Those of its staging assets that also call the platform's API (Shopify: the order deletions, which
-    #: ask the shop which orders are gone). A run from stored raw files alone (a transform-only backfill
-    #: with no token at hand) leaves them out along with the raw assets.
+    #: Those of its staging assets that also call the platform's API (e.g. order deletions, which ask the
+    #: store which orders are gone). A run from stored raw files alone (a transform-only backfill with no
+    #: token at hand) leaves them out along with the raw assets.
     api_assets: Sequence[dg.AssetsDefinition] = ()
 
     def conformed_for(self, table: TableSpec) -> ConformedModel | None:

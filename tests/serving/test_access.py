@@ -152,6 +152,35 @@ def test_the_moving_window_frees_a_request_when_the_oldest_leaves_it(tmp_path: P
         RateLimit("3 per fortnight", tmp_path / "x.sqlite")
 
 
+def test_threads_opening_a_new_store_at_once_all_get_in(tmp_path):
+    """The first connections to a new store switch it to WAL together, which SQLite may refuse at once
+    ("database is locked") rather than wait: every request of six threads starting together still counts."""
+    import threading
+
+    for trial in range(20):
+        limit = RateLimit("1000/minute", tmp_path / f"new-{trial}.sqlite")
+        start, errors = threading.Barrier(6), []
+
+        def requests(
+            limit: RateLimit = limit, start: threading.Barrier = start, errors: list[str] = errors
+        ) -> None:
+            start.wait()
+            try:
+                for _ in range(10):
+                    assert limit.retry_after("k") is None
+            except Exception as exc:  # collected and asserted below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=requests) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with sqlite3.connect(limit.store) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM api_hits").fetchone() == (60,)
+
+
 #: One process hammering the shared store: prints how many of its tries were allowed.
 HAMMER = """
 import sys

@@ -26,6 +26,11 @@ from pathlib import Path
 
 from limits import parse
 
+#: How long opening the store keeps trying while other connections set it up.
+OPEN_TIMEOUT_SECONDS = 10.0
+#: One thread of this process opens the store at a time.
+_OPENING = threading.Lock()
+
 
 def _sections(path: Path) -> dict[str, str]:
     """The ``-- name: x`` sections of a SQL file, by name."""
@@ -75,11 +80,27 @@ class RateLimit:
         if held is not None and held[0] == os.getpid():
             return held[1]
         self.store.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.store, timeout=5.0, isolation_level=None)
-        conn.executescript(SQL["open"])
-        conn.execute(SQL["forget_stale"], {"stale_before": self._clock() - LONGEST_WINDOW_SECONDS})
+        with _OPENING:
+            conn = self._open()
         self._local.held = (os.getpid(), conn)
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        """A new connection with the store set up. Switching a new file to WAL can answer "database is
+        locked" at once, without waiting, while another connection opens it too: such an open is tried
+        again (threads of this process open one at a time; other processes are waited for)."""
+        deadline = time.monotonic() + OPEN_TIMEOUT_SECONDS
+        while True:
+            conn = sqlite3.connect(self.store, timeout=5.0, isolation_level=None)
+            try:
+                conn.executescript(SQL["open"])
+                conn.execute(SQL["forget_stale"], {"stale_before": self._clock() - LONGEST_WINDOW_SECONDS})
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def retry_after(self, key_id: str) -> int | None:
         """None if the key may make this request (and it is counted), else whole seconds until it may."""
