@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bench.proctree import descendants, stop_left_behind
 from bench.report import Figure, Size
 from platform_assets.tags import partition_range_tags
 
@@ -170,12 +171,17 @@ def _daemon(
     try:
         yield process
     finally:
+        # The daemon's code servers and run workers are its children: stopping the daemon leaves them to
+        # their heartbeat, and a code server whose instance is gone (the benchmark drops its database next)
+        # never notices its runs ended and lives on. Each is stopped here, whatever it does.
+        below = descendants(process.pid)
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        stop_left_behind(below)
         log.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import signal
 import subprocess
 import threading
 import time
@@ -40,6 +41,53 @@ def _children() -> dict[int, list[int]]:
             continue
         tree.setdefault(int(fields[1]), []).append(int(entry.name))
     return tree
+
+
+def _start_time(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot), None once it is gone or a zombie: with the pid, it names
+    one process, even after the pid is reused."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every process below ``root`` now (children, grandchildren, ...), not ``root`` itself: pid → start
+    time (see :func:`stop_left_behind`)."""
+    tree = _children()
+    found: dict[int, str] = {}
+    stack = [root]
+    while stack:
+        for child in tree.get(stack.pop(), []):
+            started = _start_time(child)
+            if child not in found and started is not None:
+                found[child] = started
+                stack.append(child)
+    return found
+
+
+def stop_left_behind(processes: dict[int, str], grace_seconds: float = 10.0) -> list[int]:
+    """SIGTERM those of ``processes`` (from :func:`descendants`) still running, SIGKILL any still there after
+    ``grace_seconds``; returns the pids that had to be stopped. For what a stopped parent leaves behind (a
+    daemon's code servers). A pid now naming another process (started at another time) is left alone."""
+
+    def running(pid: int) -> bool:
+        return _start_time(pid) == processes[pid]
+
+    left = [pid for pid in processes if running(pid)]
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and any(running(pid) for pid in left):
+        time.sleep(0.1)
+    for pid in left:
+        if running(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    return left
 
 
 def tree_rss_mb(root: int) -> float:

@@ -147,6 +147,9 @@ def kill_round(
     if started is None:
         counts.hung += 1
         counts.notes["error"] = "the worker never began materialising"
+        counts.notes["worker_exit"] = worker.process.poll()
+        log = folder / "worker.log"
+        counts.notes["worker_log_tail"] = log.read_text(errors="replace")[-1500:] if log.exists() else ""
         worker.kill()
         return counts
     finished = wait_until(lambda: worker.process.poll() is not None, max(0.0, started + delay - time.time()))

@@ -5,6 +5,7 @@ own within the documented bound (docs/reliability.md), and no process of the kil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -110,12 +111,23 @@ def crash_home(request, tmp_path, monkeypatch) -> Iterator[Path]:
         try:
             yield home
         finally:
+            # Its code server is its child: left alone once the daemon stops, with its instance's database
+            # dropped next, it would never see its runs end and would outlive the test. Stopped here too.
+            below = {pid for pid in descendants(daemon.pid) if "dagster" in command(pid)}
             daemon.send_signal(signal.SIGTERM)
             try:
                 daemon.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(daemon.pid, signal.SIGKILL)
                 daemon.wait(timeout=30)
+            for pid in wait_until_gone(below, timeout=0):  # a reused pid would not name a dagster process
+                if "dagster" in command(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGTERM)
+            for pid in wait_until_gone(below, timeout=15):
+                if "dagster" in command(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
 
 def _launch(instance: dg.DagsterInstance, workspace_context: WorkspaceProcessContext, job_name: str) -> str:
