@@ -32,6 +32,8 @@ from pathlib import Path
 
 import orjson
 
+from resources.sql_sections import named_sections
+
 #: Rows and bytes of lines inserted per ``executemany`` while indexing (what Python holds at most).
 BATCH_ROWS = 5_000
 BATCH_BYTES = 1024 * 1024
@@ -42,20 +44,8 @@ MAX_LEVELS = 8
 PARENT_KEY = "__parentId"
 
 
-def _sections(path: Path) -> dict[str, str]:
-    """The ``-- name: x`` sections of a SQL file, by name."""
-    sections: dict[str, list[str]] = {}
-    current: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("-- name: "):
-            current = sections.setdefault(line.removeprefix("-- name: ").strip(), [])
-        else:
-            current.append(line)
-    return {name: "\n".join(lines).strip() for name, lines in sections.items()}
-
-
 #: The index's statements (``sql/bulk_index.sql``).
-SQL = _sections(Path(__file__).with_name("sql") / "bulk_index.sql")
+SQL = named_sections(Path(__file__).with_name("sql") / "bulk_index.sql")
 
 
 class BulkFileError(Exception):

@@ -26,29 +26,19 @@ from pathlib import Path
 
 from limits import parse
 
+from resources.sql_sections import named_sections
+
 #: How long opening the store keeps trying while other connections set it up.
 OPEN_TIMEOUT_SECONDS = 10.0
 #: One thread of this process opens the store at a time.
 _OPENING = threading.Lock()
 
 
-def _sections(path: Path) -> dict[str, str]:
-    """The ``-- name: x`` sections of a SQL file, by name."""
-    sections: dict[str, list[str]] = {}
-    current: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("-- name: "):
-            current = sections.setdefault(line.removeprefix("-- name: ").strip(), [])
-        else:
-            current.append(line)
-    return {name: "\n".join(lines).strip() for name, lines in sections.items()}
-
-
 #: The longest window a limit may have (N/day): older hits are forgotten whatever their bucket.
 LONGEST_WINDOW_SECONDS = 86_400
 
 #: The store's statements (``sql/rate_limits.sql``).
-SQL = _sections(Path(__file__).with_name("sql") / "rate_limits.sql")
+SQL = named_sections(Path(__file__).with_name("sql") / "rate_limits.sql")
 
 
 def store_path_for(keys_path: Path) -> Path:

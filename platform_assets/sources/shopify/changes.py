@@ -11,10 +11,9 @@ import dagster as dg
 
 from platform_assets.sources.contract import SENSOR_CLIENT_BUDGET, ChangedOrder, ChangeProbe
 from platform_assets.sources.shopify.connection import ShopifyConnection
-from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
+from platform_assets.sources.shopify.raw_fetch import open_shop
 from platform_assets.tenants import Connection, Tenant
-from resources.shopify.client import ShopifyClientResource, ShopifyShopClient
-from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.client import ShopifyClientResource
 
 ORDER_FIELDS = ("id", "processed_at", "updated_at")
 
@@ -22,29 +21,6 @@ ORDER_FIELDS = ("id", "processed_at", "updated_at")
 def sensor_client() -> ShopifyClientResource:
     """A client with a short retry budget: a failing shop must not hold the evaluation for minutes."""
     return ShopifyClientResource(**SENSOR_CLIENT_BUDGET)
-
-
-def open_shop(
-    shopify: ShopifyClientResource, connection: ShopifyConnection
-) -> ShopifyShopClient | GraphQLShopReader:
-    """A client for the connection's shop through the API it names (``api``): a GraphQL tenant's probe
-    never reads REST."""
-    if connection.api == "graphql":
-        return GraphQLShopReader(
-            ShopifyGraphQLClient.for_shop(
-                shopify,
-                connection.shop_url,
-                connection.token(),
-                api_version=connection.api_version,
-                token_source=connection.token_source,
-            )
-        )
-    return shopify.for_shop(
-        connection.shop_url,
-        connection.token(),
-        api_version=connection.api_version,
-        token_source=connection.token_source,
-    )
 
 
 def changed_order(record: dict) -> ChangedOrder | None:

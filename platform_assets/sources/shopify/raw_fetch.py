@@ -40,7 +40,7 @@ from platform_assets.ingest.raw_assets import business_day_windows
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.bulk_fetch import fetch_in_bulk, wants_bulk
-from platform_assets.sources.shopify.connection import shopify_connection
+from platform_assets.sources.shopify.connection import ShopifyConnection, shopify_connection
 from platform_assets.sources.shopify.graphql_fetch import GraphQLShopReader
 from platform_assets.sources.shopify.window_split import Chain, ChainBoard, DayPages, chain_pages, help_day
 from platform_assets.tenants import Tenant
@@ -113,29 +113,20 @@ class FetchOutcome:
         self.versions.update(other.versions)
 
 
-def rest_client_for(
-    shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
-) -> ShopifyShopClient:
-    """A new REST client (with its own HTTP session) for the tenant's shop; it shares the shop's pacer, and
-    ``encoder`` (the run's worker processes) if given. Callers go through :func:`client_for`, so that a
-    GraphQL tenant never reads REST."""
-    connection = shopify_connection(tenant)
-    return shopify.for_shop(
-        connection.shop_url,
-        connection.token(),
-        api_version=connection.api_version,
-        encoder=encoder,
-        token_source=connection.token_source,
-    )
-
-
 def client_for(
     shopify: ShopifyClientResource, tenant: Tenant, encoder: PageEncoder | None = None
 ) -> ShopifyShopClient | GraphQLShopReader:
-    """A new client for the tenant's shop through the Admin API its connection names (``api``): the REST
-    client (:func:`rest_client_for`), or the GraphQL one behind a reader handing out REST records
-    (``graphql_fetch``). Either shares the shop's pacer of its API."""
-    connection = shopify_connection(tenant)
+    """A new client for the tenant's shop through the Admin API its connection names (:func:`open_shop`)."""
+    return open_shop(shopify, shopify_connection(tenant), encoder)
+
+
+def open_shop(
+    shopify: ShopifyClientResource, connection: ShopifyConnection, encoder: PageEncoder | None = None
+) -> ShopifyShopClient | GraphQLShopReader:
+    """A new client for the connection's shop through the Admin API it names (``api``): the REST client
+    (sharing ``encoder``, the run's worker processes, if given), or the GraphQL one behind a reader handing
+    out REST records (``graphql_fetch``), so that a GraphQL tenant never reads REST. Either shares the
+    shop's pacer of its API."""
     if connection.api == "graphql":
         return GraphQLShopReader(
             ShopifyGraphQLClient.for_shop(
@@ -146,7 +137,13 @@ def client_for(
                 token_source=connection.token_source,
             )
         )
-    return rest_client_for(shopify, tenant, encoder)
+    return shopify.for_shop(
+        connection.shop_url,
+        connection.token(),
+        api_version=connection.api_version,
+        encoder=encoder,
+        token_source=connection.token_source,
+    )
 
 
 def plan_windows(
