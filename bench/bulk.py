@@ -45,7 +45,7 @@ from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from bench.proctree import await_child_ready, run_measured
+from bench.proctree import await_child_ready, run_measured, stop_child
 from bench.report import Figure, Size, peak_rss_mb
 from bench.transform_stores import BenchStore, _store, heavy_year
 
@@ -203,12 +203,7 @@ def measure(size: Size, log=print) -> dict:
         parent.send("job")
         job = parent.recv()
     finally:
-        with contextlib.suppress(OSError):
-            parent.send("stop")
-        child.join(timeout=30)
-        if child.is_alive():
-            child.terminate()
-            child.join(timeout=5)
+        stop_child(parent, child)
     result = json.loads(measured.stdout.strip().splitlines()[-1])
     result["job"] = job
     result["peak_tree_mb"] = measured.peak_tree_mb

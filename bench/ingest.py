@@ -26,7 +26,6 @@ sandbox's, none missing and none twice; otherwise the section raises.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import multiprocessing
 import os
@@ -40,7 +39,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from bench.proctree import await_child_ready
+from bench.proctree import await_child_ready, stop_child
 from bench.report import Figure, Size, peak_rss_mb
 from platform_assets.ingest.runs import TenantDays
 from platform_assets.sources.shopify.connection import ShopifyConnection
@@ -289,12 +288,7 @@ def measure(
             phase_shops = [shop for shop in shops if shop.name in names]
             runs.append(_fetch_phase(label, phase_shops, info, parent, max_concurrent_windows, log))
     finally:
-        with contextlib.suppress(OSError):
-            parent.send("stop")
-        child.join(timeout=30)
-        if child.is_alive():
-            child.terminate()
-            child.join(timeout=5)
+        stop_child(parent, child)
         for shop in shops:
             os.environ.pop(shop.token_env, None)
     return runs

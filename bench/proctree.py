@@ -143,3 +143,14 @@ def await_child_ready(parent: Any, child: Any, timeout: float = 600) -> Any:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"the sandbox child did not come up within {timeout:.0f} s")
     return parent.recv()
+
+
+def stop_child(parent: Any, child: Any) -> None:
+    """Ask a ``multiprocessing`` sandbox child to stop (``"stop"`` on its pipe), wait for it, and terminate
+    it if it is still there after 30 s (a child already gone is fine)."""
+    with contextlib.suppress(OSError):
+        parent.send("stop")
+    child.join(timeout=30)
+    if child.is_alive():
+        child.terminate()
+        child.join(timeout=5)
