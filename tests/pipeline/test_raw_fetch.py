@@ -252,12 +252,14 @@ def test_idle_threads_split_a_big_day_and_its_partition_holds_every_order_once(t
 
 
 def test_a_failing_helper_fails_its_day_and_leaves_no_partial_partition(tmp_path, monkeypatch):
-    """The first helper's range starts in the early afternoon: the API refuses it, and the day (paged by
-    its own chain without trouble) is not written."""
+    """A helper's range starts halfway through what is left of the day, so at noon or later (10:00–23:59
+    local: how far the day's own chain got first depends on the machine's speed): the API refuses any such
+    range, and the day (paged by its own chain, from midnight, without trouble) is not written."""
     raw_store = RawStoreResource(base_url=str(tmp_path / "raw"))
 
     def refuse_afternoons(shop) -> None:
-        shop.faults.add(f"updated_at_min={BIG_DAY}T1", "status", status=400, times=1000)
+        for hours in ("T1", "T2"):  # updated_at_min from 10:00 through 23:59
+            shop.faults.add(f"updated_at_min={BIG_DAY}{hours}", "status", status=400, times=1000)
 
     with (
         one_big_day("t-helper", monkeypatch, refuse_afternoons) as td,
