@@ -72,6 +72,13 @@ BULK_ENTITIES: dict[str, tuple[str, str, BulkShape]] = {
         BulkShape({"Product": {"ProductVariant": "variants"}}),
     ),
 }
+#: The access scopes each bulk query reads with (orders older than 60 days need ``read_all_orders`` too):
+#: named when a job ends ``ACCESS_DENIED``.
+BULK_SCOPES: dict[str, tuple[str, ...]] = {
+    "orders": ("read_orders", "read_all_orders"),
+    "customers": ("read_customers",),
+    "products": ("read_products",),
+}
 #: Connections whose child lines carry a ``__typename`` the paginated records do not have.
 CHILD_CONNECTIONS: dict[str, tuple[str, ...]] = {
     "orders": ("discountApplications", "lineItems", "shippingLines"),

@@ -239,7 +239,11 @@ def test_a_planted_bulk_failure_is_run_again_or_named(
     failures = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
     message = failures[0].step_failure_data.error.to_string()  # the error with its causes
     job = shop.graphql.bulk.jobs[0]
-    assert f"BulkJobFailed: bulk job {job.gid} ended FAILED with error ACCESS_DENIED" in message
+    assert (
+        f"BulkAccessDenied: bulk job {job.gid} ended FAILED with error ACCESS_DENIED: the access token of "
+        f"tenant {pipeline.tenant_id!r} may not read orders in bulk; the app needs the scopes read_orders, "
+        "read_all_orders (grant them in the shop's app settings, then run again)"
+    ) in message
     assert not any(store.exists("shopify", "orders", pipeline.tenant_id, day) for day in _days())
 
 

@@ -38,9 +38,10 @@ from resources import fast_json
 from resources.gc_pause import collector_paused
 from resources.page_encoding import EncodedPage
 from resources.raw_store import RawStoreResource
-from resources.shopify.bulk import BulkOperationError, BulkRunner
+from resources.shopify.bulk import BulkJobFailed, BulkOperationError, BulkRunner
 from resources.shopify.bulk_queries import (
     BULK_ENTITIES,
+    BULK_SCOPES,
     ORDERS_REFUNDS_QUERY,
     REFUND_ORDERS_PER_QUERY,
     bulk_window_query,
@@ -48,7 +49,7 @@ from resources.shopify.bulk_queries import (
 )
 from resources.shopify.bulk_state import JsonFileState
 from resources.shopify.client import ShopifyClientResource
-from resources.shopify.graphql import ShopifyGraphQLClient
+from resources.shopify.graphql import ACCESS_DENIED, ShopifyGraphQLClient
 from resources.shopify.graphql_records import truncated_connections, unwrap_connections
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
 BATCH = 250
 #: Records per page handed to the raw store when a day's spill is written.
 WRITE_PAGE = 1000
+
+
+class BulkAccessDenied(BulkJobFailed):
+    """A bulk job ended ``ACCESS_DENIED``: the tenant's token lacks a scope the query reads with."""
 
 
 @dataclass
@@ -162,7 +167,18 @@ def fetch_in_bulk(
         finally:
             spill.remove()
 
-    outcome = runner.run(query, state, store)
+    try:
+        outcome = runner.run(query, state, store)
+    except BulkJobFailed as error:
+        if error.error_code != ACCESS_DENIED:
+            raise
+        raise BulkAccessDenied(
+            f"{error}: the access token of tenant {tenant_id!r} may not read {entity} in bulk; the app "
+            f"needs the scopes {', '.join(BULK_SCOPES[entity])} (grant them in the shop's app settings, "
+            "then run again)",
+            job_id=error.job_id,
+            error_code=error.error_code,
+        ) from None
     written, outside = outcome.value
     shutil.rmtree(folder, ignore_errors=True)
     return BulkDays(

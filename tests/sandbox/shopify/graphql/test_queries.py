@@ -292,12 +292,13 @@ def test_throttled_then_recovers_on_the_sandbox_clock() -> None:
     timer.advance(2.0)  # 2 + 2 s × 5/s = 12 points
     _status, _headers, payload = call(shop, query)
     assert "errors" not in payload and len(payload["data"]["orders"]["nodes"]) == 10
-    # the default timer follows the shop clock: moving it on restores the bucket
-    shop.graphql.configure(timer=None, maximum_available=50.0, restore_rate=5.0)
+    # the default timer follows the shop clock: moving it on restores the bucket. At 0.5 points a second the
+    # five calls would have to take 20 s of real time to restore the 10 points the fifth one lacks.
+    shop.graphql.configure(timer=None, maximum_available=50.0, restore_rate=0.5)
     for _ in range(4):
         call(shop, query)
     assert "data" not in call(shop, query)[2]
-    shop.set_clock(shop.clock + timedelta(seconds=30))
+    shop.set_clock(shop.clock + timedelta(seconds=30))  # 15 points restored
     assert "errors" not in call(shop, query)[2]
 
 
