@@ -121,7 +121,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_answer(status, headers, body, method)
+        try:
+            self.send_answer(status, headers, body, method)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client hung up before the answer was sent (its read timeout passed on a loaded machine):
+            # what a real server sees as a closed connection, not an error of the server's.
+            self.close_connection = True
+            self.log_message("client closed the connection before the answer to %s was sent", method)
 
     def send_answer(self, status: int, headers: Mapping[str, str], body: bytes, method: str) -> None:
         self.send_response(status)
