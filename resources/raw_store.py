@@ -40,6 +40,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
@@ -94,6 +95,13 @@ class RawWriteResult:
     path: str  # full path/URL of the data file
     records: int
     bytes: int  # size of the gzipped data file
+
+
+def gzip_member(lines: bytes, level: int) -> bytes:
+    """``lines`` (JSON lines, each ending in a newline) as one gzip member at ``level``, no name and no
+    time in its header: members appended one after another make a file
+    :meth:`RawStoreResource.write_compressed_partition` takes."""
+    return gzip.compress(lines, compresslevel=level, mtime=0)
 
 
 def _check_extra(extra: dict, name: str) -> None:
@@ -225,6 +233,85 @@ class RawStoreResource(dg.ConfigurableResource):
                         page = encode_records(page)
                     gz.write(page.lines)
                     records += page.records
+        except BaseException:
+            self._remove_quietly(fs, tmp_path)
+            raise
+        return self._publish(
+            fs,
+            folder,
+            tmp_path,
+            (data_path, meta_path),
+            (platform, entity, tenant, day),
+            records,
+            extra,
+            late_meta,
+        )
+
+    def write_compressed_partition(
+        self,
+        platform: str,
+        entity: str,
+        tenant: str,
+        day: date,
+        gzip_file: str | os.PathLike[str],
+        records: int,
+        extra_meta: dict | None = None,
+        late_meta: Callable[[], dict] | None = None,
+    ) -> RawWriteResult:
+        """Replace the partition atomically with ``gzip_file``, a local file already holding its ``records``
+        records as gzipped JSON lines (one gzip stream, or several gzip members one after the other: the
+        readers, Python's ``gzip`` and DuckDB's, read concatenated members as one stream); then write the
+        sidecar, exactly as :meth:`write_partition` does.
+
+        For a writer that compressed its lines as it went (a bulk load's day spill), so the day is not
+        decompressed, re-encoded or compressed again here: the bytes are copied into the same temporary
+        file and moved over the partition, and a failure (a bad ``late_meta`` included) leaves the old
+        partition as it was and no temporary file. ``gzip_file`` itself is left where it is. The caller
+        vouches for ``records`` and for the bytes being whole gzip members of JSON lines
+        (:func:`gzip_member`); they are not read back.
+        """
+        extra = dict(extra_meta or {})
+        _check_extra(extra, "extra_meta")
+        if records < 0:
+            raise ValueError(f"records must be >= 0, got {records}")
+        fs, folder, data_path, meta_path = self._paths(platform, entity, tenant, day)
+        fs.makedirs(folder, exist_ok=True)
+        tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
+        try:
+            if isinstance(fs, LocalFileSystem):
+                shutil.copyfile(gzip_file, tmp_path)
+            else:
+                fs.put_file(os.fspath(gzip_file), tmp_path)
+        except BaseException:
+            self._remove_quietly(fs, tmp_path)
+            raise
+        return self._publish(
+            fs,
+            folder,
+            tmp_path,
+            (data_path, meta_path),
+            (platform, entity, tenant, day),
+            records,
+            extra,
+            late_meta,
+        )
+
+    def _publish(
+        self,
+        fs: fsspec.AbstractFileSystem,
+        folder: str,
+        tmp_path: str,
+        paths: tuple[str, str],
+        partition: tuple[str, str, str, date],
+        records: int,
+        extra: dict,
+        late_meta: Callable[[], dict] | None,
+    ) -> RawWriteResult:
+        """Move a complete temporary data file over the partition, then write its sidecar (see the module
+        doc); the temporary file is removed if anything fails before the move."""
+        data_path, meta_path = paths
+        platform, entity, tenant, day = partition
+        try:
             size = int(fs.size(tmp_path))
             if late_meta is not None:  # before the move: a bad extra leaves the old partition in place
                 late = dict(late_meta())

@@ -11,8 +11,10 @@ URL. :class:`BulkRunner` drives one such load (docs/shopify-client.md, "Bulk ope
    same query. A persisted job is resumed, never started twice. When Shopify answers that another job is
    in progress, the runner adopts it if it runs our query, else waits (``busy_timeout``) for it to finish
    and then fails naming it.
-2. **Poll** ``node(id)`` every ``poll_interval`` seconds until the job is ``COMPLETED``, ``FAILED``,
-   ``CANCELED`` or ``EXPIRED``. ``EXPIRED`` (or a result URL that expired before we downloaded it) runs the
+2. **Poll** ``node(id)`` until the job is ``COMPLETED``, ``FAILED``, ``CANCELED`` or ``EXPIRED``: first
+   ``poll_interval`` seconds after the start (or resume), each wait then half as long again as the one
+   before, up to ``poll_max_interval`` (Shopify asks apps to poll sparingly; a job of minutes is looked at
+   a dozen times, not hundreds, and one that ends early is still seen early). ``EXPIRED`` (or a result URL that expired before we downloaded it) runs the
    query again; ``FAILED`` with a transient code (``INTERNAL_SERVER_ERROR``, ``TIMEOUT``) runs it again up
    to ``max_restarts`` times; any other failure raises :class:`BulkJobFailed` naming the code and the job.
    A ``partialDataUrl`` is never read: part of a result is not a result.
@@ -56,6 +58,10 @@ TRANSIENT_CODES = frozenset({"INTERNAL_SERVER_ERROR", "TIMEOUT"})
 IN_PROGRESS_CODE = "OPERATION_IN_PROGRESS"
 #: Attempts at sending the start mutation when its answer is lost (each after looking for the job).
 START_ATTEMPTS = 3
+#: Each wait between two polls of a running job is this times the one before ...
+POLL_GROWTH = 1.5
+#: ... up to this times the first (when the caller sets no ``poll_max_interval``).
+POLL_MAX_FACTOR = 10.0
 _FIELDS = "id status errorCode objectCount rootObjectCount url partialDataUrl query"
 RUN_MUTATION = (
     "mutation RunBulk($query: String!) { bulkOperationRunQuery(query: $query) "
@@ -124,7 +130,9 @@ class BulkRunner:
     ``work_dir`` holds the downloaded file and its index while the load runs: a local folder of the
     load's own, emptied of work files (also those a killed run left) once the load is stored.
     ``poll_timeout`` (None: none) bounds one run's wait for the job; the job keeps running on Shopify's
-    side and the next run resumes it. ``sleep``, ``clock`` and ``fetch`` (the
+    side and the next run resumes it. The wait between polls starts at ``poll_interval`` and grows by
+    :data:`POLL_GROWTH` each poll up to ``poll_max_interval`` (None: :data:`POLL_MAX_FACTOR` times
+    ``poll_interval``; equal to it: a fixed interval). ``sleep``, ``clock`` and ``fetch`` (the
     download: ``fetch(url, destination) -> bytes``) are injectable for tests.
     """
 
@@ -134,6 +142,7 @@ class BulkRunner:
         work_dir: str | os.PathLike[str],
         *,
         poll_interval: float = 5.0,
+        poll_max_interval: float | None = None,
         poll_timeout: float | None = None,
         busy_timeout: float = 600.0,
         max_restarts: int = 2,
@@ -143,9 +152,16 @@ class BulkRunner:
     ) -> None:
         if poll_interval < 0 or busy_timeout < 0 or max_restarts < 0:
             raise ValueError("poll_interval, busy_timeout and max_restarts must be >= 0")
+        if poll_max_interval is not None and poll_max_interval < poll_interval:
+            raise ValueError(
+                f"poll_max_interval ({poll_max_interval:g} s) must be >= poll_interval ({poll_interval:g} s)"
+            )
         self.execute = execute
         self.work_dir = Path(work_dir)
         self.poll_interval = poll_interval
+        self.poll_max_interval = (
+            poll_max_interval if poll_max_interval is not None else poll_interval * POLL_MAX_FACTOR
+        )
         self.poll_timeout = poll_timeout
         self.busy_timeout = busy_timeout
         self.max_restarts = max_restarts
@@ -311,16 +327,29 @@ class BulkRunner:
         )
 
     # ----- polling -----------------------------------------------------------------------------------------
+    def poll_waits(self) -> Iterator[float]:
+        """The waits before each poll of a running job: ``poll_interval``, then each half as long again as
+        the one before (:data:`POLL_GROWTH`), up to ``poll_max_interval``."""
+        wait = self.poll_interval
+        while True:
+            yield wait
+            wait = min(wait * POLL_GROWTH, self.poll_max_interval)
+
     def _poll(self, job: dict) -> dict:
         started = self._clock()
+        waits = self.poll_waits()
         while job["status"] not in TERMINAL:
-            if self.poll_timeout is not None and self._clock() - started >= self.poll_timeout:
-                raise BulkOperationError(
-                    f"bulk job {job['id']} still {job['status']} after {self.poll_timeout:g} s; it keeps "
-                    "running and the next run resumes it",
-                    job_id=job["id"],
-                )
-            self._sleep(self.poll_interval)
+            wait = next(waits)
+            if self.poll_timeout is not None:
+                left = self.poll_timeout - (self._clock() - started)
+                if left <= 0:
+                    raise BulkOperationError(
+                        f"bulk job {job['id']} still {job['status']} after {self.poll_timeout:g} s; it keeps "
+                        "running and the next run resumes it",
+                        job_id=job["id"],
+                    )
+                wait = min(wait, left)  # the last look comes at the timeout, not a long wait past it
+            self._sleep(wait)
             polled = self._node(job["id"])
             if polled is None:
                 raise BulkOperationError(f"bulk job {job['id']} is unknown to the shop", job_id=job["id"])

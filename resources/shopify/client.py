@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from resources import fast_json
 from resources.client_base import ClientSettings, parse_base_url, send_unchained
@@ -46,6 +46,7 @@ from resources.http import (
     Sleep,
     url_path,
 )
+from resources.http_session import EnvironmentOnceSession
 from resources.page_encoding import EncodedPage, PageEncoder, PageFormatError, page_records
 from resources.pagination import (
     DEFAULT_MAX_PAGES,
@@ -229,7 +230,7 @@ class ShopifyShopClient:
         self.max_pages = max_pages
         self._api_root = f"{self.shop_url}/admin/api/{api_version}"
 
-        self._session = session or requests.Session()
+        self._session = session or EnvironmentOnceSession()
         if mount is not None:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}
@@ -619,8 +620,11 @@ class ShopifyClientResource(ClientSettings):
     #: (or its first sync: no partition of the entity yet) reads the whole range with one bulk operation
     #: (``platform_assets/sources/shopify/bulk_fetch.py``); 0: never.
     bulk_min_days: int = 7
-    #: Seconds between two looks at a running bulk operation.
+    #: Seconds before the first look at a running bulk operation; each wait after is half as long again as
+    #: the one before, up to ``bulk_poll_max_seconds`` (None: 10 times ``bulk_poll_seconds``, 20 s by
+    #: default), so a job of minutes is polled a dozen times, not hundreds (``resources/shopify/bulk.py``).
     bulk_poll_seconds: float = 2.0
+    bulk_poll_max_seconds: float | None = None
 
     @field_validator("bulk_min_days")
     @classmethod
@@ -635,6 +639,15 @@ class ShopifyClientResource(ClientSettings):
         if value <= 0:
             raise ValueError(f"bulk_poll_seconds must be > 0, got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _poll_cap_not_below_start(self) -> ShopifyClientResource:
+        cap = self.bulk_poll_max_seconds
+        if cap is not None and cap < self.bulk_poll_seconds:
+            raise ValueError(
+                f"bulk_poll_max_seconds ({cap:g}) must be >= bulk_poll_seconds ({self.bulk_poll_seconds:g})"
+            )
+        return self
 
     def page_encoder(self) -> PageEncoder:
         """A page encoder for one run's fetch; close it (``with``) when the fetch is done."""

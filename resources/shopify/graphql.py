@@ -51,6 +51,7 @@ from resources.http import (
     Sleep,
     url_path,
 )
+from resources.http_session import EnvironmentOnceSession
 from resources.pagination import DEFAULT_MAX_PAGES, PageWalk, record_versions
 from resources.secrets import check_header_value, install_log_filter
 from resources.shopify import graphql_queries as q
@@ -161,7 +162,7 @@ class ShopifyGraphQLClient:
         self.max_pages = max_pages
         self._url = f"{self.shop_url}/admin/api/{api_version}/graphql.json"
         self._path = url_path(self._url)
-        self._session = session or requests.Session()
+        self._session = session or EnvironmentOnceSession()
         if mount is not None:
             mount(self._session)
         self._headers = {TOKEN_HEADER: token, "Accept": "application/json"}

@@ -36,8 +36,7 @@ from platform_assets.sources.shopify import PLATFORM
 from platform_assets.sources.shopify.graphql_translate import translate
 from resources import fast_json
 from resources.gc_pause import collector_paused
-from resources.page_encoding import EncodedPage
-from resources.raw_store import RawStoreResource
+from resources.raw_store import RawStoreResource, gzip_member
 from resources.shopify.bulk import BulkJobFailed, BulkOperationError, BulkRunner
 from resources.shopify.bulk_queries import (
     BULK_ENTITIES,
@@ -57,8 +56,12 @@ if TYPE_CHECKING:
 
 #: Records translated (and, for orders, completed with their refunds) at a time.
 BATCH = 250
-#: Records per page handed to the raw store when a day's spill is written.
-WRITE_PAGE = 1000
+#: Bytes of encoded lines the day spill buffers before it compresses the biggest days' (``DaySpill``).
+SPILL_BUFFER_BYTES = 16 * 1024 * 1024
+#: gzip level of the partitions a bulk load writes. A history load writes once what the paginated path
+#: would write day by day: level 1 compresses a year of orders (54 MB of lines) in 0.2 CPU s instead of
+#: 0.52 at the raw store's level 6, for files about half as large again (6.0 MB against 4.0).
+BULK_COMPRESS_LEVEL = 1
 
 
 class BulkAccessDenied(BulkJobFailed):
@@ -125,7 +128,12 @@ def fetch_in_bulk(
     cannot complete (its state kept for the next run where it can go on)."""
     folder = bulk_folder(raw_store, entity, tenant_id, windows)
     state = JsonFileState(folder / "state.json")
-    runner = BulkRunner(client.bulk_execute, folder / "work", poll_interval=shopify.bulk_poll_seconds)
+    runner = BulkRunner(
+        client.bulk_execute,
+        folder / "work",
+        poll_interval=shopify.bulk_poll_seconds,
+        poll_max_interval=shopify.bulk_poll_max_seconds,
+    )
     query = bulk_window_query(entity, windows[0].updated_min, windows[-1].updated_max)
     days = DaySorter(windows)
 
@@ -137,7 +145,7 @@ def fetch_in_bulk(
             "bulk_object_count": job.get("object_count"),
             "bulk_root_object_count": job.get("root_object_count"),
         }
-        spill = DaySpill(folder / "days")
+        spill = DaySpill(folder / "days", BULK_COMPRESS_LEVEL)
         try:
             chunks = batched(records, BATCH)
             while True:
@@ -150,19 +158,20 @@ def fetch_in_bulk(
                         break
                     graphql_records = _complete(client, entity, chunk)
                     spill.add(days, translate(entity, graphql_records))
+            spill.finish()
             written = {}
             for window in windows:
-                result = raw_store.write_partition(
-                    PLATFORM,
-                    entity,
-                    tenant_id,
-                    window.day,
-                    spill.pages(window.day),
-                    extra_meta={**window.extra_meta(), **bulk_meta},
-                    # the versions the job's start, polls and refund queries were served as
-                    late_meta=client.versions.sidecar,
-                )
-                written[window.day] = result.records
+                meta = {**window.extra_meta(), **bulk_meta}
+                # the versions the job's start, polls and refund queries were served as
+                late = client.versions.sidecar
+                day, count = window.day, spill.records.get(window.day, 0)
+                if count:
+                    result = raw_store.write_compressed_partition(
+                        PLATFORM, entity, tenant_id, day, spill.path(day), count, meta, late
+                    )
+                else:  # no record that day: an empty partition, as the paginated path writes
+                    result = raw_store.write_partition(PLATFORM, entity, tenant_id, day, [], meta, late)
+                written[day] = result.records
             return written, spill.outside
         finally:
             spill.remove()
@@ -232,37 +241,68 @@ class DaySorter:
 
 
 class DaySpill:
-    """Records spilled per day to local JSON-lines files (the raw store's line encoding), read back page by
-    page when the day's partition is written."""
+    """Records spilled per day to local files of gzip members, ready to become the day's raw partition.
 
-    def __init__(self, folder: Path) -> None:
+    Each record is encoded once as the raw store's line (``fast_json.dumps_line``) and buffered with its
+    day's; when the buffers pass :data:`SPILL_BUFFER_BYTES`, the biggest days' lines are compressed (one
+    gzip member per day at ``level``) and appended to their day's file, until the buffers hold half of
+    that. The day's partition is then the file itself, copied into place by
+    :meth:`RawStoreResource.write_compressed_partition` (concatenated gzip members are one gzip stream to
+    every reader), so nothing is read back, decoded or compressed twice; memory stays bounded by the buffer.
+    """
+
+    def __init__(self, folder: Path, level: int) -> None:
         self.folder = folder
+        self.level = level
         shutil.rmtree(folder, ignore_errors=True)  # a killed run's spill: the records come again
         folder.mkdir(parents=True)
         self.outside = 0
+        #: Records per day, spilled or buffered.
+        self.records: dict[date, int] = {}
+        self._buffers: dict[date, list[bytes]] = {}
+        self._sizes: dict[date, int] = {}
+        self._buffered = 0
 
-    def _path(self, day: date) -> Path:
-        return self.folder / f"{day.isoformat()}.jsonl"
+    def path(self, day: date) -> Path:
+        """The day's file of gzip members (absent while none was written)."""
+        return self.folder / f"{day.isoformat()}.jsonl.gz"
 
     def add(self, days: DaySorter, records: Iterable[dict]) -> None:
-        by_day: dict[date, list[bytes]] = {}
+        """Place each record in its day's buffer (or count it outside every day)."""
+        buffers, sizes, counts = self._buffers, self._sizes, self.records
+        added = 0
         for record in records:
             day = days.day_of(record)
             if day is None:
                 self.outside += 1
                 continue
-            by_day.setdefault(day, []).append(fast_json.dumps_line(record))
-        for day, lines in by_day.items():
-            with self._path(day).open("ab") as out:
-                out.write(b"\n".join(lines) + b"\n")
+            line = fast_json.dumps_line(record)
+            buffer = buffers.get(day)
+            if buffer is None:
+                buffers[day] = buffer = []
+                sizes[day] = 0
+            buffer.append(line)
+            sizes[day] += len(line) + 1
+            counts[day] = counts.get(day, 0) + 1
+            added += len(line) + 1
+        self._buffered += added
+        if self._buffered > SPILL_BUFFER_BYTES:
+            self._spill(SPILL_BUFFER_BYTES // 2)
 
-    def pages(self, day: date) -> Iterator[EncodedPage]:
-        path = self._path(day)
-        if not path.exists():
-            return
-        with path.open("rb") as lines:
-            for chunk in batched(lines, WRITE_PAGE):
-                yield EncodedPage(b"".join(chunk), len(chunk))
+    def _spill(self, keep: int) -> None:
+        """Compress and append the biggest days' buffers until at most ``keep`` bytes stay buffered."""
+        for day in sorted(self._sizes, key=self._sizes.__getitem__, reverse=True):
+            if self._buffered <= keep:
+                break
+            lines = self._buffers.pop(day)
+            self._buffered -= self._sizes.pop(day)
+            lines.append(b"")  # the last line's newline
+            with self.path(day).open("ab") as out:
+                out.write(gzip_member(b"\n".join(lines), self.level))
+
+    def finish(self) -> None:
+        """Spill every buffered line: each day's file is complete after this."""
+        self._spill(0)
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
