@@ -36,6 +36,7 @@ A concurrent writer of the same partition is running, on this host (its pid is a
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
@@ -65,6 +66,8 @@ _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records",
 
 #: A partition's temporary file untouched this long is a dead writer's, whoever wrote it: a live writer
 #: appends a page at least every few minutes, and a whole day is written within minutes.
+#: What follows the day in the name of a temporary data file or sidecar (``.{day}`` before it).
+_TEMP_KINDS = (".jsonl.gz.tmp-", ".meta.json.tmp-")
 STALE_TEMP_SECONDS = 6 * 3600
 #: ``{host}-{pid}-{random}`` after ``.tmp-`` (the host may itself contain ``-``).
 _TEMP_OWNER = re.compile(r"^(?P<host>.+)-(?P<pid>\d+)-(?P<token>[0-9a-f]{32})$")
@@ -102,6 +105,22 @@ def gzip_member(lines: bytes, level: int) -> bytes:
     time in its header: members appended one after another make a file
     :meth:`RawStoreResource.write_compressed_partition` takes."""
     return gzip.compress(lines, compresslevel=level, mtime=0)
+
+
+def _take(fs: fsspec.AbstractFileSystem, source: str, target: str) -> None:
+    """Move the local file ``source`` to ``target`` on ``fs``: a rename on the same local filesystem, else
+    a copy then the source removed."""
+    if isinstance(fs, LocalFileSystem):
+        try:
+            os.replace(source, target)
+            return
+        except OSError as error:
+            if error.errno != errno.EXDEV:  # another device: copied below
+                raise
+        shutil.copyfile(source, target)
+    else:
+        fs.put_file(source, target)
+    os.unlink(source)
 
 
 def _check_extra(extra: dict, name: str) -> None:
@@ -257,6 +276,8 @@ class RawStoreResource(dg.ConfigurableResource):
         records: int,
         extra_meta: dict | None = None,
         late_meta: Callable[[], dict] | None = None,
+        *,
+        sweep: bool = True,
     ) -> RawWriteResult:
         """Replace the partition atomically with ``gzip_file``, a local file already holding its ``records``
         records as gzipped JSON lines (one gzip stream, or several gzip members one after the other: the
@@ -264,11 +285,14 @@ class RawStoreResource(dg.ConfigurableResource):
         sidecar, exactly as :meth:`write_partition` does.
 
         For a writer that compressed its lines as it went (a bulk load's day spill), so the day is not
-        decompressed, re-encoded or compressed again here: the bytes are copied into the same temporary
-        file and moved over the partition, and a failure (a bad ``late_meta`` included) leaves the old
-        partition as it was and no temporary file. ``gzip_file`` itself is left where it is. The caller
-        vouches for ``records`` and for the bytes being whole gzip members of JSON lines
-        (:func:`gzip_member`); they are not read back.
+        decompressed, re-encoded or compressed again here. ``gzip_file`` is TAKEN: renamed to the
+        partition's temporary file when it is on the store's local filesystem (no copy: creating files is
+        what costs here), else copied there and removed; the temporary file is then moved over the
+        partition as :meth:`write_partition`'s is. A failure (a bad ``late_meta`` included) leaves the old
+        partition as it was and no temporary file. The caller vouches for ``records`` and for the bytes
+        being whole gzip members of JSON lines (:func:`gzip_member`); they are not read back.
+        ``sweep=False`` leaves the day's stale temporary files to :meth:`sweep_temporary` (one listing of
+        the folder for many days, instead of one per day).
         """
         extra = dict(extra_meta or {})
         _check_extra(extra, "extra_meta")
@@ -278,10 +302,7 @@ class RawStoreResource(dg.ConfigurableResource):
         fs.makedirs(folder, exist_ok=True)
         tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
         try:
-            if isinstance(fs, LocalFileSystem):
-                shutil.copyfile(gzip_file, tmp_path)
-            else:
-                fs.put_file(os.fspath(gzip_file), tmp_path)
+            _take(fs, os.fspath(gzip_file), tmp_path)
         except BaseException:
             self._remove_quietly(fs, tmp_path)
             raise
@@ -294,6 +315,7 @@ class RawStoreResource(dg.ConfigurableResource):
             records,
             extra,
             late_meta,
+            sweep,
         )
 
     def _publish(
@@ -306,9 +328,11 @@ class RawStoreResource(dg.ConfigurableResource):
         records: int,
         extra: dict,
         late_meta: Callable[[], dict] | None,
+        sweep: bool = True,
     ) -> RawWriteResult:
         """Move a complete temporary data file over the partition, then write its sidecar (see the module
-        doc); the temporary file is removed if anything fails before the move."""
+        doc) and, if ``sweep``, remove the day's stale temporary files; the temporary file is removed if
+        anything fails before the move."""
         data_path, meta_path = paths
         platform, entity, tenant, day = partition
         try:
@@ -336,7 +360,8 @@ class RawStoreResource(dg.ConfigurableResource):
         self._write_small_atomically(
             fs, folder, meta_path, json.dumps(meta, default=_json_default, indent=2, sort_keys=True)
         )
-        self._sweep_temporary(fs, folder, day)
+        if sweep:
+            self._sweep_temporary(fs, folder, day)
         return RawWriteResult(path=self._display(fs, data_path), records=records, bytes=size)
 
     @staticmethod
@@ -346,17 +371,27 @@ class RawStoreResource(dg.ConfigurableResource):
         else:
             fs.mv(src, dst)
 
-    def _sweep_temporary(self, fs: fsspec.AbstractFileSystem, folder: str, day: date) -> list[str]:
-        """Remove the stale temporary files (:func:`stale_temporary`) of this day's data file and sidecar;
-        returns the names removed. Never fails the write that calls it."""
-        prefixes = (f".{day.isoformat()}.jsonl.gz.tmp-", f".{day.isoformat()}.meta.json.tmp-")
+    def sweep_temporary(self, platform: str, entity: str, tenant: str, days: Iterable[date]) -> list[str]:
+        """Remove the stale temporary files of these days' partitions, listing their folder once: what each
+        write does for its own day, for a writer of many days that asked it not to (``sweep=False``)."""
+        fs, folder, _, _ = self._paths(platform, entity, tenant, date(2000, 1, 1))
+        return self._sweep_temporary(fs, folder, *days)
+
+    def _sweep_temporary(self, fs: fsspec.AbstractFileSystem, folder: str, *days: date) -> list[str]:
+        """Remove the stale temporary files (:func:`stale_temporary`) of these days' data files and
+        sidecars; returns the names removed. Never fails the write that calls it."""
+        wanted = {day.isoformat() for day in days}
+
+        def ours(name: str) -> bool:  # ``.{day}.jsonl.gz.tmp-…`` or ``.{day}.meta.json.tmp-…`` of a day asked
+            return name[1:11] in wanted and name.startswith(_TEMP_KINDS, 11) and name[0] == "."
+
         removed: list[str] = []
         try:
             # Names only: a folder of a year of partitions holds ~730 files, and asking each one's details
             # for every day written made a year's write quadratic (134,000 stats for 365 days). A local
             # folder is listed by the OS directly (fsspec's ls normalises each of its ~730 paths).
             if isinstance(fs, LocalFileSystem):
-                paths = [f"{folder}/{name}" for name in os.listdir(folder) if name.startswith(prefixes)]
+                paths = [f"{folder}/{name}" for name in os.listdir(folder) if ours(name)]
             else:
                 paths = [str(path) for path in fs.ls(folder, detail=False)]
         except Exception:  # noqa: BLE001 - sweeping is housekeeping; the partition is already written
@@ -364,7 +399,7 @@ class RawStoreResource(dg.ConfigurableResource):
         now = time.time()
         for path in paths:
             name = path.rsplit("/", 1)[-1]
-            if not name.startswith(prefixes):
+            if not ours(name):
                 continue
             try:
                 entry = fs.info(path)

@@ -14,15 +14,20 @@ URL. :class:`BulkRunner` drives one such load (docs/shopify-client.md, "Bulk ope
 2. **Poll** ``node(id)`` until the job is ``COMPLETED``, ``FAILED``, ``CANCELED`` or ``EXPIRED``: first
    ``poll_interval`` seconds after the start (or resume), each wait then half as long again as the one
    before, up to ``poll_max_interval`` (Shopify asks apps to poll sparingly; a job of minutes is looked at
-   a dozen times, not hundreds, and one that ends early is still seen early). ``EXPIRED`` (or a result URL that expired before we downloaded it) runs the
-   query again; ``FAILED`` with a transient code (``INTERNAL_SERVER_ERROR``, ``TIMEOUT``) runs it again up
-   to ``max_restarts`` times; any other failure raises :class:`BulkJobFailed` naming the code and the job.
+   a dozen times, not hundreds, and one that ends early is still seen early). ``EXPIRED`` (or a result
+   URL that expired before we downloaded it) runs the query again; ``FAILED`` with a transient code
+   (``INTERNAL_SERVER_ERROR``, ``TIMEOUT``) runs it again up to ``max_restarts`` times; any other failure
+   raises :class:`BulkJobFailed` naming the code and the job.
    A ``partialDataUrl`` is never read: part of a result is not a result.
 3. **Download** the file streamed to ``work_dir`` (:func:`~resources.shopify.bulk_http.download`).
-4. **Reconcile and reassemble.** The lines go into an on-disk index (:mod:`resources.shopify.bulk_jsonl`);
-   the lines and roots read must equal the job's ``objectCount`` and ``rootObjectCount``
-   (:class:`BulkCountMismatch` otherwise); then ``consume(records)`` stores the records, each root with its
-   connections as plain lists.
+4. **Reconcile and reassemble.** ``consume(records)`` is given the records, each root with its connections
+   as plain lists, read in one pass over the file (:meth:`~resources.shopify.bulk_jsonl.JsonlIndex.stream`:
+   each line parsed once, the ids checked unique in an on-disk index). The lines and roots read must equal
+   the job's ``objectCount`` and ``rootObjectCount`` (:class:`BulkCountMismatch` otherwise): that check,
+   like every check of the file, is made before the last record is given, so ``consume`` must store
+   nothing before it has read them all. When a child comes after another root than its own, that pass
+   stops (``ChildOutOfPlace``) and ``consume`` is called again with the records read through the index
+   (:meth:`~resources.shopify.bulk_jsonl.JsonlIndex.build`, then ``records``), checked before the first.
 5. **Clear** the state and the work files, only once ``consume`` has returned.
 
 GraphQL goes through any ``execute(query, variables) -> data`` callable (:data:`GraphQLExecute`): in the
@@ -44,7 +49,7 @@ from typing import Generic, TypeVar
 from resources.http import Sleep
 from resources.secrets import install_log_filter, scrub
 from resources.shopify.bulk_http import BulkDownloadGone, GraphQLExecute, download
-from resources.shopify.bulk_jsonl import BulkShape, JsonlIndex
+from resources.shopify.bulk_jsonl import BulkShape, ChildOutOfPlace, IndexCounts, JsonlIndex
 from resources.shopify.bulk_state import BulkState
 from resources.shopify.client import ShopifyAPIError
 
@@ -406,9 +411,9 @@ class BulkRunner:
     ) -> BulkOutcome[T]:
         path = self.work_dir / saved["file"]
         job_id = saved["job_id"]
-        with JsonlIndex(path, path.with_suffix(".index.sqlite"), bulk.shape) as index:
-            counts = index.build()
-            expected = (saved["object_count"], saved["root_object_count"])
+        expected = (saved["object_count"], saved["root_object_count"])
+
+        def check(counts: IndexCounts) -> None:
             if (counts.objects, counts.roots) != expected:
                 path.unlink(missing_ok=True)
                 state.save({**saved, "phase": "running"})
@@ -418,19 +423,29 @@ class BulkRunner:
                     "and will be downloaded again",
                     job_id=job_id,
                 )
+
+        given = 0
+
+        def counted(records: Iterator[dict]) -> Iterator[dict]:
+            nonlocal given
             given = 0
+            for record in records:
+                given += 1
+                yield record
 
-            def counted() -> Iterator[dict]:
-                nonlocal given
-                for record in index.records():
-                    given += 1
-                    yield record
-
-            value = consume(counted())
-        if given != counts.roots:
+        with JsonlIndex(path, path.with_suffix(".index.sqlite"), bulk.shape) as index:
+            try:
+                # One pass over the file (each line parsed once), checked at its end (see JsonlIndex.stream)
+                value = consume(counted(index.stream(check)))
+            except ChildOutOfPlace as out_of_place:
+                log.info("bulk job %s: %s; reading it through the index", job_id, out_of_place)
+                check(index.build())
+                value = consume(counted(index.records()))
+            counts = index.counts
+        if counts is None or given != counts.roots:  # None: the file was not read to its end
+            of = f"the {counts.roots}" if counts is not None else f"the {expected[1]} (reported)"
             raise BulkCountMismatch(
-                f"consume took {given} of the {counts.roots} records of bulk job {job_id}; state kept",
-                job_id=job_id,
+                f"consume took {given} of {of} records of bulk job {job_id}; state kept", job_id=job_id
             )
         state.clear()
         self._sweep()

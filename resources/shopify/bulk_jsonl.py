@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,11 @@ SQL = named_sections(Path(__file__).with_name("sql") / "bulk_index.sql")
 
 class BulkFileError(Exception):
     """The JSONL cannot be reassembled without losing or duplicating something (the message says what)."""
+
+
+class ChildOutOfPlace(Exception):
+    """:meth:`JsonlIndex.stream` met a child line after another root than its own: the records it gave
+    are not whole. Index the file (:meth:`JsonlIndex.build`) and read :meth:`JsonlIndex.records`."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +240,12 @@ class JsonlIndex:
         if ids:
             db.executemany(SQL["insert_id"], ids)
         db.execute("COMMIT")
+        self._check_unique()
+        return IndexCounts(objects, roots), contiguous
+
+    def _check_unique(self) -> None:
+        """:class:`BulkFileError` naming the ids the index holds more than once."""
+        db = self.db
         try:
             db.execute(SQL["unique_ids"])
         except sqlite3.IntegrityError:
@@ -242,7 +253,6 @@ class JsonlIndex:
             raise BulkFileError(
                 f"ids that appear more than once in the bulk file: {_named(repeated, len(repeated))}"
             ) from None
-        return IndexCounts(objects, roots), contiguous
 
     def _load(self) -> None:
         """Every line into the index, each child with its root where known at once (see :meth:`_scan`);
@@ -301,6 +311,62 @@ class JsonlIndex:
             raise BulkFileError(
                 f"{unresolved} child lines of the bulk file have no parent in it: {_named(named, unresolved)}"
             )
+
+    # ----- one pass ----------------------------------------------------------------------------------------
+    def stream(self, check: Callable[[IndexCounts], None] | None = None) -> Iterator[dict]:
+        """Each root's record in file order, read in ONE pass over the file: counted, every id into the
+        index, each line parsed once, each root's run reassembled as soon as the next root starts.
+
+        For a file whose children all come within their root's run (as Shopify writes most), this is what
+        :meth:`build` then :meth:`records` give, with each line parsed once instead of twice. The checks
+        that :meth:`build` makes first come at the end here: a repeated id raises :class:`BulkFileError`,
+        and ``check(counts)`` (e.g. the job's counts against the file's) runs, both before the last record
+        is given; a line that is not a JSON object raises where it is met. A caller must therefore store
+        nothing before the iterator is exhausted. A child after another root than its own raises
+        :class:`ChildOutOfPlace` (the index is left empty): the caller drops what it was given and reads
+        the file through :meth:`build` and :meth:`records` instead."""
+        db = self.db
+        objects = roots = 0
+        ids: list[tuple[str]] = []
+        record: dict | None = None
+        family: list[tuple[int, str, dict]] = []
+        family_ids: set[str] = set()
+        db.execute("BEGIN")
+        try:
+            for number, _line, node in self._lines():
+                parent = node.pop(PARENT_KEY, None)
+                node_id = node.get("id")
+                objects += 1
+                if parent is None:
+                    if not isinstance(node_id, str):
+                        raise BulkFileError(f"line {number} of the bulk file is a root without an id")
+                    roots += 1
+                    if record is not None:
+                        yield self._place(record, family)
+                    record, family, family_ids = node, [], {node_id}
+                elif parent in family_ids:
+                    if isinstance(node_id, str):
+                        family_ids.add(node_id)
+                    family.append((number, parent, node))
+                else:
+                    raise ChildOutOfPlace(f"line {number}: a child of {parent} after another root's lines")
+                if isinstance(node_id, str):
+                    ids.append((node_id,))
+                    if len(ids) >= BATCH_ROWS:
+                        db.executemany(SQL["insert_id"], ids)
+                        ids.clear()
+        except ChildOutOfPlace:
+            db.execute("ROLLBACK")
+            raise
+        if ids:
+            db.executemany(SQL["insert_id"], ids)
+        db.execute("COMMIT")
+        self._check_unique()
+        self.counts, self.contiguous = IndexCounts(objects, roots), True
+        if check is not None:
+            check(self.counts)
+        if record is not None:
+            yield self._place(record, family)
 
     # ----- records -----------------------------------------------------------------------------------------
     def records(self) -> Iterator[dict]:

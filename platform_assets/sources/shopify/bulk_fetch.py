@@ -165,13 +165,15 @@ def fetch_in_bulk(
                 # the versions the job's start, polls and refund queries were served as
                 late = client.versions.sidecar
                 day, count = window.day, spill.records.get(window.day, 0)
-                if count:
+                if count:  # the spill's file becomes the partition (moved, not copied)
                     result = raw_store.write_compressed_partition(
-                        PLATFORM, entity, tenant_id, day, spill.path(day), count, meta, late
+                        PLATFORM, entity, tenant_id, day, spill.path(day), count, meta, late, sweep=False
                     )
                 else:  # no record that day: an empty partition, as the paginated path writes
                     result = raw_store.write_partition(PLATFORM, entity, tenant_id, day, [], meta, late)
                 written[day] = result.records
+            # what each day's write would do for its own day, with one listing of the folder
+            raw_store.sweep_temporary(PLATFORM, entity, tenant_id, written)
             return written, spill.outside
         finally:
             spill.remove()
