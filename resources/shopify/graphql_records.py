@@ -30,15 +30,26 @@ def connection_nodes(connection: dict) -> list[Any]:
     return [edge["node"] for edge in connection.get("edges") or []]
 
 
-def unwrap_connections(value: Any) -> Any:
+def unwrap_connections(value: Any, truncated: list[dict] | None = None) -> Any:
     """``value`` with every connection in it (at any depth) replaced by the list of its nodes, unwrapped
-    in turn. Lists and other objects are kept, with their contents unwrapped; scalars are returned as is."""
+    in turn. Lists and other objects are kept, with their contents unwrapped; scalars are returned as is.
+
+    ``truncated``, when given, receives every connection met whose ``pageInfo.hasNextPage`` is true (what
+    :func:`truncated_connections` finds, without the paths), so one walk both checks and unwraps."""
     if isinstance(value, dict):
         if is_connection(value):
-            return [unwrap_connections(node) for node in connection_nodes(value)]
-        return {key: unwrap_connections(item) for key, item in value.items()}
+            if truncated is not None and (value.get("pageInfo") or {}).get("hasNextPage"):
+                truncated.append(value)
+            return [unwrap_connections(node, truncated) for node in connection_nodes(value)]
+        # scalars (most values) are kept without a call
+        return {
+            key: unwrap_connections(item, truncated) if isinstance(item, (dict, list)) else item
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [unwrap_connections(item) for item in value]
+        return [
+            unwrap_connections(item, truncated) if isinstance(item, (dict, list)) else item for item in value
+        ]
     return value
 
 

@@ -212,12 +212,15 @@ def _complete(client: ShopifyGraphQLClient, entity: str, records: list[dict]) ->
                 raise BulkOperationError(
                     f"the refunds of {order_id} could not be read: the shop has no such order"
                 )
-            for path, _connection in truncated_connections(order["refunds"], "refunds"):
+            truncated: list[dict] = []
+            refunds = unwrap_connections(order["refunds"], truncated)
+            if truncated:  # named by its path (a second walk, only for this error)
+                path = next(truncated_connections(order["refunds"], "refunds"))[0]
                 raise BulkOperationError(
                     f"{order_id} has more {path} than one query can bring (a nested connection that "
                     "cannot be paged further); not stored short"
                 )
-            refunded[order_id]["refunds"] = unwrap_connections(order["refunds"])
+            refunded[order_id]["refunds"] = refunds
     return records
 
 

@@ -51,10 +51,10 @@ def numeric_id(gid: Any) -> int | None:
     None for None. A value that is not a GID is returned unchanged for staging to judge."""
     if gid is None:
         return None
-    text = str(gid)
+    text = gid if type(gid) is str else str(gid)
     if not text.startswith("gid://"):
         return gid
-    tail = text.rsplit("/", 1)[-1].split("?", 1)[0]
+    tail = text[text.rfind("/") + 1 :].partition("?")[0]  # the last segment, its query string left out
     return int(tail) if tail.isdigit() else gid
 
 
@@ -103,7 +103,7 @@ def _decimal_amount(value: Any) -> Any:
 
 def _is_object(value: Any) -> bool:
     """Whether ``value`` is a JSON object (a dict, checked first: the ABC check is slow)."""
-    return isinstance(value, (dict, Mapping))
+    return type(value) is dict or isinstance(value, Mapping)  # None (common) skips the tuple check
 
 
 #: Amounts already converted (GraphQL string -> REST string): an order's ~50 amounts repeat prices, taxes
