@@ -20,6 +20,9 @@ from typing import Any
 import pytest
 
 from resources.shopify.bulk import (
+    CURRENT_QUERY,
+    NODE_QUERY,
+    RUN_MUTATION,
     BulkCountMismatch,
     BulkJobFailed,
     BulkOperationError,
@@ -529,3 +532,150 @@ def test_a_job_still_running_at_the_poll_timeout_is_resumed_by_the_next_run(
     outcome = _runner(base, tmp_path / "work", token).run(ORDERS, state, store_to(tmp_path / "o.jsonl"))
     assert (outcome.job_id, outcome.resumed, outcome.records) == (job.gid, True, 76)
     assert len(shop.graphql.bulk.jobs) == 1 and os.listdir(tmp_path / "work") == []
+
+
+class _ScriptedShop:
+    """A shop's bulk API in memory, on a fake clock: one job, RUNNING until ``done_at`` seconds, then
+    COMPLETED with ``lines`` as its file."""
+
+    def __init__(self, lines: list[dict], done_at: float) -> None:
+        self.now = 0.0
+        self.done_at = done_at
+        self.body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+        self.roots = sum("__parentId" not in line for line in lines)
+        self.objects = len(lines)
+        self.sleeps: list[float] = []
+        self.polls: list[float] = []
+
+    def job(self) -> dict:
+        done = self.now >= self.done_at
+        return {
+            "id": "gid://shopify/BulkOperation/7",
+            "status": "COMPLETED" if done else "RUNNING",
+            "errorCode": None,
+            "objectCount": str(self.objects) if done else "0",
+            "rootObjectCount": str(self.roots) if done else "0",
+            "url": "https://storage.example/7.jsonl" if done else None,
+            "partialDataUrl": None,
+            "query": ORDERS.query,
+        }
+
+    def execute(self, query: str, variables: dict) -> dict:
+        if query == RUN_MUTATION:
+            return {"bulkOperationRunQuery": {"bulkOperation": self.job(), "userErrors": []}}
+        if query == CURRENT_QUERY:
+            return {"currentBulkOperation": None}
+        assert query == NODE_QUERY and variables == {"id": "gid://shopify/BulkOperation/7"}
+        self.polls.append(self.now)
+        return {"node": self.job()}
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+    def fetch(self, url: str, destination: str) -> int:
+        Path(destination).write_bytes(self.body)
+        return len(self.body)
+
+    def runner(self, work: Path, **options: Any) -> BulkRunner:
+        return BulkRunner(
+            self.execute, work, fetch=self.fetch, sleep=self.sleep, clock=lambda: self.now, **options
+        )
+
+
+def _line_item(number: int, order: int) -> dict:
+    return {
+        "id": f"gid://shopify/LineItem/{number}",
+        "sku": f"S{number}",
+        "__parentId": f"gid://shopify/Order/{order}",
+    }
+
+
+def test_polls_start_at_the_interval_and_grow_by_half_up_to_the_cap(tmp_path: Path) -> None:
+    """A job of 60 s polled from 2 s: 2, 3, 4.5, 6.75, 10.125, then 15 s (the cap), 10 polls instead of 30;
+    a job that ends at once is still seen after the first 2 s."""
+    lines = [{"id": "gid://shopify/Order/1"}, _line_item(11, 1)]
+    shop = _ScriptedShop(lines, done_at=60.0)
+    state = JsonFileState(tmp_path / "state.json")
+    outcome = shop.runner(tmp_path / "work", poll_interval=2.0, poll_max_interval=15.0).run(
+        ORDERS, state, store_to(tmp_path / "o.jsonl")
+    )
+    assert shop.sleeps == [2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0, 15.0]
+    assert shop.polls == [2.0, 5.0, 9.5, 16.25, 26.375, 41.375, 56.375, 71.375]
+    assert (outcome.records, outcome.objects) == (1, 2)
+
+    quick = _ScriptedShop(lines, done_at=0.5)
+    quick.runner(tmp_path / "w2", poll_interval=2.0).run(
+        ORDERS, JsonFileState(tmp_path / "s2.json"), store_to(tmp_path / "o2.jsonl")
+    )
+    assert quick.sleeps == [2.0]
+
+    default_cap = BulkRunner(shop.execute, tmp_path / "w3", poll_interval=0.2).poll_waits()
+    assert [round(next(default_cap), 6) for _ in range(9)] == [
+        0.2,
+        0.3,
+        0.45,
+        0.675,
+        1.0125,
+        1.51875,
+        2.0,
+        2.0,
+        2.0,
+    ]
+    fixed = BulkRunner(shop.execute, tmp_path / "w4", poll_interval=0.5, poll_max_interval=0.5).poll_waits()
+    assert [next(fixed) for _ in range(3)] == [0.5, 0.5, 0.5]
+    with pytest.raises(ValueError) as caught:
+        BulkRunner(shop.execute, tmp_path / "w5", poll_interval=3.0, poll_max_interval=1.0)
+    assert str(caught.value) == "poll_max_interval (1 s) must be >= poll_interval (3 s)"
+
+
+def test_the_poll_timeout_is_kept_with_growing_waits(tmp_path: Path) -> None:
+    """The last wait is cut to the timeout: looked at 2, 5, 9.5 and 10 s, then the error at 10 s."""
+    shop = _ScriptedShop([{"id": "gid://shopify/Order/1"}], done_at=3_600.0)
+    state = JsonFileState(tmp_path / "state.json")
+    with pytest.raises(BulkOperationError) as caught:
+        shop.runner(tmp_path / "work", poll_interval=2.0, poll_timeout=10.0).run(
+            ORDERS, state, store_to(tmp_path / "o.jsonl")
+        )
+    assert str(caught.value) == (
+        "bulk job gid://shopify/BulkOperation/7 still RUNNING after 10 s; it keeps running and the next run "
+        "resumes it"
+    )
+    assert shop.polls == [2.0, 5.0, 9.5, 10.0]
+    assert state.load()["job_id"] == "gid://shopify/BulkOperation/7"
+
+
+def test_a_file_with_a_late_child_is_read_again_through_the_index(tmp_path: Path) -> None:
+    """The one pass meets a line item after another order's lines: consume is called again with the
+    records read through the index, and stores each order once, its late line item in place."""
+    lines = [
+        {"id": "gid://shopify/Order/1"},
+        _line_item(11, 1),
+        {"id": "gid://shopify/Order/2"},
+        _line_item(12, 1),  # Order/1's, after Order/2
+        {"id": "gid://shopify/Order/3"},
+    ]
+    shop = _ScriptedShop(lines, done_at=0.0)
+    calls: list[list[str]] = []
+    inner = store_to(tmp_path / "o.jsonl")
+
+    def consume(records: Iterator[dict]) -> int:
+        calls.append([])
+
+        def noted() -> Iterator[dict]:
+            for record in records:
+                calls[-1].append(record["id"].rsplit("/", 1)[-1])
+                yield record
+
+        return inner(noted())
+
+    state = JsonFileState(tmp_path / "state.json")
+    outcome = shop.runner(tmp_path / "work", poll_interval=1.0).run(ORDERS, state, consume)
+    assert calls == [["1"], ["1", "2", "3"]]  # the first pass stopped at line 4, its record dropped
+    assert (outcome.records, outcome.roots, outcome.objects, outcome.value) == (3, 3, 5, 3)
+    assert [(r["id"], [i["id"] for i in r["lineItems"]]) for r in _stored(tmp_path / "o.jsonl")] == [
+        ("gid://shopify/Order/1", ["gid://shopify/LineItem/11", "gid://shopify/LineItem/12"]),
+        ("gid://shopify/Order/2", []),
+        ("gid://shopify/Order/3", []),
+    ]
+    assert state.load() is None and os.listdir(tmp_path / "work") == []

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from resources.shopify.bulk_jsonl import BulkFileError, BulkShape, JsonlIndex, line_type
+from resources.shopify.bulk_jsonl import (
+    BulkFileError,
+    BulkShape,
+    ChildOutOfPlace,
+    IndexCounts,
+    JsonlIndex,
+    line_type,
+)
 
 SHAPE = BulkShape(
     {
@@ -216,3 +223,93 @@ def test_memory_stays_bounded(tmp_path: Path, delay: int) -> None:
     assert (counts.objects, counts.roots, seen, items) == (4 * orders, orders, orders, 3 * orders)
     print(f"peak {peak:,} bytes of Python memory for a {size:,}-byte file")
     assert peak < size / 2, f"peak {peak:,} bytes of Python memory for a {size:,}-byte file"
+
+
+def _in_place_lines() -> list[dict]:
+    o1, o2 = "gid://shopify/Order/1", "gid://shopify/Order/2"
+    return [
+        _order(1),
+        _child("LineItem", 11, o1, sku="A"),
+        _child("Refund", 12, o1, note="n"),
+        _child("RefundLineItem", 121, "gid://shopify/Refund/12", quantity=1),  # a grandchild in the run
+        _order(2),
+        {"__typename": "AutomaticDiscountApplication", "title": "Sale", "__parentId": o2},
+        _order(3),
+    ]
+
+
+def test_one_pass_gives_what_build_then_records_give_each_line_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stream(): the records of a file whose children come in their root's run, in ONE pass (each line
+    parsed once: 7 loads for 7 lines, against 14 for build() then records()), checked at its end."""
+    import resources.shopify.bulk_jsonl as bulk_jsonl
+
+    lines = _in_place_lines()
+    expected, counts = _records(tmp_path, lines, contiguous=True)
+    assert counts == (7, 3)
+    jsonl = _write(tmp_path / "one.jsonl", lines)
+    parsed = []
+    real_loads = bulk_jsonl.orjson.loads
+    monkeypatch.setattr(bulk_jsonl.orjson, "loads", lambda line: parsed.append(line) or real_loads(line))
+    checked: list[tuple[IndexCounts, int]] = []
+    given: list[dict] = []
+    with JsonlIndex(jsonl, tmp_path / "one.sqlite", SHAPE) as index:
+        for record in index.stream(lambda counts: checked.append((counts, len(given)))):
+            given.append(record)
+        assert index.counts == IndexCounts(7, 3) and index.contiguous is True
+    assert given == expected
+    assert given[0]["refunds"] == [
+        {
+            "id": "gid://shopify/Refund/12",
+            "note": "n",
+            "refundLineItems": [{"id": "gid://shopify/RefundLineItem/121", "quantity": 1}],
+        }
+    ]
+    assert len(parsed) == 7
+    assert checked == [(IndexCounts(7, 3), 2)]  # the check ran before the last record was given
+
+
+def test_one_pass_stops_at_a_late_child_and_leaves_the_index_to_build(tmp_path: Path) -> None:
+    """A child after another root than its own: ChildOutOfPlace, the ids it had put in the index rolled
+    back, so build() and records() of the same index read the file whole."""
+    lines = [
+        _order(1),
+        _order(2),
+        _child("LineItem", 11, "gid://shopify/Order/1", sku="A"),  # Order/1's line after Order/2
+    ]
+    jsonl = _write(tmp_path / "late.jsonl", lines)
+    with JsonlIndex(jsonl, tmp_path / "late.sqlite", SHAPE) as index:
+        given = []
+        with pytest.raises(ChildOutOfPlace) as caught:
+            for record in index.stream():
+                given.append(record["id"])
+        assert str(caught.value) == "line 3: a child of gid://shopify/Order/1 after another root's lines"
+        assert given == ["gid://shopify/Order/1"]  # given, then to be dropped by the caller
+        assert index.build() == IndexCounts(3, 2) and index.contiguous is False
+        records = list(index.records())
+    assert [record["lineItems"] for record in records] == [
+        [{"id": "gid://shopify/LineItem/11", "sku": "A"}],
+        [],
+    ]
+
+
+def test_one_pass_names_repeated_ids_and_a_failed_check_before_the_last_record(tmp_path: Path) -> None:
+    repeated = _write(tmp_path / "r.jsonl", [_order(1), _order(2), _order(1)])
+    given = []
+    with JsonlIndex(repeated, tmp_path / "r.sqlite", SHAPE) as index, pytest.raises(BulkFileError) as caught:
+        for record in index.stream():
+            given.append(record["id"])
+    assert str(caught.value) == "ids that appear more than once in the bulk file: gid://shopify/Order/1"
+    assert given == ["gid://shopify/Order/1", "gid://shopify/Order/2"]  # raised before the last one
+
+    def refuse(counts: IndexCounts) -> None:
+        raise ValueError(f"the job said 4 lines, the file has {counts.objects}")
+
+    seen = []
+    jsonl = _write(tmp_path / "c.jsonl", _in_place_lines())
+    with JsonlIndex(jsonl, tmp_path / "c.sqlite", SHAPE) as index, pytest.raises(ValueError) as caught_check:
+        for record in index.stream(refuse):
+            seen.append(record["id"])
+    assert str(caught_check.value) == "the job said 4 lines, the file has 7"
+    assert seen == ["gid://shopify/Order/1", "gid://shopify/Order/2"]  # the last one never given
