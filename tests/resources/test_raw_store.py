@@ -16,7 +16,7 @@ import pytest
 
 from platform_assets.settings import PROJECT_ROOT
 from resources import raw_store
-from resources.page_encoding import encode_page
+from resources.page_encoding import encode_page, encode_records
 from resources.raw_store import RawStoreResource, RawWriteResult
 
 DAY = date(2024, 3, 1)
@@ -326,3 +326,120 @@ def test_readers_never_see_temporary_files(tmp_path):
     store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
     assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]
     assert store.read_meta("shopify", "orders", "acme", DAY)["records"] == 1
+
+
+def _members(tmp_path, batches: list[list[dict]], level: int = 1):
+    """A local file of one gzip member per batch of records, as a bulk load's day spill writes it."""
+    path = tmp_path / "spill.jsonl.gz"
+    with open(path, "wb") as out:
+        for batch in batches:
+            out.write(raw_store.gzip_member(encode_records(batch).lines, level))
+    return path
+
+
+def test_a_file_of_gzip_members_becomes_the_partition_read_as_one_stream(store, tmp_path):
+    """write_compressed_partition: the spill's members are the partition, byte for byte; Python's gzip and
+    DuckDB read the three members as one stream, the records in order; the sidecar is write_partition's;
+    the spill file is taken (moved or copied, then gone)."""
+    import duckdb
+
+    spill = _members(tmp_path, [ORDERS[:1], ORDERS[1:2], ORDERS[2:]])
+    body = spill.read_bytes()
+    result = store.write_compressed_partition(
+        "shopify", "orders", "acme", DAY, spill, 3, {"fetched_by": "bulk"}, lambda: {"api_version": "2025-10"}
+    )
+    assert (result.records, result.bytes) == (3, len(body))
+    assert not spill.exists()
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
+    with fsspec.open(result.path, "rb") as f:
+        assert f.read() == body
+    meta = store.read_meta("shopify", "orders", "acme", DAY)
+    assert {key: meta[key] for key in ("records", "bytes", "fetched_by", "api_version", "data_file")} == {
+        "records": 3,
+        "bytes": len(body),
+        "fetched_by": "bulk",
+        "api_version": "2025-10",
+        "data_file": "2024-03-01.jsonl.gz",
+    }
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+    local = store.local_file("shopify", "orders", "acme", DAY)
+    if local is not None:
+        ids = duckdb.sql(
+            f"SELECT id FROM read_json('{local}', format='newline_delimited', compression='gzip', "
+            "columns={'id': 'BIGINT'})"
+        ).fetchall()
+        assert ids == [(450789469,), (450789470,), (450789471,)]
+
+
+def test_a_failed_compressed_write_keeps_the_previous_partition_and_leaves_no_temporary_file(store, tmp_path):
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]], extra_meta={"run": 1})
+
+    def refused() -> dict:
+        raise ValueError("late_meta could not be read")
+
+    spill = _members(tmp_path, [ORDERS])
+    with pytest.raises(ValueError, match="^late_meta could not be read$"):
+        store.write_compressed_partition("shopify", "orders", "acme", DAY, spill, 3, {"run": 2}, refused)
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]
+    assert store.read_meta("shopify", "orders", "acme", DAY)["run"] == 1
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+
+    with pytest.raises(FileNotFoundError):  # nothing to take: nothing written, nothing left
+        store.write_compressed_partition("shopify", "orders", "acme", DAY, tmp_path / "absent.gz", 3)
+    assert _listing(store) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+    with pytest.raises(ValueError, match=r"^records must be >= 0, got -1$"):
+        store.write_compressed_partition("shopify", "orders", "acme", DAY, _members(tmp_path, [ORDERS]), -1)
+
+
+def test_a_compressed_write_killed_before_its_move_leaves_the_old_partition(tmp_path, monkeypatch):
+    """Killed between the temporary file and the rename: the old partition is whole, and the temporary
+    file (a dead writer's once the process is gone) is removed by the next write's sweep."""
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    folder = tmp_path / "raw" / "shopify" / "orders" / "acme"
+    store.write_partition("shopify", "orders", "acme", DAY, [ORDERS[:1]])
+
+    class Killed(BaseException):
+        pass
+
+    def killed_move(fs, src, dst):
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RawStoreResource, "_move", staticmethod(killed_move))
+        patched.setattr(
+            RawStoreResource, "_remove_quietly", staticmethod(lambda fs, path: None)
+        )  # no cleanup
+        with pytest.raises(Killed):
+            store.write_compressed_partition(
+                "shopify", "orders", "acme", DAY, _members(tmp_path, [ORDERS]), 3
+            )
+    (left,) = [name for name in _names(folder) if ".tmp-" in name]
+    assert left.startswith(".2024-03-01.jsonl.gz.tmp-")
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS[:1]
+    dead_writers = _temp_name(DAY, "jsonl.gz", _dead_pid())
+    os.rename(folder / left, folder / dead_writers)  # its writer is gone now
+    store.write_compressed_partition(
+        "shopify", "orders", "acme", DAY, _members(tmp_path, [ORDERS]), 3, sweep=False
+    )
+    assert len([name for name in _names(folder) if ".tmp-" in name]) == 1  # left to sweep_temporary
+    assert store.sweep_temporary("shopify", "orders", "acme", [DAY]) == [dead_writers]
+    assert _names(folder) == ["2024-03-01.jsonl.gz", "2024-03-01.meta.json"]
+    assert list(store.read_partition("shopify", "orders", "acme", DAY)) == ORDERS
+
+
+def test_one_sweep_for_many_days_removes_only_their_dead_writers_files(tmp_path):
+    store = RawStoreResource(base_url=str(tmp_path / "raw"))
+    folder = tmp_path / "raw" / "shopify" / "orders" / "acme"
+    folder.mkdir(parents=True)
+    dead, second, third = _dead_pid(), date(2024, 3, 2), date(2024, 3, 3)
+    swept = [_temp_name(DAY, "jsonl.gz", dead), _temp_name(second, "meta.json", dead)]
+    kept = [
+        _temp_name(third, "jsonl.gz", dead),
+        _temp_name(second, "jsonl.gz", os.getpid()),
+        "2024-03-02.jsonl.gz",
+    ]
+    for name in [*swept, *kept]:
+        (folder / name).write_bytes(b"partial")
+    assert sorted(store.sweep_temporary("shopify", "orders", "acme", [DAY, second])) == sorted(swept)
+    assert _names(folder) == sorted(kept)
+    assert store.sweep_temporary("shopify", "orders", "acme", []) == []

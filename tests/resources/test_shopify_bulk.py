@@ -679,3 +679,15 @@ def test_a_file_with_a_late_child_is_read_again_through_the_index(tmp_path: Path
         ("gid://shopify/Order/3", []),
     ]
     assert state.load() is None and os.listdir(tmp_path / "work") == []
+
+
+def test_the_resource_caps_the_polls_at_ten_times_the_first_wait_unless_told() -> None:
+    from pydantic import ValidationError
+
+    from resources.shopify.client import ShopifyClientResource
+
+    assert ShopifyClientResource().bulk_poll_max_seconds is None  # the runner's 10 x 2 s
+    assert BulkRunner(lambda query, variables: {}, "w", poll_interval=2.0).poll_max_interval == 20.0
+    with pytest.raises(ValidationError) as caught:
+        ShopifyClientResource(bulk_poll_seconds=3.0, bulk_poll_max_seconds=1.0)
+    assert "bulk_poll_max_seconds (1) must be >= bulk_poll_seconds (3)" in str(caught.value)
