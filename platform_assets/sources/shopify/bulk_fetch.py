@@ -12,9 +12,10 @@ work folder, one per tenant, entity and range: a run killed mid-load resumes the
 the file and reassembles the records with bounded memory. They are translated into REST records, as the
 paginated path's are, and each goes to the business day whose window holds its ``updated_at`` (the
 paginated path's rule: ``updated_at_min <= updated_at <= updated_at_max``, the last second of the day,
-both inclusive; no lower bound on the tenant's start date). Records are spilled per day to local files,
-never all held in memory, and each day's partition is then written atomically through
-``RawStoreResource.write_partition`` with the paginated path's sidecar plus ``fetched_by: bulk``, the job
+both inclusive; no lower bound on the tenant's start date). Records are spilled per day to local files
+of gzip members (:class:`DaySpill`), never all held in memory, and each day's file then becomes its
+partition atomically through ``RawStoreResource.write_compressed_partition`` (renamed into place, not
+compressed again) with the paginated path's sidecar plus ``fetched_by: bulk``, the job
 id, the job's ``objectCount`` and ``rootObjectCount``, and the API versions asked for and served (and any
 deprecation reason) over the load's GraphQL requests. The runner reconciles those counts with the file
 and with the records stored; the records written plus those outside every day window (none when the
