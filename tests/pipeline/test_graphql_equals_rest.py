@@ -255,18 +255,22 @@ def test_a_run_killed_while_writing_the_days_resumes_the_same_job(
     store: RawStoreResource = pipeline.resources["raw_store"]
     tenant = pipeline.tenant_id
     orders = dg.AssetSelection.assets("raw_shopify_orders")
-    write = RawStoreResource.write_partition
     days: list[date] = []
 
-    def dies_on_the_third_day(self: RawStoreResource, *args, **kwargs):
-        days.append(args[3])
-        if len(days) == 3:
-            raise OSError("planted: the disk filled up")
-        return write(self, *args, **kwargs)
+    def dies_on_the_third_day(write):  # a day's records (pre-compressed) or an empty day: either write
+        def planted(self: RawStoreResource, *args, **kwargs):
+            days.append(args[3])
+            if len(days) == 3:
+                raise OSError("planted: the disk filled up")
+            return write(self, *args, **kwargs)
 
-    monkeypatch.setattr(RawStoreResource, "write_partition", dies_on_the_third_day)
-    pipeline.materialise(START, END, selection=orders, expect_success=False)
-    monkeypatch.setattr(RawStoreResource, "write_partition", write)
+        return planted
+
+    writes = ("write_partition", "write_compressed_partition")
+    with monkeypatch.context() as patched:
+        for name in writes:
+            patched.setattr(RawStoreResource, name, dies_on_the_third_day(getattr(RawStoreResource, name)))
+        pipeline.materialise(START, END, selection=orders, expect_success=False)
     folder = store.work_folder("shopify", "orders", tenant) / f"bulk-{START.isoformat()}-{END.isoformat()}"
     state = json.loads((folder / "state.json").read_text())
     assert days == _days()[:3] and len(jobs) == 1
