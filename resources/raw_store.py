@@ -64,10 +64,10 @@ _DATA_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=-]*$")
 _RESERVED_META = ("platform", "entity", "tenant", "day", "data_file", "records", "bytes", "written_at")
 
-#: A partition's temporary file untouched this long is a dead writer's, whoever wrote it: a live writer
-#: appends a page at least every few minutes, and a whole day is written within minutes.
 #: What follows the day in the name of a temporary data file or sidecar (``.{day}`` before it).
 _TEMP_KINDS = (".jsonl.gz.tmp-", ".meta.json.tmp-")
+#: A partition's temporary file untouched this long is a dead writer's, whoever wrote it: a live writer
+#: appends a page at least every few minutes, and a whole day is written within minutes.
 STALE_TEMP_SECONDS = 6 * 3600
 #: ``{host}-{pid}-{random}`` after ``.tmp-`` (the host may itself contain ``-``).
 _TEMP_OWNER = re.compile(r"^(?P<host>.+)-(?P<pid>\d+)-(?P<token>[0-9a-f]{32})$")
