@@ -1,0 +1,75 @@
+"""An opt-in pytest plugin measuring where the suite's CPU goes: each test's CPU seconds (user + system of
+the test process and of the child processes it waited for: code servers, daemons, bench sections), setup,
+call and teardown together, per node id, one JSON file per xdist worker.
+
+    STOREHOUSE_CPU_DIR=/tmp/cpu .venv/bin/pytest -p tests.cpu_usage ...
+    .venv/bin/python -m tests.cpu_usage /tmp/cpu       # CPU seconds per test file, largest first
+
+The suite is CPU-bound on CI's two cores (its wall time is about its total CPU over two, plus the tail of
+its longest tests), so CPU seconds are what a change to the suite is compared on, whatever else the
+machine runs. A child still running when a test ends (a session-scoped server) is counted when it is
+reaped, which is at the end of the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+DIR_ENV = "STOREHOUSE_CPU_DIR"
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its reaped children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+_seconds: dict[str, float] = defaultdict(float)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Charge the CPU spent running ``item`` (its fixtures' setup and teardown included) to its node id."""
+    before = _cpu_seconds()
+    yield
+    _seconds[item.nodeid] += _cpu_seconds() - before
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write this process's figures to ``$STOREHOUSE_CPU_DIR/<worker>.json``."""
+    folder = os.environ.get(DIR_ENV)
+    if not folder:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / f"{worker}.json").write_text(json.dumps(dict(_seconds), indent=1))
+
+
+def per_file(folder: Path) -> dict[str, float]:
+    """CPU seconds per test file over every worker's figures in ``folder``."""
+    files: dict[str, float] = defaultdict(float)
+    for path in folder.glob("*.json"):
+        for nodeid, seconds in json.loads(path.read_text()).items():
+            files[nodeid.split("::")[0]] += seconds
+    return dict(files)
+
+
+def main() -> None:
+    files = per_file(Path(sys.argv[1]))
+    for name, seconds in sorted(files.items(), key=lambda item: -item[1]):
+        print(f"{seconds:8.1f}  {name}")
+    print(f"{sum(files.values()):8.1f}  total")
+
+
+if __name__ == "__main__":
+    main()
