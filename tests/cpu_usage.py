@@ -8,7 +8,14 @@ call and teardown together, per node id, one JSON file per xdist worker.
 The suite is CPU-bound on CI's two cores (its wall time is about its total CPU over two, plus the tail of
 its longest tests), so CPU seconds are what a change to the suite is compared on, whatever else the
 machine runs. A child still running when a test ends (a session-scoped server) is counted when it is
-reaped, which is at the end of the session.
+reaped, which is at the end of the session; a grandchild orphaned before it is reaped (a daemon's code
+server, stopped after the daemon) is not counted at all.
+
+Where the machine has a writable cgroup-v1 ``cpuacct`` hierarchy, ``STOREHOUSE_CPU_CGROUP=<a folder in
+it>`` counts those too: each worker moves itself into ``<folder>/<test file>`` before each test, so every
+process a test file starts (and all of theirs) is charged to that file's cgroup, orphans included; then
+
+    .venv/bin/python -m tests.cpu_usage --cgroup <folder>   # CPU seconds per test file, from the kernel
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 import pytest
 
 DIR_ENV = "STOREHOUSE_CPU_DIR"
+CGROUP_ENV = "STOREHOUSE_CPU_CGROUP"
 
 
 def _cpu_seconds() -> float:
@@ -40,9 +48,25 @@ _seconds: dict[str, float] = defaultdict(float)
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """Charge the CPU spent running ``item`` (its fixtures' setup and teardown included) to its node id."""
+    cgroups = os.environ.get(CGROUP_ENV)
+    if cgroups:
+        _enter_cgroup(Path(cgroups) / _test_file(item.nodeid).replace("/", "__"))
     before = _cpu_seconds()
     yield
     _seconds[item.nodeid] += _cpu_seconds() - before
+    if cgroups:  # the worker's own work between tests is no test file's
+        _enter_cgroup(Path(cgroups))
+
+
+def _test_file(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+def _enter_cgroup(folder: Path) -> None:
+    """Move this process into the cgroup ``folder`` (made if missing): the CPU it and the processes it
+    starts from now on use is charged there."""
+    folder.mkdir(exist_ok=True)
+    (folder / "cgroup.procs").write_text(str(os.getpid()))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -60,12 +84,24 @@ def per_file(folder: Path) -> dict[str, float]:
     files: dict[str, float] = defaultdict(float)
     for path in folder.glob("*.json"):
         for nodeid, seconds in json.loads(path.read_text()).items():
-            files[nodeid.split("::")[0]] += seconds
+            files[_test_file(nodeid)] += seconds
     return dict(files)
 
 
+def per_file_from_cgroups(root: Path) -> dict[str, float]:
+    """CPU seconds per test file charged by the kernel to each file's cgroup under ``root``."""
+    return {
+        folder.name.replace("__", "/"): int((folder / "cpuacct.usage").read_text()) / 1e9
+        for folder in root.iterdir()
+        if (folder / "cpuacct.usage").exists()
+    }
+
+
 def main() -> None:
-    files = per_file(Path(sys.argv[1]))
+    if sys.argv[1] == "--cgroup":
+        files = per_file_from_cgroups(Path(sys.argv[2]))
+    else:
+        files = per_file(Path(sys.argv[1]))
     for name, seconds in sorted(files.items(), key=lambda item: -item[1]):
         print(f"{seconds:8.1f}  {name}")
     print(f"{sum(files.values()):8.1f}  total")
