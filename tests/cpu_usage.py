@@ -24,6 +24,7 @@ import json
 import os
 import resource
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def _cpu_seconds() -> float:
 
 
 _seconds: dict[str, float] = defaultdict(float)
+#: Each test's wall-clock span (start, end; seconds since the epoch): when it ran on its worker, to see
+#: what a run's tail is made of.
+_spans: dict[str, tuple[float, float]] = {}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -51,9 +55,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     cgroups = os.environ.get(CGROUP_ENV)
     if cgroups:
         _enter_cgroup(Path(cgroups) / _test_file(item.nodeid).replace("/", "__"))
-    before = _cpu_seconds()
+    before, started = _cpu_seconds(), time.time()
     yield
     _seconds[item.nodeid] += _cpu_seconds() - before
+    _spans[item.nodeid] = (started, time.time())
     if cgroups:  # the worker's own work between tests is no test file's
         _enter_cgroup(Path(cgroups))
 
@@ -70,13 +75,15 @@ def _enter_cgroup(folder: Path) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write this process's figures to ``$STOREHOUSE_CPU_DIR/<worker>.json``."""
+    """Write this process's figures to ``$STOREHOUSE_CPU_DIR/<worker>.json`` and its tests' wall-clock
+    spans to ``<worker>.spans``."""
     folder = os.environ.get(DIR_ENV)
     if not folder:
         return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / f"{worker}.json").write_text(json.dumps(dict(_seconds), indent=1))
+    (Path(folder) / f"{worker}.spans").write_text(json.dumps(_spans, indent=1))
 
 
 def per_file(folder: Path) -> dict[str, float]:
