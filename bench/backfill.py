@@ -534,8 +534,21 @@ def run(size: Size) -> list[Figure]:
     return figures
 
 
-def _target_name(orders_per_day: float) -> str:
-    return f"a year of a {orders_per_day:,.0f}-orders-a-day store, single_run"
+def _target_figure(orders_per_day: float, orders: int, result: BackfillResult, source: str) -> Figure:
+    """The target's figure: a single_run backfill of a store selling ``orders_per_day`` (``orders`` counted
+    over ``result.days`` days), raw files to aggregates through the daemon, equal to the ground truth;
+    ``source`` says where its raw files came from."""
+    return Figure(
+        SECTION,
+        f"a year of a {orders_per_day:,.0f}-orders-a-day store, single_run",
+        result.wall_seconds,
+        "s",
+        target=600,
+        detail=f"{result.days} days, {orders:,} orders counted, raw files to aggregates; "
+        f"1 run of {result.mean_run_seconds:.0f} s, picked up after {result.pickup_seconds:.0f} s; "
+        f"{result.instance} instance; ground truth equal; {source}",
+        extra={"run_seconds": round(result.mean_run_seconds, 1), "days": result.days},
+    )
 
 
 def light_year_as_target(plan: Plan, single: BackfillResult, orders: int) -> Figure:
@@ -543,17 +556,12 @@ def light_year_as_target(plan: Plan, single: BackfillResult, orders: int) -> Fig
     target's store size (the tiny size: ``Plan.heavy_year_apart`` is False): the same measurement, a
     single_run backfill from raw files to aggregates through the daemon, checked against the ground
     truth, on a store of the target's orders a day, without running it a second time."""
-    return Figure(
-        SECTION,
-        _target_name(plan.orders_per_day),
-        single.wall_seconds,
-        "s",
-        target=600,
-        detail=f"{single.days} days, {orders:,} orders counted, raw files to aggregates; 1 run of "
-        f"{single.mean_run_seconds:.0f} s, picked up after {single.pickup_seconds:.0f} s; {single.instance} "
-        "instance; ground truth equal; the single_run backfill above (the light store is the target's "
-        "size here)",
-        extra={"run_seconds": round(single.mean_run_seconds, 1), "days": single.days},
+    return _target_figure(
+        plan.orders_per_day,
+        orders,
+        single,
+        "the single_run backfill above (the light store is the target's size here; raw files fetched from "
+        "the sandbox)",
     )
 
 
@@ -579,15 +587,10 @@ def heavy_year(size: Size) -> Figure:
         result = _checked_backfill(
             Path(tmp), env, PLANS[size.name], "single_run", days, 1800, truth, tenant=store.tenant_id
         )
-    return Figure(
-        SECTION,
-        _target_name(store.orders_per_day),
-        result.wall_seconds,
-        "s",
-        target=600,
-        detail=f"{store.days()} days, {marker['orders_in_truth']:,} orders counted, raw files to aggregates; "
-        f"1 run of {result.mean_run_seconds:.0f} s, picked up after {result.pickup_seconds:.0f} s; "
-        f"{result.instance} instance; ground truth equal; raw store generated in "
-        f"{marker['generation_seconds']:.0f} s ({'cached' if cached else 'this run'}, not counted)",
-        extra={"run_seconds": round(result.mean_run_seconds, 1), "days": store.days()},
+    return _target_figure(
+        store.orders_per_day,
+        marker["orders_in_truth"],
+        result,
+        f"raw store generated in {marker['generation_seconds']:.0f} s "
+        f"({'cached' if cached else 'this run'}, not counted)",
     )
