@@ -8,8 +8,10 @@ generation's figures and the ground truth.
 
 At the tiny size (the smoke tests') the sections' Shopify stores are one store, :func:`tiny_store`:
 generating a raw store is a Dagster run in a child process, most of a smoke test's cost, so the
-transform, serving and backfill smoke tests share one generation (:func:`generation_lock` makes the
-first one generate it and the others wait and reuse it). The busy day stays a store of its own.
+transform and serving smoke tests share one generation (:func:`generation_lock` makes the first one
+generate it and the others wait and reuse it). The busy day stays a store of its own. (The tiny backfill
+section does not read it: its light store is the tiny store's size, and that backfill gives the target's
+figure, ``bench.backfill.Plan.heavy_year_apart``.)
 """
 
 from __future__ import annotations
@@ -106,8 +108,9 @@ def _store(label: str, orders_per_day: float, days: int, customers: int, end: da
 
 
 def tiny_store() -> BenchStore:
-    """The tiny size's one Shopify store (20 orders a day over 3 days): the two-years store, the backfill
-    target's year and the serving store of the smoke tests, generated once and shared (module docstring)."""
+    """The tiny size's one Shopify store (20 orders a day over 3 days): the two-years store and the serving
+    store of the smoke tests (and the backfill target's year, were a tiny run to backfill it apart),
+    generated once and shared (module docstring)."""
     return _store("tiny", 20, 3, 200, date(2025, 12, 31))
 
 
@@ -140,7 +143,7 @@ def serving_store(size: Size) -> BenchStore:
     """The store the serving benchmark (``bench.serving``) reads. Full size: the two-years store (its
     warehouse is the transform section's), or, with ``$STOREHOUSE_BENCH_SERVING_ORDERS_PER_DAY``, the same
     two years at that many orders a day (a smaller store when the big one is not generated yet). Tiny:
-    :func:`tiny_store`, whose raw store the transform and backfill smoke tests share (read only; the
+    :func:`tiny_store`, whose raw store the transform smoke test generates (read only; the
     serving section builds its warehouse in a folder of its own)."""
     if size.tiny:
         return tiny_store()
