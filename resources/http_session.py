@@ -18,7 +18,6 @@ elsewhere (``rebuild_proxies``), are not affected.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +25,14 @@ from urllib.parse import urlsplit
 import requests
 from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies
+
+
+def _environment_bundle(url: str) -> str | None:
+    """The CA bundle the environment names for ``url`` (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``), as
+    ``requests`` itself reads it: a plain session's settings for the URL (our modules leave reading the
+    environment to the settings object and to the libraries whose conventions these variables are)."""
+    verify = requests.Session().merge_environment_settings(url, {}, None, None, None)["verify"]
+    return verify if isinstance(verify, str) else None
 
 
 class EnvironmentOnceSession(requests.Session):
@@ -45,7 +52,7 @@ class EnvironmentOnceSession(requests.Session):
         known = self._environment.get(key)
         if known is None:
             proxies = get_environ_proxies(url, no_proxy=no_proxy)
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            bundle = _environment_bundle(url)
             known = (dict(proxies), bundle)
             with self._environment_lock:
                 self._environment[key] = known
