@@ -12,7 +12,7 @@ or in metadata. What the file may say is in ``platform_assets/tenant_rules.py``.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -247,7 +247,18 @@ def _with_legacy_connections(raw: dict) -> dict:
     return {**rest, "connections": {**legacy, **(raw.get("connections") or {})}}
 
 
-def _parse_tenant(raw: dict, today: date) -> Tenant:
+def _tenant_today(timezone: str | None, now: datetime | None, today: date | None) -> date:
+    """The day a relative ``start_date`` (``-Nd``) counts back from: ``today`` when given, else the
+    tenant's own today, the calendar day ``now`` (the machine's clock by default) falls on in its timezone
+    (UTC for a tenant that names none). At 20:00 in New York it is already tomorrow in UTC, and ``-30d``
+    means 30 of the tenant's business days, not the machine's."""
+    if today is not None:
+        return today
+    instant = now or datetime.now(UTC)
+    return instant.astimezone(ZoneInfo(timezone) if timezone else UTC).date()
+
+
+def _parse_tenant(raw: dict, today: date | None, now: datetime | None = None) -> Tenant:
     tenant_id = str(raw.get("id", "")).strip()
     if not _TENANT_ID.match(tenant_id):
         raise TenantConfigError(
@@ -266,17 +277,22 @@ def _parse_tenant(raw: dict, today: date) -> Tenant:
     return Tenant(
         id=tenant_id,
         name=str(raw.get("name", tenant_id)),
-        start_date=_parse_start_date(raw["start_date"], tenant_id, today),
+        start_date=_parse_start_date(
+            raw["start_date"], tenant_id, _tenant_today(str(timezone) if timezone else None, now, today)
+        ),
         timezone=str(timezone) if timezone else None,
         connections=_parse_connections(raw["connections"], tenant_id) if raw.get("connections") else {},
         reports=_parse_reports(raw["reports"], tenant_id) if "reports" in raw else ReportRecipients(),
     )
 
 
-def load_tenants(path: Path | None = None, today: date | None = None) -> dict[str, Tenant]:
-    """Read and validate the tenants file; returns tenants by id in file order."""
+def load_tenants(
+    path: Path | None = None, today: date | None = None, now: datetime | None = None
+) -> dict[str, Tenant]:
+    """Read and validate the tenants file; returns tenants by id in file order. A relative ``start_date``
+    counts back from ``today`` when given, else from each tenant's own today at ``now`` (the machine's
+    clock by default) in its timezone."""
     path = path or tenants_file_path()
-    today = today or date.today()
     document = _read_document(path)
     check_keys(document, TOP_LEVEL_KEYS, f"tenants file {path}")
     entries = document.get("tenants")
@@ -286,7 +302,7 @@ def load_tenants(path: Path | None = None, today: date | None = None) -> dict[st
     for raw in entries:
         if raw is not None and not isinstance(raw, dict):
             raise TenantConfigError(f"tenants file {path}: each entry of 'tenants:' must be a mapping")
-        tenant = _parse_tenant(raw or {}, today)
+        tenant = _parse_tenant(raw or {}, today, now)
         if tenant.id in tenants:
             raise TenantConfigError(f"tenants file {path}: tenant id {tenant.id} appears twice")
         tenants[tenant.id] = tenant

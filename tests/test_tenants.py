@@ -2,7 +2,7 @@
 that adds new tenants' partitions and never removes any; `storehouse sync-tenants`, which prints its plan
 and removes absent tenants' partitions only with --prune."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
@@ -34,6 +34,26 @@ def test_demo_tenants_load_with_relative_start_dates():
         "consumer_secret": "DEMO_NY_WOO_SECRET",
     }
     assert list(tenants["demo-berlin"].connections) == ["shopify"]
+
+
+def test_a_relative_start_date_counts_back_from_each_tenants_own_today(tmp_path):
+    """At 01:00 UTC on 8 December it is still the 7th in New York and already the 8th in Berlin (and in UTC,
+    for a tenant naming no timezone): -30d is 30 of each tenant's business days before its own today."""
+    body = "tenants:\n" + "".join(
+        f"  - id: {name}\n    start_date: -30d\n" + (f"    timezone: {zone}\n" if zone else "")
+        for name, zone in (("ny", "America/New_York"), ("berlin", "Europe/Berlin"), ("plain", None))
+    )
+    tenants = load_tenants(write(tmp_path, body), now=datetime(2026, 12, 8, 1, 0, tzinfo=UTC))
+    assert {name: tenant.start_date for name, tenant in tenants.items()} == {
+        "ny": date(2026, 11, 7),
+        "berlin": date(2026, 11, 8),
+        "plain": date(2026, 11, 8),
+    }
+    # a day given by the caller is every tenant's today
+    given = load_tenants(
+        write(tmp_path, body), today=date(2026, 12, 1), now=datetime(2026, 12, 8, tzinfo=UTC)
+    )
+    assert {tenant.start_date for tenant in given.values()} == {date(2026, 11, 1)}
 
 
 def test_the_demo_gives_every_demo_connection_its_simulators_secrets_by_role(monkeypatch):
