@@ -31,7 +31,8 @@ def _environment_bundle(url: str) -> str | None:
     """The CA bundle the environment names for ``url`` (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``), as
     ``requests`` itself reads it: a plain session's settings for the URL (our modules leave reading the
     environment to the settings object and to the libraries whose conventions these variables are)."""
-    verify = requests.Session().merge_environment_settings(url, {}, None, None, None)["verify"]
+    with requests.Session() as plain:
+        verify = plain.merge_environment_settings(url, {}, None, None, None)["verify"]
     return verify if isinstance(verify, str) else None
 
 

@@ -355,7 +355,7 @@ class JsonlIndex:
                     if len(ids) >= BATCH_ROWS:
                         db.executemany(SQL["insert_id"], ids)
                         ids.clear()
-        except ChildOutOfPlace:
+        except BaseException:  # out of place, a bad line, or the consumer stopped early: nothing half-indexed
             db.execute("ROLLBACK")
             raise
         if ids:
