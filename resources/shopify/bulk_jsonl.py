@@ -356,7 +356,8 @@ class JsonlIndex:
                         db.executemany(SQL["insert_id"], ids)
                         ids.clear()
         except BaseException:  # out of place, a bad line, or the consumer stopped early: nothing half-indexed
-            db.execute("ROLLBACK")
+            if self._db is db and db.in_transaction:  # (a generator collected after the with-block: closed)
+                db.execute("ROLLBACK")
             raise
         if ids:
             db.executemany(SQL["insert_id"], ids)
