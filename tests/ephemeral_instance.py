@@ -46,6 +46,11 @@ class _HeldConnections:
             conn.execute(sa.text("PRAGMA foreign_keys=ON;")).close()  # per connection, as Dagster's do
             conn.commit()
             self._local.conn = conn
+        if conn.in_transaction():  # asked again inside its own transaction: a connection of its own, as
+            with self._engine.connect() as nested, nested.begin():  # Dagster's storages always do
+                nested.execute(sa.text("PRAGMA foreign_keys=ON;")).close()
+                yield nested
+            return
         with conn.begin():
             yield conn
 

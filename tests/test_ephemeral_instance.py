@@ -110,3 +110,21 @@ def test_the_held_instance_records_what_dagsters_own_records():
         for day in ("2026-03-01", "2026-03-02", "2026-03-03", "2026-03-03", "2026-03-04")
     )
     assert date.fromisoformat(expected["latest_sales"]) == date(2026, 3, 3)
+
+
+def test_a_connection_asked_for_inside_another_is_a_transaction_of_its_own():
+    """Run storage code that asks for a connection while it holds one gets a connection of its own (as
+    with Dagster's storages), which reads what was committed; the outer transaction commits at its end."""
+    storage = dg.DagsterInstance.ephemeral().run_storage
+    assert isinstance(storage, HeldRunStorage)
+    with storage.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE committed_rows (n INTEGER)")
+        conn.exec_driver_sql("CREATE TABLE outer_rows (n INTEGER)")
+        conn.exec_driver_sql("INSERT INTO committed_rows VALUES (1)")
+    with storage.connect() as outer:
+        outer.exec_driver_sql("INSERT INTO outer_rows VALUES (2)")
+        with storage.connect() as inner:
+            assert inner is not outer
+            assert inner.exec_driver_sql("SELECT n FROM committed_rows").scalars().all() == [1]
+    with storage.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM outer_rows").scalars().all() == [2]
