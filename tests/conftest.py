@@ -33,6 +33,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _held_ephemeral_instances() -> Iterator[None]:
+    """Every ``DagsterInstance.ephemeral()`` of the tests keeps its in-memory SQLite connections open
+    instead of opening one per statement (tests/ephemeral_instance.py: a fifth of an in-process run's CPU);
+    what the instance records is the same."""
+    from tests import ephemeral_instance
+
+    ephemeral_instance.install()
+    yield
+    ephemeral_instance.uninstall()
+
+
 def load_fixture(name: str):
     path = FIXTURES / name
     if not path.exists():

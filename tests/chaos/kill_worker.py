@@ -35,6 +35,9 @@ def main(folder: Path, tenant: str, start: date, end: date, clock: datetime) -> 
 
     from platform_assets import clock as pipeline_clock
     from platform_assets.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
+    from tests import ephemeral_instance
+
+    ephemeral_instance.install()  # as in the suite's own processes (tests/ephemeral_instance.py)
 
     pipeline_clock.clock = lambda: clock  # the pipeline lives in the sandbox shop's world
     instance = dg.DagsterInstance.ephemeral()

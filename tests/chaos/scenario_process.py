@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests import ephemeral_instance
 from tests.chaos.registry import all_scenarios
 
 MARKER = "CHAOS-COUNTS "
@@ -21,6 +22,7 @@ def main(argv: list[str]) -> int:
     name, seed, rounds, workdir = argv[0], int(argv[1]), int(argv[2]), Path(argv[3])
     quick = "--quick" in argv[4:]
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    ephemeral_instance.install()  # as in the suite's own processes (tests/ephemeral_instance.py)
     began = time.monotonic()
     counts = all_scenarios()[name].run(seed, rounds, workdir, quick)
     counts.scenario = name

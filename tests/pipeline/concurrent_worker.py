@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests import ephemeral_instance
 from tests.pipeline.harness import make_pipeline, make_spec
 from tests.pipeline.test_whole_graph import CLOCK, START
 
 
 def main(folder: str, start: str, end: str) -> None:
+    ephemeral_instance.install()  # as in the test's own process (tests/ephemeral_instance.py)
     monkeypatch = pytest.MonkeyPatch()
     root = Path(folder)
     pipeline = make_pipeline(
