@@ -231,10 +231,7 @@ class RawStoreResource(dg.ConfigurableResource):
         """
         extra = dict(extra_meta or {})
         _check_extra(extra, "extra_meta")
-
-        fs, folder, data_path, meta_path = self._paths(platform, entity, tenant, day)
-        fs.makedirs(folder, exist_ok=True)
-        tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
+        fs, folder, data_path, meta_path, tmp_path = self._write_target(platform, entity, tenant, day)
         records = 0
         try:
             with (
@@ -298,9 +295,7 @@ class RawStoreResource(dg.ConfigurableResource):
         _check_extra(extra, "extra_meta")
         if records < 0:
             raise ValueError(f"records must be >= 0, got {records}")
-        fs, folder, data_path, meta_path = self._paths(platform, entity, tenant, day)
-        fs.makedirs(folder, exist_ok=True)
-        tmp_path = f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
+        fs, folder, data_path, meta_path, tmp_path = self._write_target(platform, entity, tenant, day)
         try:
             _take(fs, os.fspath(gzip_file), tmp_path)
         except BaseException:
@@ -317,6 +312,15 @@ class RawStoreResource(dg.ConfigurableResource):
             late_meta,
             sweep,
         )
+
+    def _write_target(
+        self, platform: str, entity: str, tenant: str, day: date
+    ) -> tuple[fsspec.AbstractFileSystem, str, str, str, str]:
+        """Where a write of the day's partition goes: (filesystem, folder, data path, sidecar path, a new
+        temporary data path beside them), the folder created."""
+        fs, folder, data_path, meta_path = self._paths(platform, entity, tenant, day)
+        fs.makedirs(folder, exist_ok=True)
+        return fs, folder, data_path, meta_path, f"{folder}/.{day.isoformat()}.jsonl.gz{_temp_suffix()}"
 
     def _publish(
         self,
@@ -374,8 +378,8 @@ class RawStoreResource(dg.ConfigurableResource):
     def sweep_temporary(self, platform: str, entity: str, tenant: str, days: Iterable[date]) -> list[str]:
         """Remove the stale temporary files of these days' partitions, listing their folder once: what each
         write does for its own day, for a writer of many days that asked it not to (``sweep=False``)."""
-        fs, folder, _, _ = self._paths(platform, entity, tenant, date(2000, 1, 1))
-        return self._sweep_temporary(fs, folder, *days)
+        fs, root = self._fs()
+        return self._sweep_temporary(fs, self._folder(root, platform, entity, tenant), *days)
 
     def _sweep_temporary(self, fs: fsspec.AbstractFileSystem, folder: str, *days: date) -> list[str]:
         """Remove the stale temporary files (:func:`stale_temporary`) of these days' data files and
